@@ -1,0 +1,32 @@
+// Runs before `npm start`, `npm test` and friends (npm pre-scripts), possibly under the machine's own Node
+// (20 on our machines), so it is plain JavaScript. It installs the project's dependencies when they are missing
+// or stale; the `node` devDependency then puts Node 22 first on PATH for every later npm script.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const marker = join(root, 'node_modules', '.package-lock.json');
+const lock = join(root, 'package-lock.json');
+const localNode = join(root, 'node_modules', '.bin', 'node');
+
+const stale =
+  !existsSync(marker) || !existsSync(localNode) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
+
+if (stale) {
+  const args = existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  console.log(`[setup] installing dependencies: npm ${args.join(' ')}`);
+  const r = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error('[setup] npm install failed');
+    process.exit(r.status ?? 1);
+  }
+}
+
+const v = spawnSync(localNode, ['--version'], { encoding: 'utf8' });
+const major = Number(/^v(\d+)/.exec(v.stdout ?? '')?.[1]);
+if (!(major >= 22)) {
+  console.error(`[setup] expected Node >= 22 at ${localNode}, got ${v.stdout || v.error}`);
+  process.exit(1);
+}
