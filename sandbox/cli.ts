@@ -1,0 +1,63 @@
+// `npm run sandbox [-- --scenario NAME] [--state-dir DIR] [--propagation-delay S] [--token-lifetime S]`:
+// runs the local Azure in the foreground until Ctrl-C, and prints where the connection file is.
+import { parseArgs } from 'node:util';
+import { startSandbox } from './index.ts';
+import { listScenarios } from './world.ts';
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'healthy' },
+    'state-dir': { type: 'string' },
+    'propagation-delay': { type: 'string' },
+    'token-lifetime': { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`usage: npm run sandbox -- [--scenario NAME] [--state-dir DIR] [--propagation-delay SECONDS] [--token-lifetime SECONDS]
+scenarios: ${listScenarios().join(', ')}`);
+  process.exit(0);
+}
+
+const num = (name: string, v: string | undefined): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) {
+    console.error(`--${name} must be a non-negative number of seconds`);
+    process.exit(2);
+  }
+  return n;
+};
+
+let sandbox;
+try {
+  sandbox = await startSandbox({
+    scenario: values.scenario,
+    stateDir: values['state-dir'],
+    propagationDelaySeconds: num('propagation-delay', values['propagation-delay']),
+    tokenLifetimeSeconds: num('token-lifetime', values['token-lifetime']),
+    quiet: values.quiet,
+  });
+} catch (err) {
+  console.error(`sandbox: ${(err as Error).message}`);
+  process.exit(1);
+}
+
+const c = sandbox.connection;
+console.log(`sandbox ready: scenario '${c.scenario}'`);
+for (const [name, url] of Object.entries(c.endpoints)) console.log(`  ${name.padEnd(14)} ${url}`);
+console.log(`connection file: ${sandbox.connectionFile}`);
+console.log('Ctrl-C to stop.');
+
+let stopping = false;
+const stop = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\nsandbox: ${signal}, stopping`);
+  await sandbox.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

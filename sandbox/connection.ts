@@ -1,0 +1,83 @@
+// The shape of .sandbox/connection.json (and of what startSandbox() returns as `connection`).
+// This is the contract between the sandbox and everything that runs against it (tests, npm start, bench).
+// The sandbox never imports from src/, and src/ never imports this: the app sees only `appSettings` as env.
+
+export interface IdentityInfo {
+  /** Stable key: 'system' for the app's system-assigned identity, else the wiring key ('app', 'federated') or name. */
+  key: string;
+  name: string;
+  kind: 'system-assigned' | 'user-assigned' | 'app-registration';
+  clientId: string;
+  principalId: string;
+  /** ARM resource ID (user-assigned identities only). */
+  resourceId?: string;
+}
+
+export interface SandboxConnection {
+  scenario: string;
+  /** Absolute path of the sandbox CA certificate (PEM). Clients trust it via NODE_EXTRA_CA_CERTS. */
+  caCertPath: string;
+  tenantId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  endpoints: {
+    /** Admin API origin; routes under /_sandbox/... */
+    admin: string;
+    /** App Service / Functions managed identity endpoint (full URL, IDENTITY_ENDPOINT). */
+    appService: string;
+    /** IMDS origin, as AZURE_POD_IDENTITY_AUTHORITY_HOST (no trailing slash). */
+    imds: string;
+    /** Azure Arc IDENTITY_ENDPOINT (full URL) and IMDS_ENDPOINT (origin). */
+    arc: string;
+    arcImds: string;
+    /** Cloud Shell MSI_ENDPOINT. */
+    cloudShell: string;
+    /** Service Fabric IDENTITY_ENDPOINT. */
+    serviceFabric: string;
+    /** Azure ML MSI_ENDPOINT. */
+    azureMl: string;
+    /** Entra ID authority host (AZURE_AUTHORITY_HOST), https origin. */
+    entra: string;
+    /** External OIDC identity provider issuer URL. */
+    oidcIssuer: string;
+    /** Key Vault URL of the world's vault (one origin per vault). */
+    keyVault: string;
+    /** ARM endpoint (https origin). */
+    arm: string;
+    /** Blob service URL of the world's storage account (through the RBAC gateway). */
+    blob: string;
+  };
+  identities: IdentityInfo[];
+  /** Per-source secrets the compute resource would be given by the platform (never real credentials). */
+  sourceSecrets: {
+    identityHeader: string;
+    msiSecret: string;
+    serviceFabricSecret: string;
+    serviceFabricThumbprint: string;
+    /** Client secret of the world's app registration(s), by client ID. */
+    appSecrets: Record<string, string>;
+  };
+  /** Files the sandbox maintains. */
+  files: {
+    /** External OIDC token for the federated identity's workload (refreshed before it expires). */
+    federatedTokenFile: string;
+    /** AKS-style projected token file (AZURE_FEDERATED_TOKEN_FILE) for the same workload. */
+    aksTokenFile: string;
+  };
+  /** Names of the world's resources. */
+  resources: {
+    keyVaultName: string;
+    secretName: string;
+    storageAccount: string;
+    canaryContainer: string;
+    canaryBlob: string;
+    statusContainer: string;
+  };
+  /**
+   * The exact environment the function app needs to run against this sandbox as it would on Azure Functions:
+   * IDENTITY_ENDPOINT, IDENTITY_HEADER, NODE_EXTRA_CA_CERTS and every setting of the app's settings contract
+   * (infra/identity-wiring.json "settings"), plus the local-only switches
+   * KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION=true and AZURE_DISABLE_INSTANCE_DISCOVERY=true.
+   */
+  appSettings: Record<string, string>;
+}

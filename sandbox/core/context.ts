@@ -1,0 +1,61 @@
+// What every plane of the sandbox is given: the current world, the tenant's token service, faults, counters, the
+// CA, the admin router, and a server factory that wires faults, counters and logging in one place.
+import type { CaBundle, ServerCert } from './ca.ts';
+import type { Counters } from './counters.ts';
+import type { FaultRegistry } from './faults.ts';
+import type { RunningServer, ServerOptions } from './server.ts';
+import type { TokenService } from './tokens.ts';
+import type { World } from '../world.ts';
+import type { AdminRouter } from './admin.ts';
+import type { SandboxConnection } from '../connection.ts';
+
+export interface SandboxOptions {
+  /** Scenario name (a file under sandbox/worlds/). Default 'healthy'. */
+  scenario?: string;
+  /** Where the CA, connection file and token files live. Default <repo>/.sandbox. */
+  stateDir?: string;
+  /** Write <stateDir>/connection.json when ready. Default true. */
+  writeConnectionFile?: boolean;
+  /** Lifetime of issued access tokens. Default: Azure's (24 h for managed identity). */
+  tokenLifetimeSeconds?: number;
+  /** Lifetime of external OIDC tokens issued by the sandbox's identity provider. Default 1 h. */
+  oidcTokenLifetimeSeconds?: number;
+  /** New role assignments (admin API) take effect after this many seconds. Default 0. */
+  propagationDelaySeconds?: number;
+  /** Suppress log lines. */
+  quiet?: boolean;
+  /** Log sink (default: console.error unless quiet). */
+  log?: (line: string) => void;
+}
+
+export interface PlaneHandle {
+  endpoints: Partial<SandboxConnection['endpoints']>;
+  sourceSecrets?: Partial<SandboxConnection['sourceSecrets']>;
+  files?: Partial<SandboxConnection['files']>;
+  resources?: Partial<SandboxConnection['resources']>;
+  close(): Promise<void>;
+}
+
+export type StartPlane = (ctx: SandboxContext) => Promise<PlaneHandle>;
+
+export interface SandboxContext {
+  readonly options: Required<Omit<SandboxOptions, 'log'>> & { log: (line: string) => void };
+  readonly stateDir: string;
+  readonly ca: CaBundle;
+  readonly serverCert: ServerCert;
+  readonly tokens: TokenService;
+  readonly faults: FaultRegistry;
+  readonly counters: Counters;
+  readonly admin: AdminRouter;
+  /** Values the sandbox holds that must never appear in any output (leak tests read them via the admin API). */
+  readonly issued: { assertions: Set<string>; secrets: Set<string> };
+  /** The current world (changes when the scenario is switched). */
+  readonly world: World;
+  /** Called after the world changes (scenario switch), so planes can refresh derived state. */
+  onWorldChange(cb: (world: World) => void | Promise<void>): void;
+  /** Sets a ${NAME} placeholder of the world (e.g. OIDC_ISSUER) and re-resolves the world. */
+  setPlaceholder(name: string, value: string): void;
+  /** Starts a loopback server with this sandbox's faults, counters and log wired in. */
+  startServer(opts: Omit<ServerOptions, 'faults' | 'counters' | 'log'>): Promise<RunningServer>;
+  log(line: string): void;
+}

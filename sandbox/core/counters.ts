@@ -1,0 +1,55 @@
+// Counters of token-issuing requests, per source, identity and audience (what the SDK caches did not absorb).
+
+export interface TokenCountKey {
+  source: string;
+  principalId: string;
+  audience: string;
+}
+
+export class Counters {
+  total = 0;
+  bySource: Record<string, number> = {};
+  byIdentity: Record<string, number> = {};
+  byAudience: Record<string, number> = {};
+  byIdentityAudience: Record<string, number> = {};
+  /** Every request per endpoint (token or not), for tests of caching and faults. */
+  requestsByEndpoint: Record<string, number> = {};
+
+  tokenIssued(k: TokenCountKey): void {
+    this.total++;
+    inc(this.bySource, k.source);
+    inc(this.byIdentity, k.principalId);
+    inc(this.byAudience, k.audience);
+    inc(this.byIdentityAudience, `${k.principalId} ${k.audience}`);
+  }
+
+  request(endpoint: string): void {
+    inc(this.requestsByEndpoint, endpoint);
+  }
+
+  snapshot() {
+    return {
+      tokenRequests: {
+        total: this.total,
+        bySource: { ...this.bySource },
+        byIdentity: { ...this.byIdentity },
+        byAudience: { ...this.byAudience },
+        byIdentityAudience: { ...this.byIdentityAudience },
+      },
+      requestsByEndpoint: { ...this.requestsByEndpoint },
+    };
+  }
+
+  reset(): void {
+    this.total = 0;
+    this.bySource = {};
+    this.byIdentity = {};
+    this.byAudience = {};
+    this.byIdentityAudience = {};
+    this.requestsByEndpoint = {};
+  }
+}
+
+function inc(map: Record<string, number>, key: string): void {
+  map[key] = (map[key] ?? 0) + 1;
+}

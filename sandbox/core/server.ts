@@ -1,0 +1,128 @@
+// One server factory for every sandbox endpoint: listen on 127.0.0.1 (free port), optional TLS from the local CA,
+// faults applied before the handler, and one error boundary: SandboxErrors are rendered faithfully, anything else is
+// logged and becomes a plain 500 (a bug to turn into a typed error).
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SandboxError } from './errors.ts';
+import type { EndpointName, Fault, FaultRegistry } from './faults.ts';
+import { REQUEST_FAULT_KINDS } from './faults.ts';
+import type { ServerCert } from './ca.ts';
+import type { Counters } from './counters.ts';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface ServerOptions {
+  /** Endpoint name (faults and counters are keyed on it); undefined for the admin server. */
+  endpoint?: EndpointName;
+  /** Label for logs. */
+  label: string;
+  tls?: ServerCert;
+  handler: Handler;
+  faults?: FaultRegistry;
+  counters?: Counters;
+  /** Renders a `status` fault in the service's real error format (default: a JSON error body). */
+  renderFault?: (fault: Fault, req: IncomingMessage) => SandboxError;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** Origin, e.g. https://127.0.0.1:43121 */
+  origin: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export function renderError(res: ServerResponse, err: SandboxError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string | number> = { ...err.headers };
+  if (err.body) {
+    headers['content-type'] = err.body.contentType;
+    headers['content-length'] = Buffer.byteLength(err.body.text);
+  } else {
+    headers['content-length'] = 0;
+  }
+  res.writeHead(err.status, headers);
+  res.end(err.body?.text ?? '');
+}
+
+function defaultFaultError(fault: Fault): SandboxError {
+  const headers: Record<string, string> = {};
+  if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+  return SandboxError.json(
+    fault.status ?? 500,
+    { error: 'sandbox_fault', error_description: `Injected fault: HTTP ${fault.status}` },
+    headers,
+  );
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? (() => {});
+  const closing = new AbortController();
+
+  const listener = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      if (opts.endpoint) opts.counters?.request(opts.endpoint);
+      const fault = opts.endpoint ? opts.faults?.take(opts.endpoint, REQUEST_FAULT_KINDS) : undefined;
+      if (fault) {
+        switch (fault.kind) {
+          case 'latency':
+            await new Promise((r) => setTimeout(r, fault.ms ?? 0));
+            break;
+          case 'status':
+            // Drain the request so the client sees the response, not a reset.
+            req.resume();
+            throw (opts.renderFault ?? defaultFaultError)(fault, req);
+          case 'reset':
+            req.socket.resetAndDestroy();
+            return;
+          case 'hang':
+            await opts.faults!.waitForClear(fault.id, closing.signal);
+            if (closing.signal.aborted) {
+              req.socket.destroy();
+              return;
+            }
+            break;
+        }
+      }
+      await opts.handler(req, res);
+    } catch (err) {
+      if (err instanceof SandboxError) {
+        renderError(res, err);
+      } else {
+        log(
+          `[${opts.label}] unhandled error (bug: turn it into a typed error): ${(err as Error)?.stack ?? err}`,
+        );
+        renderError(res, SandboxError.json(500, { error: 'internal_error' }));
+      }
+    }
+  };
+
+  const server = opts.tls
+    ? https.createServer({ key: opts.tls.keyPem, cert: opts.tls.certPem }, (q, s) => void listener(q, s))
+    : http.createServer((q, s) => void listener(q, s));
+  // Real services keep connections alive; keep sockets from pinning the process after close().
+  server.keepAliveTimeout = 5000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const origin = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+
+  return {
+    origin,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        closing.abort();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,303 @@
+// startSandbox(): the one place that wires the local Azure together. Reading it shows the whole setup:
+// config -> CA and tenant keys -> world -> identity plane -> resource plane -> admin API -> connection file.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadOrCreateCa, issueServerCert } from './core/ca.ts';
+import { Counters } from './core/counters.ts';
+import { FaultRegistry, FaultValidationError } from './core/faults.ts';
+import { AdminRouter } from './core/admin.ts';
+import { SandboxError } from './core/errors.ts';
+import { readJson, sendJson } from './core/http.ts';
+import { startServer } from './core/server.ts';
+import type { RunningServer } from './core/server.ts';
+import { TokenService, DEFAULT_TOKEN_LIFETIME_SECONDS } from './core/tokens.ts';
+import type { PlaneHandle, SandboxContext, SandboxOptions } from './core/context.ts';
+import { loadWorld, listScenarios, WorldError } from './world.ts';
+import type { World } from './world.ts';
+import type { SandboxConnection } from './connection.ts';
+import { startIdentityPlane } from './identity/index.ts';
+import { startResourcePlane } from './resources/index.ts';
+
+export type { SandboxConnection } from './connection.ts';
+export type { SandboxOptions } from './core/context.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_STATE_DIR = join(REPO_ROOT, '.sandbox');
+const WIRING_FILE = join(REPO_ROOT, 'infra', 'identity-wiring.json');
+
+export interface RunningSandbox {
+  connection: SandboxConnection;
+  /** Path of the connection file, when one was written. */
+  connectionFile?: string;
+  context: SandboxContext;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const opts = {
+    scenario: options.scenario ?? 'healthy',
+    stateDir: resolve(options.stateDir ?? DEFAULT_STATE_DIR),
+    writeConnectionFile: options.writeConnectionFile ?? true,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS,
+    oidcTokenLifetimeSeconds: options.oidcTokenLifetimeSeconds ?? 3600,
+    propagationDelaySeconds: options.propagationDelaySeconds ?? 0,
+    quiet: options.quiet ?? false,
+    log: options.log ?? (options.quiet ? () => {} : (line: string) => console.error(line)),
+  };
+  mkdirSync(opts.stateDir, { recursive: true });
+
+  // Validate the scenario before anything listens.
+  const placeholders: Record<string, string> = {};
+  let world: World = loadWorld(opts.scenario, {
+    placeholders,
+    propagationDelaySeconds: opts.propagationDelaySeconds,
+  });
+
+  const ca = await loadOrCreateCa(join(opts.stateDir, 'ca'));
+  const serverCert = await issueServerCert(ca);
+  const tokens = await TokenService.create(world.tenantId, opts.tokenLifetimeSeconds);
+  const faults = new FaultRegistry();
+  const counters = new Counters();
+  const admin = new AdminRouter();
+  const worldListeners: Array<(w: World) => void | Promise<void>> = [];
+
+  const ctx: SandboxContext = {
+    options: opts,
+    stateDir: opts.stateDir,
+    ca,
+    serverCert,
+    tokens,
+    faults,
+    counters,
+    admin,
+    issued: { assertions: new Set(), secrets: new Set() },
+    get world() {
+      return world;
+    },
+    onWorldChange: (cb) => void worldListeners.push(cb),
+    setPlaceholder: (name, value) => {
+      placeholders[name] = value;
+      world = loadWorld(world.name, { placeholders, propagationDelaySeconds: opts.propagationDelaySeconds });
+    },
+    startServer: (o) => startServer({ ...o, faults, counters, log: opts.log }),
+    log: opts.log,
+  };
+
+  const planes: PlaneHandle[] = [];
+  let adminServer: RunningServer | undefined;
+  const closeAll = async () => {
+    faults.releaseAll();
+    await adminServer?.close();
+    for (const p of planes.reverse()) await p.close();
+  };
+
+  try {
+    planes.push(await startIdentityPlane(ctx));
+    planes.push(await startResourcePlane(ctx));
+
+    registerCoreAdminRoutes(ctx, {
+      switchScenario: async (name) => {
+        world = loadWorld(name, { placeholders, propagationDelaySeconds: opts.propagationDelaySeconds });
+        for (const cb of worldListeners) await cb(world);
+      },
+    });
+    adminServer = await startServer({ label: 'admin', handler: admin.handle, log: opts.log });
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+
+  const connection = buildConnection(ctx, planes, adminServer.origin);
+  let connectionFile: string | undefined;
+  if (opts.writeConnectionFile) connectionFile = writeConnection(opts.stateDir, connection);
+
+  let closed = false;
+  return {
+    connection,
+    connectionFile,
+    context: ctx,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await closeAll();
+    },
+  };
+}
+
+function buildConnection(ctx: SandboxContext, planes: PlaneHandle[], adminOrigin: string): SandboxConnection {
+  const w = ctx.world;
+  const merged = <K extends 'endpoints' | 'sourceSecrets' | 'files' | 'resources'>(k: K) =>
+    Object.assign({}, ...planes.map((p) => p[k] ?? {}));
+  const endpoints = { admin: adminOrigin, ...merged('endpoints') } as SandboxConnection['endpoints'];
+  const sourceSecrets = { appSecrets: {}, ...merged('sourceSecrets') } as SandboxConnection['sourceSecrets'];
+  const files = merged('files') as SandboxConnection['files'];
+  const resources = merged('resources') as SandboxConnection['resources'];
+  const identities = [
+    ...w.identities.map((i) => ({
+      key: i.key,
+      name: i.name,
+      kind: i.kind,
+      clientId: i.clientId,
+      principalId: i.principalId,
+      ...(i.resourceId ? { resourceId: i.resourceId } : {}),
+    })),
+    ...w.appRegistrations.map((a) => ({
+      key: a.key,
+      name: a.name,
+      kind: a.kind,
+      clientId: a.clientId,
+      principalId: a.principalId,
+    })),
+  ];
+
+  // Identity settings come from the wiring's settings map (the one source of truth shared with infra/).
+  const wiring = JSON.parse(readFileSync(WIRING_FILE, 'utf8')) as {
+    identities: Record<string, { settings?: Record<string, string[]> }>;
+  };
+  const identitySettings: Record<string, string> = {};
+  for (const [key, wi] of Object.entries(wiring.identities)) {
+    const id = w.identities.find((x) => x.key === key);
+    if (!id) continue;
+    for (const [field, names] of Object.entries(wi.settings ?? {})) {
+      const value = (id as unknown as Record<string, string | undefined>)[field];
+      if (value) for (const n of names) identitySettings[n] = value;
+    }
+  }
+
+  const appSettings: Record<string, string> = {
+    // What the Functions platform injects for managed identity (App Service source, api-version 2019-08-01).
+    IDENTITY_ENDPOINT: endpoints.appService ?? '',
+    IDENTITY_HEADER: sourceSecrets.identityHeader ?? '',
+    NODE_EXTRA_CA_CERTS: ctx.ca.caCertPath,
+    KEY_VAULT_URL: endpoints.keyVault ?? '',
+    KEY_VAULT_SECRET_NAME: resources.secretName ?? '',
+    BLOB_SERVICE_URL: endpoints.blob ?? '',
+    BLOB_CONTAINER_NAME: resources.canaryContainer ?? '',
+    ARM_ENDPOINT: endpoints.arm ?? '',
+    AZURE_SUBSCRIPTION_ID: w.subscriptionId,
+    AZURE_RESOURCE_GROUP: w.resourceGroup,
+    AZURE_TENANT_ID: w.tenantId,
+    ...identitySettings,
+    FEDERATED_TOKEN_FILE: files.federatedTokenFile ?? '',
+    AZURE_AUTHORITY_HOST: endpoints.entra ?? '',
+    PROBE_TIMEOUT_MS: '10000',
+    PROBE_SCHEDULE: '0 */5 * * * *',
+    STATUS_BLOB_SERVICE_URL: endpoints.blob ?? '',
+    STATUS_CONTAINER_NAME: resources.statusContainer ?? '',
+    // Local-only switches the SDKs need for loopback hosts (ARCHITECTURE "Local and Azure differ only in settings"):
+    // the Key Vault challenge names vault.azure.net, which 127.0.0.1 does not end with (identity-protocols.md §13.2),
+    // and MSAL's instance discovery would go to the public cloud.
+    KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
+    AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
+  };
+
+  return {
+    scenario: w.name,
+    caCertPath: ctx.ca.caCertPath,
+    tenantId: w.tenantId,
+    subscriptionId: w.subscriptionId,
+    resourceGroup: w.resourceGroup,
+    endpoints,
+    identities,
+    sourceSecrets,
+    files,
+    resources,
+    appSettings,
+  };
+}
+
+/**
+ * Writes <stateDir>/connection.json. When another live sandbox already owns that file (two sandboxes side by side
+ * on the default state dir), writes connection-<pid>.json instead, so neither clobbers the other.
+ */
+function writeConnection(stateDir: string, connection: SandboxConnection): string {
+  const main = join(stateDir, 'connection.json');
+  let target = main;
+  if (existsSync(main)) {
+    try {
+      const other = JSON.parse(readFileSync(main, 'utf8')) as { pid?: number };
+      if (other.pid && other.pid !== process.pid && isAlive(other.pid))
+        target = join(stateDir, `connection-${process.pid}.json`);
+    } catch {
+      // unreadable: overwrite
+    }
+  }
+  const tmp = `${target}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ ...connection, pid: process.pid }, null, 2), { mode: 0o600 });
+  renameSync(tmp, target);
+  return target;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function registerCoreAdminRoutes(
+  ctx: SandboxContext,
+  ops: { switchScenario(name: string): Promise<void> },
+): void {
+  const a = ctx.admin;
+  a.add('GET', '/_sandbox/counters', (_q, res) => sendJson(res, 200, ctx.counters.snapshot()));
+  a.add('POST', '/_sandbox/counters/reset', (_q, res) => {
+    ctx.counters.reset();
+    sendJson(res, 200, ctx.counters.snapshot());
+  });
+  a.add('GET', '/_sandbox/scenario', (_q, res) =>
+    sendJson(res, 200, {
+      name: ctx.world.name,
+      description: ctx.world.description,
+      available: listScenarios(),
+    }),
+  );
+  a.add('POST', '/_sandbox/scenario', async (req, res) => {
+    const body = (await readJson(req)) as { name?: unknown };
+    if (typeof body.name !== 'string')
+      throw SandboxError.json(400, {
+        error: 'invalid_request',
+        message: 'body.name (scenario) is required',
+        available: listScenarios(),
+      });
+    try {
+      await ops.switchScenario(body.name);
+    } catch (err) {
+      if (err instanceof WorldError)
+        throw SandboxError.json(400, {
+          error: 'invalid_scenario',
+          message: err.message,
+          available: listScenarios(),
+        });
+      throw err;
+    }
+    sendJson(res, 200, { name: ctx.world.name, description: ctx.world.description });
+  });
+  a.add('GET', '/_sandbox/faults', (_q, res) => sendJson(res, 200, { faults: ctx.faults.list() }));
+  a.add('POST', '/_sandbox/faults', async (req, res) => {
+    try {
+      const f = ctx.faults.add(await readJson(req));
+      sendJson(res, 201, f);
+    } catch (err) {
+      if (err instanceof FaultValidationError)
+        throw SandboxError.json(400, { error: 'invalid_fault', message: err.message });
+      throw err;
+    }
+  });
+  a.add('DELETE', '/_sandbox/faults', (_q, res) => sendJson(res, 200, { cleared: ctx.faults.clear() }));
+  a.add('DELETE', '/_sandbox/faults/{id}', (_q, res, p) => {
+    const n = ctx.faults.clear(p.id);
+    if (n === 0) throw SandboxError.json(404, { error: 'not_found', message: `no fault ${p.id}` });
+    sendJson(res, 200, { cleared: n });
+  });
+  a.add('GET', '/_sandbox/issued', (_q, res) =>
+    sendJson(res, 200, {
+      tokens: [...ctx.tokens.issued],
+      assertions: [...ctx.issued.assertions],
+      secrets: [...ctx.issued.secrets],
+    }),
+  );
+}
