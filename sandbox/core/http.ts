@@ -64,7 +64,11 @@ export function sendText(
  * (identity-protocols.md §13.2). URLSearchParams decodes names and values alike.
  */
 export function requestUrl(req: IncomingMessage): URL {
-  return new URL(req.url ?? '/', 'http://sandbox.invalid');
+  const target = req.url ?? '/';
+  // Resolve origin-form targets by concatenation: `new URL('//metadata/…', base)` would read "metadata" as a host,
+  // and the IMDS client sends exactly that path when AZURE_POD_IDENTITY_AUTHORITY_HOST ends in '/' (identity §3.1).
+  if (target.startsWith('/')) return new URL(`http://sandbox.invalid${target}`);
+  return new URL(target, 'http://sandbox.invalid');
 }
 
 export function header(req: IncomingMessage, name: string): string | undefined {

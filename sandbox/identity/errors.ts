@@ -1,0 +1,439 @@
+// The one catalog of every error the identity plane returns, each in its real service's wire format
+// (ARCHITECTURE "Errors are defined once, in a catalog"; Azurite's StorageErrorFactory is the model).
+// Sources, with what is known and what is ours:
+// - IMDS (and the IMDS-shaped Arc / Cloud Shell / Azure ML endpoints): `{error, error_description}`
+//   (entra-docs how-to-use-vm-token.md; identity-protocols.md §3.3). "Identity not found" is the real body
+//   (Azure/azure-sdk-for-net#46709, Azure/azure-sdk-for-python#38826).
+// - App Service / Functions (2019-08-01): `{statusCode, message, correlationId}` from a Kestrel server. The
+//   unassigned-identity body "Unable to load the proper Managed Identity." is real (Azure/azure-sdk-for-net#43691,
+//   a Function App with a user-assigned identity). The 401 for a bad X-IDENTITY-HEADER is real
+//   (Azure/azure-sdk-for-js#11595); its message wording is ours.
+// - Service Fabric: `{"error":{"correlationId","code","message"}}` with the documented codes
+//   (azure-docs service-fabric/how-to-managed-identity-service-fabric-app-code.md "Error handling").
+// - Azure ML: a bad `secret` header gets a plain-text body "Invalid secret token header: <presented value>"
+//   (Azure/azure-sdk-for-net#46932). We do not echo the presented value (it may be a secret).
+// - Entra ID: `{error, error_description, error_codes, timestamp, trace_id, correlation_id, error_uri}` with the
+//   description carrying "\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …" (Azure/azure-workload-identity#616).
+//   Codes and messages quoted from real bodies: 70021 (#616, #340), 700024 (Azure/login#180, obikuro/Sato#1),
+//   7000272 (Azure/azure-workload-identity#1232), 50013 (microsoftgraph/msgraph-sdk-php#1585), 700016, 90002,
+//   7000215, 7000216, 700222 (MicrosoftDocs/azure-docs#90321). Codes marked "(unverified)" below are our best
+//   match for a case no public capture shows.
+import { randomUUID } from 'node:crypto';
+import { SandboxError } from '../core/errors.ts';
+
+/** The status line Retry-After header of a throttling fault, when one was given. */
+function retryAfter(seconds: number | undefined): Record<string, string> {
+  return seconds === undefined ? {} : { 'retry-after': String(seconds) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// IMDS-shaped managed identity endpoints (IMDS, Arc, Cloud Shell, Azure ML token errors)
+// ---------------------------------------------------------------------------------------------------------------
+
+function imds(status: number, error: string, description: string, headers: Record<string, string> = {}) {
+  return SandboxError.json(status, { error, error_description: description }, headers);
+}
+
+export const imdsErrors = {
+  /** Real IMDS: `Metadata: true` missing (also what the DefaultAzureCredential probe gets, §3.2). */
+  metadataRequired: () => imds(400, 'bad_request_102', 'Required metadata header not specified'),
+  /** The requested (or the system) identity is not assigned to this compute resource. */
+  identityNotFound: () => imds(400, 'invalid_request', 'Identity not found'),
+  missingQuery: (name: string) =>
+    imds(400, 'invalid_request', `Required query variable '${name}' is missing`),
+  badApiVersion: (v: string) =>
+    imds(400, 'invalid_request', `Invalid api-version '${v}'. Supported versions: 2018-02-01 and later.`),
+  /** More than one of client_id / object_id / msi_res_id. */
+  conflictingSelectors: () =>
+    imds(400, 'invalid_request', 'Only one of client_id, object_id and msi_res_id may be specified.'),
+  /** AADSTS500011 is what Entra answers for a resource it does not know (IMDS relays it as invalid_resource). */
+  invalidResource: (resource: string, tenantId: string) =>
+    imds(
+      400,
+      'invalid_resource',
+      `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+    ),
+  notFound: (path: string) => imds(404, 'not_found', `No route for ${path}`),
+  methodNotAllowed: (method: string) =>
+    imds(405, 'method_not_allowed', `The method ${method} is not allowed.`),
+  /** Arc: `Authorization: Basic` does not carry the contents of a key file the agent handed out. */
+  arcUnauthorized: () =>
+    imds(
+      401,
+      'unauthorized_client',
+      'The Authorization header does not carry a valid key (unverified wording).',
+    ),
+  /** Cloud Shell serves only the signed-in identity (here: the system identity). */
+  cloudShellUserAssigned: () =>
+    imds(400, 'invalid_request', 'User-assigned identities are not supported in Cloud Shell.'),
+  azureMlUnsupportedSelector: () =>
+    imds(400, 'invalid_request', 'Only clientid is supported to select a user-assigned identity.'),
+  /** A `status` fault, with the IMDS error of that status (how-to-use-vm-token.md, "Error handling"). */
+  fault: (status: number, retryAfterSeconds?: number) => {
+    const h = retryAfter(retryAfterSeconds);
+    switch (status) {
+      case 404:
+        return imds(404, 'not_found', 'IMDS is updating; retry.', h);
+      case 410:
+        return imds(410, 'gone', 'IMDS is updating; it will be available within 70 seconds.', h);
+      case 429:
+        return imds(429, 'too_many_requests', 'Too many requests: IMDS is throttling this VM.', h);
+      case 500:
+        return imds(
+          500,
+          'unknown',
+          'Failed to retrieve token from the Active directory. For details see logs in /var/log/azure/msi.',
+          h,
+        );
+      default:
+        return imds(
+          status,
+          'service_unavailable',
+          `The managed identity endpoint answered HTTP ${status}.`,
+          h,
+        );
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// App Service / Functions (api-version 2019-08-01)
+// ---------------------------------------------------------------------------------------------------------------
+
+function appService(status: number, message: string, headers: Record<string, string> = {}) {
+  const correlationId = randomUUID();
+  return SandboxError.json(
+    status,
+    { statusCode: status, message, correlationId },
+    { 'x-correlation-id': correlationId, ...headers },
+  );
+}
+
+export const appServiceErrors = {
+  identityNotFound: () => appService(400, 'Unable to load the proper Managed Identity.'),
+  badIdentityHeader: () => appService(401, 'The X-IDENTITY-HEADER header is missing or invalid.'),
+  missingQuery: (name: string) => appService(400, `The '${name}' query parameter is required.`),
+  badApiVersion: (v: string) =>
+    appService(400, `The api-version '${v}' is not supported. Use api-version 2019-08-01.`),
+  conflictingSelectors: () =>
+    appService(400, 'Only one of client_id, principal_id (object_id) and mi_res_id may be specified.'),
+  notFound: (path: string) => appService(404, `No route for ${path}`),
+  methodNotAllowed: (method: string) => appService(405, `The method ${method} is not allowed.`),
+  fault: (status: number, retryAfterSeconds?: number) =>
+    appService(
+      status,
+      `The managed identity endpoint answered HTTP ${status}.`,
+      retryAfter(retryAfterSeconds),
+    ),
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Service Fabric (api-version 2019-07-01-preview): the object form of `error`
+// ---------------------------------------------------------------------------------------------------------------
+
+function serviceFabric(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  return SandboxError.json(status, { error: { correlationId: randomUUID(), code, message } }, headers);
+}
+
+export const serviceFabricErrors = {
+  /** Documented status for this code is not given; 401 is ours (the caller failed to authenticate). */
+  secretHeaderNotFound: () =>
+    serviceFabric(401, 'SecretHeaderNotFound', 'Secret is not found in the request headers.'),
+  /** Documented: 404 "Unknown authentication code, or the application was not assigned a managed identity". */
+  managedIdentityNotFound: () =>
+    serviceFabric(
+      404,
+      'ManagedIdentityNotFound',
+      'Managed Identity not found for the specified application host.',
+    ),
+  argumentNullOrEmpty: (name: string) =>
+    serviceFabric(400, 'ArgumentNullOrEmpty', `The parameter '${name}' cannot be null or empty.`),
+  invalidApiVersion: (v: string) =>
+    serviceFabric(
+      400,
+      'InvalidApiVersion',
+      `The api-version '${v}' is not supported. Supported version is '2019-07-01-preview'.`,
+    ),
+  /** SF serves only the application's own (system) identity to the JS client (identity-protocols.md §8). */
+  userAssignedNotSupported: () =>
+    serviceFabric(
+      400,
+      'InvalidParameter',
+      'Selecting a user-assigned identity is not supported (unverified wording).',
+    ),
+  notFound: (path: string) => serviceFabric(404, 'NotFound', `No route for ${path}`),
+  methodNotAllowed: (method: string) =>
+    serviceFabric(405, 'MethodNotAllowed', `The method ${method} is not allowed.`),
+  fault: (status: number, retryAfterSeconds?: number) =>
+    status === 429
+      ? serviceFabric(429, 'TooManyRequests', 'Throttling limit reached.', retryAfter(retryAfterSeconds))
+      : serviceFabric(status, 'InternalServerError', 'An error occurred.', retryAfter(retryAfterSeconds)),
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Azure ML (api-version 2017-09-01)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const azureMlErrors = {
+  /** Plain text, as the real endpoint answers (Azure/azure-sdk-for-net#46932); status 401 is ours. */
+  invalidSecret: () =>
+    new SandboxError(401, { contentType: 'text/plain; charset=utf-8', text: 'Invalid secret token header.' }),
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entra ID
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface EntraErrorContext {
+  /** The client's `client-request-id`, echoed as the correlation id (as Entra does). */
+  correlationId?: string;
+}
+
+/** Entra's timestamp format: "2022-10-27 23:39:22Z". */
+function entraTimestamp(d = new Date()): string {
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')}Z`;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function entra(
+  status: number,
+  error: string,
+  code: number,
+  message: string,
+  ctx: EntraErrorContext = {},
+  headers: Record<string, string> = {},
+): SandboxError {
+  const traceId = randomUUID();
+  const correlationId = ctx.correlationId && GUID.test(ctx.correlationId) ? ctx.correlationId : randomUUID();
+  const timestamp = entraTimestamp();
+  return SandboxError.json(
+    status,
+    {
+      error,
+      error_description: `AADSTS${code}: ${message}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
+      error_codes: [code],
+      timestamp,
+      trace_id: traceId,
+      correlation_id: correlationId,
+      error_uri: `https://login.microsoftonline.com/error?code=${code}`,
+    },
+    {
+      'cache-control': 'no-store, no-cache',
+      pragma: 'no-cache',
+      'x-ms-request-id': traceId,
+      'client-request-id': correlationId,
+      ...headers,
+    },
+  );
+}
+
+const WIF_DOC =
+  'https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation';
+const CERT_DOC = 'https://learn.microsoft.com/entra/identity-platform/certificate-credentials';
+
+/** Entra's ISO time with 7 fractional digits, as in AADSTS700024. */
+function entraTime(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+}
+
+export const entraErrors = {
+  tenantNotFound: (tenant: string, c?: EntraErrorContext) =>
+    entra(
+      400,
+      'invalid_request',
+      90002,
+      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+      c,
+    ),
+  /** The OpenID metadata of an unknown tenant answers `invalid_tenant` (same AADSTS code). */
+  tenantNotFoundMetadata: (tenant: string, c?: EntraErrorContext) =>
+    entra(
+      400,
+      'invalid_tenant',
+      90002,
+      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+      c,
+    ),
+  invalidTenantIdentifier: (tenant: string, c?: EntraErrorContext) =>
+    entra(
+      400,
+      'invalid_request',
+      900023,
+      `Specified tenant identifier '${tenant}' is neither a valid DNS name, nor a valid external domain.`,
+      c,
+    ),
+  missingParameter: (name: string, c?: EntraErrorContext) =>
+    entra(
+      400,
+      'invalid_request',
+      900144,
+      `The request body must contain the following parameter: '${name}'.`,
+      c,
+    ),
+  unsupportedGrantType: (grant: string, c?: EntraErrorContext) =>
+    entra(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant}'.`, c),
+  invalidScope: (scope: string, c?: EntraErrorContext) =>
+    entra(
+      400,
+      'invalid_scope',
+      1002012,
+      `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      c,
+    ),
+  /** (unverified code) A client_assertion_type other than jwt-bearer. */
+  invalidAssertionType: (type: string, c?: EntraErrorContext) =>
+    entra(400, 'invalid_request', 50027, `The client_assertion_type '${type}' is not supported.`, c),
+  credentialRequired: (c?: EntraErrorContext) =>
+    entra(
+      401,
+      'invalid_client',
+      7000216,
+      "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+      c,
+    ),
+  unknownClient: (clientId: string, tenant: string, c?: EntraErrorContext) =>
+    entra(
+      400,
+      'unauthorized_client',
+      700016,
+      `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+      c,
+    ),
+  invalidClientSecret: (clientId: string, c?: EntraErrorContext) =>
+    entra(
+      401,
+      'invalid_client',
+      7000215,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+      c,
+    ),
+  /** (unverified code) alg none, an algorithm Entra does not accept, or a token that is not a JWS. */
+  malformedAssertion: (why: string, c?: EntraErrorContext) =>
+    entra(400, 'invalid_request', 50027, `JWT token is invalid or malformed. ${why}`, c),
+  noMatchingFederatedIdentity: (iss: string, sub: string, aud: string, c?: EntraErrorContext) =>
+    entra(
+      400,
+      'invalid_request',
+      70021,
+      `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud}'. ${WIF_DOC}`,
+      c,
+    ),
+  assertionOutsideValidity: (
+    nowSeconds: number,
+    nbf: number | undefined,
+    exp: number,
+    c?: EntraErrorContext,
+  ) =>
+    entra(
+      401,
+      'invalid_client',
+      700024,
+      `Client assertion is not within its valid time range. Current time: ${entraTime(nowSeconds)}, assertion valid from ${entraTime(nbf ?? 0)}, expiry time of assertion ${entraTime(exp)}. Review the documentation at ${CERT_DOC} .`,
+      c,
+    ),
+  /** The key (kid) that signed the assertion is not in the issuer's published keys. */
+  signingKeyNotFound: (kid: string, issuer: string, c?: EntraErrorContext) =>
+    entra(
+      401,
+      'invalid_client',
+      7000272,
+      `The certificate with identifier ${kid} used to sign the federated credential could not be found in the metadata of identity provider ${issuer}. Please validate that your Identity Provider's metadata exposes the key used to sign the incoming token.`,
+      c,
+    ),
+  /** The key was found but the signature does not verify with it. */
+  signatureInvalid: (kid: string, c?: EntraErrorContext) =>
+    entra(
+      401,
+      'invalid_client',
+      50013,
+      `Assertion failed signature validation. [Reason - Key was found, but use of the key to verify the signature failed., Thumbprint of key used by client: '${kid}']`,
+      c,
+    ),
+  /** The issuer's discovery document or keys could not be fetched over HTTPS. */
+  issuerUnreachable: (issuer: string, c?: EntraErrorContext) =>
+    entra(400, 'invalid_request', 50166, `Request to External OIDC endpoint failed. Issuer: '${issuer}'.`, c),
+  /** Tokens Entra issued cannot be federated (MicrosoftDocs/azure-docs#90321). */
+  entraIssuedAssertion: (c?: EntraErrorContext) =>
+    entra(
+      400,
+      'invalid_request',
+      700222,
+      'AAD-issued tokens may not be used for federated identity flows.',
+      c,
+    ),
+  /** A certificate assertion (iss = sub = client id) for an app with no certificate registered. */
+  certificateNotRegistered: (clientId: string, c?: EntraErrorContext) =>
+    entra(
+      401,
+      'invalid_client',
+      700027,
+      `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${clientId}'.]`,
+      c,
+    ),
+  invalidInstance: (c?: EntraErrorContext) =>
+    entra(400, 'invalid_instance', 50049, 'Unknown or invalid instance.', c),
+  notFound: (path: string, c?: EntraErrorContext) =>
+    entra(404, 'invalid_request', 900561, `The endpoint ${path} does not exist (unverified code).`, c),
+  methodNotAllowed: (method: string, c?: EntraErrorContext) =>
+    entra(
+      405,
+      'invalid_request',
+      900561,
+      `The endpoint only accepts POST requests. Received a ${method} request.`,
+      c,
+    ),
+  /** A `status` fault in Entra's format. */
+  fault: (status: number, retryAfterSeconds?: number) => {
+    const h = retryAfter(retryAfterSeconds);
+    if (status === 429)
+      return entra(
+        429,
+        'temporarily_unavailable',
+        90055,
+        'TenantThrottlingError: There are too many incoming requests (injected fault; unverified code).',
+        {},
+        h,
+      );
+    if (status >= 500)
+      return entra(
+        status,
+        'temporarily_unavailable',
+        90033,
+        'A transient error has occurred. Please try again.',
+        {},
+        h,
+      );
+    return entra(status, 'invalid_request', 900561, `Injected fault: HTTP ${status}.`, {}, h);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// The external OIDC identity provider (ours: a plain OAuth-style JSON error)
+// ---------------------------------------------------------------------------------------------------------------
+
+export const oidcErrors = {
+  unknownWorkload: (name: string, known: string[]) =>
+    SandboxError.json(404, {
+      error: 'unknown_workload',
+      error_description: `No workload named '${name}'. Known: ${known.join(', ') || '(none)'}.`,
+    }),
+  invalidRequest: (description: string) =>
+    SandboxError.json(400, { error: 'invalid_request', error_description: description }),
+  notFound: (path: string) =>
+    SandboxError.json(404, { error: 'not_found', error_description: `No route for ${path}` }),
+  methodNotAllowed: (method: string) =>
+    SandboxError.json(405, {
+      error: 'method_not_allowed',
+      error_description: `The method ${method} is not allowed.`,
+    }),
+  fault: (status: number, retryAfterSeconds?: number) =>
+    SandboxError.json(
+      status,
+      {
+        error: status === 429 ? 'slow_down' : 'server_error',
+        error_description: `Injected fault: HTTP ${status}.`,
+      },
+      retryAfter(retryAfterSeconds),
+    ),
+};

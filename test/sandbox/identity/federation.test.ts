@@ -1,0 +1,276 @@
+// Conformance: workload identity federation and client credentials at the sandbox's Entra ID, with the real
+// WorkloadIdentityCredential, ClientAssertionCredential and ClientSecretCredential, each in its own child process;
+// and the errors the SDK really surfaces when Entra refuses (AADSTS codes in Entra's body shape).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SignJWT, generateKeyPair } from 'jose';
+import type { SandboxConnection } from '../../../sandbox/connection.ts';
+import type { FixtureSpec } from './fixtures/get-token.ts';
+import {
+  VAULT,
+  admin,
+  claimsOf,
+  errorOf,
+  identity,
+  oidcToken,
+  request,
+  runFixture,
+  sourceEnv,
+  startTestSandbox,
+} from './helpers.ts';
+import type { TestSandbox } from './helpers.ts';
+
+const SUBJECT = 'system:serviceaccount:probes:identity-probes';
+const EXCHANGE = 'api://AzureADTokenExchange';
+
+let sb: TestSandbox;
+let conn: SandboxConnection;
+let mismatch: TestSandbox;
+/** Assertions prepared before the concurrent runs (faults apply to the next OIDC request, so no run may race them). */
+const assertions: Record<string, string> = {};
+
+/** A token claiming to come from the sandbox's OIDC issuer, signed with a key that issuer never published. */
+async function forge(kid: string, claims: { sub?: string } = {}): Promise<string> {
+  const { privateKey } = await generateKeyPair('RS256');
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+    .setIssuer(conn.endpoints.oidcIssuer)
+    .setSubject(claims.sub ?? SUBJECT)
+    .setAudience(EXCHANGE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 600)
+    .sign(privateKey);
+}
+
+before(async () => {
+  [sb, mismatch] = await Promise.all([startTestSandbox(), startTestSandbox('fic-subject-mismatch')]);
+  conn = sb.connection;
+  await admin(conn, 'POST', '/_sandbox/faults', { endpoint: 'oidc', kind: 'expired-token', count: 1 });
+  assertions.expired = await oidcToken(conn);
+  await admin(conn, 'POST', '/_sandbox/faults', { endpoint: 'oidc', kind: 'wrong-audience', count: 1 });
+  assertions.wrongAudience = await oidcToken(conn);
+  assertions.subjectCase = await oidcToken(conn, `?subject=${encodeURIComponent(SUBJECT.toUpperCase())}`);
+  const keys = (await request(conn, `${conn.endpoints.oidcIssuer}/keys`)).json<{
+    keys: Array<{ kid: string }>;
+  }>();
+  assertions.forgedUnknownKey = await forge('not-a-published-key');
+  assertions.forgedKnownKey = await forge(keys.keys[0].kid);
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  assertions.algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: conn.endpoints.oidcIssuer, sub: SUBJECT, aud: EXCHANGE, iat: now, exp: now + 600 })}.`;
+});
+after(() => Promise.all([sb.close(), mismatch.close()]));
+
+/** ClientAssertionCredential for the federated identity, fed by the external provider (URL) or a prepared token. */
+function assertionSpec(
+  c: SandboxConnection,
+  from: { url?: string; env?: string },
+  clientId?: string,
+): FixtureSpec {
+  return {
+    credential: 'ClientAssertionCredential',
+    tenantId: c.tenantId,
+    clientId: clientId ?? identity(c, 'federated').clientId,
+    ...(from.url ? { assertionUrl: from.url } : { assertionEnv: from.env }),
+    // A custom authority host needs instance discovery off, or MSAL asks the public cloud (§10.2).
+    options: { authorityHost: c.endpoints.entra, disableInstanceDiscovery: true },
+    scope: `${VAULT}/.default`,
+  };
+}
+
+const withAssertion = (name: string) => ({ TEST_ASSERTION: assertions[name] });
+
+function assertFederated(claims: Record<string, unknown>, c: SandboxConnection) {
+  const fed = identity(c, 'federated');
+  assert.equal(claims.oid, fed.principalId);
+  assert.equal(claims.appid, fed.clientId);
+  assert.equal(claims.xms_mirid, fed.resourceId);
+  assert.equal(claims.aud, VAULT);
+  assert.equal(claims.iss, `https://sts.windows.net/${c.tenantId}/`);
+  assert.equal(claims.appidacr, '2');
+}
+
+describe('federation and client credentials that Entra accepts', { concurrency: true }, () => {
+  it('WorkloadIdentityCredential through the AKS-style token file', async () => {
+    const run = await runFixture(
+      conn,
+      {
+        credential: 'WorkloadIdentityCredential',
+        options: { disableInstanceDiscovery: true },
+        scope: `${VAULT}/.default`,
+      },
+      sourceEnv(conn, 'aks'),
+    );
+    assertFederated(claimsOf(run), conn);
+  });
+
+  it('ClientAssertionCredential with a token from the external OIDC provider', async () => {
+    const url = `${conn.endpoints.oidcIssuer}/workloads/identity-probes/token`;
+    assertFederated(claimsOf(await runFixture(conn, assertionSpec(conn, { url }), {})), conn);
+  });
+
+  it('ClientSecretCredential for the app registration: appidacr "1" and no xms_mirid', async () => {
+    const appReg = identity(conn, 'app-probes-ci');
+    const run = await runFixture(
+      conn,
+      {
+        credential: 'ClientSecretCredential',
+        tenantId: conn.tenantId,
+        clientId: appReg.clientId,
+        secretEnv: 'TEST_SECRET',
+        options: { authorityHost: conn.endpoints.entra, disableInstanceDiscovery: true },
+        scope: `${VAULT}/.default`,
+      },
+      { TEST_SECRET: conn.sourceSecrets.appSecrets[appReg.clientId] },
+    );
+    const claims = claimsOf(run);
+    assert.equal(claims.oid, appReg.principalId);
+    assert.equal(claims.appid, appReg.clientId);
+    assert.equal(claims.appidacr, '1');
+    assert.equal(claims.xms_mirid, undefined);
+    assert.equal(claims.aud, VAULT);
+  });
+});
+
+/** Asserts the SDK surfaced Entra's error `code` (AuthenticationRequiredError: "<error>: Error(s): <code> - …"). */
+function assertAadsts(run: Awaited<ReturnType<typeof runFixture>>, error: string, code: number): string {
+  const e = errorOf(run);
+  assert.equal(e.name, 'AuthenticationRequiredError', e.message);
+  assert.match(e.message, new RegExp(`^${error}: Error\\(s\\): ${code} - `));
+  assert.match(e.message, new RegExp(`Description: AADSTS${code}: `));
+  return e.message;
+}
+
+describe('assertions Entra refuses, as the SDK surfaces them', { concurrency: true }, () => {
+  it('federated credential subject mismatch (scenario fic-subject-mismatch): AADSTS70021 naming iss/sub/aud', async () => {
+    const c = mismatch.connection;
+    const run = await runFixture(
+      c,
+      {
+        credential: 'WorkloadIdentityCredential',
+        options: { disableInstanceDiscovery: true },
+        scope: `${VAULT}/.default`,
+      },
+      sourceEnv(c, 'aks'),
+    );
+    const message = assertAadsts(run, 'invalid_request', 70021);
+    assert.ok(
+      message.includes(
+        `Assertion Issuer: '${c.endpoints.oidcIssuer}'. Assertion Subject: '${SUBJECT}'. Assertion Audience: '${EXCHANGE}'.`,
+      ),
+      message,
+    );
+  });
+
+  it('a subject that differs only in case: AADSTS70021 (matching is case-sensitive)', async () => {
+    const run = await runFixture(
+      conn,
+      assertionSpec(conn, { env: 'TEST_ASSERTION' }),
+      withAssertion('subjectCase'),
+    );
+    assert.ok(
+      assertAadsts(run, 'invalid_request', 70021).includes(`Assertion Subject: '${SUBJECT.toUpperCase()}'`),
+    );
+  });
+
+  it('a wrongly addressed assertion (aud not api://AzureADTokenExchange): AADSTS70021', async () => {
+    const run = await runFixture(
+      conn,
+      assertionSpec(conn, { env: 'TEST_ASSERTION' }),
+      withAssertion('wrongAudience'),
+    );
+    assert.ok(
+      assertAadsts(run, 'invalid_request', 70021).includes(
+        `Assertion Audience: 'https://wrong-audience.invalid'`,
+      ),
+    );
+  });
+
+  it('an expired assertion: AADSTS700024', async () => {
+    const run = await runFixture(
+      conn,
+      assertionSpec(conn, { env: 'TEST_ASSERTION' }),
+      withAssertion('expired'),
+    );
+    assert.match(
+      assertAadsts(run, 'invalid_client', 700024),
+      /Client assertion is not within its valid time range/,
+    );
+  });
+
+  it('a forged assertion signed by a key the issuer never published: AADSTS7000272', async () => {
+    const run = await runFixture(
+      conn,
+      assertionSpec(conn, { env: 'TEST_ASSERTION' }),
+      withAssertion('forgedUnknownKey'),
+    );
+    assert.match(
+      assertAadsts(run, 'invalid_client', 7000272),
+      /could not be found in the metadata of identity provider/,
+    );
+  });
+
+  it("a forged assertion claiming the issuer's key id: AADSTS50013 (signature does not verify)", async () => {
+    const run = await runFixture(
+      conn,
+      assertionSpec(conn, { env: 'TEST_ASSERTION' }),
+      withAssertion('forgedKnownKey'),
+    );
+    assert.match(assertAadsts(run, 'invalid_client', 50013), /Assertion failed signature validation/);
+  });
+
+  it('an unsigned (alg: none) assertion: refused as malformed (AADSTS50027)', async () => {
+    const run = await runFixture(
+      conn,
+      assertionSpec(conn, { env: 'TEST_ASSERTION' }),
+      withAssertion('algNone'),
+    );
+    assertAadsts(run, 'invalid_request', 50027);
+  });
+
+  it('an unknown client ID: AADSTS700016', async () => {
+    const url = `${conn.endpoints.oidcIssuer}/workloads/identity-probes/token`;
+    const run = await runFixture(
+      conn,
+      assertionSpec(conn, { url }, '0b9a7a3e-3f0c-4d55-9a37-5f6f3f1d2e10'),
+      {},
+    );
+    assertAadsts(run, 'unauthorized_client', 700016);
+  });
+
+  it('a wrong client secret: AADSTS7000215', async () => {
+    const appReg = identity(conn, 'app-probes-ci');
+    const run = await runFixture(
+      conn,
+      {
+        credential: 'ClientSecretCredential',
+        tenantId: conn.tenantId,
+        clientId: appReg.clientId,
+        secretEnv: 'TEST_SECRET',
+        options: { authorityHost: conn.endpoints.entra, disableInstanceDiscovery: true },
+        scope: `${VAULT}/.default`,
+      },
+      { TEST_SECRET: 'not-the-secret' },
+    );
+    assertAadsts(run, 'invalid_client', 7000215);
+  });
+
+  it('an unknown tenant: the OpenID metadata answers AADSTS90002, which MSAL surfaces as endpoints_resolution_error', async () => {
+    // With a custom authority host MSAL first reads /{tenant}/v2.0/.well-known/openid-configuration (§10.3); the
+    // real service answers 400 invalid_tenant there, and MSAL reports that it cannot resolve the endpoints.
+    const url = `${conn.endpoints.oidcIssuer}/workloads/identity-probes/token`;
+    const spec = { ...assertionSpec(conn, { url }), tenantId: 'a5c0e7f4-6a3e-4d7e-9b83-2b6f1c0a9d11' };
+    const e = errorOf(await runFixture(conn, spec, {}));
+    assert.equal(e.name, 'CredentialUnavailableError');
+    assert.match(e.message, /^endpoints_resolution_error/);
+    const meta = await request(
+      conn,
+      `${conn.endpoints.entra}/${spec.tenantId}/v2.0/.well-known/openid-configuration`,
+    );
+    assert.equal(meta.status, 400);
+    const body = meta.json<{ error: string; error_codes: number[] }>();
+    assert.equal(body.error, 'invalid_tenant');
+    assert.deepEqual(body.error_codes, [90002]);
+  });
+});
