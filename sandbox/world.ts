@@ -80,7 +80,8 @@ export interface World {
     name: string;
     resourceId: string;
     allowSharedKeyAccess: boolean;
-    containers: Array<{ name: string; resourceId: string; blobs: string[] }>;
+    /** wiringScope: the wiring scope key the container plays (canaryContainer, statusContainer), when declared. */
+    containers: Array<{ name: string; resourceId: string; blobs: string[]; wiringScope?: string }>;
   }>;
   armResources: Array<{ id: string; name: string; type: string; location: string }>;
   roleAssignments: RoleAssignment[];
@@ -319,6 +320,7 @@ export function loadWorld(name: string, opts: LoadOptions = {}): World {
             name: cname,
             resourceId: `${accountId}/blobServices/default/containers/${cname}`,
             blobs: (co.blobs ?? []) as string[],
+            ...(typeof co.wiringScope === 'string' ? { wiringScope: co.wiringScope } : {}),
           };
         }),
       };

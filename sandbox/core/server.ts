@@ -78,7 +78,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             req.resume();
             throw (opts.renderFault ?? defaultFaultError)(fault, req);
           case 'reset':
-            req.socket.resetAndDestroy();
+            // A TLS socket cannot reset itself (ERR_INVALID_HANDLE_TYPE): reset the TCP socket under it.
+            (
+              (req.socket as typeof req.socket & { _parent?: typeof req.socket })._parent ?? req.socket
+            ).resetAndDestroy();
             return;
           case 'hang':
             await opts.faults!.waitForClear(fault.id, closing.signal);

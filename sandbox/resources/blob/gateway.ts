@@ -1,0 +1,180 @@
+// The Blob front end: what Azure Storage checks and Azurite does not (dataplane-protocols.md §3.5, §3.8). Azurite
+// never verifies a token's signature, tenant or principal and authorizes nothing, so every request goes through
+// here first, in order: account -> authentication scheme (bearer; shared key and SAS only if the account allows
+// key access; user delegation SAS is not key-based) -> full token validation -> operation -> RBAC permission for
+// the token's `oid` at container (or account) scope -> forward unchanged to Azurite, and Azurite's answer back
+// unchanged (status, headers incl. ETag, body), so conditional requests behave as Azurite implements them.
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SandboxContext } from '../../core/context.ts';
+import type { SandboxError } from '../../core/errors.ts';
+import { header, requestUrl } from '../../core/http.ts';
+import type { Handler } from '../../core/server.ts';
+import { authenticateBearer, BearerError, storageAudiences } from '../auth.ts';
+import type { RoleAssignmentStore } from '../rbac/store.ts';
+import { blobOperation } from './actions.ts';
+import type { BlobOperation } from './actions.ts';
+import { blobErrors as E } from './errors.ts';
+
+export interface GatewayDeps {
+  ctx: SandboxContext;
+  rbac: RoleAssignmentStore;
+  /** Azurite's origin (https://127.0.0.1:<port>). */
+  upstream: () => string;
+  /** Keep-alive agent to Azurite (trusting the CA that signed its certificate); destroyed by the plane on close. */
+  agent: https.Agent;
+}
+
+export function upstreamAgent(caPem: string): https.Agent {
+  return new https.Agent({ keepAlive: true, ca: caPem, maxSockets: 64 });
+}
+
+/** Bearer tokens need this service version or later (§3.6). */
+const MIN_BEARER_VERSION = '2017-11-09';
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
+
+export function blobGatewayHandler(deps: GatewayDeps): Handler {
+  const agent = deps.agent;
+  return async (req, res) => {
+    const { ctx } = deps;
+    const url = requestUrl(req);
+    const version = header(req, 'x-ms-version');
+    const [accountName, container, ...blobParts] = url.pathname.split('/').slice(1);
+    const account = ctx.world.storageAccounts.find((a) => a.name === accountName);
+    if (!account) {
+      req.resume();
+      throw E.invalidUri(version);
+    }
+    const containerName = container ? safeDecode(container) : undefined;
+    const blob = blobParts.length ? blobParts.join('/') : undefined;
+    const op = blobOperation(
+      req.method ?? 'GET',
+      containerName || undefined,
+      blob || undefined,
+      url.searchParams,
+    );
+    const scopeOf = (o: BlobOperation) =>
+      o.level === 'account'
+        ? account.resourceId
+        : `${account.resourceId}/blobServices/default/containers/${containerName}`;
+    const authorizeFor = (principalId: string, o: BlobOperation) => {
+      const d = deps.rbac.authorize({ principalId, action: o.permission, kind: o.kind, scope: scopeOf(o) });
+      if (!d.allowed) {
+        req.resume();
+        throw E.authorizationPermissionMismatch(version);
+      }
+    };
+
+    const auth = header(req, 'authorization');
+    const q = url.searchParams;
+    if (auth !== undefined && auth.trim() !== '') {
+      if (/^SharedKey(Lite)?\s/i.test(auth)) {
+        if (!account.allowSharedKeyAccess) {
+          req.resume();
+          throw E.keyBasedAuthenticationNotPermitted(version);
+        }
+        // Key access allowed: Azurite checks the signature with the account key (keys grant everything, no RBAC).
+        return forward(req, res, deps, agent, version);
+      }
+      if (!/^Bearer\s/i.test(auth)) {
+        req.resume();
+        throw E.invalidAuthenticationFormat(version);
+      }
+      if (!version || version < MIN_BEARER_VERSION) {
+        req.resume();
+        throw E.bearerNotSupportedInVersion(version);
+      }
+      let oid: string;
+      try {
+        ({ oid } = await authenticateBearer(ctx, req, storageAudiences(account.name)));
+      } catch (err) {
+        if (!(err instanceof BearerError)) throw err;
+        req.resume();
+        throw E.invalidToken(ctx.world.tenantId, err, version);
+      }
+      if (!op) {
+        req.resume();
+        throw E.unsupportedOperation(version);
+      }
+      authorizeFor(oid, op);
+      return forward(req, res, deps, agent, version);
+    }
+    if (q.has('sig')) {
+      // A user delegation SAS (skoid/sktid) is signed with a key obtained through Entra ID, not with the account
+      // key: allowed when shared key is off, and authorized as its signer's RBAC permissions.
+      const skoid = q.get('skoid');
+      if (skoid) {
+        if (!op) {
+          req.resume();
+          throw E.unsupportedOperation(version);
+        }
+        authorizeFor(skoid, op);
+        return forward(req, res, deps, agent, version);
+      }
+      if (!account.allowSharedKeyAccess) {
+        req.resume();
+        throw E.keyBasedAuthenticationNotPermitted(version);
+      }
+      return forward(req, res, deps, agent, version);
+    }
+    req.resume();
+    throw E.noAuthenticationInformation(ctx.world.tenantId, version);
+  };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Streams the request to Azurite and its response back, both unchanged except hop-by-hop headers. */
+function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: GatewayDeps,
+  agent: https.Agent,
+  version: string | undefined,
+): Promise<void> {
+  const target = new URL(deps.upstream());
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+  return new Promise<void>((resolve, reject) => {
+    const up = https.request(
+      { hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
+      (ur) => {
+        const flat: string[] = [];
+        for (let i = 0; i < ur.rawHeaders.length; i += 2) {
+          if (!HOP_BY_HOP.has(ur.rawHeaders[i].toLowerCase()))
+            flat.push(ur.rawHeaders[i], ur.rawHeaders[i + 1]);
+        }
+        res.writeHead(ur.statusCode ?? 502, ur.statusMessage, flat);
+        ur.pipe(res);
+        ur.on('error', () => res.destroy());
+        res.on('close', resolve);
+      },
+    );
+    up.on('error', (err) => {
+      // Headers already sent, or the client is gone (we destroyed the upstream request ourselves): nothing to answer.
+      if (res.headersSent || res.destroyed) {
+        res.destroy();
+        resolve();
+        return;
+      }
+      deps.ctx.log(`[blob] Azurite unreachable: ${err.message}`);
+      reject(E.internalError(version));
+    });
+    // The client went away: stop the upstream request too.
+    res.on('close', () => {
+      if (!res.writableFinished) up.destroy();
+    });
+    req.pipe(up);
+  });
+}
+
+/** Renders a `status` fault with Storage's error format. */
+export function blobFault(status: number, req: IncomingMessage, retryAfterSeconds?: number): SandboxError {
+  return E.fault(status, retryAfterSeconds, header(req, 'x-ms-version'));
+}
