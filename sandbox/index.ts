@@ -170,11 +170,15 @@ function buildConnection(ctx: SandboxContext, planes: PlaneHandle[], adminOrigin
     IDENTITY_ENDPOINT: endpoints.appService ?? '',
     IDENTITY_HEADER: sourceSecrets.identityHeader ?? '',
     NODE_EXTRA_CA_CERTS: ctx.ca.caCertPath,
+    // Also platform-set on Azure Functions: the site and its resource group (remediation commands name them).
+    WEBSITE_SITE_NAME: w.functionApp.name,
+    WEBSITE_RESOURCE_GROUP: w.resourceGroup,
     KEY_VAULT_URL: endpoints.keyVault ?? '',
     KEY_VAULT_SECRET_NAME: resources.secretName ?? '',
     BLOB_SERVICE_URL: endpoints.blob ?? '',
     BLOB_CONTAINER_NAME: resources.canaryContainer ?? '',
     ARM_ENDPOINT: endpoints.arm ?? '',
+    ARM_AUDIENCE: 'https://management.azure.com', // the ARM emulator, like ARM, accepts only management audiences
     AZURE_SUBSCRIPTION_ID: w.subscriptionId,
     AZURE_RESOURCE_GROUP: w.resourceGroup,
     AZURE_TENANT_ID: w.tenantId,

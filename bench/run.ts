@@ -1,0 +1,143 @@
+// Benchmarks (figures, not pass/fail), against the sandbox with a fixed latency injected on every resource call:
+//  (a) a full sweep (6 paths x 3 targets) against the slowest single probe: target ratio <= 1.3;
+//  (b) token requests over 100 consecutive sweeps against one per identity per audience: target 1.0 (also printed
+//      against one per credential selector per audience, the real floor: see the comment at (b) below);
+//  (c) the time to import the app's entry point against importing @azure/functions alone.
+// `npm run bench` (prebench builds dist/). Options: --latency-ms N (default 100), --repeat N (default 5),
+// --sweeps N (default 100), --imports N (default 15).
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { SandboxConnection } from '../sandbox/connection.ts';
+import { addFault, admin, start } from '../test/app/helpers/sandbox.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: opts } = parseArgs({
+  options: {
+    'latency-ms': { type: 'string', default: '100' },
+    repeat: { type: 'string', default: '5' },
+    sweeps: { type: 'string', default: '100' },
+    imports: { type: 'string', default: '15' },
+  },
+});
+const LATENCY_MS = Number(opts['latency-ms']);
+
+function runNode(args: string[], env: NodeJS.ProcessEnv, marker: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = stdout.split('\n').find((l) => l.startsWith(marker));
+      if (!line) return reject(new Error(`${args.join(' ')} exited ${code}\n${stderr.slice(-2000)}`));
+      resolve(JSON.parse(line.slice(marker.length)));
+    });
+  });
+}
+
+const appEnv = (conn: SandboxConnection): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  ...conn.appSettings,
+});
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const f1 = (n: number) => n.toFixed(1);
+
+async function importMs(specifier: string): Promise<number> {
+  const code = `const t = performance.now(); await import(${JSON.stringify(specifier)}); process.stdout.write('\\n@@IMPORT@@' + (performance.now() - t) + '\\n');`;
+  // Outside a Functions host the library prints test-mode warnings; the measurement is the import itself.
+  return (await runNode(
+    ['--input-type=module', '-e', code],
+    { PATH: process.env.PATH },
+    '@@IMPORT@@',
+  )) as number;
+}
+
+const sb = await start('healthy');
+try {
+  const conn = sb.connection;
+  for (const endpoint of ['keyVault', 'arm', 'blob'])
+    await addFault(conn, { endpoint, kind: 'latency', ms: LATENCY_MS });
+  console.log(
+    `identity-probes benchmarks (sandbox, ${LATENCY_MS} ms latency on every Key Vault, ARM and Blob request; ` +
+      `${availableParallelism()} CPUs shared by the app, the sandbox and Azurite)\n`,
+  );
+
+  // (a)
+  const a = (await runNode(
+    [join(root, 'bench', 'worker.ts'), 'sweep-vs-single', opts.repeat],
+    appEnv(conn),
+    '@@BENCH@@',
+  )) as {
+    notOk: string[];
+    single: Record<string, number>;
+    sweepMs: number;
+  };
+  if (a.notOk.length) console.log(`  warning: warm-up results not ok: ${a.notOk.join(', ')}`);
+  const [slowestProbe, slowestMs] = Object.entries(a.single).sort((x, y) => y[1] - x[1])[0];
+  console.log('(a) full sweep vs slowest single probe (warm, median of', opts.repeat, 'runs)');
+  console.log(`    slowest single probe: ${slowestProbe} ${f1(slowestMs)} ms`);
+  console.log(`    full sweep (18 probes): ${f1(a.sweepMs)} ms`);
+  console.log(`    ratio: ${(a.sweepMs / slowestMs).toFixed(2)} (target <= 1.3)\n`);
+
+  // (b) a fresh process, so the count includes every first acquisition.
+  await admin(conn, 'POST', '/_sandbox/counters/reset');
+  const b = (await runNode(
+    [join(root, 'bench', 'worker.ts'), 'sweeps', opts.sweeps],
+    appEnv(conn),
+    '@@BENCH@@',
+  )) as {
+    sweeps: number;
+    totalMs: number;
+    notOk: number;
+  };
+  const counters = await admin<{
+    tokenRequests: { total: number; byIdentityAudience: Record<string, number> };
+  }>(conn, 'GET', '/_sandbox/counters');
+  const pairs = Object.keys(counters.tokenRequests.byIdentityAudience).length;
+  const identities = conn.identities.filter((i) => ['system', 'app', 'federated'].includes(i.key)).length;
+  const perIdentity = identities * 3;
+  // The three user-assigned selectors (client id, object id, resource id) reach one identity but are separate
+  // msal-node cache entries, and each must fetch its own token to prove that selector works.
+  const perSelector = 5 * 3;
+  console.log(
+    `(b) token requests over ${b.sweeps} consecutive sweeps (${f1(b.totalMs)} ms, ${b.notOk} results not ok)`,
+  );
+  console.log(
+    `    token requests: ${counters.tokenRequests.total} across ${pairs} identity x audience pairs`,
+  );
+  for (const [k, n] of Object.entries(counters.tokenRequests.byIdentityAudience))
+    console.log(`      ${k}: ${n}`);
+  console.log(
+    `    vs one per identity per audience (${perIdentity}): ${(counters.tokenRequests.total / perIdentity).toFixed(2)}`,
+  );
+  console.log(
+    `    vs one per credential selector per audience (${perSelector}): ${(counters.tokenRequests.total / perSelector).toFixed(2)} (target 1.0)\n`,
+  );
+
+  // (c) alternate the two imports so machine noise hits both alike.
+  const app: number[] = [];
+  const lib: number[] = [];
+  const entry = pathToFileURL(join(root, 'dist', 'src', 'index.js')).href;
+  const functionsLib = pathToFileURL(
+    join(root, 'node_modules', '@azure', 'functions', 'dist', 'azure-functions.js'),
+  ).href;
+  for (let i = 0; i < Number(opts.imports); i++) {
+    app.push(await importMs(entry));
+    lib.push(await importMs(functionsLib));
+  }
+  console.log(`(c) import time (median of ${opts.imports} fresh processes)`);
+  console.log(`    @azure/functions alone: ${f1(median(lib))} ms`);
+  console.log(`    app entry point (dist/src/index.js): ${f1(median(app))} ms`);
+  console.log(
+    `    difference: ${f1(median(app) - median(lib))} ms (ratio ${(median(app) / median(lib)).toFixed(2)})`,
+  );
+} finally {
+  await sb.close();
+}

@@ -1,0 +1,58 @@
+// Runs in a child process whose environment is the app's settings (managed-identity source, token caches and
+// NODE_EXTRA_CA_CERTS are per process). Uses the built app (dist/, `prebench` builds it), prints one JSON line.
+import type * as Ids from '../src/ids.ts';
+import type * as Runner from '../src/probes/runner.ts';
+
+// The built modules, typed by their sources.
+const dist = (p: string) => new URL(`../dist/src/${p}`, import.meta.url).href;
+const { PATH_IDS, TARGET_IDS } = (await import(dist('ids.js'))) as typeof Ids;
+const { runProbe, runSweep } = (await import(dist('probes/runner.js'))) as typeof Runner;
+
+type Mode = 'sweep-vs-single' | 'sweeps';
+const mode = process.argv[2] as Mode;
+const repeat = Number(process.argv[3] ?? '5');
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const started = performance.now();
+  const value = await fn();
+  return [performance.now() - started, value];
+}
+
+let out: unknown;
+if (mode === 'sweep-vs-single') {
+  // Warm up: credentials, clients and tokens, as in a running app.
+  const warm = await runSweep();
+  const notOk = warm.filter((r) => r.outcome !== 'ok');
+  const single: Record<string, number> = {};
+  for (const path of PATH_IDS)
+    for (const target of TARGET_IDS) {
+      const times: number[] = [];
+      for (let i = 0; i < repeat; i++) times.push((await timed(() => runProbe(path, target)))[0]);
+      single[`${path}/${target}`] = median(times);
+    }
+  const sweeps: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const [ms, results] = await timed(() => runSweep());
+    if (results.some((r) => r.outcome !== 'ok')) throw new Error('a sweep result was not ok');
+    sweeps.push(ms);
+  }
+  out = {
+    notOk: notOk.map((r) => `${r.path}/${r.target}=${r.outcome}`),
+    single,
+    sweepMs: median(sweeps),
+    sweeps,
+  };
+} else {
+  let notOk = 0;
+  const [ms] = await timed(async () => {
+    for (let i = 0; i < repeat; i++) notOk += (await runSweep()).filter((r) => r.outcome !== 'ok').length;
+  });
+  out = { sweeps: repeat, totalMs: ms, notOk };
+}
+process.stdout.write(`\n@@BENCH@@${JSON.stringify(out)}\n`);
+process.exit(0);

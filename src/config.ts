@@ -1,0 +1,339 @@
+// The only module that reads process.env (ARCHITECTURE "config.ts"). It reads a declared list of names once,
+// validates each, and returns a frozen Config. A missing or invalid setting never throws: it is recorded, and only
+// the identity paths / targets that need it report `misconfigured` naming it (see settingProblems()).
+// Logging follows @azure/identity environmentCredential.ts: which names are set, never their values.
+
+export interface SettingIssue {
+  setting: string;
+  problem: string;
+}
+
+export interface Config {
+  readonly keyVault: {
+    readonly url?: string;
+    readonly secretName?: string;
+    /** Sandbox-only switch KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION (identity-protocols.md §13.2). */
+    readonly disableChallengeResourceVerification: boolean;
+  };
+  readonly blob: { readonly serviceUrl?: string; readonly containerName?: string };
+  readonly arm: {
+    readonly endpoint: string;
+    /**
+     * Token audience for ARM: ARM_AUDIENCE, else ARM_ENDPOINT. They differ on Azure Stack Hub, and for a local
+     * emulator, which (like ARM) accepts only the management audiences (dataplane-protocols.md §2.3).
+     */
+    readonly audience: string;
+    readonly subscriptionId?: string;
+    readonly resourceGroup?: string;
+  };
+  readonly tenantId?: string;
+  readonly systemPrincipalId?: string;
+  readonly uami: { readonly clientId?: string; readonly objectId?: string; readonly resourceId?: string };
+  readonly defaultChain: { readonly clientId?: string; readonly tokenCredentials?: string };
+  readonly federated: {
+    readonly clientId?: string;
+    readonly principalId?: string;
+    readonly tokenFile?: string;
+    readonly tokenUrl?: string;
+    readonly authorityHost?: string;
+    /** Sandbox-only switch AZURE_DISABLE_INSTANCE_DISCOVERY (identity-protocols.md §10.2). */
+    readonly disableInstanceDiscovery: boolean;
+  };
+  readonly probeTimeoutMs: number;
+  readonly probeSchedule: string;
+  readonly status: {
+    readonly serviceUrl?: string;
+    readonly containerName?: string;
+    readonly clientId?: string;
+    readonly cacheMs: number;
+  };
+  /** Platform-provided facts about the app itself (App Service sets these), used to fill in `az` commands. */
+  readonly app: { readonly siteName?: string; readonly resourceGroup?: string };
+  /** Which managed-identity variables the platform set (presence only; user-pain-points.md P1). */
+  readonly identityEnvironment: Readonly<Record<string, boolean>>;
+  /** The managed-identity source msal-node will pick from that environment (identity-protocols.md §2). */
+  readonly managedIdentitySource: string;
+  /** Names of the declared settings that are set (non-empty). */
+  readonly present: readonly string[];
+  /** Settings that are set but invalid. Missing ones are judged by whoever needs them. */
+  readonly issues: readonly SettingIssue[];
+  readonly switchesOn: readonly string[];
+}
+
+export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
+export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
+export const DEFAULT_PROBE_SCHEDULE = '0 */5 * * * *';
+export const DEFAULT_STATUS_CACHE_MS = 5_000;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UAMI_RESOURCE_ID =
+  /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
+// Key Vault secret names (dataplane-protocols.md §1.2), storage container names, resource group names.
+const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
+const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
+const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
+// Values accepted by DefaultAzureCredential for AZURE_TOKEN_CREDENTIALS (identity-protocols.md §12.2); anything
+// else makes its constructor throw, so it is caught here with a clear message instead.
+const TOKEN_CREDENTIALS = [
+  'prod',
+  'dev',
+  'environmentcredential',
+  'workloadidentitycredential',
+  'managedidentitycredential',
+  'visualstudiocodecredential',
+  'azureclicredential',
+  'azurepowershellcredential',
+  'azuredeveloperclicredential',
+];
+
+type Check = (value: string) => string | undefined; // returns a problem, or undefined when valid
+
+const guid: Check = (v) => (GUID.test(v) ? undefined : 'must be a GUID');
+const pattern =
+  (re: RegExp, what: string): Check =>
+  (v) =>
+    re.test(v) ? undefined : what;
+const httpsUrl: Check = (v) => {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  // The SDK bearer policies refuse tokens over http (identity-protocols.md §13.1), and so does IdentityClient for
+  // authority hosts (§10.1): an http URL can never work, so say so here rather than at call time.
+  return u.protocol === 'https:' ? undefined : 'must be an https:// URL';
+};
+const anyUrl: Check = (v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? undefined : 'must be an http(s) URL';
+  } catch {
+    return 'must be an absolute URL';
+  }
+};
+const absolutePath: Check = (v) =>
+  v.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(v) ? undefined : 'must be an absolute path';
+const intRange =
+  (min: number, max: number): Check =>
+  (v) =>
+    /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max
+      ? undefined
+      : `must be an integer from ${min} to ${max}`;
+const bool: Check = (v) => (/^(true|false|1|0)$/i.test(v) ? undefined : 'must be true or false');
+const ncrontab: Check = (v) => {
+  // NCRONTAB: six fields {second} {minute} {hour} {day} {month} {day-of-week}; the extension also takes five
+  // (functions-host.md "Timer trigger"). Shape check only; the host parses it.
+  const fields = v.trim().split(/\s+/);
+  if (fields.length !== 6 && fields.length !== 5) return 'must be an NCRONTAB expression with six fields';
+  return fields.every((f) => /^[0-9A-Za-z*/,?-]+$/.test(f)) ? undefined : 'has an invalid NCRONTAB field';
+};
+const tokenCredentials: Check = (v) =>
+  TOKEN_CREDENTIALS.includes(v.trim().toLowerCase())
+    ? undefined
+    : "must be 'prod', 'dev' or a credential name such as ManagedIdentityCredential";
+
+/** The declared settings: the contract shared with infra/, the sandbox and local.settings.sample.json. */
+const SETTINGS: Record<string, Check> = {
+  KEY_VAULT_URL: httpsUrl,
+  KEY_VAULT_SECRET_NAME: pattern(SECRET_NAME, 'must be a Key Vault secret name (letters, digits, hyphens)'),
+  BLOB_SERVICE_URL: httpsUrl,
+  BLOB_CONTAINER_NAME: pattern(CONTAINER_NAME, 'must be a storage container name'),
+  ARM_ENDPOINT: httpsUrl,
+  ARM_AUDIENCE: httpsUrl,
+  AZURE_SUBSCRIPTION_ID: guid,
+  AZURE_RESOURCE_GROUP: pattern(RESOURCE_GROUP, 'must be a resource group name'),
+  UAMI_CLIENT_ID: guid,
+  UAMI_OBJECT_ID: guid,
+  UAMI_RESOURCE_ID: pattern(UAMI_RESOURCE_ID, 'must be a user-assigned identity resource ID'),
+  SYSTEM_PRINCIPAL_ID: guid,
+  AZURE_CLIENT_ID: guid,
+  AZURE_TOKEN_CREDENTIALS: tokenCredentials,
+  AZURE_TENANT_ID: guid,
+  FEDERATED_CLIENT_ID: guid,
+  FEDERATED_PRINCIPAL_ID: guid,
+  FEDERATED_TOKEN_FILE: absolutePath,
+  FEDERATED_TOKEN_URL: anyUrl,
+  AZURE_AUTHORITY_HOST: httpsUrl,
+  PROBE_TIMEOUT_MS: intRange(100, 300_000),
+  PROBE_SCHEDULE: ncrontab,
+  STATUS_BLOB_SERVICE_URL: httpsUrl,
+  STATUS_CONTAINER_NAME: pattern(CONTAINER_NAME, 'must be a storage container name'),
+  STATUS_CLIENT_ID: guid,
+  STATUS_CACHE_MS: intRange(0, 600_000),
+  KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: bool,
+  AZURE_DISABLE_INSTANCE_DISCOVERY: bool,
+};
+export const SETTING_NAMES: readonly string[] = Object.keys(SETTINGS);
+
+const LOCAL_SWITCHES = [
+  'KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION',
+  'AZURE_DISABLE_INSTANCE_DISCOVERY',
+];
+
+/** Managed-identity variables the platform injects; reported by presence only (user-pain-points.md P1). */
+const IDENTITY_ENV = [
+  'IDENTITY_ENDPOINT',
+  'IDENTITY_HEADER',
+  'IDENTITY_SERVER_THUMBPRINT',
+  'MSI_ENDPOINT',
+  'MSI_SECRET',
+  'IMDS_ENDPOINT',
+  'AZURE_POD_IDENTITY_AUTHORITY_HOST',
+  'AZURE_FEDERATED_TOKEN_FILE',
+];
+
+/** Environment variables whose values are secrets; the sanitizer redacts them verbatim wherever they appear. */
+const SECRET_ENV = [
+  'IDENTITY_HEADER',
+  'MSI_SECRET',
+  'AZURE_CLIENT_SECRET',
+  'AZURE_CLIENT_CERTIFICATE_PASSWORD',
+];
+
+function trimmed(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+function truthy(v: string | undefined): boolean {
+  return v !== undefined && /^(true|1)$/i.test(v);
+}
+
+/** msal-node's source detection order (identity-protocols.md §2), computed from presence only. */
+function detectSource(has: (n: string) => boolean): string {
+  if (has('IDENTITY_ENDPOINT') && has('IDENTITY_HEADER'))
+    return has('IDENTITY_SERVER_THUMBPRINT') ? 'ServiceFabric' : 'AppService';
+  if (has('MSI_ENDPOINT')) return has('MSI_SECRET') ? 'MachineLearning' : 'CloudShell';
+  if (has('IDENTITY_ENDPOINT') && has('IMDS_ENDPOINT')) return 'AzureArc';
+  return 'Imds';
+}
+
+/** Reads and validates the declared settings from `env`. Pure apart from reading `env`; never throws. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const valid: Record<string, string | undefined> = {};
+  const issues: SettingIssue[] = [];
+  const present: string[] = [];
+  for (const [name, check] of Object.entries(SETTINGS)) {
+    const value = trimmed(env, name);
+    if (value === undefined) continue;
+    present.push(name);
+    const problem = check(value);
+    if (problem) issues.push({ setting: name, problem });
+    else valid[name] = value;
+  }
+  if (valid.FEDERATED_TOKEN_FILE && valid.FEDERATED_TOKEN_URL) {
+    issues.push({
+      setting: 'FEDERATED_TOKEN_URL',
+      problem: 'set only one of FEDERATED_TOKEN_FILE and FEDERATED_TOKEN_URL',
+    });
+    valid.FEDERATED_TOKEN_URL = undefined;
+  }
+  const stripSlash = (u: string | undefined) => u?.replace(/\/+$/, '');
+  const identityEnvironment = Object.fromEntries(IDENTITY_ENV.map((n) => [n, trimmed(env, n) !== undefined]));
+
+  const config: Config = {
+    keyVault: {
+      url: valid.KEY_VAULT_URL,
+      secretName: valid.KEY_VAULT_SECRET_NAME,
+      disableChallengeResourceVerification: truthy(valid.KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION),
+    },
+    blob: { serviceUrl: valid.BLOB_SERVICE_URL, containerName: valid.BLOB_CONTAINER_NAME },
+    arm: {
+      // An invalid ARM_ENDPOINT is an issue for the arm target, not a silent fallback to the public cloud.
+      endpoint: stripSlash(valid.ARM_ENDPOINT) ?? DEFAULT_ARM_ENDPOINT,
+      audience: stripSlash(valid.ARM_AUDIENCE) ?? stripSlash(valid.ARM_ENDPOINT) ?? DEFAULT_ARM_ENDPOINT,
+      subscriptionId: valid.AZURE_SUBSCRIPTION_ID,
+      resourceGroup: valid.AZURE_RESOURCE_GROUP,
+    },
+    tenantId: valid.AZURE_TENANT_ID,
+    systemPrincipalId: valid.SYSTEM_PRINCIPAL_ID,
+    uami: {
+      clientId: valid.UAMI_CLIENT_ID,
+      objectId: valid.UAMI_OBJECT_ID,
+      resourceId: valid.UAMI_RESOURCE_ID,
+    },
+    defaultChain: { clientId: valid.AZURE_CLIENT_ID, tokenCredentials: valid.AZURE_TOKEN_CREDENTIALS },
+    federated: {
+      clientId: valid.FEDERATED_CLIENT_ID,
+      principalId: valid.FEDERATED_PRINCIPAL_ID,
+      tokenFile: valid.FEDERATED_TOKEN_FILE,
+      tokenUrl: valid.FEDERATED_TOKEN_URL,
+      authorityHost: stripSlash(valid.AZURE_AUTHORITY_HOST),
+      disableInstanceDiscovery: truthy(valid.AZURE_DISABLE_INSTANCE_DISCOVERY),
+    },
+    probeTimeoutMs: valid.PROBE_TIMEOUT_MS ? Number(valid.PROBE_TIMEOUT_MS) : DEFAULT_PROBE_TIMEOUT_MS,
+    probeSchedule: valid.PROBE_SCHEDULE ?? DEFAULT_PROBE_SCHEDULE,
+    status: {
+      serviceUrl: valid.STATUS_BLOB_SERVICE_URL,
+      containerName: valid.STATUS_CONTAINER_NAME,
+      clientId: valid.STATUS_CLIENT_ID,
+      cacheMs: valid.STATUS_CACHE_MS ? Number(valid.STATUS_CACHE_MS) : DEFAULT_STATUS_CACHE_MS,
+    },
+    app: {
+      siteName: trimmed(env, 'WEBSITE_SITE_NAME'),
+      resourceGroup: trimmed(env, 'WEBSITE_RESOURCE_GROUP'),
+    },
+    identityEnvironment,
+    managedIdentitySource: detectSource((n) => identityEnvironment[n] === true),
+    present,
+    issues,
+    switchesOn: LOCAL_SWITCHES.filter((n) => truthy(valid[n])),
+  };
+  return deepFreeze(config);
+}
+
+/**
+ * Problems that stop something from running: each `required` setting that is missing or invalid, and each
+ * `optional` one that is set but invalid. The names are what `misconfigured` results report.
+ */
+export function settingProblems(
+  config: Config,
+  required: readonly string[],
+  optional: readonly string[] = [],
+): SettingIssue[] {
+  const out: SettingIssue[] = [];
+  for (const name of [...required, ...optional]) {
+    const issue = config.issues.find((i) => i.setting === name);
+    if (issue) out.push(issue);
+    else if (required.includes(name) && !config.present.includes(name))
+      out.push({ setting: name, problem: 'is not set' });
+  }
+  return out;
+}
+
+/** Exact secret values from the environment that must never appear in output (sanitizer input). */
+export function secretEnvValues(env: NodeJS.ProcessEnv = process.env): string[] {
+  return SECRET_ENV.map((n) => trimmed(env, n)).filter((v): v is string => v !== undefined && v.length >= 8);
+}
+
+/** One line for the log: names only, never values (ARCHITECTURE example 9). */
+export function describeConfig(config: Config): string {
+  const parts = [`settings set: ${config.present.join(', ') || '(none)'}`];
+  const missing = SETTING_NAMES.filter((n) => !config.present.includes(n));
+  if (missing.length) parts.push(`not set: ${missing.join(', ')}`);
+  if (config.issues.length)
+    parts.push(`invalid: ${config.issues.map((i) => `${i.setting} ${i.problem}`).join('; ')}`);
+  parts.push(`managed identity source: ${config.managedIdentitySource}`);
+  if (config.switchesOn.length) parts.push(`LOCAL-ONLY switches ON: ${config.switchesOn.join(', ')}`);
+  return parts.join(' | ');
+}
+
+let cached: Config | undefined;
+
+/** The process-wide Config, read once on first use (and logged once, names only). */
+export function getConfig(): Config {
+  if (!cached) {
+    cached = loadConfig(process.env);
+    console.info(`[identity-probes] ${describeConfig(cached)}`);
+  }
+  return cached;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

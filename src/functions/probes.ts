@@ -1,0 +1,80 @@
+// Per identity path: GET /api/probes/{path}[/{target}] and a timer that probes only its own path and records the
+// result. Handlers translate; the work is in probes/ and status/ (loaded on first use, so that importing the app
+// stays as cheap as importing @azure/functions: bench figure (c)).
+import { app, type HttpHandler, type InvocationContext, type TimerHandler } from '@azure/functions';
+import { getConfig } from '../config.ts';
+import { isTargetId, PATH_IDS, type PathId } from '../ids.ts';
+import type { ProbeResult } from '../probes/types.ts';
+import { ALL_METHODS, json, methodNotAllowed, notFound } from './http.ts';
+
+function log(context: InvocationContext, path: PathId, results: ProbeResult[], recordError?: string): void {
+  // Results are sanitized by the runner; lines carry outcome, timings and remediation, never token material.
+  const line = `probe ${path}: ${results.map((r) => `${r.target}=${r.outcome} (${r.timings.totalMs} ms)`).join(', ')}`;
+  const failed = results.filter((r) => r.outcome !== 'ok');
+  if (failed.length === 0) context.info(line);
+  else
+    context.warn(
+      `${line} | ${failed.map((r) => `${r.target}: ${r.remediation?.summary ?? ''}`).join(' | ')}`,
+    );
+  if (recordError) context.warn(`status store: result not recorded (${recordError})`);
+}
+
+async function probeAndRecord(path: PathId, target?: string) {
+  const [{ runPath, runProbe }, { recordResults }] = await Promise.all([
+    import('../probes/runner.ts'),
+    import('../status/service.ts'),
+  ]);
+  const results = target && isTargetId(target) ? [await runProbe(path, target)] : await runPath(path);
+  return { results, record: await recordResults(path, results) };
+}
+
+export function probeHandler(path: PathId): HttpHandler {
+  return async (request, context) => {
+    if (request.method !== 'GET') return methodNotAllowed(request.method);
+    const target = request.params.target;
+    if (target && !isTargetId(target)) return notFound(`Unknown target '${target}'.`);
+    const { results, record } = await probeAndRecord(path, target);
+    log(context, path, results, record.error);
+    const statusStore = { recorded: record.recorded, ...(record.error ? { error: record.error } : {}) };
+    return json(
+      200,
+      target
+        ? { ...results[0], statusStore }
+        : { path, ok: results.every((r) => r.outcome === 'ok'), results, statusStore },
+    );
+  };
+}
+
+export function timerHandler(path: PathId): TimerHandler {
+  return async (_timer, context) => {
+    const { results, record } = await probeAndRecord(path);
+    log(context, path, results, record.error);
+  };
+}
+
+export const unknownProbeHandler: HttpHandler = async (request) => {
+  const first = (request.params.rest ?? '').split('/')[0];
+  return notFound(
+    first ? `Unknown identity path '${first}'.` : 'Name an identity path: /api/probes/{path}[/{target}].',
+  );
+};
+
+for (const path of PATH_IDS) {
+  app.http(`probe-${path}`, {
+    route: `probes/${path}/{target?}`,
+    methods: ALL_METHODS,
+    authLevel: 'function',
+    handler: probeHandler(path),
+  });
+  // The host resolves %PROBE_SCHEDULE% only when the setting exists; resolving it (or its default) here keeps the
+  // default working everywhere (functions-host.md "Timer trigger").
+  app.timer(`timer-${path}`, { schedule: getConfig().probeSchedule, handler: timerHandler(path) });
+}
+
+// Literal segments beat parameters in the host's route table, so this only sees what no path function matched.
+app.http('probes-unknown', {
+  route: 'probes/{*rest}',
+  methods: ALL_METHODS,
+  authLevel: 'function',
+  handler: unknownProbeHandler,
+});

@@ -1,0 +1,35 @@
+// GET /api/status (function key): every path x target's latest result, its age and the overall verdict.
+// GET /api/health (anonymous): only the verdict and a timestamp, no ids.
+import { app, type HttpHandler, type HttpRequest } from '@azure/functions';
+import { ALL_METHODS, json, methodNotAllowed } from './http.ts';
+
+function wantsHtml(request: HttpRequest): boolean {
+  const format = request.query.get('format');
+  if (format) return format === 'html';
+  const accept = request.headers.get('accept') ?? '';
+  return accept.includes('text/html') && !accept.includes('application/json');
+}
+
+export const statusHandler: HttpHandler = async (request) => {
+  if (request.method !== 'GET') return methodNotAllowed(request.method);
+  const { getStatus } = await import('../status/service.ts');
+  const view = await getStatus();
+  if (!wantsHtml(request)) return json(200, view);
+  const { renderStatusHtml } = await import('../status/render.ts');
+  return {
+    status: 200,
+    body: renderStatusHtml(view),
+    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+  };
+};
+
+export const healthHandler: HttpHandler = async (request) => {
+  if (request.method !== 'GET') return methodNotAllowed(request.method);
+  const { getStatus } = await import('../status/service.ts');
+  const { status } = await getStatus();
+  // 503 only when every known result fails, so load balancers and monitors can act on it.
+  return json(status === 'failing' ? 503 : 200, { status, timestamp: new Date().toISOString() });
+};
+
+app.http('status', { route: 'status', methods: ALL_METHODS, authLevel: 'function', handler: statusHandler });
+app.http('health', { route: 'health', methods: ALL_METHODS, authLevel: 'anonymous', handler: healthHandler });

@@ -1,0 +1,59 @@
+import { settingProblems } from '../config.ts';
+import { federatedIdentity } from './expected.ts';
+import {
+  createFileTokenSource,
+  createUrlTokenSource,
+  type FederatedTokenSource,
+  type FederatedTokenStatus,
+} from './federatedTokenSource.ts';
+import { CREDENTIAL_RETRY, type IdentityPath } from './types.ts';
+
+let source: FederatedTokenSource | undefined;
+
+/** Where the external token comes from and when it expires / will be refreshed (never the token). */
+export function federatedTokenStatus(): FederatedTokenStatus | undefined {
+  return source?.status();
+}
+
+export const federated: IdentityPath = {
+  id: 'federated',
+  credential: 'ClientAssertionCredential(AZURE_TENANT_ID, FEDERATED_CLIENT_ID, external OIDC token)',
+  problems(config) {
+    const problems = settingProblems(
+      config,
+      ['AZURE_TENANT_ID', 'FEDERATED_CLIENT_ID', 'FEDERATED_PRINCIPAL_ID'],
+      [
+        'FEDERATED_TOKEN_FILE',
+        'FEDERATED_TOKEN_URL',
+        'AZURE_AUTHORITY_HOST',
+        'AZURE_DISABLE_INSTANCE_DISCOVERY',
+      ],
+    );
+    const { tokenFile, tokenUrl } = config.federated;
+    if (!tokenFile && !tokenUrl && !problems.some((p) => p.setting.startsWith('FEDERATED_TOKEN_')))
+      problems.push({
+        setting: 'FEDERATED_TOKEN_FILE',
+        problem: 'is not set (set FEDERATED_TOKEN_FILE or FEDERATED_TOKEN_URL)',
+      });
+    return problems;
+  },
+  expected: federatedIdentity,
+  cacheKey: (config) => `assertion:${config.federated.clientId?.toLowerCase()}`,
+  async create(config) {
+    const { ClientAssertionCredential } = await import('@azure/identity');
+    const f = config.federated;
+    source = f.tokenFile
+      ? createFileTokenSource(f.tokenFile)
+      : createUrlTokenSource(f.tokenUrl!, { timeoutMs: config.probeTimeoutMs });
+    const tokenSource = source;
+    // Not AZURE_FEDERATED_TOKEN_FILE: that name switches ManagedIdentityCredential into AKS token-exchange mode
+    // for every path (identity-protocols.md §9.2).
+    return new ClientAssertionCredential(config.tenantId!, f.clientId!, () => tokenSource.getAssertion(), {
+      ...(f.authorityHost ? { authorityHost: f.authorityHost } : {}),
+      // Sandbox-only switch: MSAL would otherwise ask login.microsoftonline.com to validate a loopback authority
+      // (identity-protocols.md §10.2).
+      disableInstanceDiscovery: f.disableInstanceDiscovery,
+      retryOptions: CREDENTIAL_RETRY,
+    });
+  },
+};

@@ -1,0 +1,41 @@
+// The six identity paths of ARCHITECTURE, and their credentials: built once per process and reused, because the
+// SDK caches tokens per credential instance and a credential per request gets throttled (user-pain-points.md P8).
+import type { TokenCredential } from '@azure/identity';
+import type { Config } from '../config.ts';
+import type { PathId } from '../ids.ts';
+import { defaultChain } from './defaultChain.ts';
+import { federated } from './federated.ts';
+import { OneAtATimeCredential } from './oneAtATime.ts';
+import { systemAssigned } from './systemAssigned.ts';
+import type { IdentityPath } from './types.ts';
+import { uamiClientId } from './uamiClientId.ts';
+import { uamiObjectId } from './uamiObjectId.ts';
+import { uamiResourceId } from './uamiResourceId.ts';
+
+export type { ExpectedIdentity, IdentityPath } from './types.ts';
+export { federatedTokenStatus } from './federated.ts';
+export { OneAtATimeCredential } from './oneAtATime.ts';
+export type { FederatedTokenStatus } from './federatedTokenSource.ts';
+
+export const IDENTITY_PATHS: Readonly<Record<PathId, IdentityPath>> = Object.freeze({
+  'system-assigned': systemAssigned,
+  'uami-client-id': uamiClientId,
+  'uami-object-id': uamiObjectId,
+  'uami-resource-id': uamiResourceId,
+  'default-chain': defaultChain,
+  federated,
+});
+
+const credentials = new Map<PathId, Promise<TokenCredential>>();
+
+/** The path's credential, created on first use. A constructor error is kept too: it depends only on settings. */
+export function credentialFor(path: PathId, config: Config): Promise<TokenCredential> {
+  let p = credentials.get(path);
+  if (!p) {
+    const identity = IDENTITY_PATHS[path];
+    p = identity.create(config).then((c) => new OneAtATimeCredential(c, identity.cacheKey(config)));
+    p.catch(() => {}); // observed by every caller; this only prevents an unhandled-rejection warning
+    credentials.set(path, p);
+  }
+  return p;
+}

@@ -1,0 +1,50 @@
+import type { TokenCredential } from '@azure/identity';
+import type { Config, SettingIssue } from '../config.ts';
+import type { PathId } from '../ids.ts';
+
+/** One expected claim value and the setting it comes from (so a mismatch can name the setting). */
+export interface ExpectedClaim {
+  value: string;
+  setting: string;
+}
+
+/** The identity the settings say a path must come back as (ARCHITECTURE "Attestation"). */
+export interface ExpectedIdentity {
+  /** e.g. "the app's system-assigned identity". */
+  description: string;
+  oid?: ExpectedClaim;
+  appid?: ExpectedClaim;
+  /** Compared case-insensitively, and only when the token carries xms_mirid (identity-protocols.md §11). */
+  xmsMirid?: ExpectedClaim;
+  tid?: ExpectedClaim;
+  /** How the credential selects the identity; used by remediation (`az functionapp identity assign`). */
+  selector: {
+    kind: 'system' | 'clientId' | 'objectId' | 'resourceId' | 'federated';
+    value?: string;
+    setting?: string;
+  };
+  /** ARM resource id of the user-assigned identity when known (UAMI_RESOURCE_ID). */
+  resourceId?: string;
+}
+
+/** One identity path: one small module per path, one entry point each (ARCHITECTURE example 1). */
+export interface IdentityPath {
+  id: PathId;
+  /** How the credential is built, for humans: `ManagedIdentityCredential({ clientId })`. */
+  credential: string;
+  /** Missing or invalid settings that stop this path from running (empty when it can run). */
+  problems(config: Config): SettingIssue[];
+  expected(config: Config): ExpectedIdentity;
+  /**
+   * Which token cache entry the credential fills: msal-node keys managed-identity tokens by selector
+   * (identity-protocols.md §1.8), so two paths with the same key share tokens.
+   */
+  cacheKey(config: Config): string;
+  /** Builds the credential. Called once per process (identities/index.ts memoizes it). */
+  create(config: Config): Promise<TokenCredential>;
+}
+
+/** Retries bounded so that a persistent failure surfaces as its real kind well before the probe deadline
+ * (defaults are 3-5 retries with up to 64 s back-off: identity-protocols.md §1.7), while a single blip is still
+ * absorbed the way an app with default settings would absorb it. */
+export const CREDENTIAL_RETRY = { maxRetries: 3, retryDelayInMs: 300, maxRetryDelayInMs: 2000 } as const;

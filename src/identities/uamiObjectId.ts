@@ -1,0 +1,17 @@
+import { settingProblems } from '../config.ts';
+import { uamiIdentity } from './expected.ts';
+import { CREDENTIAL_RETRY, type IdentityPath } from './types.ts';
+
+export const uamiObjectId: IdentityPath = {
+  id: 'uami-object-id',
+  credential: 'ManagedIdentityCredential({ objectId: UAMI_OBJECT_ID })',
+  problems: (config) =>
+    settingProblems(config, ['UAMI_OBJECT_ID'], ['UAMI_CLIENT_ID', 'UAMI_RESOURCE_ID', 'AZURE_TENANT_ID']),
+  expected: (config) =>
+    uamiIdentity(config, { kind: 'objectId', value: config.uami.objectId, setting: 'UAMI_OBJECT_ID' }),
+  cacheKey: (config) => `mi:object_id:${config.uami.objectId?.toLowerCase()}`,
+  async create(config) {
+    const { ManagedIdentityCredential } = await import('@azure/identity');
+    return new ManagedIdentityCredential({ objectId: config.uami.objectId!, retryOptions: CREDENTIAL_RETRY });
+  },
+};

@@ -1,0 +1,87 @@
+import type { FederatedTokenStatus } from '../identities/index.ts';
+import type { OutcomeKind, PathId, TargetId } from '../ids.ts';
+import type { TargetData } from '../targets/index.ts';
+
+/** The claims attestation reads from an access token (identity-protocols.md §11). Nothing else is kept. */
+export interface Claims {
+  oid?: string;
+  appid?: string;
+  tid?: string;
+  aud?: string;
+  xms_mirid?: string;
+  iss?: string;
+  idtyp?: string;
+  iat?: number;
+  exp?: number;
+}
+
+/** What a probe proves about who it was (claims only; the token itself is never kept). */
+export interface Attestation {
+  oid?: string;
+  appid?: string;
+  tid?: string;
+  aud?: string;
+  xmsMirid?: string;
+  issuedAt?: string;
+  expiresOn?: string;
+  /** 'credential': this probe called getToken; 'client-cache': the SDK client reused the token it holds. */
+  tokenFrom: 'credential' | 'client-cache';
+  expected: { oid?: string; appid?: string; xmsMirid?: string; tid?: string };
+  matches: boolean;
+  /** One line per mismatch, naming the setting, e.g. "oid is X but SYSTEM_PRINCIPAL_ID is Y". */
+  mismatches: string[];
+}
+
+/** Sanitized facts about a failure: enough to search logs and open a support case, nothing secret. */
+export interface ErrorDetail {
+  /** Whether the failure happened while getting the token or while calling the service. */
+  phase: 'config' | 'token' | 'call';
+  errorName?: string;
+  statusCode?: number;
+  /** Service error code (x-ms-error-code / error.code / MSAL error code). */
+  code?: string;
+  /** Key Vault innererror code, e.g. ForbiddenByRbac. */
+  innerCode?: string;
+  /** Entra AADSTS number, e.g. 70021. */
+  aadsts?: string;
+  requestId?: string;
+  clientRequestId?: string;
+  correlationId?: string;
+  retryAfterSeconds?: number;
+  /** Origin of the endpoint that failed (no path or query). */
+  endpoint?: string;
+  /** The setting at fault, for `misconfigured`. */
+  setting?: string;
+  message?: string;
+}
+
+export interface Remediation {
+  /** One sentence. */
+  summary: string;
+  /** The exact command, ids filled in, where one applies. */
+  command?: string;
+}
+
+export interface ProbeTimings {
+  /** Time spent inside getToken during this probe (0 when the client reused its token). */
+  tokenMs: number;
+  callMs: number;
+  totalMs: number;
+  /** First use in this process only: loading the SDK and building the credential and client (cold start). */
+  setupMs?: number;
+}
+
+export interface ProbeResult {
+  path: PathId;
+  target: TargetId;
+  outcome: OutcomeKind;
+  /** ISO time the probe started. */
+  at: string;
+  timings: ProbeTimings;
+  identity?: Attestation;
+  data?: TargetData;
+  detail?: ErrorDetail;
+  remediation?: Remediation;
+  /** federated path only: where the external token comes from, when it expires and will be refreshed. */
+  federatedToken?: FederatedTokenStatus;
+}

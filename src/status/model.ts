@@ -1,0 +1,145 @@
+// The status model (pure): one document per identity path holding the latest result per target plus a bounded
+// history (transitions, time to green: user-pain-points.md P6, P11), and the status view with its verdict.
+import type { FederatedTokenStatus } from '../identities/index.ts';
+import { PATH_IDS, TARGET_IDS, type OutcomeKind, type PathId, type TargetId } from '../ids.ts';
+import type { ProbeResult } from '../probes/types.ts';
+
+export const HISTORY_LIMIT = 20;
+/** A result older than this no longer vouches for its cell (six missed runs of the default 5-minute timer). */
+export const STALE_AFTER_MS = 30 * 60_000;
+
+export interface HistoryEntry {
+  at: string;
+  outcome: OutcomeKind;
+  totalMs: number;
+}
+
+export interface TargetRecord {
+  latest: ProbeResult;
+  /** When the current outcome started (first result of the current streak). */
+  since: string;
+  lastOkAt?: string;
+  /** How long the last failure streak lasted before the cell turned ok again ("time to green"). */
+  timeToGreenMs?: number;
+  history: HistoryEntry[];
+}
+
+export interface PathDocument {
+  schema: 1;
+  path: PathId;
+  updatedAt: string;
+  targets: Partial<Record<TargetId, TargetRecord>>;
+  federatedToken?: FederatedTokenStatus;
+}
+
+const time = (iso: string) => Date.parse(iso);
+
+/** Folds new results into a path's document (a new object; `doc` is not modified). */
+export function mergeResults(
+  doc: PathDocument | undefined,
+  path: PathId,
+  results: ProbeResult[],
+  now = new Date(),
+): PathDocument {
+  const next: PathDocument = {
+    schema: 1,
+    path,
+    updatedAt: now.toISOString(),
+    targets: { ...(doc?.targets ?? {}) },
+    ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}),
+  };
+  for (const r of [...results].sort((a, b) => time(a.at) - time(b.at))) {
+    if (r.path !== path) continue;
+    const prev = next.targets[r.target];
+    const entry: HistoryEntry = { at: r.at, outcome: r.outcome, totalMs: r.timings.totalMs };
+    const history = [...(prev?.history ?? []).filter((h) => h.at !== r.at), entry]
+      .sort((a, b) => time(a.at) - time(b.at))
+      .slice(-HISTORY_LIMIT);
+    // Concurrent writers may land out of order: an older result joins the history but does not replace latest.
+    if (prev && time(prev.latest.at) > time(r.at)) {
+      next.targets[r.target] = { ...prev, history };
+      continue;
+    }
+    const sameStreak = prev !== undefined && prev.latest.outcome === r.outcome;
+    const recovered = prev !== undefined && prev.latest.outcome !== 'ok' && r.outcome === 'ok';
+    next.targets[r.target] = {
+      latest: r,
+      since: sameStreak ? prev.since : r.at,
+      ...(r.outcome === 'ok' ? { lastOkAt: r.at } : prev?.lastOkAt ? { lastOkAt: prev.lastOkAt } : {}),
+      ...(recovered
+        ? { timeToGreenMs: time(r.at) - time(prev.since) }
+        : prev?.timeToGreenMs !== undefined
+          ? { timeToGreenMs: prev.timeToGreenMs }
+          : {}),
+      history,
+    };
+    if (r.federatedToken) next.federatedToken = r.federatedToken;
+  }
+  return next;
+}
+
+export type Verdict = 'ok' | 'degraded' | 'failing' | 'unknown';
+
+/** A status cell: the latest result itself, plus its age and what the history says about it. */
+export interface CellView extends ProbeResult, Omit<TargetRecord, 'latest'> {
+  ageMs: number;
+  stale: boolean;
+}
+
+export interface StoreState {
+  reachable: boolean;
+  /** Age of the newest data this instance read from the store (absent when it never read any). */
+  lastSeenAgeMs?: number;
+  error?: string;
+}
+
+export interface StatusView {
+  status: Verdict;
+  generatedAt: string;
+  store: StoreState;
+  counts: { ok: number; failing: number; unknown: number; total: number };
+  paths: Record<
+    PathId,
+    { targets: Partial<Record<TargetId, CellView>>; federatedToken?: FederatedTokenStatus }
+  >;
+}
+
+/**
+ * ok: every path x target has a fresh ok result. failing: results exist and none is ok. unknown: no fresh result
+ * at all. degraded: anything in between (some failing, stale or never run).
+ */
+export function verdict(counts: StatusView['counts']): Verdict {
+  if (counts.ok + counts.failing === 0) return 'unknown';
+  if (counts.ok === counts.total) return 'ok';
+  if (counts.ok === 0) return 'failing';
+  return 'degraded';
+}
+
+export function buildStatusView(
+  docs: Partial<Record<PathId, PathDocument | undefined>>,
+  store: StoreState,
+  now = Date.now(),
+): StatusView {
+  const counts = { ok: 0, failing: 0, unknown: 0, total: PATH_IDS.length * TARGET_IDS.length };
+  const paths = {} as StatusView['paths'];
+  for (const path of PATH_IDS) {
+    const doc = docs[path];
+    const targets: Partial<Record<TargetId, CellView>> = {};
+    for (const target of TARGET_IDS) {
+      const rec = doc?.targets?.[target];
+      if (!rec) {
+        counts.unknown++;
+        continue;
+      }
+      const { latest, ...streak } = rec;
+      const ageMs = Math.max(0, now - time(latest.at));
+      const stale = ageMs > STALE_AFTER_MS;
+      if (stale) counts.unknown++;
+      else if (latest.outcome === 'ok') counts.ok++;
+      else counts.failing++;
+      targets[target] = { ...latest, ageMs, stale, ...streak };
+    }
+    paths[path] = { targets, ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}) };
+  }
+  return { status: verdict(counts), generatedAt: new Date(now).toISOString(), store, counts, paths };
+}

@@ -1,0 +1,90 @@
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { settingProblems } from '../config.ts';
+import { RESOURCE_RETRY, resourceGroupScope, type Target } from './types.ts';
+
+interface ErrorBody {
+  code?: string;
+  message?: string;
+}
+
+/**
+ * arm-resources v8 pages through @azure-rest/core-client, which throws "Pagination failed with unexpected
+ * statusCode 403" and drops the service's error body (dataplane-protocols.md §2.1). This per-client policy keeps
+ * the body of failed responses by client request id so the error can be given its real code and message back.
+ */
+function errorBodyKeeper(): {
+  policy: PipelinePolicy;
+  take(requestId: string | undefined): ErrorBody | undefined;
+} {
+  const bodies = new Map<string, ErrorBody>();
+  return {
+    policy: {
+      name: 'identityProbesKeepErrorBody',
+      async sendRequest(request, next) {
+        const response = await next(request);
+        if (response.status >= 400 && response.bodyAsText) {
+          try {
+            const parsed = JSON.parse(response.bodyAsText) as { error?: ErrorBody };
+            if (parsed.error) {
+              if (bodies.size > 100) bodies.clear();
+              bodies.set(request.requestId, { code: parsed.error.code, message: parsed.error.message });
+            }
+          } catch {
+            // not JSON: nothing to keep
+          }
+        }
+        return response;
+      },
+    },
+    take(requestId) {
+      if (!requestId) return undefined;
+      const body = bodies.get(requestId);
+      bodies.delete(requestId);
+      return body;
+    },
+  };
+}
+
+export const arm: Target = {
+  id: 'arm',
+  role: 'Reader',
+  audience: (config) => config.arm.endpoint,
+  problems: (config) =>
+    settingProblems(config, ['AZURE_SUBSCRIPTION_ID', 'AZURE_RESOURCE_GROUP'], ['ARM_ENDPOINT']),
+  scope: resourceGroupScope,
+  async createCall(credential, config) {
+    const { ResourceManagementClient } = await import('@azure/arm-resources');
+    const { endpoint, audience, resourceGroup } = config.arm;
+    const keeper = errorBodyKeeper();
+    // v8 ignores `endpoint` when choosing the token scope (it always asks for management.azure.com) unless
+    // credentials.scopes is given (dataplane-protocols.md §2.1), so the scope follows the configured audience.
+    const client = new ResourceManagementClient(credential, config.arm.subscriptionId!, {
+      endpoint,
+      credentials: { scopes: [`${audience}/.default`] },
+      retryOptions: RESOURCE_RETRY,
+      additionalPolicies: [{ policy: keeper.policy, position: 'perCall' }],
+    });
+    return async (abortSignal) => {
+      try {
+        // First page only, bounded: the question is "may this identity read the group", not its inventory.
+        const first = await client.resources
+          .listByResourceGroup(resourceGroup!, { top: 10, abortSignal })
+          .byPage()
+          .next();
+        return {
+          resourceGroup: resourceGroup!,
+          resourcesOnFirstPage: first.done ? 0 : first.value.length,
+          morePages: Boolean(!first.done && first.value.continuationToken),
+        };
+      } catch (err) {
+        const e = err as { request?: { requestId?: string }; details?: unknown; message: string };
+        const body = keeper.take(e.request?.requestId);
+        if (body && e.details === undefined) {
+          e.details = { error: body };
+          if (body.message) e.message = body.message;
+        }
+        throw err;
+      }
+    };
+  },
+};

@@ -1,0 +1,61 @@
+import { settingProblems } from '../config.ts';
+import { resourceGroupScope, TargetCheckError, type Target } from './types.ts';
+
+/** Account name from `https://<account>.blob.core.windows.net` or a path-style `https://host:port/<account>`. */
+export function storageAccountName(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const u = new URL(url);
+  if (/\.blob\./i.test(u.hostname)) return u.hostname.split('.')[0];
+  return u.pathname.split('/').find(Boolean);
+}
+
+/** Bytes read from the canary blob: enough to prove read access, bounded so a big blob cannot slow a probe. */
+const CANARY_READ_BYTES = 4096;
+
+export const blob: Target = {
+  id: 'blob',
+  role: 'Storage Blob Data Reader',
+  audience: () => 'https://storage.azure.com',
+  problems: (config) => settingProblems(config, ['BLOB_SERVICE_URL', 'BLOB_CONTAINER_NAME']),
+  scope(config) {
+    // Assumes the account lives in AZURE_RESOURCE_GROUP, as infra/ deploys it.
+    const account = storageAccountName(config.blob.serviceUrl) ?? '<storage-account>';
+    return `${resourceGroupScope(config)}/providers/Microsoft.Storage/storageAccounts/${account}/blobServices/default/containers/${config.blob.containerName}`;
+  },
+  async createCall(credential, config) {
+    const { BlobServiceClient } = await import('@azure/storage-blob');
+    const containerName = config.blob.containerName!;
+    const container = new BlobServiceClient(config.blob.serviceUrl!, credential, {
+      // Storage has its own retry policy (dataplane-protocols.md §0); bounded for the same reason as RESOURCE_RETRY.
+      retryOptions: { maxTries: 4, retryDelayInMs: 300, maxRetryDelayInMs: 2000 },
+    }).getContainerClient(containerName);
+    return async (abortSignal) => {
+      const [props, page] = await Promise.all([
+        container.getProperties({ abortSignal }),
+        container.listBlobsFlat({ abortSignal }).byPage({ maxPageSize: 1 }).next(),
+      ]);
+      const first = page.done ? undefined : page.value.segment.blobItems[0];
+      if (!first)
+        throw new TargetCheckError(
+          `The container '${containerName}' holds no canary blob.`,
+          'CanaryBlobNotFound',
+          404,
+        );
+      let bytesRead = 0;
+      // A ranged read of an empty blob is a 416, so only non-empty blobs are read.
+      if (first.properties.contentLength) {
+        const download = await container
+          .getBlobClient(first.name)
+          .download(0, CANARY_READ_BYTES, { abortSignal });
+        // Read and discard: the content is never kept, logged or returned.
+        for await (const chunk of download.readableStreamBody ?? []) bytesRead += (chunk as Buffer).length;
+      }
+      return {
+        container: containerName,
+        lastModified: props.lastModified?.toISOString() ?? null,
+        blob: first.name,
+        bytesRead,
+      };
+    };
+  },
+};

@@ -1,0 +1,41 @@
+import type { TokenCredential } from '@azure/identity';
+import type { Config, SettingIssue } from '../config.ts';
+import type { TargetId } from '../ids.ts';
+
+/** What a successful call may report: names, versions, counts; never a secret value or blob content. */
+export type TargetData = Record<string, string | number | boolean | null>;
+
+/** The one least-privilege call of a target, bound to one client (built once per path x target). */
+export type TargetCall = (abortSignal: AbortSignal) => Promise<TargetData>;
+
+export interface Target {
+  id: TargetId;
+  /** The least built-in role that allows the call (ARCHITECTURE "Targets"). */
+  role: string;
+  /** The token audience the SDK requests for this target (for attestation notes). */
+  audience(config: Config): string;
+  problems(config: Config): SettingIssue[];
+  /** The exact ARM scope a role assignment for this target belongs on, as far as settings tell. */
+  scope(config: Config): string;
+  createCall(credential: TokenCredential, config: Config): Promise<TargetCall>;
+}
+
+/** A check of ours that failed after the service answered (e.g. the canary container holds no blob). */
+export class TargetCheckError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  constructor(message: string, code: string, statusCode: number) {
+    super(message);
+    this.name = 'TargetCheckError';
+    this.code = code;
+    this.statusCode = statusCode;
+  }
+}
+
+/** Resource-call retries bounded like the credentials' (identities/types.ts CREDENTIAL_RETRY), same reason. */
+export const RESOURCE_RETRY = { maxRetries: 3, retryDelayInMs: 300, maxRetryDelayInMs: 2000 } as const;
+
+/** `/subscriptions/{sub}/resourceGroups/{rg}`, with placeholders for what the settings do not say. */
+export function resourceGroupScope(config: Config): string {
+  return `/subscriptions/${config.arm.subscriptionId ?? '<subscription-id>'}/resourceGroups/${config.arm.resourceGroup ?? '<resource-group>'}`;
+}

@@ -1,0 +1,142 @@
+// The status store in Blob (through the sandbox's RBAC gateway): timers record, the status endpoint reads,
+// conditional writes lose nothing under concurrency, reads are cached, and an unreachable store never breaks a
+// probe or the status endpoint.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PATH_IDS } from '../../../src/ids.ts';
+import type { PathDocument, StatusView } from '../../../src/status/model.ts';
+import { runChild } from '../helpers/child.ts';
+import { clearFaults, start, type Sandbox } from '../helpers/sandbox.ts';
+
+const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+describe('status store', { timeout: 300_000 }, () => {
+  let sb: Sandbox;
+  before(async () => {
+    sb = await start('healthy');
+  });
+  after(() => sb?.close());
+
+  it('timers record each path in its own blob; /api/status shows every cell with its age; /api/health only the verdict', async () => {
+    const run = await runChild(sb.connection.appSettings, [
+      ...PATH_IDS.map((path) => ({ op: 'timer' as const, path })),
+      { op: 'http', fn: 'status' },
+      { op: 'http', fn: 'health' },
+      { op: 'http', fn: 'status', headers: { accept: 'text/html' } },
+      { op: 'raw-status-blobs', paths: [...PATH_IDS] },
+    ]);
+    const timers = run.steps.slice(0, PATH_IDS.length);
+    for (const t of timers)
+      assert.ok(
+        t.value.logs.some((l: { message: string }) => /^probe \S+: keyvault=ok/.test(l.message)),
+        JSON.stringify(t.value.logs),
+      );
+    const [status, health, html, raw] = run.steps.slice(PATH_IDS.length).map((s) => s.value);
+    const view = status.body as StatusView;
+    assert.equal(status.status, 200);
+    assert.equal(view.status, 'ok');
+    assert.deepEqual(view.counts, { ok: 18, failing: 0, unknown: 0, total: 18 });
+    assert.equal(view.store.reachable, true);
+    for (const path of PATH_IDS)
+      for (const cell of Object.values(view.paths[path].targets)) {
+        assert.equal(cell.outcome, 'ok');
+        assert.ok(cell.ageMs >= 0 && cell.ageMs < 120_000);
+        assert.equal(cell.history.length, 1);
+      }
+    assert.ok(view.paths.federated.federatedToken?.refreshAt, 'federated token schedule is in the status');
+    assert.equal(health.status, 200);
+    assert.deepEqual(Object.keys(health.body).sort(), ['status', 'timestamp']);
+    assert.equal(health.body.status, 'ok');
+    assert.doesNotMatch(JSON.stringify(health.body), GUID, 'health names no ids');
+    assert.match(html.headers['content-type'], /text\/html/);
+    assert.match(html.body, /identity-probes: ok/);
+    for (const path of PATH_IDS) {
+      const doc = JSON.parse(raw[path]) as PathDocument;
+      assert.equal(doc.path, path, 'each path writes only its own blob');
+      assert.deepEqual(Object.keys(doc.targets).sort(), ['arm', 'blob', 'keyvault']);
+    }
+  });
+
+  it('concurrent writers lose nothing (ETag conditions, retry on 412/409)', async () => {
+    const run = await runChild(sb.connection.appSettings, [
+      { op: 'record-concurrent', path: 'uami-object-id', n: 10 },
+    ]);
+    const { outcomes, raw } = run.steps[0].value;
+    assert.ok(
+      outcomes.every((o: { recorded: boolean }) => o.recorded),
+      JSON.stringify(outcomes),
+    );
+    const doc = JSON.parse(raw['uami-object-id']) as PathDocument;
+    const mine = doc.targets.arm!.history.filter((h) => h.totalMs < 10 && h.totalMs >= 0);
+    assert.ok(mine.length >= 10, `history kept ${mine.length} of 10 concurrent writes`);
+    assert.equal(doc.targets.arm!.latest.timings.totalMs, 9, 'latest is the newest result');
+  });
+
+  it('a flood of status requests is served from one read (single-flight + cache)', async () => {
+    const run = await runChild(
+      sb.connection.appSettings,
+      [
+        { op: 'status-flood', n: 50 },
+        { op: 'status-flood', n: 50 },
+        { op: 'sleep', ms: 300 },
+        { op: 'status-flood', n: 5 },
+      ],
+      { STATUS_CACHE_MS: '250' },
+    );
+    const [a, b, , c] = run.steps.map((s) => s.value);
+    assert.equal(a.distinctViews, 1);
+    assert.deepEqual(b.generatedAt, a.generatedAt, 'within STATUS_CACHE_MS: the same view');
+    assert.notDeepEqual(c.generatedAt, a.generatedAt, 'after STATUS_CACHE_MS: read again');
+  });
+
+  it('an unreachable store: probes still answer; status reports the store unreachable with the age of what it saw', async () => {
+    const admin = sb.connection.endpoints.admin;
+    const run = await runChild(
+      sb.connection.appSettings,
+      [
+        { op: 'http', fn: 'status' },
+        {
+          op: 'admin',
+          url: `${admin}/_sandbox/faults`,
+          method: 'POST',
+          body: { endpoint: 'blob', kind: 'reset' },
+        },
+        { op: 'sleep', ms: 300 },
+        { op: 'http', fn: 'probe', path: 'system-assigned', params: { target: 'arm' } },
+        { op: 'http', fn: 'status' },
+        { op: 'http', fn: 'health' },
+      ],
+      { STATUS_CACHE_MS: '200' },
+    );
+    await clearFaults(sb.connection);
+    const [before, , , probe, status, health] = run.steps.map((s) => s.value);
+    assert.equal(before.body.store.reachable, true);
+    assert.equal(probe.status, 200);
+    assert.equal(probe.body.outcome, 'ok', 'the probe answers with its result');
+    assert.equal(probe.body.statusStore.recorded, false);
+    assert.match(probe.body.statusStore.error, /ECONNRESET|socket hang up|reset/i);
+    assert.equal(status.status, 200, 'never a 500');
+    assert.equal(status.body.store.reachable, false);
+    assert.ok(status.body.store.lastSeenAgeMs >= 300, `lastSeenAgeMs ${status.body.store.lastSeenAgeMs}`);
+    assert.equal(status.body.counts.ok, before.body.counts.ok, 'shows what it last saw');
+    assert.equal(health.status, 200);
+  });
+
+  it('a store that is not reachable at all (wrong URL): status 200, store unreachable, probes fine', async () => {
+    const run = await runChild(
+      sb.connection.appSettings,
+      [
+        { op: 'http', fn: 'probe', path: 'federated', params: { target: 'keyvault' } },
+        { op: 'http', fn: 'status' },
+      ],
+      { STATUS_BLOB_SERVICE_URL: 'https://127.0.0.1:9/stidentityprobes' },
+    );
+    const [probe, status] = run.steps.map((s) => s.value);
+    assert.equal(probe.body.outcome, 'ok');
+    assert.equal(probe.body.statusStore.recorded, false);
+    assert.equal(status.status, 200);
+    assert.equal(status.body.store.reachable, false);
+    assert.equal(status.body.status, 'unknown');
+    assert.equal(status.body.store.lastSeenAgeMs, undefined, 'it never saw anything');
+  });
+});

@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../../src/config.ts';
+import { IDENTITY_PATHS } from '../../../src/identities/index.ts';
+import type { PathId, TargetId } from '../../../src/ids.ts';
+import type { Classification } from '../../../src/probes/classify.ts';
+import {
+  remediate,
+  wrongIdentityRemediation,
+  type RemediationFacts,
+} from '../../../src/probes/remediation.ts';
+import { TARGETS } from '../../../src/targets/index.ts';
+
+const SUB = 'fede0978-e421-4650-9304-746eefba010e';
+const UAMI_RID = `/subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-probes-app`;
+const config = loadConfig({
+  KEY_VAULT_URL: 'https://kv-identity-probes.vault.azure.net/',
+  KEY_VAULT_SECRET_NAME: 'canary',
+  BLOB_SERVICE_URL: 'https://stidentityprobes.blob.core.windows.net/',
+  BLOB_CONTAINER_NAME: 'canary',
+  AZURE_SUBSCRIPTION_ID: SUB,
+  AZURE_RESOURCE_GROUP: 'rg-identity-probes',
+  UAMI_CLIENT_ID: '57b12e89-41f9-4736-aa94-667e627225ef',
+  UAMI_OBJECT_ID: '63b2d18a-12b0-4881-b036-8fda3dae8b69',
+  UAMI_RESOURCE_ID: UAMI_RID,
+  SYSTEM_PRINCIPAL_ID: 'dc02f8ab-6df4-4829-bacd-4e730c4e42f2',
+  AZURE_TENANT_ID: '0ddb16eb-3bbd-4edd-9043-81e700fd85cd',
+  FEDERATED_CLIENT_ID: '115a83f8-df5d-40ef-8b07-b289488cdd0c',
+  FEDERATED_PRINCIPAL_ID: '9e395a69-d650-4867-aeac-24efa03d5ea7',
+  WEBSITE_SITE_NAME: 'func-identity-probes',
+});
+
+function facts(path: PathId, target: TargetId, extra: Partial<RemediationFacts> = {}): RemediationFacts {
+  const expected = IDENTITY_PATHS[path].expected(config);
+  return {
+    path,
+    target,
+    expected,
+    principalId: expected.oid?.value,
+    role: TARGETS[target].role,
+    scope: TARGETS[target].scope(config),
+    audience: TARGETS[target].audience(config),
+    app: { name: config.app.siteName, resourceGroup: config.arm.resourceGroup },
+    timeoutMs: config.probeTimeoutMs,
+    managedIdentitySource: 'AppService',
+    identityEnvironment: { IDENTITY_ENDPOINT: true, IDENTITY_HEADER: true },
+    keyVault: { name: 'kv-identity-probes', secretName: 'canary' },
+    blob: { account: 'stidentityprobes', container: 'canary' },
+    arm: { subscriptionId: SUB, resourceGroup: 'rg-identity-probes' },
+    ...extra,
+  };
+}
+
+const c = (
+  kind: Classification['kind'],
+  reason: string,
+  detail: Partial<Classification['detail']> = {},
+): Classification => ({
+  kind,
+  reason,
+  detail: { phase: 'call', ...detail },
+});
+
+describe('remediation', () => {
+  it('forbidden: exact role assignment with the real principal id, role and scope', () => {
+    const r = remediate(
+      c('forbidden', 'rbac', { statusCode: 403, code: 'Forbidden', innerCode: 'ForbiddenByRbac' }),
+      facts('uami-client-id', 'keyvault'),
+    );
+    assert.equal(
+      r.command,
+      `az role assignment create --assignee-object-id 63b2d18a-12b0-4881-b036-8fda3dae8b69 --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope /subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.KeyVault/vaults/kv-identity-probes`,
+    );
+    assert.match(r.summary, /lacks 'Key Vault Secrets User'/);
+    const blob = remediate(c('forbidden', 'rbac'), facts('system-assigned', 'blob'));
+    assert.match(
+      blob.command!,
+      /--assignee-object-id dc02f8ab-6df4-4829-bacd-4e730c4e42f2 .*--role "Storage Blob Data Reader" --scope \/subscriptions\/.*\/storageAccounts\/stidentityprobes\/blobServices\/default\/containers\/canary$/,
+    );
+    const arm = remediate(
+      c('forbidden', 'rbac'),
+      facts('system-assigned', 'arm', { scope: '/subscriptions/s/resourcegroups/from-service' }),
+    );
+    assert.match(arm.command!, /--role "Reader" --scope \/subscriptions\/s\/resourcegroups\/from-service$/);
+  });
+
+  it('identity-not-found: assign the identity the path selects to the app', () => {
+    const r = remediate(c('identity-not-found', 'not-assigned'), facts('uami-object-id', 'arm'));
+    assert.equal(
+      r.command,
+      `az functionapp identity assign --name func-identity-probes --resource-group rg-identity-probes --identities ${UAMI_RID}`,
+    );
+    assert.match(r.summary, /UAMI_OBJECT_ID 63b2d18a/);
+    const sys = remediate(c('identity-not-found', 'not-assigned'), facts('system-assigned', 'arm'));
+    assert.match(sys.command!, /--identities \[system\]$/);
+  });
+
+  it('federation-rejected: the federated-credential command with the external token issuer and subject', () => {
+    const r = remediate(
+      c('federation-rejected', 'fic-mismatch', { aadsts: '70021' }),
+      facts('federated', 'keyvault', {
+        federated: {
+          clientId: '115a83f8-df5d-40ef-8b07-b289488cdd0c',
+          issuer: 'https://oidc.example/issuer',
+          subject: 'system:serviceaccount:probes:other',
+          audience: 'api://AzureADTokenExchange',
+        },
+      }),
+    );
+    assert.match(r.command!, /^az identity federated-credential create /);
+    assert.match(
+      r.command!,
+      /--issuer 'https:\/\/oidc.example\/issuer' --subject 'system:serviceaccount:probes:other' --audiences api:\/\/AzureADTokenExchange/,
+    );
+    assert.match(r.command!, /clientId=='115a83f8-df5d-40ef-8b07-b289488cdd0c'/);
+    assert.match(r.summary, /case-sensitive/);
+  });
+
+  it('federation-rejected by the issuer: points at its discovery document, or at the token source', () => {
+    const fed = {
+      clientId: '115a83f8-df5d-40ef-8b07-b289488cdd0c',
+      issuer: 'https://oidc.example/issuer/',
+      source: 'file' as const,
+    };
+    const keys = remediate(
+      c('federation-rejected', 'issuer-unreachable', { aadsts: '50166' }),
+      facts('federated', 'blob', { federated: fed }),
+    );
+    assert.match(keys.summary, /AADSTS50166/);
+    assert.equal(keys.command, `curl -fsS 'https://oidc.example/issuer/.well-known/openid-configuration'`);
+    const entra = remediate(
+      c('federation-rejected', 'entra-assertion', { aadsts: '700222' }),
+      facts('federated', 'blob', { federated: fed }),
+    );
+    assert.match(entra.summary, /FEDERATED_TOKEN_FILE must yield a token from the external identity provider/);
+    assert.equal(entra.command, undefined);
+  });
+
+  it('misconfigured: names every setting at fault and sets them on the app', () => {
+    const r = remediate(
+      c('misconfigured', 'setting', { phase: 'config' }),
+      facts('federated', 'arm', {
+        settingProblems: [{ setting: 'FEDERATED_TOKEN_FILE', problem: 'is not set' }],
+      }),
+    );
+    assert.match(r.summary, /FEDERATED_TOKEN_FILE \(is not set\)/);
+    assert.match(
+      r.command!,
+      /az functionapp config appsettings set --name func-identity-probes .* --settings FEDERATED_TOKEN_FILE=<value>$/,
+    );
+  });
+
+  it('not-found, throttled, timeout, unreachable, unauthenticated, no-identity-endpoint and error each say what to do', () => {
+    assert.match(
+      remediate(c('not-found', 'SecretNotFound'), facts('system-assigned', 'keyvault')).command!,
+      /az keyvault secret set --vault-name kv-identity-probes --name canary/,
+    );
+    assert.match(
+      remediate(c('not-found', 'ResourceGroupNotFound'), facts('system-assigned', 'arm')).command!,
+      /az group show --name rg-identity-probes/,
+    );
+    assert.match(
+      remediate(c('throttled', 'service', { retryAfterSeconds: 7 }), facts('system-assigned', 'keyvault'))
+        .summary,
+      /Retry-After 7 s/,
+    );
+    assert.match(
+      remediate(c('timeout', 'token', { phase: 'token' }), facts('uami-client-id', 'blob')).summary,
+      /PROBE_TIMEOUT_MS=10000/,
+    );
+    assert.match(
+      remediate(
+        c('unreachable', 'network', { code: 'ECONNREFUSED', endpoint: 'https://127.0.0.1:9' }),
+        facts('system-assigned', 'arm'),
+      ).summary,
+      /https:\/\/127.0.0.1:9 \(ECONNREFUSED\)/,
+    );
+    assert.match(
+      remediate(
+        c('unauthenticated', 'wrong-audience'),
+        facts('system-assigned', 'arm', { attested: { aud: 'https://storage.azure.com' } }),
+      ).summary,
+      /'https:\/\/storage.azure.com'; it expects https:\/\/management.azure.com/,
+    );
+    const noEndpoint = remediate(
+      c('no-identity-endpoint', 'imds-unreachable', { phase: 'token' }),
+      facts('uami-client-id', 'arm', { managedIdentitySource: 'Imds', identityEnvironment: {} }),
+    );
+    assert.match(
+      noEndpoint.command!,
+      new RegExp(`az functionapp identity assign .* --identities ${UAMI_RID}`),
+    );
+    assert.match(
+      remediate(
+        c('error', 'http-500', { statusCode: 500, requestId: 'r-1' }),
+        facts('system-assigned', 'blob'),
+      ).summary,
+      /request id r-1/,
+    );
+  });
+
+  it('wrong-identity shows what came back, what was expected, and how to look the identity up', () => {
+    const f = facts('uami-client-id', 'arm', {
+      attested: {
+        oid: 'dc02f8ab-6df4-4829-bacd-4e730c4e42f2',
+        appid: 'be07ed9d-8589-42f9-a11a-d79c0ce84e91',
+      },
+      mismatches: [
+        'oid is dc02f8ab-6df4-4829-bacd-4e730c4e42f2 but UAMI_OBJECT_ID is 63b2d18a-12b0-4881-b036-8fda3dae8b69',
+      ],
+    });
+    const r = wrongIdentityRemediation(f);
+    assert.match(r.summary, /oid dc02f8ab.*not the user-assigned identity.*UAMI_OBJECT_ID is 63b2d18a/);
+    assert.equal(
+      r.command,
+      `az identity show --ids ${UAMI_RID} --query "{clientId:clientId, principalId:principalId}"`,
+    );
+  });
+});
