@@ -1,0 +1,298 @@
+// npm run deploy, run as a child process: the dry run prints every command with the values filled in, reports the
+// package size, runs no az/func command, and stages a package with nothing but the app and its production
+// dependencies. A real run is exercised with stand-in az/func executables on the PATH (they record their
+// arguments; nothing reaches Azure), and bad input fails with a clear message before anything runs.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, sep } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { defaultAppName } from '../../scripts/deploy/args.ts';
+import { packageDirs, walk } from '../../scripts/deploy/package.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const temps: string[] = [];
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+const temp = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  temps.push(d);
+  return d;
+};
+
+const ISSUER = 'https://oidc.prod-aks.azure.com/0ddb16eb-3bbd-4edd-9043-81e700fd85cd/';
+const SUBJECT = 'system:serviceaccount:probes:identity-probes';
+const TOKEN_URL = 'https://token-broker.example.com/identity-probes/token';
+const BASE_ARGS = [
+  '--resource-group',
+  'rg-probes-test',
+  '--location',
+  'swedencentral',
+  '--name-prefix',
+  'ci1',
+  '--federated-issuer',
+  ISSUER,
+  '--federated-subject',
+  SUBJECT,
+  '--federated-token-url',
+  TOKEN_URL,
+];
+
+/** Stand-in az and func that log each call ("<tool> <args>" and the cwd) and print what the real ones would. */
+function stubTools(): { bin: string; log: string } {
+  const bin = temp('deploy-bin-');
+  const log = join(bin, 'calls.log');
+  const az = `#!/bin/sh
+echo "az $* ||| $(pwd)" >> "${log}"
+case "$1 $2" in
+  "version --output") echo '{"azure-cli": "2.75.0"}' ;;
+  "account show") echo '{"id": "fede0978-e421-4650-9304-746eefba010e", "name": "probes-sub", "tenantId": "0ddb16eb-3bbd-4edd-9043-81e700fd85cd", "user": {"name": "dev@example.com"}}' ;;
+  "deployment group") echo '{"functionAppName": {"type": "String", "value": "func-from-output"}, "statusUrl": {"type": "String", "value": "https://func-from-output.azurewebsites.net/api/status"}, "healthUrl": {"type": "String", "value": "https://func-from-output.azurewebsites.net/api/health"}}' ;;
+esac
+`;
+  const func = `#!/bin/sh
+echo "func $* ||| $(pwd)" >> "${log}"
+case "$1" in
+  --version) echo "4.0.7030" ;;
+  azure) test -f host.json && test -f package.json && test -d dist && test -d node_modules || exit 7 ;;
+esac
+`;
+  writeFileSync(join(bin, 'az'), az);
+  writeFileSync(join(bin, 'func'), func);
+  chmodSync(join(bin, 'az'), 0o755);
+  chmodSync(join(bin, 'func'), 0o755);
+  return { bin, log };
+}
+
+function deploy(args: string[], path: string) {
+  // process.execPath is the project's Node 22; PATH holds no az, no func (or only the stand-ins).
+  return spawnSync(process.execPath, [join(ROOT, 'scripts', 'deploy.ts'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { PATH: path, HOME: process.env.HOME ?? tmpdir() },
+    timeout: 120_000,
+  });
+}
+
+const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { dev?: boolean }>;
+};
+const devOnly = new Set(
+  Object.entries(lock.packages)
+    .filter(([k, v]) => k && v.dev)
+    .map(([k]) => k),
+);
+
+describe('npm run deploy', () => {
+  test('--dry-run prints every command filled in, the package size, and runs no az or func', () => {
+    const { bin, log } = stubTools();
+    const staging = join(temp('deploy-stage-'), 'package');
+    const r = deploy(['--dry-run', ...BASE_ARGS, '--staging-dir', staging], bin);
+    assert.equal(r.status, 0, r.stderr);
+    const outText = r.stdout;
+    assert.equal(
+      existsSync(log),
+      false,
+      `the dry run called az or func:\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}`,
+    );
+
+    const app = defaultAppName('rg-probes-test', 'ci1');
+    assert.match(app, /^func-ci1-[0-9a-f]{8}$/);
+    assert.match(outText, /DRY RUN/);
+    assert.match(outText, /no drift: 13 role assignments/);
+    assert.match(outText, /\$ az account show --output json/);
+    assert.match(outText, /\$ func --version/);
+    assert.ok(
+      outText.includes(
+        '$ az group create --name rg-probes-test --location swedencentral --tags identity-probes-env=ci1 --output none',
+      ),
+      outText,
+    );
+    assert.ok(
+      outText.includes(
+        `$ az deployment group create --resource-group rg-probes-test --name identity-probes-ci1 --template-file infra/main.bicep --parameters @infra/main.parameters.json --parameters environmentName=ci1 location=swedencentral functionAppName=${app} federatedIssuer=${ISSUER} federatedSubject=${SUBJECT} federatedTokenUrl=${TOKEN_URL} --query properties.outputs --output json`,
+      ),
+      outText,
+    );
+    assert.ok(
+      outText.includes(
+        `$ func azure functionapp publish ${app} --javascript --no-build\n      (in ${staging})`,
+      ),
+      outText,
+    );
+    assert.ok(outText.includes(`status: https://${app}.azurewebsites.net/api/status`), outText);
+    assert.ok(
+      outText.includes(
+        `$ az functionapp keys list --resource-group rg-probes-test --name ${app} --query functionKeys.default --output tsv`,
+      ),
+      outText,
+    );
+
+    // The size it printed is the size of what it staged.
+    const m = /package: (\d+) files, (\d+) bytes \(([\d.]+) MiB\)/.exec(outText);
+    assert.ok(m, outText);
+    const files = [...walk(staging)];
+    assert.equal(Number(m[1]), files.length);
+    assert.equal(
+      Number(m[2]),
+      files.reduce((s, f) => s + statSync(f).size, 0),
+    );
+    assert.equal(m[3], (Number(m[2]) / 1024 / 1024).toFixed(2));
+    assert.match(outText, /largest packages: @azure\//);
+
+    // Only the built app and its production dependencies.
+    assert.deepEqual(readdirSync(staging).sort(), ['dist', 'host.json', 'node_modules', 'package.json']);
+    const rel = files.map((f) => relative(staging, f).split(sep).join('/'));
+    assert.ok(rel.includes('dist/src/index.js'));
+    for (const f of rel) {
+      assert.doesNotMatch(f, /^(src|sandbox|devhost|test|bench|scripts|infra|docs|\.sandbox|\.devhost)\//, f);
+      if (f.startsWith('dist/')) assert.match(f, /^dist\/src\/.*\.js$/, f);
+    }
+    const pkgs = packageDirs(join(staging, 'node_modules'));
+    for (const tool of [
+      'typescript',
+      'eslint',
+      'prettier',
+      'azurite',
+      'node',
+      'typescript-eslint',
+      '@types/node',
+      'croner',
+      '@peculiar/x509',
+    ]) {
+      assert.ok(!pkgs.includes(tool), `${tool} is in the package`);
+    }
+    for (const p of pkgs) assert.ok(!devOnly.has(`node_modules/${p}`), `dev-only ${p} is in the package`);
+    assert.ok(pkgs.includes('@azure/identity') && pkgs.includes('jose'));
+    const pkg = JSON.parse(readFileSync(join(staging, 'package.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(pkg.devDependencies, undefined);
+    assert.equal(pkg.scripts, undefined);
+    assert.equal(pkg.main, 'dist/src/index.js');
+  });
+
+  test('a real run checks the tools, deploys, publishes from the staging folder and prints the status URL', () => {
+    const { bin, log } = stubTools();
+    const staging = join(temp('deploy-stage-'), 'package');
+    const r = deploy([...BASE_ARGS, '--subscription', 'probes-sub', '--staging-dir', staging], bin);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    const commands = calls.map((c) => c.split(' ||| ')[0]);
+    assert.deepEqual(
+      commands.map((c) => c.split(' ').slice(0, 4).join(' ')),
+      [
+        'az version --output json',
+        'az account show --subscription',
+        'func --version',
+        'az group create --name',
+        'az deployment group create',
+        'func azure functionapp publish',
+      ],
+    );
+    assert.match(
+      commands[4],
+      /--resource-group rg-probes-test .*federatedSubject=system:serviceaccount:probes:identity-probes .*--subscription probes-sub --query properties.outputs --output json$/,
+    );
+    // The app name comes from the deployment output, and func runs in the staging folder.
+    assert.equal(
+      commands[5],
+      'func azure functionapp publish func-from-output --javascript --no-build --subscription probes-sub',
+    );
+    assert.equal(calls[5].split(' ||| ')[1], staging);
+    assert.match(r.stdout, /subscription probes-sub \(fede0978-e421-4650-9304-746eefba010e\)/);
+    assert.match(r.stdout, /status: https:\/\/func-from-output\.azurewebsites\.net\/api\/status\n/);
+  });
+
+  test('a real run without az on the PATH stops before changing anything', () => {
+    const empty = temp('deploy-empty-bin-');
+    const r = deploy(BASE_ARGS, empty);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /az is not installed or not on the PATH/);
+    assert.doesNotMatch(r.stdout, /Package: staged/);
+  });
+
+  test('bad input fails with a clear message and exit code 2', () => {
+    const empty = temp('deploy-empty-bin-');
+    const cases: Array<[string[], RegExp]> = [
+      [['--dry-run', '--federated-subject', SUBJECT], /--federated-issuer is required/],
+      [
+        ['--dry-run', '--federated-issuer', 'http://insecure.example.com', '--federated-subject', SUBJECT],
+        /must be an https:\/\/ URL/,
+      ],
+      [['--dry-run', '--federated-issuer', ISSUER, '--federated-subject', `${SUBJECT} `], /whitespace/],
+      [['--dry-run', ...BASE_ARGS, '--name-prefix', 'Bad_Name'], /--name-prefix|same option/],
+      [
+        ['--dry-run', ...BASE_ARGS, '--federated-token-file', '/var/token'],
+        /one of --federated-token-url and --federated-token-file/,
+      ],
+      [['--dry-run', '--no-such-option'], /Unknown option '--no-such-option'/],
+    ];
+    for (const [args, re] of cases) {
+      const r = deploy(args, empty);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re);
+      assert.match(r.stderr, /Usage: npm run deploy/);
+    }
+  });
+
+  test('a non-empty staging folder is refused', () => {
+    const staging = temp('deploy-stage-');
+    mkdirSync(join(staging, 'leftover'));
+    const r = deploy(['--dry-run', ...BASE_ARGS, '--staging-dir', staging], temp('deploy-empty-bin-'));
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /is not empty/);
+  });
+
+  test('.funcignore keeps a direct publish from the repository free of dev-only parts and tool packages', () => {
+    const lines = readFileSync(join(ROOT, '.funcignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const entry of [
+      'src/',
+      'sandbox/',
+      'devhost/',
+      'test/',
+      'bench/',
+      'scripts/',
+      'infra/',
+      '.sandbox/',
+      'local.settings.json',
+      'node_modules/.bin/',
+      'node_modules/node/',
+      'node_modules/node-linux-*/',
+      'node_modules/azurite/',
+      'node_modules/typescript/',
+      'node_modules/eslint/',
+      'node_modules/prettier/',
+      'node_modules/@types/',
+    ]) {
+      assert.ok(lines.includes(entry), `.funcignore lacks ${entry}`);
+    }
+  });
+
+  test('host.json: version 2.0, extension bundle [4.*, 5.0.0), routePrefix api', () => {
+    const host = JSON.parse(readFileSync(join(ROOT, 'host.json'), 'utf8')) as {
+      version: string;
+      extensionBundle: { id: string; version: string };
+      extensions: { http: { routePrefix: string } };
+    };
+    assert.equal(host.version, '2.0');
+    assert.deepEqual(host.extensionBundle, {
+      id: 'Microsoft.Azure.Functions.ExtensionBundle',
+      version: '[4.*, 5.0.0)',
+    });
+    assert.equal(host.extensions.http.routePrefix, 'api');
+  });
+});

@@ -1,0 +1,318 @@
+// The one source of truth (infra/identity-wiring.json) against the Bicep, the sandbox's healthy world (resolved by
+// the sandbox's own loader) and the settings files: no drift in the repository, and a change on one side only is
+// reported, each case built as a mutated copy in a temporary folder.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { SETTING_NAMES } from '../../src/config.ts';
+import type { DriftReport, DriftSide } from '../../scripts/deploy/drift.ts';
+import { checkDrift, formatDrift } from '../../scripts/deploy/drift.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const copies: string[] = [];
+after(() => {
+  for (const d of copies) rmSync(d, { recursive: true, force: true });
+});
+
+/** A copy of everything the drift check reads, to mutate. */
+function copy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wiring-drift-'));
+  copies.push(dir);
+  cpSync(join(ROOT, 'infra'), join(dir, 'infra'), { recursive: true });
+  cpSync(join(ROOT, 'sandbox', 'worlds'), join(dir, 'sandbox', 'worlds'), { recursive: true });
+  cpSync(join(ROOT, 'local.settings.sample.json'), join(dir, 'local.settings.sample.json'));
+  if (existsSync(join(ROOT, 'docs', 'settings.md')))
+    cpSync(join(ROOT, 'docs', 'settings.md'), join(dir, 'docs', 'settings.md'));
+  return dir;
+}
+
+function edit(dir: string, file: string, change: (text: string) => string): void {
+  const path = join(dir, file);
+  const before = readFileSync(path, 'utf8');
+  const after = change(before);
+  assert.notEqual(after, before, `the mutation of ${file} changed nothing`);
+  writeFileSync(path, after);
+}
+
+function editJson(dir: string, file: string, change: (json: Record<string, unknown>) => void): void {
+  edit(dir, file, (text) => {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    change(json);
+    return JSON.stringify(json, null, 2);
+  });
+}
+
+/** Asserts the report names `side` with a message matching every pattern. */
+function assertDrift(report: DriftReport, side: DriftSide, ...patterns: RegExp[]): void {
+  const hit = report.problems.find((p) => p.side === side && patterns.every((re) => re.test(p.message)));
+  assert.ok(
+    hit,
+    `expected a ${side} problem matching ${patterns.join(' and ')}; got:\n${formatDrift(report) || '(no drift)'}`,
+  );
+}
+
+describe('wiring drift', () => {
+  test('the repository has no drift (declaration, Bicep, sandbox healthy world, settings, src/config.ts names)', () => {
+    const report = checkDrift(ROOT, { settingNames: SETTING_NAMES });
+    assert.equal(formatDrift(report), '');
+    assert.equal(report.checked.declaredAssignments, 13);
+    assert.equal(report.checked.bicepAssignmentLoops, 7);
+    assert.equal(report.checked.sandboxAssignments, 10);
+    assert.equal(report.checked.federatedCredentials, 1);
+  });
+
+  test('a faithful copy has no drift', () => {
+    assert.equal(formatDrift(checkDrift(copy())), '');
+  });
+
+  describe('a role assignment changed on the Bicep side only', () => {
+    test('the canary loop scoped to the status container', () => {
+      const dir = copy();
+      edit(dir, 'infra/modules/role-assignments.bicep', (t) =>
+        t.replace('scope: canaryContainer\n', 'scope: statusContainer\n'),
+      );
+      const r = checkDrift(dir);
+      assertDrift(
+        r,
+        'bicep',
+        /canaryContainerAssignments/,
+        /scope is statusContainer, expected canaryContainer/,
+      );
+      assertDrift(r, 'bicep', /scope 'canaryContainer' is used by 3 declared/, /never be deployed/);
+    });
+
+    test('a role GUID written by hand instead of the declaration', () => {
+      const dir = copy();
+      edit(dir, 'infra/modules/role-assignments.bicep', (t) =>
+        t.replace(
+          /(keyVaultAssignments[\s\S]*?roleDefinitionId: )subscriptionResourceId\('Microsoft.Authorization\/roleDefinitions', roles\[assignment.role\]\)/,
+          "$1subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'acdd72a7-3385-48ef-bd42-f606fba81ae7')",
+        ),
+      );
+      const r = checkDrift(dir);
+      assertDrift(r, 'bicep', /keyVaultAssignments/, /role GUID by hand/);
+      assertDrift(r, 'bicep', /keyVaultAssignments/, /roleDefinitionId is/);
+    });
+
+    test('an extra, undeclared role assignment', () => {
+      const dir = copy();
+      edit(dir, 'infra/modules/role-assignments.bicep', (t) =>
+        t.concat(`
+resource extraGrant 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(canaryContainer.id, principalIds.app, 'contributor')
+  scope: canaryContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles['Storage Blob Data Contributor'])
+    principalId: principalIds.app
+    principalType: 'ServicePrincipal'
+  }
+}
+`),
+      );
+      assertDrift(checkDrift(dir), 'bicep', /resource extraGrant/, /undeclared role assignment/);
+    });
+
+    test('principalType dropped (PrincipalNotFound right after the identity is created)', () => {
+      const dir = copy();
+      edit(dir, 'infra/modules/role-assignments.bicep', (t) =>
+        t.replace(/(resourceGroupAssignments[\s\S]*?)\n\s*principalType: 'ServicePrincipal'/, '$1'),
+      );
+      assertDrift(
+        checkDrift(dir),
+        'bicep',
+        /resourceGroupAssignments/,
+        /principalType is \(missing\), expected 'ServicePrincipal'/,
+      );
+    });
+
+    test('the principals of two identities swapped in main.bicep', () => {
+      const dir = copy();
+      edit(dir, 'infra/main.bicep', (t) =>
+        t.replace('app: identities.outputs.appPrincipalId', 'app: identities.outputs.federatedPrincipalId'),
+      );
+      assertDrift(checkDrift(dir), 'bicep', /principalIds\.app/, /appPrincipalId/);
+    });
+  });
+
+  describe('a role assignment changed on the sandbox side only', () => {
+    test('the healthy world grants one more role', () => {
+      const dir = copy();
+      editJson(dir, 'sandbox/worlds/healthy.json', (w) => {
+        w.extraRoleAssignments = [
+          { identity: 'app', role: 'Storage Blob Data Contributor', scope: 'canaryContainer' },
+        ];
+      });
+      assertDrift(
+        checkDrift(dir),
+        'sandbox',
+        /the sandbox grants app -> 'Storage Blob Data Contributor' on canaryContainer, which the declaration does not/,
+      );
+    });
+
+    test('the healthy world drops a declared role', () => {
+      const dir = copy();
+      editJson(dir, 'sandbox/worlds/healthy.json', (w) => {
+        w.removeRoleAssignments = [{ identity: 'federated', role: 'Reader', scope: 'resourceGroup' }];
+      });
+      assertDrift(
+        checkDrift(dir),
+        'sandbox',
+        /does not grant declared assignment federated -> 'Reader' on resourceGroup/,
+      );
+    });
+
+    test('the canary scope bound to the wrong container', () => {
+      const dir = copy();
+      editJson(dir, 'sandbox/worlds/healthy.json', (w) => {
+        (w.scopeBindings as Record<string, string>).canaryContainer =
+          'container:stidentityprobes/probe-status';
+      });
+      const r = checkDrift(dir);
+      assertDrift(
+        r,
+        'sandbox',
+        /does not grant declared assignment app -> 'Storage Blob Data Reader' on canaryContainer/,
+      );
+      assertDrift(
+        r,
+        'sandbox',
+        /grants system -> 'Storage Blob Data Reader' on statusContainer, which the declaration does not/,
+      );
+    });
+
+    test('the federated identity attached to the app', () => {
+      const dir = copy();
+      editJson(dir, 'sandbox/worlds/healthy.json', (w) => {
+        (w.functionApp as { userAssignedIdentities: string[] }).userAssignedIdentities.push(
+          'id-probes-federated',
+        );
+      });
+      assertDrift(
+        checkDrift(dir),
+        'sandbox',
+        /attaches \[app, federated\] but the declaration attaches \[app\]/,
+      );
+    });
+  });
+
+  describe('the declaration changed without the other sides following', () => {
+    test('an assignment at a scope the Bicep has no loop for', () => {
+      const dir = copy();
+      editJson(dir, 'infra/identity-wiring.json', (w) => {
+        (w.scopes as Record<string, string>).subscription = 'the subscription';
+        (w.scopeResourceTypes as Record<string, string>).subscription = 'Microsoft.Resources/subscriptions';
+        (w.roleAssignments as unknown[]).push({
+          identity: 'host',
+          role: 'Reader',
+          scope: 'subscription',
+          plane: 'host',
+          why: 'test',
+        });
+      });
+      assertDrift(
+        checkDrift(dir),
+        'bicep',
+        /scope 'subscription' is used by 1 declared assignment/,
+        /0 loop/,
+      );
+    });
+
+    test('more than least privilege for the blob target', () => {
+      const dir = copy();
+      editJson(dir, 'infra/identity-wiring.json', (w) => {
+        const a = (w.roleAssignments as Array<Record<string, string>>).find(
+          (x) => x.identity === 'app' && x.scope === 'canaryContainer',
+        )!;
+        a.role = 'Storage Blob Data Contributor';
+      });
+      const r = checkDrift(dir);
+      assertDrift(r, 'declaration', /identity 'app'.*lacks 'Storage Blob Data Reader' on canaryContainer/);
+      assertDrift(r, 'declaration', /app -> 'Storage Blob Data Contributor' on canaryContainer is more than/);
+    });
+
+    test('a federated credential with another audience', () => {
+      const dir = copy();
+      editJson(dir, 'infra/identity-wiring.json', (w) => {
+        const ids = w.identities as Record<string, { federatedCredentials?: Array<{ audiences: string[] }> }>;
+        ids.federated.federatedCredentials![0].audiences = ['api://AzureADTokenExchange', 'api://other'];
+      });
+      assertDrift(checkDrift(dir), 'declaration', /audiences must be \["api:\/\/AzureADTokenExchange"\]/);
+    });
+  });
+
+  describe('federated credentials and attachments in the Bicep', () => {
+    test('the credential loop writes audiences by hand and loses batchSize(1)', () => {
+      const dir = copy();
+      edit(dir, 'infra/modules/identities.bicep', (t) =>
+        t
+          .replace('audiences: credential.audiences', "audiences: ['api://AzureADTokenExchange']")
+          .replace('@batchSize(1)\n', ''),
+      );
+      const r = checkDrift(dir);
+      assertDrift(r, 'bicep', /audiences is/, /expected 'credential.audiences'/);
+      assertDrift(r, 'bicep', /needs @batchSize\(1\)/);
+    });
+
+    test('the subject fed by the issuer parameter', () => {
+      const dir = copy();
+      edit(dir, 'infra/main.bicep', (t) =>
+        t.replace('federatedSubject: federatedSubject', 'federatedSubject: federatedIssuer'),
+      );
+      assertDrift(checkDrift(dir), 'bicep', /federatedParameters\.federatedSubject: federatedSubject/);
+    });
+
+    test('the host identity not attached to the site', () => {
+      const dir = copy();
+      edit(dir, 'infra/modules/function-app.bicep', (t) =>
+        t.replace("      '${identities.host.resourceId}': {}\n", ''),
+      );
+      assertDrift(checkDrift(dir), 'bicep', /the site attaches/, /attachedToApp identities/);
+    });
+  });
+
+  describe('settings', () => {
+    test('a sandbox-only switch set in Azure, and a setting pointing at the wrong identity', () => {
+      const dir = copy();
+      edit(dir, 'infra/modules/function-app.bicep', (t) =>
+        t
+          .replace(
+            '  AZURE_TENANT_ID: tenant().tenantId\n',
+            "  AZURE_TENANT_ID: tenant().tenantId\n  AZURE_DISABLE_INSTANCE_DISCOVERY: 'true'\n",
+          )
+          .replace(
+            'UAMI_OBJECT_ID: identities.app.principalId',
+            'UAMI_OBJECT_ID: identities.federated.principalId',
+          ),
+      );
+      const r = checkDrift(dir);
+      assertDrift(r, 'bicep', /mentions the sandbox-only setting AZURE_DISABLE_INSTANCE_DISCOVERY/);
+      assertDrift(
+        r,
+        'bicep',
+        /UAMI_OBJECT_ID is 'identities.federated.principalId'/,
+        /identity 'app' principalId/,
+      );
+    });
+
+    test('a declared setting missing from the Bicep and from local.settings.sample.json', () => {
+      const dir = copy();
+      edit(dir, 'infra/modules/function-app.bicep', (t) =>
+        t.replace(/ {2}PROBE_SCHEDULE: probeSchedule\n/, ''),
+      );
+      editJson(dir, 'local.settings.sample.json', (j) => {
+        delete (j.Values as Record<string, string>).PROBE_SCHEDULE;
+      });
+      const r = checkDrift(dir);
+      assertDrift(r, 'bicep', /declared setting PROBE_SCHEDULE is not in the app settings/);
+      assertDrift(r, 'settings', /local.settings.sample.json: declared setting PROBE_SCHEDULE is missing/);
+    });
+
+    test('src/config.ts reading a name the declaration does not have', () => {
+      const r = checkDrift(ROOT, { settingNames: [...SETTING_NAMES, 'PROBE_NEW_THING'] });
+      assertDrift(r, 'settings', /src\/config.ts reads PROBE_NEW_THING/);
+    });
+  });
+});
