@@ -12,7 +12,9 @@ const lock = join(root, 'package-lock.json');
 const localNode = join(root, 'node_modules', '.bin', 'node');
 
 const stale =
-  !existsSync(marker) || !existsSync(localNode) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
+  !existsSync(marker) ||
+  !existsSync(localNode) ||
+  (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
 
 if (stale) {
   const args = existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];

@@ -1,0 +1,128 @@
+// The node:http adapter and the fetch-style entry point, both over one transport-free handler
+// (ARCHITECTURE.md examples 6 and 12: explicit layers; test servers through a fetch-style entry point).
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface HostRequest {
+  method: string;
+  url: URL;
+  /** Lower-case names; repeated headers joined with ", " (set-cookie with "; "). */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface HostResponse {
+  status: number;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
+export type Handler = (req: HostRequest) => Promise<HostResponse>;
+
+/** The Functions host limits request bodies to 100 MB (Learn, "HTTP trigger limits"). */
+export const MAX_BODY_BYTES = 100 * 1024 * 1024;
+
+export function jsonResponse(status: number, body: unknown, extra: [string, string][] = []): HostResponse {
+  return {
+    status,
+    headers: [['content-type', 'application/json; charset=utf-8'], ...extra],
+    body: Buffer.from(JSON.stringify(body)),
+  };
+}
+
+function collectHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.join(k === 'cookie' ? '; ' : ', ') : v;
+  }
+  return out;
+}
+
+const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade']);
+
+function send(res: ServerResponse, r: HostResponse): void {
+  res.statusCode = r.status;
+  const cookies: string[] = [];
+  for (const [k, v] of r.headers) {
+    const key = k.toLowerCase();
+    if (hopByHop.has(key)) continue;
+    if (key === 'set-cookie') cookies.push(v);
+    else res.setHeader(k, v);
+  }
+  if (cookies.length) res.setHeader('set-cookie', cookies);
+  res.setHeader('content-length', r.body.byteLength);
+  res.end(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));
+}
+
+export interface Listening {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function listen(handler: Handler, hostname: string, port: number): Promise<Listening> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(c);
+    });
+    req.on('error', () => res.destroy());
+    req.on('end', () => {
+      if (tooLarge) {
+        send(res, jsonResponse(413, { error: 'PayloadTooLarge', message: 'Request body exceeds 100 MB' }));
+        return;
+      }
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${hostname}:${port}`}`);
+      } catch {
+        send(res, jsonResponse(400, { error: 'BadRequest', message: 'Malformed request URL' }));
+        return;
+      }
+      handler({
+        method: (req.method ?? 'GET').toUpperCase(),
+        url,
+        headers: collectHeaders(req),
+        body: Buffer.concat(chunks),
+      })
+        .then((r) => send(res, r))
+        .catch(() => {
+          if (!res.headersSent) send(res, { status: 500, headers: [], body: new Uint8Array() });
+        });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, hostname, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port: bound,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/** fetch(Request) -> Response over the same handler, for in-process callers. */
+export function fetchAdapter(handler: Handler): (req: Request) => Promise<Response> {
+  return async (req: Request) => {
+    const headers: Record<string, string> = {};
+    req.headers.forEach((v, k) => (headers[k] = v));
+    const body = Buffer.from(await req.arrayBuffer());
+    const r = await handler({ method: req.method.toUpperCase(), url: new URL(req.url), headers, body });
+    const h = new Headers();
+    for (const [k, v] of r.headers) h.append(k, v);
+    const nullBody = r.status === 204 || r.status === 304 || req.method === 'HEAD';
+    return new Response(nullBody ? null : Buffer.from(r.body), { status: r.status, headers: h });
+  };
+}

@@ -1,0 +1,201 @@
+// `npm start [-- --scenario NAME] [--port 7071] [--enable-auth]`
+// The whole product on one machine: the local Azure (sandbox), the app on a Functions host (Core Tools when
+// installed, else the dev host), one sweep of every identity path printed as a matrix, then it keeps serving.
+// Ctrl-C stops the host and the sandbox (each in its own process group, so nothing is left behind).
+// npm's `prestart` has already installed dependencies and built the app.
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Proc } from './lib/proc.ts';
+import {
+  apiUrl,
+  ensureLocalSettings,
+  hostEnv,
+  readHostKey,
+  renderMatrix,
+  REPO_ROOT,
+  routePrefix,
+  startHostProcess,
+  startSandboxProcess,
+  sweep,
+} from './lib/stack.ts';
+import type { HostProcess, SandboxProcess } from './lib/stack.ts';
+
+const usage = `Usage: npm start [-- --scenario NAME] [--port N] [--enable-auth]
+  --scenario NAME   sandbox scenario (default healthy; see sandbox/worlds/)
+  --port N          Functions host port (default 7071)
+  --enable-auth     enforce function keys, as func start --enableAuth
+  --app-dir DIR     the function app folder (default: this repository)
+  --state-dir DIR   sandbox state folder (default: <app-dir>/.sandbox)`;
+
+function parseCli() {
+  try {
+    return parseArgs({
+      options: {
+        scenario: { type: 'string', default: 'healthy' },
+        port: { type: 'string', default: '7071' },
+        'enable-auth': { type: 'boolean', default: false },
+        'app-dir': { type: 'string', default: REPO_ROOT },
+        'state-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
+const args = parseCli();
+if (args.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const port = Number(args.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port must be 0-65535, got "${args.port}"`);
+  process.exit(2);
+}
+const appDir = resolve(args['app-dir']);
+const stateDir = resolve(args['state-dir'] ?? join(appDir, '.sandbox'));
+const hostLogDir = join(appDir, '.devhost');
+mkdirSync(stateDir, { recursive: true });
+mkdirSync(hostLogDir, { recursive: true });
+
+const color = process.stdout.isTTY && !process.env.NO_COLOR;
+const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
+const say = (s: string) => console.log(`[start] ${s}`);
+
+const sandboxLogPath = join(stateDir, 'sandbox.log');
+const hostLogPath = join(hostLogDir, 'host.log');
+const sandboxLog = createWriteStream(sandboxLogPath);
+const hostLog = createWriteStream(hostLogPath);
+let liveHostLog = false;
+
+let sandbox: SandboxProcess | undefined;
+let host: HostProcess | undefined;
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (stopping) {
+    // A second Ctrl-C: do not wait for graceful shutdown.
+    host?.proc.kill();
+    sandbox?.proc.kill();
+    process.exit(130);
+  }
+  stopping = true;
+  liveHostLog = false;
+  const stopOne = async (p: Proc | undefined, name: string) => {
+    if (!p) return;
+    try {
+      await p.stop('SIGTERM', 30_000);
+    } catch {
+      say(`${name} did not stop in time; killed`);
+    }
+    p.kill(); // the whole process group, in case a grandchild outlived its parent
+  };
+  await stopOne(host?.proc, 'the host');
+  await stopOne(sandbox?.proc, 'the sandbox');
+  say('stopped the host and the sandbox');
+  process.exit(code);
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    if (!stopping) console.log('');
+    void stopAll(0);
+  });
+}
+
+function tail(p: Proc | undefined, lines = 30): string {
+  return (p?.output() ?? '').trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+async function main(): Promise<void> {
+  say(`starting the sandbox (scenario '${args.scenario}'); log: ${sandboxLogPath}`);
+  try {
+    sandbox = await startSandboxProcess({
+      scenario: args.scenario,
+      stateDir,
+      procOptions: { onData: (d) => sandboxLog.write(d) },
+    });
+  } catch (err) {
+    console.error(`[start] the sandbox did not start: ${(err as Error).message.split('\n')[0]}`);
+    console.error(`[start] see ${sandboxLogPath}`);
+    return stopAll(1);
+  }
+  say(`sandbox ready; connection file: ${sandbox.connectionFile}`);
+
+  const settings = ensureLocalSettings(appDir, stateDir, sandbox.connection);
+  if (settings.action === 'written') say(`wrote ${settings.path} from the sandbox connection file`);
+  if (settings.action === 'refreshed')
+    say(`refreshed ${settings.path} (written by npm start, not edited since)`);
+  if (settings.action === 'kept') {
+    say(
+      `using your own ${settings.path}; not overwritten (delete it to let npm start write one for the sandbox)`,
+    );
+  }
+  const { env, overridden } = hostEnv(process.env, settings, stateDir);
+  if (overridden.length)
+    say(`sandbox settings take precedence over your shell for: ${overridden.join(', ')}`);
+
+  try {
+    host = await startHostProcess({
+      appDir,
+      port,
+      enableAuth: args['enable-auth'],
+      env,
+      procOptions: {
+        onData: (d) => {
+          hostLog.write(d);
+          if (liveHostLog) process.stdout.write(d);
+        },
+      },
+    });
+  } catch (err) {
+    console.error(`[start] the Functions host did not start: ${(err as Error).message.split('\n')[0]}`);
+    console.error(tail(host?.proc) || `[start] see ${hostLogPath}`);
+    return stopAll(1);
+  }
+  say(
+    `${host.kind === 'func' ? 'Core Tools (func start)' : 'the dev host'} is serving ${host.baseUrl}; log: ${hostLogPath}`,
+  );
+  void host.proc.exited.then((code) => {
+    if (stopping) return;
+    console.error(
+      `[start] the Functions host exited unexpectedly (${code}); last lines:\n${tail(host?.proc)}`,
+    );
+    void stopAll(1);
+  });
+  void sandbox.proc.exited.then((code) => {
+    if (stopping) return;
+    console.error(`[start] the sandbox exited unexpectedly (${code}); see ${sandboxLogPath}`);
+    void stopAll(1);
+  });
+
+  const prefix = routePrefix(appDir);
+  const key = args['enable-auth'] && host.kind === 'devhost' ? readHostKey(appDir) : undefined;
+  say('sweeping every identity path against every target...');
+  const cells = await sweep(host.baseUrl, prefix, key);
+
+  console.log('');
+  console.log(bold(`  identity-probes: paths x targets (scenario '${args.scenario}', ${host.kind})`));
+  console.log('');
+  console.log(renderMatrix(cells, { color }));
+  console.log('');
+  console.log(`  Status: ${apiUrl(host.baseUrl, prefix, 'status')}`);
+  console.log(`  Health: ${apiUrl(host.baseUrl, prefix, 'health')}`);
+  console.log(`  Probe:  ${apiUrl(host.baseUrl, prefix, 'probes/{path}/{target?}')}`);
+  if (args['enable-auth']) {
+    console.log(
+      `  Keys:   function routes need x-functions-key; read one with node -p "require('${join(appDir, '.devhost', 'keys.json')}').masterKey"`,
+    );
+  }
+  console.log('');
+  say(`serving; host log follows (also in ${hostLogPath}). Ctrl-C stops the host and the sandbox.`);
+  liveHostLog = true;
+}
+
+main().catch((err: unknown) => {
+  console.error(`[start] ${(err as Error)?.stack ?? err}`);
+  void stopAll(1);
+});
