@@ -132,7 +132,10 @@ describe('remediation', () => {
       c('federation-rejected', 'entra-assertion', { aadsts: '700222' }),
       facts('federated', 'blob', { federated: fed }),
     );
-    assert.match(entra.summary, /FEDERATED_TOKEN_FILE must yield a token from the external identity provider/);
+    assert.match(
+      entra.summary,
+      /FEDERATED_TOKEN_FILE must yield a token from the external identity provider/,
+    );
     assert.equal(entra.command, undefined);
   });
 
