@@ -7,21 +7,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
+import { PATH_IDS, TARGET_IDS } from '../../src/ids.ts';
 import { startProc } from './proc.ts';
 import type { Proc, ProcOptions } from './proc.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Stable ids (ARCHITECTURE.md "Identity paths", "Targets"); the app's src/ids.ts holds the same lists. */
-export const PATH_IDS = [
-  'system-assigned',
-  'uami-client-id',
-  'uami-object-id',
-  'uami-resource-id',
-  'default-chain',
-  'federated',
-] as const;
-export const TARGET_IDS = ['keyvault', 'blob', 'arm'] as const;
+/** Stable ids (ARCHITECTURE.md "Identity paths", "Targets"), from the app's src/ids.ts. */
+export { PATH_IDS, TARGET_IDS };
 
 // ---------------------------------------------------------------------------------------------------------------
 // The sandbox process

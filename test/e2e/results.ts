@@ -1,5 +1,8 @@
 // Reading probe results out of app responses without depending on their envelope: a result is any object with a
 // `path`, a `target` and an `outcome` (src/probes/types.ts ProbeResult).
+import { PATH_IDS, TARGET_IDS } from '../../src/ids.ts';
+import type { PathId } from '../../src/ids.ts';
+
 export interface ResultLike {
   path: string;
   target: string;
@@ -28,18 +31,12 @@ export function findResults(doc: unknown): ResultLike[] {
   return out;
 }
 
-export const PATHS = [
-  'system-assigned',
-  'uami-client-id',
-  'uami-object-id',
-  'uami-resource-id',
-  'default-chain',
-  'federated',
-] as const;
-export const TARGETS = ['keyvault', 'blob', 'arm'] as const;
+/** Every identity path and target (the app's src/ids.ts). */
+export const PATHS = PATH_IDS;
+export const TARGETS = TARGET_IDS;
 
 /** The world identity each path must come back as (ARCHITECTURE.md "Identity paths"; infra/identity-wiring.json). */
-export const IDENTITY_KEY: Record<(typeof PATHS)[number], string> = {
+export const IDENTITY_KEY: Record<PathId, string> = {
   'system-assigned': 'system',
   'uami-client-id': 'app',
   'uami-object-id': 'app',

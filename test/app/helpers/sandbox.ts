@@ -1,28 +1,15 @@
-// The sandbox in the test process (sandbox/index.ts), plus its admin API (JSON over loopback).
-import { startSandbox } from '../../../sandbox/index.ts';
+// The sandbox in the test process (sandbox/index.ts), plus its admin API (JSON over loopback); the shared pieces are
+// in test/support/sandbox.ts.
+import { startQuietSandbox, admin, identity } from '../../support/sandbox.ts';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
 import type { PathId } from '../../../src/ids.ts';
 
-export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+export { admin, identity } from '../../support/sandbox.ts';
+
+export type Sandbox = Awaited<ReturnType<typeof startQuietSandbox>>;
 
 export function start(scenario = 'healthy'): Promise<Sandbox> {
-  return startSandbox({ scenario, writeConnectionFile: false, quiet: true });
-}
-
-export async function admin<T = unknown>(
-  conn: SandboxConnection,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${conn.endpoints.admin}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
+  return startQuietSandbox(scenario);
 }
 
 export interface Fault {
@@ -46,13 +33,5 @@ export const issued = (conn: SandboxConnection) => admin<Issued>(conn, 'GET', '/
 /** The world's principal id each path must attest to (infra/identity-wiring.json "paths"). */
 export function expectedPrincipal(conn: SandboxConnection, path: PathId): string {
   const key = path === 'system-assigned' ? 'system' : path === 'federated' ? 'federated' : 'app';
-  const id = conn.identities.find((i) => i.key === key);
-  if (!id) throw new Error(`no identity '${key}' in the sandbox world`);
-  return id.principalId;
-}
-
-export function identity(conn: SandboxConnection, key: string) {
-  const id = conn.identities.find((i) => i.key === key);
-  if (!id) throw new Error(`no identity '${key}' in the sandbox world`);
-  return id;
+  return identity(conn, key).principalId;
 }

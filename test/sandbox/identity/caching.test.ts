@@ -1,31 +1,17 @@
 // Two getToken calls on one credential make one token request, read from the admin counters: the sandbox answers
 // so that the SDK's cache works (expires_on in Unix seconds, `resource` echoed byte for byte, Entra's expires_in;
 // identity-protocols.md §1.4, §10.5).
-import { after, before, it } from 'node:test';
+import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
 import type { FixtureSpec } from './fixtures/get-token.ts';
-import {
-  ARM,
-  STORAGE,
-  VAULT,
-  admin,
-  counters,
-  identity,
-  runFixture,
-  sourceEnv,
-  startTestSandbox,
-} from './helpers.ts';
-import type { TestSandbox } from './helpers.ts';
+import { ARM, STORAGE, VAULT, admin, identity, useTestSandbox } from '../../support/sandbox.ts';
+import { counters, runFixture, sourceEnv } from './helpers.ts';
 
-let sb: TestSandbox;
 let conn: SandboxConnection;
-
-before(async () => {
-  sb = await startTestSandbox();
+useTestSandbox((sb) => {
   conn = sb.connection;
 });
-after(() => sb.close());
 
 it('two getToken calls on one credential make one token request, for every kind of credential', async () => {
   const system = identity(conn, 'system');

@@ -79,7 +79,39 @@ function assertionSpec(
   };
 }
 
-const withAssertion = (name: string) => ({ TEST_ASSERTION: assertions[name] });
+/** The external OIDC provider's token endpoint for the world's workload (what ClientAssertionCredential reads). */
+const providerUrl = (c: SandboxConnection) => `${c.endpoints.oidcIssuer}/workloads/identity-probes/token`;
+
+/** ClientAssertionCredential fed the assertion prepared under `name` in before(). */
+const runWithAssertion = (name: string) =>
+  runFixture(conn, assertionSpec(conn, { env: 'TEST_ASSERTION' }), { TEST_ASSERTION: assertions[name] });
+
+/** WorkloadIdentityCredential through the AKS-style token file. */
+const runWorkloadIdentity = (c: SandboxConnection) =>
+  runFixture(
+    c,
+    {
+      credential: 'WorkloadIdentityCredential',
+      options: { disableInstanceDiscovery: true },
+      scope: `${VAULT}/.default`,
+    },
+    sourceEnv(c, 'aks'),
+  );
+
+/** ClientSecretCredential for the app registration, with `secret` handed over in the child's environment. */
+const runClientSecret = (clientId: string, secret: string) =>
+  runFixture(
+    conn,
+    {
+      credential: 'ClientSecretCredential',
+      tenantId: conn.tenantId,
+      clientId,
+      secretEnv: 'TEST_SECRET',
+      options: { authorityHost: conn.endpoints.entra, disableInstanceDiscovery: true },
+      scope: `${VAULT}/.default`,
+    },
+    { TEST_SECRET: secret },
+  );
 
 function assertFederated(claims: Record<string, unknown>, c: SandboxConnection) {
   const fed = identity(c, 'federated');
@@ -93,37 +125,17 @@ function assertFederated(claims: Record<string, unknown>, c: SandboxConnection) 
 
 describe('federation and client credentials that Entra accepts', { concurrency: true }, () => {
   it('WorkloadIdentityCredential through the AKS-style token file', async () => {
-    const run = await runFixture(
-      conn,
-      {
-        credential: 'WorkloadIdentityCredential',
-        options: { disableInstanceDiscovery: true },
-        scope: `${VAULT}/.default`,
-      },
-      sourceEnv(conn, 'aks'),
-    );
-    assertFederated(claimsOf(run), conn);
+    assertFederated(claimsOf(await runWorkloadIdentity(conn)), conn);
   });
 
   it('ClientAssertionCredential with a token from the external OIDC provider', async () => {
-    const url = `${conn.endpoints.oidcIssuer}/workloads/identity-probes/token`;
-    assertFederated(claimsOf(await runFixture(conn, assertionSpec(conn, { url }), {})), conn);
+    const spec = assertionSpec(conn, { url: providerUrl(conn) });
+    assertFederated(claimsOf(await runFixture(conn, spec, {})), conn);
   });
 
   it('ClientSecretCredential for the app registration: appidacr "1" and no xms_mirid', async () => {
     const appReg = identity(conn, 'app-probes-ci');
-    const run = await runFixture(
-      conn,
-      {
-        credential: 'ClientSecretCredential',
-        tenantId: conn.tenantId,
-        clientId: appReg.clientId,
-        secretEnv: 'TEST_SECRET',
-        options: { authorityHost: conn.endpoints.entra, disableInstanceDiscovery: true },
-        scope: `${VAULT}/.default`,
-      },
-      { TEST_SECRET: conn.sourceSecrets.appSecrets[appReg.clientId] },
-    );
+    const run = await runClientSecret(appReg.clientId, conn.sourceSecrets.appSecrets[appReg.clientId]);
     const claims = claimsOf(run);
     assert.equal(claims.oid, appReg.principalId);
     assert.equal(claims.appid, appReg.clientId);
@@ -145,15 +157,7 @@ function assertAadsts(run: Awaited<ReturnType<typeof runFixture>>, error: string
 describe('assertions Entra refuses, as the SDK surfaces them', { concurrency: true }, () => {
   it('federated credential subject mismatch (scenario fic-subject-mismatch): AADSTS70021 naming iss/sub/aud', async () => {
     const c = mismatch.connection;
-    const run = await runFixture(
-      c,
-      {
-        credential: 'WorkloadIdentityCredential',
-        options: { disableInstanceDiscovery: true },
-        scope: `${VAULT}/.default`,
-      },
-      sourceEnv(c, 'aks'),
-    );
+    const run = await runWorkloadIdentity(c);
     const message = assertAadsts(run, 'invalid_request', 70021);
     assert.ok(
       message.includes(
@@ -164,22 +168,14 @@ describe('assertions Entra refuses, as the SDK surfaces them', { concurrency: tr
   });
 
   it('a subject that differs only in case: AADSTS70021 (matching is case-sensitive)', async () => {
-    const run = await runFixture(
-      conn,
-      assertionSpec(conn, { env: 'TEST_ASSERTION' }),
-      withAssertion('subjectCase'),
-    );
+    const run = await runWithAssertion('subjectCase');
     assert.ok(
       assertAadsts(run, 'invalid_request', 70021).includes(`Assertion Subject: '${SUBJECT.toUpperCase()}'`),
     );
   });
 
   it('a wrongly addressed assertion (aud not api://AzureADTokenExchange): AADSTS70021', async () => {
-    const run = await runFixture(
-      conn,
-      assertionSpec(conn, { env: 'TEST_ASSERTION' }),
-      withAssertion('wrongAudience'),
-    );
+    const run = await runWithAssertion('wrongAudience');
     assert.ok(
       assertAadsts(run, 'invalid_request', 70021).includes(
         `Assertion Audience: 'https://wrong-audience.invalid'`,
@@ -188,11 +184,7 @@ describe('assertions Entra refuses, as the SDK surfaces them', { concurrency: tr
   });
 
   it('an expired assertion: AADSTS700024', async () => {
-    const run = await runFixture(
-      conn,
-      assertionSpec(conn, { env: 'TEST_ASSERTION' }),
-      withAssertion('expired'),
-    );
+    const run = await runWithAssertion('expired');
     assert.match(
       assertAadsts(run, 'invalid_client', 700024),
       /Client assertion is not within its valid time range/,
@@ -200,11 +192,7 @@ describe('assertions Entra refuses, as the SDK surfaces them', { concurrency: tr
   });
 
   it('a forged assertion signed by a key the issuer never published: AADSTS7000272', async () => {
-    const run = await runFixture(
-      conn,
-      assertionSpec(conn, { env: 'TEST_ASSERTION' }),
-      withAssertion('forgedUnknownKey'),
-    );
+    const run = await runWithAssertion('forgedUnknownKey');
     assert.match(
       assertAadsts(run, 'invalid_client', 7000272),
       /could not be found in the metadata of identity provider/,
@@ -212,55 +200,33 @@ describe('assertions Entra refuses, as the SDK surfaces them', { concurrency: tr
   });
 
   it("a forged assertion claiming the issuer's key id: AADSTS50013 (signature does not verify)", async () => {
-    const run = await runFixture(
-      conn,
-      assertionSpec(conn, { env: 'TEST_ASSERTION' }),
-      withAssertion('forgedKnownKey'),
-    );
+    const run = await runWithAssertion('forgedKnownKey');
     assert.match(assertAadsts(run, 'invalid_client', 50013), /Assertion failed signature validation/);
   });
 
   it('an unsigned (alg: none) assertion: refused as malformed (AADSTS50027)', async () => {
-    const run = await runFixture(
-      conn,
-      assertionSpec(conn, { env: 'TEST_ASSERTION' }),
-      withAssertion('algNone'),
-    );
+    const run = await runWithAssertion('algNone');
     assertAadsts(run, 'invalid_request', 50027);
   });
 
   it('an unknown client ID: AADSTS700016', async () => {
-    const url = `${conn.endpoints.oidcIssuer}/workloads/identity-probes/token`;
-    const run = await runFixture(
-      conn,
-      assertionSpec(conn, { url }, '0b9a7a3e-3f0c-4d55-9a37-5f6f3f1d2e10'),
-      {},
-    );
+    const spec = assertionSpec(conn, { url: providerUrl(conn) }, '0b9a7a3e-3f0c-4d55-9a37-5f6f3f1d2e10');
+    const run = await runFixture(conn, spec, {});
     assertAadsts(run, 'unauthorized_client', 700016);
   });
 
   it('a wrong client secret: AADSTS7000215', async () => {
-    const appReg = identity(conn, 'app-probes-ci');
-    const run = await runFixture(
-      conn,
-      {
-        credential: 'ClientSecretCredential',
-        tenantId: conn.tenantId,
-        clientId: appReg.clientId,
-        secretEnv: 'TEST_SECRET',
-        options: { authorityHost: conn.endpoints.entra, disableInstanceDiscovery: true },
-        scope: `${VAULT}/.default`,
-      },
-      { TEST_SECRET: 'not-the-secret' },
-    );
+    const run = await runClientSecret(identity(conn, 'app-probes-ci').clientId, 'not-the-secret');
     assertAadsts(run, 'invalid_client', 7000215);
   });
 
   it('an unknown tenant: the OpenID metadata answers AADSTS90002, which MSAL surfaces as endpoints_resolution_error', async () => {
     // With a custom authority host MSAL first reads /{tenant}/v2.0/.well-known/openid-configuration (§10.3); the
     // real service answers 400 invalid_tenant there, and MSAL reports that it cannot resolve the endpoints.
-    const url = `${conn.endpoints.oidcIssuer}/workloads/identity-probes/token`;
-    const spec = { ...assertionSpec(conn, { url }), tenantId: 'a5c0e7f4-6a3e-4d7e-9b83-2b6f1c0a9d11' };
+    const spec = {
+      ...assertionSpec(conn, { url: providerUrl(conn) }),
+      tenantId: 'a5c0e7f4-6a3e-4d7e-9b83-2b6f1c0a9d11',
+    };
     const e = errorOf(await runFixture(conn, spec, {}));
     assert.equal(e.name, 'CredentialUnavailableError');
     assert.match(e.message, /^endpoints_resolution_error/);

@@ -1,33 +1,19 @@
 // Conformance: the real @azure/identity credentials get tokens from every managed identity source of the sandbox,
 // each scenario in its own child process, and every token carries the identity it must (oid, appid, xms_mirid, aud).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
 import { ArcKeyStore } from '../../../sandbox/identity/sources/arc.ts';
 import type { FixtureSpec } from './fixtures/get-token.ts';
-import {
-  ARM,
-  STORAGE,
-  VAULT,
-  claimsOf,
-  counters,
-  identity,
-  runFixture,
-  sourceEnv,
-  startTestSandbox,
-} from './helpers.ts';
-import type { TestSandbox } from './helpers.ts';
+import { ARM, STORAGE, VAULT, identity, useTestSandbox } from '../../support/sandbox.ts';
+import { claimsOf, counters, runFixture, sourceEnv } from './helpers.ts';
 
-let sb: TestSandbox;
 let conn: SandboxConnection;
 let siteId: string;
-
-before(async () => {
-  sb = await startTestSandbox();
+useTestSandbox((sb) => {
   conn = sb.connection;
   siteId = sb.context.world.functionApp.resourceId;
 });
-after(() => sb.close());
 
 const mi = (options: Record<string, unknown> = {}, scope = `${VAULT}/.default`): FixtureSpec => ({
   credential: 'ManagedIdentityCredential',

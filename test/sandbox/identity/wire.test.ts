@@ -1,23 +1,29 @@
 // Wire-level conformance of the identity plane (identity-protocols.md §15 checklist): transports, paths, body
 // shapes, token signatures, Entra metadata and errors, the OIDC provider, token files, faults, scenario switches.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
 import { ArcKeyStore } from '../../../sandbox/identity/sources/arc.ts';
-import { ARM, STORAGE, VAULT, admin, identity, oidcToken, request, startTestSandbox } from './helpers.ts';
-import type { HttpResult, TestSandbox } from './helpers.ts';
+import {
+  ARM,
+  STORAGE,
+  VAULT,
+  admin,
+  identity,
+  oidcToken,
+  request,
+  startTestSandbox,
+  useTestSandbox,
+} from './helpers.ts';
+import type { HttpResult } from './helpers.ts';
 
-let sb: TestSandbox;
 let conn: SandboxConnection;
-
-before(async () => {
-  sb = await startTestSandbox();
-  conn = sb.connection;
+const sb = useTestSandbox((started) => {
+  conn = started.connection;
 });
-after(() => sb.close());
 
 const now = () => Math.floor(Date.now() / 1000);
 const imdsUrl = (c: SandboxConnection, path: string, query: string) => `${c.endpoints.imds}${path}?${query}`;

@@ -2,20 +2,9 @@
 // sandbox's identity plane (child processes), and raw HTTPS for the routes the app calls without an SDK client
 // (user-assigned identities, federated credentials, role assignments) and for wire details.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import {
-  ARM,
-  admin,
-  credentialFor,
-  err,
-  identity,
-  ok,
-  request,
-  runSdk,
-  runSdkWithToken,
-  startTestSandbox,
-} from './helpers.ts';
-import type { TestSandbox } from './helpers.ts';
+import { before, describe, it } from 'node:test';
+import { ARM, admin, identity, request, useTestSandbox } from '../../support/sandbox.ts';
+import { err, ok, runAs, runSdkWithToken, withRole } from './helpers.ts';
 
 const EXPECTED_RESOURCES = [
   'Microsoft.Web/sites/func-identity-probes',
@@ -26,7 +15,7 @@ const EXPECTED_RESOURCES = [
 ];
 
 describe('Resource Manager (ResourceManagementClient)', () => {
-  let sb: TestSandbox;
+  const sb = useTestSandbox();
   let sub: string;
   let rgId: string;
   const tokenFor = async (principalId: string, clientId: string, audience = ARM) =>
@@ -41,16 +30,14 @@ describe('Resource Manager (ResourceManagementClient)', () => {
         JSON.parse(res.text) as Record<string, unknown> & { value?: Array<Record<string, unknown>> },
     };
   };
-  before(async () => {
-    sb = await startTestSandbox();
+  before(() => {
     sub = `/subscriptions/${sb.connection.subscriptionId}`;
     rgId = `${sub}/resourceGroups/${sb.connection.resourceGroup}`;
   });
-  after(() => sb.close());
 
   it('a Reader on the group reads it and lists its resources, paged, filtered by type', async () => {
     const c = sb.connection;
-    const run = await runSdk(c, credentialFor(c, 'system'), [
+    const run = await runAs(c, 'system', [
       { op: 'arm.getRg', rg: c.resourceGroup },
       { op: 'arm.listRg', rg: c.resourceGroup, top: 2 },
       {
@@ -89,14 +76,9 @@ describe('Resource Manager (ResourceManagementClient)', () => {
   it('404 ResourceGroupNotFound for a group that does not exist, when the caller may read the subscription', async () => {
     const c = sb.connection;
     const app = identity(c, 'app');
-    const grant = await admin<{ id: string }>(c, 'POST', '/_sandbox/role-assignments', {
-      principalId: app.principalId,
-      roleName: 'Reader',
-      scope: sub,
-    });
-    try {
+    await withRole(c, { principalId: app.principalId, roleName: 'Reader', scope: sub }, async () => {
       const [got, listed] = (
-        await runSdk(c, credentialFor(c, 'app'), [
+        await runAs(c, 'app', [
           { op: 'arm.getRg', rg: 'rg-missing' },
           { op: 'arm.listRg', rg: 'rg-missing' },
         ])
@@ -109,9 +91,7 @@ describe('Resource Manager (ResourceManagementClient)', () => {
         JSON.parse(err(listed).body!).error.message,
         "Resource group 'rg-missing' could not be found.",
       );
-    } finally {
-      await admin(c, 'DELETE', `/_sandbox/role-assignments/${grant.id}`);
-    }
+    });
   });
 
   it('filters list results by what the caller may read: Reader on one resource lists just that one', async () => {

@@ -1,43 +1,29 @@
 // Blob conformance: the real BlobServiceClient / ContainerClient against Azurite behind the sandbox's RBAC gateway,
 // with managed identity tokens from the identity plane (child processes); key-based access and wire details too.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { canaryContent } from '../../../sandbox/resources/blob/seed.ts';
-import {
-  ARM,
-  STORAGE,
-  admin,
-  credentialFor,
-  err,
-  identity,
-  ok,
-  request,
-  runSdk,
-  runSdkWithToken,
-  startTestSandbox,
-} from './helpers.ts';
-import type { TestSandbox } from './helpers.ts';
+import { ARM, STORAGE, admin, identity, request, useTestSandbox } from '../../support/sandbox.ts';
+import { err, ok, runAs, runSdkWithToken } from './helpers.ts';
 
 const MISMATCH = 'This request is not authorized to perform this operation using this permission.';
 
 describe('Blob (BlobServiceClient / ContainerClient through the RBAC gateway)', () => {
-  let sb: TestSandbox;
+  const sb = useTestSandbox();
   let accountId: string;
   const tokenFor = async (principalId: string, audience = STORAGE) =>
     (await sb.context.tokens.issue({ subject: { principalId, clientId: crypto.randomUUID() }, audience }))
       .token;
-  before(async () => {
-    sb = await startTestSandbox();
+  before(() => {
     const c = sb.connection;
     accountId = `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${c.resources.storageAccount}`;
   });
-  after(() => sb.close());
 
   it('a Storage Blob Data Reader reads the canary container and blob; writing answers 403 AuthorizationPermissionMismatch', async () => {
     const c = sb.connection;
     const { canaryContainer: container, canaryBlob: blob } = c.resources;
     const [props, list, download, upload] = (
-      await runSdk(c, credentialFor(c, 'system'), [
+      await runAs(c, 'system', [
         { op: 'blob.containerProps', container },
         { op: 'blob.listBlobs', container },
         { op: 'blob.download', container, blob },
@@ -68,7 +54,7 @@ describe('Blob (BlobServiceClient / ContainerClient through the RBAC gateway)', 
     const c = sb.connection;
     const container = c.resources.statusContainer;
     const [cond, del] = (
-      await runSdk(c, credentialFor(c, 'system'), [
+      await runAs(c, 'system', [
         { op: 'blob.conditional', container, blob: 'status/latest.json' },
         { op: 'blob.delete', container, blob: 'status/latest.json' },
       ])
@@ -154,7 +140,7 @@ describe('Blob (BlobServiceClient / ContainerClient through the RBAC gateway)', 
       { op: 'blob.listBlobs', container, auth: 'sharedKey', account, keyEnv: 'ACCOUNT_KEY' },
       { op: 'blob.listBlobs', container, auth: 'accountSas', account, keyEnv: 'ACCOUNT_KEY' },
     ];
-    const refused = await runSdk(c, credentialFor(c, 'system'), keySteps, { ACCOUNT_KEY: key });
+    const refused = await runAs(c, 'system', keySteps, { ACCOUNT_KEY: key });
     for (const r of refused.results) {
       const e = err(r);
       assert.equal(e.statusCode, 403);
@@ -164,12 +150,12 @@ describe('Blob (BlobServiceClient / ContainerClient through the RBAC gateway)', 
     const world = sb.context.world.storageAccounts.find((a) => a.name === account)!;
     world.allowSharedKeyAccess = true;
     try {
-      const allowed = await runSdk(c, credentialFor(c, 'system'), keySteps, { ACCOUNT_KEY: key });
+      const allowed = await runAs(c, 'system', keySteps, { ACCOUNT_KEY: key });
       for (const r of allowed.results) assert.deepEqual(ok(r).names, [c.resources.canaryBlob]);
       // A wrong key is still refused, by Azurite's own signature check. (Azurite answers 400 InvalidAuthenticationInfo
       // where Azure answers 403 AuthenticationFailed: its bearer authenticator gets the request after the shared key
       // one fails. Key access is forwarded as is, so this is Azurite's answer.)
-      const wrong = await runSdk(c, credentialFor(c, 'system'), keySteps.slice(0, 1), {
+      const wrong = await runAs(c, 'system', keySteps.slice(0, 1), {
         ACCOUNT_KEY: Buffer.alloc(64, 1).toString('base64'),
       });
       assert.equal(err(wrong.results[0]).statusCode, 400);
@@ -199,7 +185,7 @@ describe('Blob (BlobServiceClient / ContainerClient through the RBAC gateway)', 
     assert.equal(r.text, canaryContent(c.resources.canaryBlob));
     assert.equal(r.skoid, principalId);
     // The container-scoped system identity cannot get a delegation key: that action is checked at the account.
-    const system = await runSdk(c, credentialFor(c, 'system'), [
+    const system = await runAs(c, 'system', [
       {
         op: 'blob.userDelegationSas',
         container: c.resources.canaryContainer,

@@ -1,67 +1,18 @@
-// Shared by the resource-plane conformance tests: a sandbox on free ports with its own temp state dir, the admin
-// API, the SDK child runner (fixtures/sdk-child.ts), raw HTTPS requests that trust the sandbox CA explicitly, and
-// foreign tokens (a key the tenant does not know).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import https from 'node:https';
-import type { IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
+// Shared by the resource-plane conformance tests: the test sandbox, its admin API and raw requests
+// (test/support/sandbox.ts, re-exported), the SDK child runner (fixtures/sdk-child.ts), and foreign tokens (a key the
+// tenant does not know).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPair, SignJWT } from 'jose';
-import { startSandbox } from '../../../sandbox/index.ts';
-import type { RunningSandbox } from '../../../sandbox/index.ts';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
+import { childEnv, runMarkedChild } from '../../support/child.ts';
+import { admin, identity } from '../../support/sandbox.ts';
 import type { ChildSpec, CredentialSpec, Step, StepResult } from './fixtures/sdk-child.ts';
+
+export * from '../../support/sandbox.ts';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'sdk-child.ts');
 const MARKER = '@@SDK-RESULTS@@';
-
-export const VAULT = 'https://vault.azure.net';
-export const ARM = 'https://management.azure.com/';
-export const STORAGE = 'https://storage.azure.com';
-
-export interface TestSandbox extends RunningSandbox {
-  stateDir: string;
-}
-
-export async function startTestSandbox(
-  scenario = 'healthy',
-  extra: Parameters<typeof startSandbox>[0] = {},
-): Promise<TestSandbox> {
-  const stateDir = mkdtempSync(join(tmpdir(), 'idp-resources-'));
-  const sb = await startSandbox({ scenario, writeConnectionFile: false, quiet: true, stateDir, ...extra });
-  return {
-    ...sb,
-    stateDir,
-    close: async () => {
-      await sb.close();
-      rmSync(stateDir, { recursive: true, force: true });
-    },
-  };
-}
-
-export async function admin<T = Record<string, unknown>>(
-  conn: SandboxConnection,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${conn.endpoints.admin}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-export function identity(conn: SandboxConnection, key: string) {
-  const id = conn.identities.find((i) => i.key === key);
-  if (!id) throw new Error(`no identity '${key}' in the sandbox world`);
-  return id;
-}
 
 /** The credential a test names: the app's identities through App Service MI, the federated one through Entra. */
 export function credentialFor(conn: SandboxConnection, who: 'system' | 'app' | 'federated'): CredentialSpec {
@@ -106,45 +57,29 @@ export function runSdk(
     },
     steps,
   };
-  const childEnv: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
+  const base = {
     NODE_EXTRA_CA_CERTS: conn.caCertPath,
     IDENTITY_ENDPOINT: conn.appSettings.IDENTITY_ENDPOINT,
     IDENTITY_HEADER: conn.appSettings.IDENTITY_HEADER,
   };
-  // `undefined` removes a variable (e.g. the App Service ones, to make the SDK pick IMDS).
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete childEnv[k];
-    else childEnv[k] = v;
-  }
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [FIXTURE, JSON.stringify(spec)], {
-      env: childEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = stdout.split('\n').find((l) => l.startsWith(MARKER));
-      if (!line)
-        return reject(
-          new Error(`SDK child exited ${code} without results\nstdout:\n${stdout}\nstderr:\n${stderr}`),
-        );
-      resolve({
-        results: JSON.parse(line.slice(MARKER.length)) as StepResult[],
-        stdout,
-        stderr,
-        ms: Date.now() - started,
-      });
-    });
-  });
+  // `undefined` in `env` removes a variable (e.g. the App Service ones, to make the SDK pick IMDS).
+  return runMarkedChild<StepResult[]>(
+    FIXTURE,
+    JSON.stringify(spec),
+    childEnv(base, env),
+    MARKER,
+    timeoutMs,
+  ).then(({ value, ...run }) => ({ results: value, ...run }));
+}
+
+/** runSdk with the credential `who` names (credentialFor). */
+export function runAs(
+  conn: SandboxConnection,
+  who: Parameters<typeof credentialFor>[1],
+  steps: Step[],
+  env: Record<string, string | undefined> = {},
+): Promise<ChildRun> {
+  return runSdk(conn, credentialFor(conn, who), steps, env);
 }
 
 /** Runs steps with a fixed token (handed over in the child's environment, never printed). */
@@ -164,38 +99,18 @@ export function err(r: StepResult | undefined): NonNullable<StepResult['error']>
   return r.error;
 }
 
-export interface HttpResult {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-}
-
-/** A raw HTTPS request trusting the sandbox CA explicitly (this test process has no NODE_EXTRA_CA_CERTS). */
-export function request(
+/** Runs `fn` while the role assignment exists: added through the admin API, removed afterwards even when fn throws. */
+export async function withRole<T>(
   conn: SandboxConnection,
-  url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      new URL(url),
-      {
-        method: opts.method ?? 'GET',
-        headers: opts.headers,
-        ca: readFileSync(conn.caCertPath, 'utf8'),
-        timeout: 15_000,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+  assignment: { principalId: string; roleName: string; scope: string },
+  fn: () => Promise<T>,
+): Promise<T> {
+  const grant = await admin<{ id: string }>(conn, 'POST', '/_sandbox/role-assignments', assignment);
+  try {
+    return await fn();
+  } finally {
+    await admin(conn, 'DELETE', `/_sandbox/role-assignments/${grant.id}`);
+  }
 }
 
 /** A well-formed v1 token for this tenant, signed by a key the tenant has never published. */

@@ -2,36 +2,23 @@
 // identity in a child process), against the sandbox's vault; wire details checked with raw HTTPS.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import {
-  admin,
-  credentialFor,
-  err,
-  identity,
-  ok,
-  request,
-  runSdk,
-  runSdkWithToken,
-  startTestSandbox,
-  VAULT,
-} from './helpers.ts';
-import type { TestSandbox } from './helpers.ts';
+import { before, describe, it } from 'node:test';
+import { VAULT, admin, identity, request, useTestSandbox } from '../../support/sandbox.ts';
+import { err, ok, runAs, runSdkWithToken, withRole } from './helpers.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('Key Vault (SecretClient)', () => {
-  let sb: TestSandbox;
+  const sb = useTestSandbox();
   let vaultId: string;
-  before(async () => {
-    sb = await startTestSandbox();
+  before(() => {
     vaultId = `/subscriptions/${sb.connection.subscriptionId}/resourceGroups/${sb.connection.resourceGroup}/providers/Microsoft.KeyVault/vaults/${sb.connection.resources.keyVaultName}`;
   });
-  after(() => sb.close());
 
   it('a Key Vault Secrets User gets the canary secret, latest and by version, and may do nothing else', async () => {
     const c = sb.connection;
     const system = identity(c, 'system');
-    const run = await runSdk(c, credentialFor(c, 'system'), [
+    const run = await runAs(c, 'system', [
       { op: 'kv.get', name: c.resources.secretName },
       { op: 'kv.get', name: c.resources.secretName, version: '$prev.version' },
       { op: 'kv.set', name: 'not-allowed', value: 'v' },
@@ -88,14 +75,10 @@ describe('Key Vault (SecretClient)', () => {
   it('a Secrets Officer sets, lists with paging, deletes (soft), recovers and purges', async () => {
     const c = sb.connection;
     const app = identity(c, 'app');
-    const grant = await admin<{ id: string }>(c, 'POST', '/_sandbox/role-assignments', {
-      principalId: app.principalId,
-      roleName: 'Key Vault Secrets Officer',
-      scope: vaultId,
-    });
-    try {
+    const officer = { principalId: app.principalId, roleName: 'Key Vault Secrets Officer', scope: vaultId };
+    await withRole(c, officer, async () => {
       const names = Array.from({ length: 12 }, (_, i) => `paged-${String(i).padStart(2, '0')}`);
-      const run = await runSdk(c, credentialFor(c, 'app'), [
+      const run = await runAs(c, 'app', [
         ...names.map((name) => ({ op: 'kv.set', name, value: `value of ${name}` })),
         { op: 'kv.set', name: 'paged-00', value: 'second version' },
         { op: 'kv.versions', name: 'paged-00' },
@@ -145,9 +128,7 @@ describe('Key Vault (SecretClient)', () => {
       ok(afterPurge);
       assert.equal(err(badName).statusCode, 400);
       assert.equal(err(badName).code, 'BadParameter');
-    } finally {
-      await admin(c, 'DELETE', `/_sandbox/role-assignments/${grant.id}`);
-    }
+    });
   });
 
   it('Key Vault Reader lists but reads no value; Owner on the vault reads no secret (data plane is separate)', async () => {
