@@ -1,13 +1,10 @@
 // HTML rendering of the status view (the JSON view is the StatusView itself). Everything shown is already
 // sanitized; every value is escaped.
+import escapeHtml from 'escape-html';
 import { PATH_IDS, TARGET_IDS } from '../ids.ts';
 import type { StatusView } from './model.ts';
 
-const esc = (s: unknown) =>
-  String(s ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
+const esc = (s: unknown) => escapeHtml(String(s ?? ''));
 
 function age(ms: number): string {
   if (ms < 60_000) return `${Math.round(ms / 1000)} s`;

@@ -4,6 +4,7 @@
 // space-separated, because the SDK's tenant-challenge parser splits on single spaces (core-client
 // authorizeRequestOnTenantChallenge.js). Errors Azurite produces (404 ContainerNotFound, 412 ConditionNotMet, …)
 // are forwarded as Azurite wrote them.
+import escapeHtml from 'escape-html';
 import { randomUUID } from 'node:crypto';
 import { SandboxError } from '../../core/errors.ts';
 import type { BearerError } from '../auth.ts';
@@ -15,13 +16,8 @@ export function storageTime(d = new Date()): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
 }
 
-const escapeXml = (s: string) =>
-  s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+// escape-html escapes & < > " ' (the last as &#39;), which is also all XML text and attributes need.
+const escapeXml = (s: string) => escapeHtml(s);
 
 export function challengeHeader(tenantId: string): string {
   return `Bearer authorization_uri=https://login.microsoftonline.com/${tenantId}/oauth2/authorize resource_id=https://storage.azure.com`;
