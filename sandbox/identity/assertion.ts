@@ -6,7 +6,7 @@
 // (Azure/azure-workload-identity#616), so matching comes before any fetch — which also means the sandbox only
 // ever fetches issuers that a credential of the world names, and only on loopback.
 import https from 'node:https';
-import { createLocalJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { JSONWebKeySet } from 'jose';
 import type { SandboxError } from '../core/errors.ts';
 import type { FederatedCredential } from '../world.ts';
@@ -32,10 +32,10 @@ export interface AssertionCheck {
   errorContext: EntraErrorContext;
 }
 
-function decodePart(part: string): Record<string, unknown> | undefined {
+/** jose's decoders (no verification yet): undefined when the part is not a JSON object. */
+function decodeOrUndefined<T>(decode: () => T): T | undefined {
   try {
-    const v: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    return decode();
   } catch {
     return undefined;
   }
@@ -46,8 +46,8 @@ export async function validateFederatedAssertion(c: AssertionCheck): Promise<voi
   const ec = c.errorContext;
   const parts = c.assertion.split('.');
   if (parts.length !== 3) throw E.malformedAssertion('The assertion is not a JWS compact serialization.', ec);
-  const header = decodePart(parts[0]);
-  const payload = decodePart(parts[1]);
+  const header = decodeOrUndefined(() => decodeProtectedHeader(c.assertion));
+  const payload = decodeOrUndefined(() => decodeJwt(c.assertion));
   if (!header || !payload) throw E.malformedAssertion('The assertion header or payload is not JSON.', ec);
   const alg = header.alg;
   if (typeof alg !== 'string' || !ACCEPTED_ALGS.includes(alg) || parts[2] === '')
