@@ -241,7 +241,15 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     if (closing) return jsonResponse(503, { error: 'ShuttingDown', message: 'The host is shutting down' });
     const path = req.url.pathname;
     const admin = /^\/admin\/functions\/([^/]+)\/?$/i.exec(path);
-    if (admin) return adminInvoke(decodeURIComponent(admin[1]), req);
+    if (admin) {
+      let name: string;
+      try {
+        name = decodeURIComponent(admin[1]);
+      } catch {
+        return jsonResponse(400, { error: 'BadRequest', message: 'Malformed percent-encoding in path' });
+      }
+      return adminInvoke(name, req);
+    }
     if (/^\/admin\/host\/status\/?$/i.test(path) && req.method === 'GET') {
       if (!authorize('admin', undefined, req)) return unauthorized('admin');
       return jsonResponse(200, { state: 'Running', version: 'devhost', functions: specs.map((s) => s.name) });

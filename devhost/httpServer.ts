@@ -3,6 +3,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostLog } from './logger.ts';
 
 export interface HostRequest {
   method: string;
@@ -68,16 +69,22 @@ export async function listen(handler: Handler, hostname: string, port: number): 
     let size = 0;
     let tooLarge = false;
     req.on('data', (c: Buffer) => {
+      if (tooLarge) return;
       size += c.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(c);
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(c);
+        return;
+      }
+      // Answer at once and close the connection rather than reading the rest of an oversized body.
+      tooLarge = true;
+      chunks.length = 0;
+      res.setHeader('connection', 'close');
+      res.on('finish', () => req.socket.destroy());
+      send(res, jsonResponse(413, { error: 'PayloadTooLarge', message: 'Request body exceeds 100 MB' }));
     });
     req.on('error', () => res.destroy());
     req.on('end', () => {
-      if (tooLarge) {
-        send(res, jsonResponse(413, { error: 'PayloadTooLarge', message: 'Request body exceeds 100 MB' }));
-        return;
-      }
+      if (tooLarge) return;
       let url: URL;
       try {
         url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${hostname}:${port}`}`);
@@ -92,7 +99,12 @@ export async function listen(handler: Handler, hostname: string, port: number): 
         body: Buffer.concat(chunks),
       })
         .then((r) => send(res, r))
-        .catch(() => {
+        .catch((err: unknown) => {
+          // The handler turns every expected failure into a response; anything reaching here is a host bug.
+          hostLog(
+            'error',
+            `Unhandled error for ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? err}`,
+          );
           if (!res.headersSent) send(res, { status: 500, headers: [], body: new Uint8Array() });
         });
     });

@@ -3,10 +3,10 @@
 // `x-functions-key` header, else the `code` query parameter: the header wins (host AuthenticationLevelHandler.cs).
 // `function` level accepts that function's keys, any host key or the master key; `admin` only the master key.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { addSecret } from './sanitize.ts';
-import { StartupError } from './settings.ts';
+import { readJsonFile, StartupError } from './settings.ts';
 
 export interface KeysFile {
   masterKey: string;
@@ -32,11 +32,7 @@ export function loadOrCreateKeys(
   let created = false;
   let changed = false;
   if (existsSync(path)) {
-    try {
-      keys = JSON.parse(readFileSync(path, 'utf8')) as KeysFile;
-    } catch (err) {
-      throw new StartupError(`keys file ${path} is not valid JSON: ${(err as Error).message}`);
-    }
+    keys = readJsonFile(path, 'keys file') as KeysFile;
     if (typeof keys.masterKey !== 'string' || keys.masterKey.length < 16) {
       throw new StartupError(`keys file ${path} has no usable "masterKey" (at least 16 characters)`);
     }

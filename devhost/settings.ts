@@ -15,12 +15,28 @@ export interface LocalSettingsResult {
   skipped: string[];
 }
 
-function readJson(path: string, what: string): unknown {
+/**
+ * Why `text` is not JSON, without quoting it: V8's SyntaxError messages quote the text around the error, which in
+ * local.settings.json or the keys file may be a key or a connection string. Gives a line and column instead.
+ */
+export function jsonProblem(text: string): string | undefined {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    JSON.parse(text);
+    return undefined;
   } catch (err) {
-    throw new StartupError(`${what} at ${path} is not valid JSON: ${(err as Error).message}`);
+    const pos = /position (\d+)/.exec((err as Error).message)?.[1];
+    if (pos === undefined) return 'it is not valid JSON';
+    const before = text.slice(0, Number(pos)).split('\n');
+    return `it is not valid JSON (line ${before.length}, column ${before[before.length - 1].length + 1})`;
   }
+}
+
+/** Parses a JSON file, failing with a StartupError that names the file but never quotes its contents. */
+export function readJsonFile(path: string, what: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  const problem = jsonProblem(text);
+  if (problem) throw new StartupError(`${what} at ${path}: ${problem}`);
+  return JSON.parse(text) as unknown;
 }
 
 /** Reads local.settings.json (if any) into `env`, never replacing a variable that is already set. */
@@ -32,7 +48,7 @@ export function applyLocalSettings(
   const result: LocalSettingsResult = { path, found: false, applied: [], skipped: [] };
   if (!existsSync(path)) return result;
   result.found = true;
-  const doc = readJson(path, 'local.settings.json') as {
+  const doc = readJsonFile(path, 'local.settings.json') as {
     IsEncrypted?: boolean;
     Values?: Record<string, unknown>;
   };
@@ -64,7 +80,7 @@ export function readHostJson(appDir: string): HostConfig {
   if (!existsSync(path)) {
     throw new StartupError(`host.json not found in ${appDir}: a Functions app needs one at its root`);
   }
-  const doc = readJson(path, 'host.json') as {
+  const doc = readJsonFile(path, 'host.json') as {
     version?: string;
     extensions?: { http?: { routePrefix?: unknown } };
   };

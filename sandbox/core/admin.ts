@@ -26,7 +26,15 @@ export class AdminRouter {
 
   handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = requestUrl(req);
-    const segs = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    let segs: string[];
+    try {
+      segs = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw SandboxError.json(400, {
+        error: 'bad_request',
+        message: 'Malformed percent-encoding in the path',
+      });
+    }
     let pathMatched = false;
     for (const r of this.#routes) {
       const params = match(r.parts, segs);

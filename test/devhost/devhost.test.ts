@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import { MAX_BODY_BYTES } from '../../devhost/httpServer.ts';
 import { getJson, waitGroupGone } from '../../scripts/lib/proc.ts';
 import { makeApp, runToExit, startDevhost } from './helpers.ts';
 import type { DevHost } from './helpers.ts';
@@ -134,6 +136,47 @@ describe('dev host without --enable-auth (Core Tools default)', () => {
     );
     assert.equal((await getJson(`${host.url}/admin/functions/tick`, { method: 'POST' })).status, 400);
     assert.equal((await getJson(`${host.url}/admin/other`)).status, 404);
+    const bad = await getJson(`${host.url}/admin/functions/%ZZ`, { method: 'POST', body: '{}' });
+    assert.equal(bad.status, 400);
+    assert.match((bad.body as { message: string }).message, /percent-encoding/);
+  });
+
+  it('answers an oversized body with 413 at once and closes the connection, without reading the rest', async () => {
+    const { port } = new URL(host.url);
+    const declared = 200 * 1024 * 1024;
+    const result = await new Promise<{ status: number; sent: number }>((resolve, reject) => {
+      let sent = 0;
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/api/hello/bob',
+          headers: { 'content-length': declared },
+        },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, sent });
+          req.destroy();
+        },
+      );
+      req.on('error', (err) => (sent > MAX_BODY_BYTES ? undefined : reject(err)));
+      const chunk = Buffer.alloc(1024 * 1024);
+      const pump = () => {
+        while (sent < declared) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+      };
+      pump();
+    });
+    assert.equal(result.status, 413);
+    assert.ok(
+      result.sent < declared,
+      `the host answered before the whole body was sent (${result.sent} bytes)`,
+    );
+    // And it keeps serving.
+    assert.equal((await getJson(`${host.url}/api/hello/bob`)).status, 200);
   });
 
   it('sanitizes logs: bearer tokens, JWTs, SAS signatures and keys never reach the output', async () => {

@@ -1,9 +1,12 @@
 // Pure parts of the dev host: route templates and precedence, NCRONTAB semantics, log redaction.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { compileRoute, comparePrecedence, matchRoute, splitPath } from '../../devhost/routes.ts';
 import { sanitize } from '../../devhost/sanitize.ts';
-import { resolveSettingTokens, StartupError } from '../../devhost/settings.ts';
+import { jsonProblem, readJsonFile, resolveSettingTokens, StartupError } from '../../devhost/settings.ts';
 import { parseSchedule } from '../../devhost/timers.ts';
 
 const match = (template: string, path: string) => matchRoute(compileRoute(template), splitPath(path)!);
@@ -91,5 +94,29 @@ describe('log redaction', () => {
       assert.equal(line.includes(secret), false, secret);
     assert.match(line, /Bearer \[redacted\]/);
     assert.match(line, /sv=1/);
+  });
+});
+
+describe('JSON files the host reads', () => {
+  it('says where a file is not JSON without quoting it (it may hold keys)', () => {
+    const text = '{\n  "masterKey": abcdefghijklmnopqrstuvwxyz\n}';
+    const problem = jsonProblem(text);
+    assert.match(problem ?? '', /^it is not valid JSON/);
+    assert.doesNotMatch(problem ?? '', /abcdefgh/);
+    // Where V8 gives a position, it becomes a line and column.
+    assert.equal(jsonProblem('{"a": 1}\n  x'), 'it is not valid JSON (line 2, column 3)');
+    assert.equal(jsonProblem('{"a": 1}'), undefined);
+    const dir = mkdtempSync(join(tmpdir(), 'devhost-json-'));
+    try {
+      const file = join(dir, 'keys.json');
+      writeFileSync(file, text);
+      assert.throws(
+        () => readJsonFile(file, 'keys file'),
+        (err: Error) =>
+          err instanceof StartupError && !/abcdefgh/.test(err.message) && err.message.includes(file),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -135,4 +135,10 @@ describe('resource plane admin API and connection', () => {
     assert.equal(s.STATUS_CONTAINER_NAME, 'probe-status');
     assert.equal(s.ARM_ENDPOINT, c.endpoints.arm);
   });
+
+  it('answers malformed percent-encoding in an admin path with a JSON 400', async () => {
+    const r = await call('DELETE', '/_sandbox/role-assignments/%ZZ');
+    assert.equal(r.status, 400);
+    assert.match(String(r.body.message), /percent-encoding/);
+  });
 });
