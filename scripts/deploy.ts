@@ -34,7 +34,16 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-const show = (c: Command) => `  $ ${c.argv.map(shellQuote).join(' ')}${c.cwd ? `\n      (in ${c.cwd})` : ''}`;
+/**
+ * Query values of URLs in an argument (a token URL may carry `code=` or `sig=`) are not printed: they would land in
+ * terminal scrollback and CI logs.
+ */
+export function redactForDisplay(arg: string): string {
+  return /:\/\/[^\s?]*\?/.test(arg) ? arg.replace(/([?&][^=&#\s]+=)[^&#\s]*/g, '$1[redacted]') : arg;
+}
+
+const show = (c: Command) =>
+  `  $ ${c.argv.map((a) => shellQuote(redactForDisplay(a))).join(' ')}${c.cwd ? `\n      (in ${c.cwd})` : ''}`;
 
 function run(c: Command): string {
   // az is a .cmd script on Windows, which only a shell can start.

@@ -20,6 +20,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { defaultAppName } from '../../scripts/deploy/args.ts';
+import { redactForDisplay } from '../../scripts/deploy.ts';
 import { packageDirs, walk } from '../../scripts/deploy/package.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -294,5 +295,14 @@ describe('npm run deploy', () => {
       version: '[4.*, 5.0.0)',
     });
     assert.equal(host.extensions.http.routePrefix, 'api');
+  });
+
+  test('URL query values in printed commands are redacted (a token URL may carry a code or a signature)', () => {
+    assert.equal(
+      redactForDisplay('federatedTokenUrl=https://broker.example/token?code=s3cr3t&aud=x'),
+      'federatedTokenUrl=https://broker.example/token?code=[redacted]&aud=[redacted]',
+    );
+    assert.equal(redactForDisplay(`federatedTokenUrl=${TOKEN_URL}`), `federatedTokenUrl=${TOKEN_URL}`);
+    assert.equal(redactForDisplay('rg-probes-test'), 'rg-probes-test');
   });
 });
