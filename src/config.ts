@@ -104,13 +104,20 @@ const httpsUrl: Check = (v) => {
   // authority hosts (§10.1): an http URL can never work, so say so here rather than at call time.
   return u.protocol === 'https:' ? undefined : 'must be an https:// URL';
 };
-const anyUrl: Check = (v) => {
+/** Hosts that never leave the machine (URL.hostname spelling), where plain http carries nothing off it. */
+const LOOPBACK_HOSTS = ['127.0.0.1', '[::1]', 'localhost'];
+const httpsOrLoopbackUrl: Check = (v) => {
+  let u: URL;
   try {
-    const u = new URL(v);
-    return u.protocol === 'https:' || u.protocol === 'http:' ? undefined : 'must be an http(s) URL';
+    u = new URL(v);
   } catch {
     return 'must be an absolute URL';
   }
+  // What it answers is a credential (the external token): only https, or http that stays on this machine (a
+  // local token broker during development).
+  if (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.includes(u.hostname)))
+    return undefined;
+  return 'must be an https:// URL (http:// only to 127.0.0.1, ::1 or localhost)';
 };
 const absolutePath: Check = (v) =>
   v.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(v) ? undefined : 'must be an absolute path';
@@ -153,7 +160,7 @@ const SETTINGS: Record<string, Check> = {
   FEDERATED_CLIENT_ID: guid,
   FEDERATED_PRINCIPAL_ID: guid,
   FEDERATED_TOKEN_FILE: absolutePath,
-  FEDERATED_TOKEN_URL: anyUrl,
+  FEDERATED_TOKEN_URL: httpsOrLoopbackUrl,
   AZURE_AUTHORITY_HOST: httpsUrl,
   PROBE_TIMEOUT_MS: intRange(100, 300_000),
   PROBE_SCHEDULE: ncrontab,

@@ -3,7 +3,7 @@
 // stays as cheap as importing @azure/functions: bench figure (c)).
 import { app, type HttpHandler, type InvocationContext, type TimerHandler } from '@azure/functions';
 import { getConfig } from '../config.ts';
-import { isTargetId, PATH_IDS, type PathId } from '../ids.ts';
+import { isPathId, isTargetId, PATH_IDS, type PathId } from '../ids.ts';
 import type { ProbeResult } from '../probes/types.ts';
 import { ALL_METHODS, json, methodNotAllowed, notFound } from './http.ts';
 
@@ -52,11 +52,21 @@ export function timerHandler(path: PathId): TimerHandler {
   };
 }
 
+const PROBE_ROUTE = '/api/probes/{path}[/{target}]';
+
 export const unknownProbeHandler: HttpHandler = async (request) => {
-  const first = (request.params.rest ?? '').split('/')[0];
-  return notFound(
-    first ? `Unknown identity path '${first}'.` : 'Name an identity path: /api/probes/{path}[/{target}].',
-  );
+  const rest = request.params.rest ?? '';
+  const segments = rest.split('/');
+  const [first, second] = segments;
+  if (!first) return notFound(`Name an identity path: ${PROBE_ROUTE}.`);
+  if (!isPathId(first)) return notFound(`Unknown identity path '${first}'.`);
+  if (second && !isTargetId(second)) return notFound(`Unknown target '${second}'.`);
+  // A known path (and target) followed by more: the path function's route did not match only because of that.
+  if (segments.length > 2)
+    return notFound(
+      `The route /api/probes/${rest} has an extra segment ('${segments.slice(2).join('/')}'): use ${PROBE_ROUTE}.`,
+    );
+  return notFound(`Use ${PROBE_ROUTE}.`);
 };
 
 for (const path of PATH_IDS) {

@@ -175,10 +175,20 @@ export function createUrlTokenSource(
     try {
       res = await fetch(url, {
         headers: { accept: 'application/json, application/jwt, text/plain' },
+        // A redirect is never followed: it could carry the request (and its query) to another host, or from
+        // https down to http (config.ts accepts only https, or http to loopback).
+        redirect: 'error',
         signal: AbortSignal.timeout(options.timeoutMs),
       });
     } catch (err) {
       const cause = (err as { cause?: unknown })?.cause ?? err;
+      // undici rejects with TypeError('fetch failed', { cause: Error('unexpected redirect') }).
+      if (/redirect/i.test((cause as Error)?.message ?? ''))
+        throw new FederatedTokenSourceError(
+          `${setting} answered with a redirect, which is not followed`,
+          setting,
+          { cause },
+        );
       throw new FederatedTokenSourceError(`${setting} did not answer (${errorCode(cause)})`, setting, {
         cause,
       });

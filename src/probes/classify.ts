@@ -3,7 +3,11 @@
 // Pure: no I/O, no SDK imports (errors are recognised by name and shape, so this also works across copies of
 // the SDK packages). Sources of each shape are cited next to the rule.
 import type { OutcomeKind } from '../ids.ts';
+import { sanitizer } from './sanitize.ts';
 import type { ErrorDetail } from './types.ts';
+
+/** Longest error message a result carries. */
+export const MAX_MESSAGE_LENGTH = 800;
 
 export interface ClassifyContext {
   /** The credential threw this error during the probe (as seen by the attestation wrapper). */
@@ -146,7 +150,8 @@ function detailOf(chain: Shape[], phase: ErrorDetail['phase']): ErrorDetail {
         ? Math.ceil(Number(retryAfterMs) / 1000)
         : undefined,
     endpoint: chain.map((s) => origin(s.requestUrl)).find(Boolean),
-    message: bounded(relevantMessage(chain)),
+    // Redact before cutting: a token cut in half no longer has the shape the sanitizer recognises.
+    message: bounded(sanitizer().text(relevantMessage(chain))),
   };
   for (const k of Object.keys(detail) as (keyof ErrorDetail)[]) if (detail[k] === undefined) delete detail[k];
   return detail;
@@ -166,7 +171,7 @@ function relevantMessage(chain: Shape[]): string {
 }
 
 function bounded(message: string): string {
-  return message.length > 800 ? `${message.slice(0, 800)}…` : message;
+  return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…` : message;
 }
 
 function numberOrUndefined(s: string | undefined): number | undefined {

@@ -22,7 +22,8 @@ import {
   withTokenRecord,
   type TokenRecord,
 } from './attestation.ts';
-import { classify, ProbeDeadlineError, type Classification } from './classify.ts';
+import { classify, type Classification } from './classify.ts';
+import { raceDeadline } from './deadline.ts';
 import { remediate, wrongIdentityRemediation, type RemediationFacts } from './remediation.ts';
 import { sanitizer } from './sanitize.ts';
 import type { Attestation, ProbeResult } from './types.ts';
@@ -48,16 +49,6 @@ function clientFor(path: PathId, target: TargetId, config: Config): Promise<Clie
     clients.set(key, p);
   }
   return p;
-}
-
-/** Rejects with ProbeDeadlineError at the deadline even if `work` ignores its abort signal. */
-function raceDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ProbeDeadlineError(ms)), ms);
-  });
-  work.catch(() => {}); // a late failure after the deadline has nobody left to report to
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 const round = (ms: number) => Math.round(ms);

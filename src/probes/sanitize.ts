@@ -8,8 +8,9 @@ import { secretEnvValues } from '../config.ts';
 const REDACTED = '[REDACTED]';
 
 const RULES: ReadonlyArray<[RegExp, string]> = [
-  // Anything JWT-shaped: access tokens, federated assertions, id tokens (header.payload.signature, base64url).
-  [/eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g, '[REDACTED-JWT]'],
+  // Anything JWT-shaped: access tokens, federated assertions, id tokens (header.payload.signature, base64url), and
+  // what is left of one that some message or log line cut short after its payload started (no signature).
+  [/eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*)?/g, '[REDACTED-JWT]'],
   // Secret-bearing query / form / connection-string parameters: SAS `sig=`, OAuth `code=`, client credentials.
   [
     /\b(sig|code|client_secret|client_assertion|assertion|access_token|refresh_token|id_token|password|secret|AccountKey|SharedAccessKey|SharedAccessSignature)=([^&;\s"'<>]+)/gi,

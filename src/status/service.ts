@@ -1,7 +1,9 @@
 // What the functions call: record a path's results, and read the status view. Reads are cached for
 // STATUS_CACHE_MS with a single request in flight, so a flood of status requests costs at most one storage read
 // per path per interval (user-pain-points.md design cautions). When the store fails, probes still answer and the
-// view reports the store as unreachable with the age of what this instance last saw; nothing here throws.
+// view reports the store as unreachable with the age of what this instance last saw; nothing here throws. Nothing
+// here waits long either: each store operation ends by PROBE_TIMEOUT_MS (store.ts), so a hung identity endpoint
+// or storage account delays a probe's answer, or the one status read in flight, by at most that.
 import { getConfig, type Config } from '../config.ts';
 import { PATH_IDS, type PathId } from '../ids.ts';
 import { sanitizer } from '../probes/sanitize.ts';
@@ -26,7 +28,8 @@ function describe(err: unknown): string {
     e?.code,
     e?.message?.split('\n')[0],
   ].filter(Boolean);
-  return sanitizer().text(parts.join(' ').slice(0, 400));
+  // Redact before cutting: a token cut in half no longer has the shape the sanitizer recognises.
+  return sanitizer().text(parts.join(' ')).slice(0, 400);
 }
 
 /** Persists one path's results. Never throws. */

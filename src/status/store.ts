@@ -2,9 +2,14 @@
 // the status endpoint see the same results, and each path writes only its own blob. Writes are read-modify-write
 // with ETag conditions (If-Match, or If-None-Match: * on create) and retry on 412/409, so concurrent invocations
 // (timer + HTTP, several instances) lose nothing.
+// Each operation (a record with all its retries, or a read of every path) has one deadline, PROBE_TIMEOUT_MS: a
+// probe's answer and the status endpoint wait for the store at most that long, even when the managed identity
+// endpoint never answers (its token requests have no timeout and ignore abort signals: identity-protocols.md §1.7).
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { ContainerClient } from '@azure/storage-blob';
 import { getConfig, settingProblems, type Config } from '../config.ts';
 import type { PathId } from '../ids.ts';
+import { raceDeadline } from '../probes/deadline.ts';
 import type { ProbeResult } from '../probes/types.ts';
 import { mergeResults, type PathDocument } from './model.ts';
 
@@ -16,6 +21,39 @@ export class StatusStoreError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StatusStoreError';
+  }
+}
+
+/** The store did not finish an operation within its deadline (PROBE_TIMEOUT_MS). */
+export class StatusStoreDeadlineError extends StatusStoreError {
+  readonly timeoutMs: number;
+  /** A token request was still outstanding at the deadline (the identity endpoint, not storage, was late). */
+  readonly tokenPending: boolean;
+  constructor(timeoutMs: number, tokenPending: boolean) {
+    super(
+      `no answer within PROBE_TIMEOUT_MS=${timeoutMs} ms` +
+        (tokenPending ? ' (waiting for a token from the managed identity endpoint)' : ''),
+    );
+    this.name = 'StatusStoreDeadlineError';
+    this.timeoutMs = timeoutMs;
+    this.tokenPending = tokenPending;
+  }
+}
+
+/** Counts outstanding getToken calls, so that a missed deadline can tell a hung token request from slow storage. */
+class PendingTokenCredential implements TokenCredential {
+  readonly #inner: TokenCredential;
+  pending = 0;
+  constructor(inner: TokenCredential) {
+    this.#inner = inner;
+  }
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    this.pending++;
+    try {
+      return await this.#inner.getToken(scopes, options);
+    } finally {
+      this.pending--;
+    }
   }
 }
 
@@ -36,17 +74,50 @@ function statusCode(err: unknown): number | undefined {
 export class StatusStore {
   readonly #container: ContainerClient;
   readonly #timeoutMs: number;
+  readonly #credential: { readonly pending: number };
+  readonly #onTokenHang: () => void;
 
-  constructor(container: ContainerClient, timeoutMs: number) {
+  /**
+   * `credential` is the one the container's client uses (for its count of outstanding token requests);
+   * `onTokenHang` is called when an operation missed its deadline while a token request was outstanding.
+   */
+  constructor(
+    container: ContainerClient,
+    timeoutMs: number,
+    credential: { readonly pending: number },
+    onTokenHang: () => void,
+  ) {
     this.#container = container;
     this.#timeoutMs = timeoutMs;
+    this.#credential = credential;
+    this.#onTokenHang = onTokenHang;
   }
 
-  async read(path: PathId): Promise<Versioned | undefined> {
+  /**
+   * Runs `work` under one deadline: its abort signal is aborted at the deadline (stopping blob calls and retries),
+   * and the returned promise rejects then even if `work` is stuck in token acquisition, which no signal reaches.
+   */
+  async #withinDeadline<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let missed: StatusStoreDeadlineError | undefined;
+    try {
+      return await raceDeadline(work(controller.signal), this.#timeoutMs, () => {
+        missed = new StatusStoreDeadlineError(this.#timeoutMs, this.#credential.pending > 0);
+        return missed;
+      });
+    } finally {
+      controller.abort();
+      // The client's token cycler waits forever on a token request that never answers (as in runner.ts): the
+      // next operation needs a fresh credential and client.
+      if (missed?.tokenPending) this.#onTokenHang();
+    }
+  }
+
+  async #read(path: PathId, signal: AbortSignal): Promise<Versioned | undefined> {
     try {
       const res = await this.#container
         .getBlockBlobClient(blobName(path))
-        .download(0, undefined, { abortSignal: AbortSignal.timeout(this.#timeoutMs) });
+        .download(0, undefined, { abortSignal: signal });
       const chunks: Buffer[] = [];
       for await (const chunk of res.readableStreamBody ?? []) chunks.push(chunk as Buffer);
       return { doc: JSON.parse(Buffer.concat(chunks).toString('utf8')) as PathDocument, etag: res.etag! };
@@ -56,29 +127,38 @@ export class StatusStore {
     }
   }
 
-  async readAll(paths: readonly PathId[]): Promise<Record<PathId, PathDocument | undefined>> {
-    const docs = await Promise.all(paths.map(async (p) => [p, (await this.read(p))?.doc] as const));
-    return Object.fromEntries(docs) as Record<PathId, PathDocument | undefined>;
+  /** Every path's document, all within one deadline. */
+  readAll(paths: readonly PathId[]): Promise<Record<PathId, PathDocument | undefined>> {
+    return this.#withinDeadline(async (signal) => {
+      const docs = await Promise.all(
+        paths.map(async (p) => [p, (await this.#read(p, signal))?.doc] as const),
+      );
+      return Object.fromEntries(docs) as Record<PathId, PathDocument | undefined>;
+    });
   }
 
-  /** Merges `results` into the path's document; returns the document written. */
-  async record(path: PathId, results: ProbeResult[]): Promise<PathDocument> {
+  /** Merges `results` into the path's document; returns the document written. All attempts share one deadline. */
+  record(path: PathId, results: ProbeResult[]): Promise<PathDocument> {
+    return this.#withinDeadline((signal) => this.#record(path, results, signal));
+  }
+
+  async #record(path: PathId, results: ProbeResult[], signal: AbortSignal): Promise<PathDocument> {
     const blob = this.#container.getBlockBlobClient(blobName(path));
     for (let attempt = 1; ; attempt++) {
-      const current = await this.read(path);
+      const current = await this.#read(path, signal);
       const doc = mergeResults(current?.doc, path, results);
       const body = JSON.stringify(doc);
       try {
         await blob.upload(body, Buffer.byteLength(body), {
           conditions: current ? { ifMatch: current.etag } : { ifNoneMatch: '*' },
           blobHTTPHeaders: { blobContentType: 'application/json' },
-          abortSignal: AbortSignal.timeout(this.#timeoutMs),
+          abortSignal: signal,
         });
         return doc;
       } catch (err) {
         // 412 ConditionNotMet: someone wrote since we read; 409 BlobAlreadyExists: someone created it first.
         const s = statusCode(err);
-        if ((s === 412 || s === 409) && attempt < MAX_WRITE_ATTEMPTS) {
+        if ((s === 412 || s === 409) && attempt < MAX_WRITE_ATTEMPTS && !signal.aborted) {
           await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * attempt));
           continue;
         }
@@ -92,27 +172,37 @@ let store: Promise<StatusStore> | undefined;
 
 /** The process-wide store, its client built once with the status identity (STATUS_CLIENT_ID or system). */
 export function statusStore(config: Config = getConfig()): Promise<StatusStore> {
-  store ??= (async () => {
-    const problems = settingProblems(
-      config,
-      ['STATUS_BLOB_SERVICE_URL', 'STATUS_CONTAINER_NAME'],
-      ['STATUS_CLIENT_ID'],
-    );
-    if (problems.length)
-      throw new StatusStoreError(
-        `status store not configured: ${problems.map((p) => `${p.setting} ${p.problem}`).join('; ')}`,
-      );
-    const [{ ManagedIdentityCredential }, { BlobServiceClient }] = await Promise.all([
-      import('@azure/identity'),
-      import('@azure/storage-blob'),
-    ]);
-    const credential = config.status.clientId
-      ? new ManagedIdentityCredential({ clientId: config.status.clientId, retryOptions: RETRY })
-      : new ManagedIdentityCredential({ retryOptions: RETRY });
-    const container = new BlobServiceClient(config.status.serviceUrl!, credential, {
-      retryOptions: { maxTries: RETRY.maxRetries + 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
-    }).getContainerClient(config.status.containerName!);
-    return new StatusStore(container, config.probeTimeoutMs);
-  })();
+  if (!store) {
+    // Forgotten after a token request hung, so that the next operation builds a fresh credential and client.
+    const built: Promise<StatusStore> = buildStore(config, () => {
+      if (store === built) store = undefined;
+    });
+    store = built;
+  }
   return store;
+}
+
+async function buildStore(config: Config, onTokenHang: () => void): Promise<StatusStore> {
+  const problems = settingProblems(
+    config,
+    ['STATUS_BLOB_SERVICE_URL', 'STATUS_CONTAINER_NAME'],
+    ['STATUS_CLIENT_ID'],
+  );
+  if (problems.length)
+    throw new StatusStoreError(
+      `status store not configured: ${problems.map((p) => `${p.setting} ${p.problem}`).join('; ')}`,
+    );
+  const [{ ManagedIdentityCredential }, { BlobServiceClient }] = await Promise.all([
+    import('@azure/identity'),
+    import('@azure/storage-blob'),
+  ]);
+  const credential = new PendingTokenCredential(
+    config.status.clientId
+      ? new ManagedIdentityCredential({ clientId: config.status.clientId, retryOptions: RETRY })
+      : new ManagedIdentityCredential({ retryOptions: RETRY }),
+  );
+  const container = new BlobServiceClient(config.status.serviceUrl!, credential, {
+    retryOptions: { maxTries: RETRY.maxRetries + 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+  }).getContainerClient(config.status.containerName!);
+  return new StatusStore(container, config.probeTimeoutMs, credential, onTokenHang);
 }

@@ -2,8 +2,6 @@
 // principal id for that path. Also the HTTP handlers (routes, 404/405), the federated token from a URL, and the
 // reuse of credentials (token requests per identity x audience).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { PATH_IDS, TARGET_IDS } from '../../../src/ids.ts';
 import type { ProbeResult } from '../../../src/probes/types.ts';
@@ -74,32 +72,41 @@ describe('healthy sandbox', { timeout: 180_000 }, () => {
   });
 
   it('federated path with FEDERATED_TOKEN_URL (GitHub Actions style JSON) is ok too', async () => {
-    let served = 0;
-    const file = sb.connection.files.federatedTokenFile;
-    const server: Server = createServer((_req, res) => {
-      served++;
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ count: 1, value: readFileSync(file, 'utf8').trim() }));
+    // The sandbox's external OIDC provider serves {count, value, expires_on} per workload; the workload is the one
+    // whose subject the federated identity's credential expects (sandbox/worlds/healthy.json).
+    const world = sb.context.world;
+    const fic = world.federatedCredentials.find(
+      (f) => f.principalId === expectedPrincipal(sb.connection, 'federated'),
+    );
+    const workload = world.oidcWorkloads.find((w) => w.subject === fic?.subject);
+    assert.ok(workload, 'the healthy world has a workload for the federated credential');
+    const base = `${sb.connection.endpoints.oidcIssuer}/workloads/${encodeURIComponent(workload.name)}/token`;
+    await admin(sb.connection, 'POST', '/_sandbox/counters/reset');
+    const run = await runChild(sb.connection.appSettings, [{ op: 'probe', path: 'federated' }], {
+      FEDERATED_TOKEN_FILE: undefined,
+      FEDERATED_TOKEN_URL: `${base}?audience=api://AzureADTokenExchange`,
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/token?audience=api://AzureADTokenExchange`;
-      const run = await runChild(sb.connection.appSettings, [{ op: 'probe', path: 'federated' }], {
-        FEDERATED_TOKEN_FILE: undefined,
-        FEDERATED_TOKEN_URL: url,
-      });
-      const results = run.steps[0].value as ProbeResult[];
-      for (const r of results) {
-        assert.equal(r.outcome, 'ok', JSON.stringify(r.detail));
-        assert.equal(r.identity?.oid, expectedPrincipal(sb.connection, 'federated'));
-        assert.equal(r.federatedToken?.source, 'url');
-        assert.ok(!r.federatedToken?.location.includes('audience='), 'no query string in the status');
-      }
-      assert.equal(served, 1, 'one external token for the three audiences');
-    } finally {
-      await new Promise<void>((r) => server.close(() => r()));
+    const results = run.steps[0].value as ProbeResult[];
+    for (const r of results) {
+      assert.equal(r.outcome, 'ok', JSON.stringify(r.detail));
+      assert.equal(r.identity?.oid, expectedPrincipal(sb.connection, 'federated'));
+      assert.equal(r.federatedToken?.source, 'url');
+      assert.equal(r.federatedToken?.location, base, 'no query string in the status');
+      assert.equal(r.federatedToken?.subject, workload.subject);
     }
+    const counters = await admin<{
+      tokenRequests: { bySource: Record<string, number> };
+      requestsByEndpoint: Record<string, number>;
+    }>(sb.connection, 'GET', '/_sandbox/counters');
+    const exchanges = counters.tokenRequests.bySource.entra ?? 0;
+    assert.equal(exchanges, TARGET_IDS.length, 'one exchange at Entra per audience');
+    // The OIDC provider also answers Entra's key lookups (discovery and JWKS for each exchange:
+    // sandbox/identity/assertion.ts); what is left is the app's own requests to the token URL.
+    assert.equal(
+      (counters.requestsByEndpoint.oidc ?? 0) - 2 * exchanges,
+      1,
+      `one external token for the three audiences (${JSON.stringify(counters.requestsByEndpoint)})`,
+    );
   });
 
   it('HTTP handlers: all targets, one target, unknown ids (404 listing valid ids), wrong method (405)', async () => {
@@ -138,5 +145,28 @@ describe('healthy sandbox', { timeout: 180_000 }, () => {
       assert.equal(wrong.headers.allow, 'GET');
       assert.equal(wrong.body.error, 'method-not-allowed');
     }
+  });
+
+  it('HTTP: a valid path and target followed by an extra segment is a 404 that says so, listing the valid ids', async () => {
+    // /api/probes/{path}/{target?} does not match three segments, so probes/{*rest} gets the whole rest.
+    const run = await runChild(sb.connection.appSettings, [
+      { op: 'http', fn: 'unknown', params: { rest: 'system-assigned/keyvault/extra' } },
+      { op: 'http', fn: 'unknown', params: { rest: 'federated/arm/a/b' } },
+      { op: 'http', fn: 'unknown', params: { rest: 'federated/vault/extra' } },
+    ]);
+    const [extra, two, badTarget] = run.steps.map((s) => s.value);
+    for (const nf of [extra, two, badTarget]) {
+      assert.equal(nf.status, 404);
+      assert.equal(nf.body.error, 'not-found');
+      assert.deepEqual(nf.body.paths, [...PATH_IDS]);
+      assert.deepEqual(nf.body.targets, [...TARGET_IDS]);
+    }
+    assert.equal(
+      extra.body.message,
+      "The route /api/probes/system-assigned/keyvault/extra has an extra segment ('extra'): use /api/probes/{path}[/{target}].",
+    );
+    assert.doesNotMatch(extra.body.message, /Unknown identity path/);
+    assert.match(two.body.message, /extra segment \('a\/b'\)/);
+    assert.equal(badTarget.body.message, "Unknown target 'vault'.");
   });
 });

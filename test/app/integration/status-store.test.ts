@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { PATH_IDS } from '../../../src/ids.ts';
 import type { PathDocument, StatusView } from '../../../src/status/model.ts';
 import { runChild } from '../helpers/child.ts';
-import { clearFaults, start, type Sandbox } from '../helpers/sandbox.ts';
+import { addFault, clearFaults, start, type Sandbox } from '../helpers/sandbox.ts';
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
@@ -138,5 +138,82 @@ describe('status store', { timeout: 300_000 }, () => {
     assert.equal(status.body.store.reachable, false);
     assert.equal(status.body.status, 'unknown');
     assert.equal(status.body.store.lastSeenAgeMs, undefined, 'it never saw anything');
+  });
+
+  it('a hung managed identity endpoint: the probe, /api/status and /api/health answer by PROBE_TIMEOUT_MS', async () => {
+    // The status store gets its tokens from the managed identity endpoint; the federated path does not, so its
+    // probe is ok and only recording its result waits on the hung endpoint.
+    await addFault(sb.connection, { endpoint: 'appService', kind: 'hang' });
+    const timeoutMs = 1500;
+    let run;
+    try {
+      run = await runChild(
+        sb.connection.appSettings,
+        [
+          { op: 'http', fn: 'probe', path: 'federated', params: { target: 'arm' } },
+          { op: 'http', fn: 'status' },
+          { op: 'http', fn: 'status' },
+          { op: 'http', fn: 'health' },
+        ],
+        { PROBE_TIMEOUT_MS: String(timeoutMs), STATUS_CACHE_MS: '0' },
+        60_000,
+      );
+    } finally {
+      await clearFaults(sb.connection);
+    }
+    const [probe, status, again, health] = run.steps;
+    // Without a deadline on the store these steps never end; the bound leaves room for a cold SDK load.
+    const bound = timeoutMs + 2500;
+    assert.equal(probe.value.status, 200);
+    assert.equal(probe.value.body.outcome, 'ok', 'the probe answers with its result');
+    assert.equal(probe.value.body.statusStore.recorded, false);
+    assert.match(
+      probe.value.body.statusStore.error,
+      /no answer within PROBE_TIMEOUT_MS=1500 ms \(waiting for a token from the managed identity endpoint\)/,
+    );
+    const recordMs = probe.ms - probe.value.body.timings.totalMs;
+    assert.ok(recordMs >= timeoutMs - 100 && recordMs < bound, `recording took ${recordMs} ms`);
+    assert.ok(
+      probe.value.logs.some((l: { message: string }) => /status store: result not recorded/.test(l.message)),
+    );
+    // Each status read waits for the store once, by the deadline (no read left in flight for later requests).
+    for (const s of [status, again]) {
+      assert.ok(s.ms < bound, `status took ${s.ms} ms`);
+      assert.equal(s.value.status, 200, 'never a 500');
+      assert.equal(s.value.body.store.reachable, false);
+      assert.match(s.value.body.store.error, /no answer within PROBE_TIMEOUT_MS=1500 ms/);
+      assert.equal(s.value.body.status, 'unknown');
+    }
+    assert.ok(health.ms < bound, `health took ${health.ms} ms`);
+    assert.equal(health.value.status, 200);
+    assert.equal(health.value.body.status, 'unknown');
+  });
+
+  it('after a token request that never answers, the store starts over with a fresh credential and client', async () => {
+    // Only the first token request hangs (and stays hung): a client whose token cycler still waits on it would
+    // never write again (core-rest-pipeline tokenCycler.js shares one refresh among all requests).
+    await addFault(sb.connection, { endpoint: 'appService', kind: 'hang', count: 1 });
+    let run;
+    try {
+      run = await runChild(
+        sb.connection.appSettings,
+        [
+          { op: 'http', fn: 'probe', path: 'federated', params: { target: 'blob' } },
+          { op: 'http', fn: 'probe', path: 'federated', params: { target: 'blob' } },
+          { op: 'http', fn: 'status' },
+        ],
+        { PROBE_TIMEOUT_MS: '1500', STATUS_CACHE_MS: '0' },
+        60_000,
+      );
+    } finally {
+      await clearFaults(sb.connection);
+    }
+    const [hung, next, status] = run.steps.map((s) => s.value);
+    assert.equal(hung.body.outcome, 'ok');
+    assert.equal(hung.body.statusStore.recorded, false);
+    assert.match(hung.body.statusStore.error, /waiting for a token from the managed identity endpoint/);
+    assert.equal(next.body.statusStore.recorded, true, JSON.stringify(next.body.statusStore));
+    assert.equal(status.body.store.reachable, true);
+    assert.equal(status.body.paths.federated.targets.blob.outcome, 'ok');
   });
 });

@@ -13,11 +13,13 @@ import {
 import { FederatedTokenSourceError } from '../../../src/identities/federatedTokenSource.ts';
 import {
   classify,
+  MAX_MESSAGE_LENGTH,
   ProbeDeadlineError,
   serviceScope,
   type ClassifyContext,
 } from '../../../src/probes/classify.ts';
 import { TargetCheckError } from '../../../src/targets/index.ts';
+import { signJwt } from '../helpers/jwt.ts';
 
 const call: ClassifyContext = {
   tokenFailed: false,
@@ -481,6 +483,24 @@ describe('classify: deadlines', () => {
     assert.equal(classify(aborted.reason, call).kind, 'timeout');
     const abortError = Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' });
     assert.equal(classify(abortError, call).kind, 'timeout');
+  });
+});
+
+describe('classify: error messages', () => {
+  it('a long JWT across the message length limit is redacted, not cut into an unredacted fragment', async () => {
+    const jwt = await signJwt({ oid: 'x', note: 'y'.repeat(600) });
+    const [header, payload] = jwt.split('.');
+    // The limit falls 40 characters into the token's payload.
+    const before = 'the service rejected ';
+    const lead = 'x'.repeat(MAX_MESSAGE_LENGTH - before.length - header.length - 1 - 40);
+    const text = `${lead}${before}${jwt} after checking it`;
+    assert.equal(text.slice(0, MAX_MESSAGE_LENGTH).split('.')[1], payload.slice(0, 40));
+    const c = classify(new Error(text), call);
+    const message = c.detail.message!;
+    assert.ok(message.length <= MAX_MESSAGE_LENGTH + 1, `${message.length} characters`);
+    assert.ok(!message.includes(payload.slice(0, 20)), 'no part of the payload');
+    assert.ok(!message.includes(header), 'no part of the header');
+    assert.match(message, /\[REDACTED-JWT\] after checking it$/);
   });
 });
 

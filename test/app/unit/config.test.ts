@@ -11,6 +11,7 @@ import {
 } from '../../../src/config.ts';
 import { IDENTITY_PATHS } from '../../../src/identities/index.ts';
 import { PATH_IDS } from '../../../src/ids.ts';
+import { runProbe } from '../../../src/probes/runner.ts';
 import { TARGETS } from '../../../src/targets/index.ts';
 
 const GOOD = {
@@ -118,6 +119,57 @@ describe('config', () => {
     const both = loadConfig({ ...GOOD, FEDERATED_TOKEN_URL: 'https://token.example/x' });
     assert.ok(both.issues.some((i) => i.setting === 'FEDERATED_TOKEN_URL'));
     assert.deepEqual(problemsOf({ ...none, FEDERATED_TOKEN_URL: 'http://127.0.0.1:1/t' }), {});
+  });
+
+  it('FEDERATED_TOKEN_URL must be https, or http only to loopback; the problem names the setting', async () => {
+    const { FEDERATED_TOKEN_FILE: _f, ...none } = GOOD;
+    for (const url of [
+      'https://token.example/x?audience=api://AzureADTokenExchange',
+      'http://127.0.0.1:1/t',
+      'http://[::1]:8080/t',
+      'http://localhost:3000/t',
+      'http://LOCALHOST/t',
+    ]) {
+      const c = loadConfig({ ...none, FEDERATED_TOKEN_URL: url });
+      assert.deepEqual(c.issues, [], url);
+      assert.equal(c.federated.tokenUrl, url);
+    }
+    for (const url of [
+      'http://token.example/x',
+      'http://10.0.0.5/t',
+      'http://127.0.0.1.nip.io/t',
+      'http://localhost.example.com/t',
+      'http://127.0.0.2/t',
+      'ftp://127.0.0.1/t',
+    ]) {
+      const config = loadConfig({ ...none, FEDERATED_TOKEN_URL: url });
+      assert.deepEqual(
+        config.issues,
+        [
+          {
+            setting: 'FEDERATED_TOKEN_URL',
+            problem: 'must be an https:// URL (http:// only to 127.0.0.1, ::1 or localhost)',
+          },
+        ],
+        url,
+      );
+      assert.equal(config.federated.tokenUrl, undefined, url);
+      assert.match(describeConfig(config), /invalid: FEDERATED_TOKEN_URL must be an https:\/\/ URL/);
+      const problems = problemsOf({ ...none, FEDERATED_TOKEN_URL: url });
+      assert.deepEqual(Object.keys(problems).sort(), [
+        'federated/arm',
+        'federated/blob',
+        'federated/keyvault',
+      ]);
+      assert.deepEqual(problems['federated/arm'], ['FEDERATED_TOKEN_URL']);
+    }
+    // What a probe of the federated path then answers (settings are checked before any I/O).
+    const config = loadConfig({ ...none, FEDERATED_TOKEN_URL: 'http://token.example/x' });
+    const r = await runProbe('federated', 'arm', config);
+    assert.equal(r.outcome, 'misconfigured');
+    assert.equal(r.detail?.setting, 'FEDERATED_TOKEN_URL');
+    assert.match(r.detail!.message!, /^FEDERATED_TOKEN_URL must be an https:\/\/ URL/);
+    assert.match(r.remediation!.summary, /FEDERATED_TOKEN_URL/);
   });
 
   it('rejects an AZURE_TOKEN_CREDENTIALS value DefaultAzureCredential would throw on, only for default-chain', () => {

@@ -104,7 +104,8 @@ describe('url token source', () => {
   let server: Server;
   let base: string;
   let requests = 0;
-  let mode: 'json-value' | 'json-token' | 'json-id_token' | 'raw' | 'fail' | 'bad-json' = 'json-value';
+  let mode: 'json-value' | 'json-token' | 'json-id_token' | 'raw' | 'fail' | 'bad-json' | 'redirect' =
+    'json-value';
   let token = '';
 
   before(async () => {
@@ -112,6 +113,8 @@ describe('url token source', () => {
     server = createServer((req, res) => {
       requests++;
       if (mode === 'fail') return void res.writeHead(503).end('busy');
+      if (mode === 'redirect' && req.url !== '/elsewhere')
+        return void res.writeHead(302, { location: '/elsewhere' }).end();
       if (mode === 'raw') return void res.writeHead(200, { 'content-type': 'application/jwt' }).end(token);
       if (mode === 'bad-json')
         return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"count":1}');
@@ -148,6 +151,19 @@ describe('url token source', () => {
     assert.equal(await src.getAssertion(), token, 'old token still valid');
     assert.match(src.status().lastError!, /HTTP 503/);
     assert.equal(requests - before, 2);
+  });
+
+  it('never follows a redirect: a typed error naming FEDERATED_TOKEN_URL, and no request to the target', async () => {
+    mode = 'redirect';
+    const before = requests;
+    await assert.rejects(
+      createUrlTokenSource(`${base}/token`, { timeoutMs: 2000 }).getAssertion(),
+      (e: FederatedTokenSourceError) =>
+        e.name === 'FederatedTokenSourceError' &&
+        e.setting === 'FEDERATED_TOKEN_URL' &&
+        /FEDERATED_TOKEN_URL answered with a redirect, which is not followed/.test(e.message),
+    );
+    assert.equal(requests - before, 1, 'the redirect target was never asked');
   });
 
   it('errors name FEDERATED_TOKEN_URL: HTTP failure, JSON without a token, nothing listening', async () => {

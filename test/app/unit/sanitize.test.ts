@@ -13,6 +13,14 @@ describe('sanitize', () => {
     assert.ok(!out.includes(jwt.split('.')[1]), 'payload segment gone');
   });
 
+  it('redacts what is left of a JWT cut short inside its payload (no signature)', async () => {
+    const jwt = await signJwt({ oid: 'x', note: 'y'.repeat(200) });
+    const [header, payload] = jwt.split('.');
+    const cut = `rejected ${header}.${payload.slice(0, 40)}…`;
+    assert.equal(s.text(cut), 'rejected [REDACTED-JWT]…');
+    assert.equal(s.text('version 1.2.3 of eyJ-less text'), 'version 1.2.3 of eyJ-less text');
+  });
+
   it('redacts authorization header values and bearer tokens', () => {
     assert.equal(s.text('Authorization: Bearer abcdefghijklmnop'), 'Authorization: [REDACTED]');
     assert.equal(s.text('sent Bearer abc.def-ghi_jkl'), 'sent Bearer [REDACTED]');
