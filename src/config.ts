@@ -94,12 +94,8 @@ const pattern =
   (v) =>
     re.test(v) ? undefined : what;
 const httpsUrl: Check = (v) => {
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    return 'must be an absolute URL';
-  }
+  const u = URL.parse(v);
+  if (!u) return 'must be an absolute URL';
   // The SDK bearer policies refuse tokens over http (identity-protocols.md §13.1), and so does IdentityClient for
   // authority hosts (§10.1): an http URL can never work, so say so here rather than at call time.
   return u.protocol === 'https:' ? undefined : 'must be an https:// URL';
@@ -107,17 +103,12 @@ const httpsUrl: Check = (v) => {
 /** Hosts that never leave the machine (URL.hostname spelling), where plain http carries nothing off it. */
 const LOOPBACK_HOSTS = ['127.0.0.1', '[::1]', 'localhost'];
 const httpsOrLoopbackUrl: Check = (v) => {
-  let u: URL;
-  try {
-    u = new URL(v);
-  } catch {
-    return 'must be an absolute URL';
-  }
   // What it answers is a credential (the external token): only https, or http that stays on this machine (a
   // local token broker during development).
-  if (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK_HOSTS.includes(u.hostname)))
-    return undefined;
-  return 'must be an https:// URL (http:// only to 127.0.0.1, ::1 or localhost)';
+  const u = URL.parse(v);
+  if (u?.protocol === 'http:' && LOOPBACK_HOSTS.includes(u.hostname)) return undefined;
+  const problem = httpsUrl(v);
+  return problem && u ? `${problem} (http:// only to 127.0.0.1, ::1 or localhost)` : problem;
 };
 const absolutePath: Check = (v) =>
   v.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(v) ? undefined : 'must be an absolute path';

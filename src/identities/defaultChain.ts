@@ -1,5 +1,5 @@
 import { settingProblems } from '../config.ts';
-import { defaultChainIdentity } from './expected.ts';
+import { defaultChainIdentity, defaultChainNamesUami } from './expected.ts';
 import { CREDENTIAL_RETRY, type IdentityPath } from './types.ts';
 
 export const defaultChain: IdentityPath = {
@@ -7,11 +7,10 @@ export const defaultChain: IdentityPath = {
   credential: 'DefaultAzureCredential({ managedIdentityClientId: AZURE_CLIENT_ID })',
   problems(config) {
     const optional = ['AZURE_CLIENT_ID', 'AZURE_TOKEN_CREDENTIALS', 'AZURE_TENANT_ID'];
-    const clientId = config.defaultChain.clientId;
     // The oid to attest comes from the identity AZURE_CLIENT_ID names (expected.ts defaultChainIdentity).
     if (!config.present.includes('AZURE_CLIENT_ID'))
       return settingProblems(config, ['SYSTEM_PRINCIPAL_ID'], optional);
-    if (clientId && clientId.toLowerCase() === config.uami.clientId?.toLowerCase())
+    if (defaultChainNamesUami(config))
       return settingProblems(config, ['UAMI_OBJECT_ID'], [...optional, 'UAMI_RESOURCE_ID']);
     return settingProblems(config, [], optional);
   },

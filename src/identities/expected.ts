@@ -42,6 +42,12 @@ export function federatedIdentity(config: Config): ExpectedIdentity {
   };
 }
 
+/** Whether AZURE_CLIENT_ID names the attached user-assigned identity (UAMI_CLIENT_ID). */
+export function defaultChainNamesUami(config: Config): boolean {
+  const clientId = config.defaultChain.clientId;
+  return clientId !== undefined && clientId.toLowerCase() === config.uami.clientId?.toLowerCase();
+}
+
 /**
  * DefaultAzureCredential must come back as the identity AZURE_CLIENT_ID names: when that is the attached UAMI,
  * the UAMI's oid is known; otherwise only appid can be checked. Without AZURE_CLIENT_ID the chain's managed
@@ -55,7 +61,7 @@ export function defaultChainIdentity(config: Config): ExpectedIdentity {
       description: "the app's system-assigned identity (AZURE_CLIENT_ID unset)",
     };
   const selector = { kind: 'clientId', value: clientId, setting: 'AZURE_CLIENT_ID' } as const;
-  if (config.uami.clientId && clientId.toLowerCase() === config.uami.clientId.toLowerCase())
+  if (defaultChainNamesUami(config))
     return { ...uamiIdentity(config, selector), appid: { value: clientId, setting: 'AZURE_CLIENT_ID' } };
   return {
     description: 'the identity whose client ID is AZURE_CLIENT_ID',

@@ -14,7 +14,6 @@ import { uamiResourceId } from './uamiResourceId.ts';
 
 export type { ExpectedIdentity, IdentityPath } from './types.ts';
 export { federatedTokenStatus } from './federated.ts';
-export { OneAtATimeCredential } from './oneAtATime.ts';
 export type { FederatedTokenStatus } from './federatedTokenSource.ts';
 
 export const IDENTITY_PATHS: Readonly<Record<PathId, IdentityPath>> = Object.freeze({

@@ -29,15 +29,8 @@ export interface Classification {
   scope?: string;
 }
 
-/** Thrown (or used as the rejection) when the probe's own deadline passes. */
-export class ProbeDeadlineError extends Error {
-  readonly timeoutMs: number;
-  constructor(timeoutMs: number) {
-    super(`No answer within ${timeoutMs} ms`);
-    this.name = 'ProbeDeadlineError';
-    this.timeoutMs = timeoutMs;
-  }
-}
+// Recognised below by name, like every error; re-exported so callers find it next to the classifier.
+export { ProbeDeadlineError } from './deadline.ts';
 
 // Node system errors that mean "could not talk to it" (tsp retryStrategies/exponentialRetryStrategy.js list,
 // plus the DNS/route ones).
@@ -98,7 +91,7 @@ function shapeOf(e: unknown): Shape {
 }
 
 /** The error, its causes and (for DefaultAzureCredential) the errors of each chain member, flattened. */
-export function errorChain(err: unknown): unknown[] {
+function errorChain(err: unknown): unknown[] {
   const out: unknown[] = [];
   const visit = (e: unknown, depth: number) => {
     if (e === undefined || e === null || depth > 6 || out.includes(e)) return;
@@ -112,12 +105,7 @@ export function errorChain(err: unknown): unknown[] {
 }
 
 function origin(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return new URL(url).origin;
-  } catch {
-    return undefined;
-  }
+  return url ? URL.parse(url)?.origin : undefined;
 }
 
 function firstMatch(text: string, re: RegExp): string | undefined {

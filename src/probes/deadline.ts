@@ -1,7 +1,16 @@
 // The one deadline helper: probes (runner.ts) and the status store (status/store.ts) both bound their work with it,
 // because an abort signal does not reach everything: managed identity token requests have no timeout and ignore
 // abort signals (identity-protocols.md §1.7).
-import { ProbeDeadlineError } from './classify.ts';
+
+/** Thrown (or used as the rejection) when the probe's own deadline passes. */
+export class ProbeDeadlineError extends Error {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number) {
+    super(`No answer within ${timeoutMs} ms`);
+    this.name = 'ProbeDeadlineError';
+    this.timeoutMs = timeoutMs;
+  }
+}
 
 /**
  * Rejects at the deadline (with `onDeadline()`, by default a ProbeDeadlineError) even if `work` ignores its abort

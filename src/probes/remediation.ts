@@ -146,9 +146,10 @@ export function remediate(c: Classification, f: RemediationFacts): Remediation {
     }
     case 'federation-rejected': {
       const fed = f.federated ?? {};
+      const sourceSetting = fed.source === 'url' ? 'FEDERATED_TOKEN_URL' : 'FEDERATED_TOKEN_FILE';
       if (c.reason === 'assertion-expired')
         return {
-          summary: `Entra ID rejected the external token as expired (AADSTS${d.aadsts}; it expired ${fed.expiresOn ?? 'earlier'}): whatever writes ${fed.source === 'url' ? 'FEDERATED_TOKEN_URL' : 'FEDERATED_TOKEN_FILE'} stopped refreshing it.`,
+          summary: `Entra ID rejected the external token as expired (AADSTS${d.aadsts}; it expired ${fed.expiresOn ?? 'earlier'}): whatever writes ${sourceSetting} stopped refreshing it.`,
         };
       if (c.reason === 'issuer-keys' || c.reason === 'issuer-unreachable')
         return {
@@ -157,7 +158,7 @@ export function remediate(c: Classification, f: RemediationFacts): Remediation {
         };
       if (c.reason === 'entra-assertion')
         return {
-          summary: `Entra ID refused the external token because Entra itself issued it (AADSTS${d.aadsts}): ${fed.source === 'url' ? 'FEDERATED_TOKEN_URL' : 'FEDERATED_TOKEN_FILE'} must yield a token from the external identity provider, not an Entra access token.`,
+          summary: `Entra ID refused the external token because Entra itself issued it (AADSTS${d.aadsts}): ${sourceSetting} must yield a token from the external identity provider, not an Entra access token.`,
         };
       const clientId = fed.clientId ?? '<client-id>';
       return {

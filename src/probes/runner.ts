@@ -79,7 +79,7 @@ function remediationFacts(
     role: t.role,
     scope: scope ?? t.scope(config),
     audience: t.audience(config),
-    app: { name: config.app.siteName, resourceGroup: config.app.resourceGroup ?? config.arm.resourceGroup },
+    app: { name: config.app.siteName, resourceGroup: config.app.resourceGroup },
     timeoutMs: config.probeTimeoutMs,
     managedIdentitySource: config.managedIdentitySource,
     identityEnvironment: config.identityEnvironment,

@@ -202,7 +202,11 @@ async function buildStore(config: Config, onTokenHang: () => void): Promise<Stat
       : new ManagedIdentityCredential({ retryOptions: RETRY }),
   );
   const container = new BlobServiceClient(config.status.serviceUrl!, credential, {
-    retryOptions: { maxTries: RETRY.maxRetries + 1, retryDelayInMs: 200, maxRetryDelayInMs: 1000 },
+    retryOptions: {
+      maxTries: RETRY.maxRetries + 1,
+      retryDelayInMs: RETRY.retryDelayInMs,
+      maxRetryDelayInMs: RETRY.maxRetryDelayInMs,
+    },
   }).getContainerClient(config.status.containerName!);
   return new StatusStore(container, config.probeTimeoutMs, credential, onTokenHang);
 }

@@ -48,9 +48,13 @@ function errorBodyKeeper(): {
 export const arm: Target = {
   id: 'arm',
   role: 'Reader',
-  audience: (config) => config.arm.endpoint,
+  audience: (config) => config.arm.audience,
   problems: (config) =>
-    settingProblems(config, ['AZURE_SUBSCRIPTION_ID', 'AZURE_RESOURCE_GROUP'], ['ARM_ENDPOINT']),
+    settingProblems(
+      config,
+      ['AZURE_SUBSCRIPTION_ID', 'AZURE_RESOURCE_GROUP'],
+      ['ARM_ENDPOINT', 'ARM_AUDIENCE'],
+    ),
   scope: resourceGroupScope,
   async createCall(credential, config) {
     const { ResourceManagementClient } = await import('@azure/arm-resources');

@@ -1,5 +1,5 @@
 import { settingProblems } from '../config.ts';
-import { resourceGroupScope, TargetCheckError, type Target } from './types.ts';
+import { RESOURCE_RETRY, resourceGroupScope, TargetCheckError, type Target } from './types.ts';
 
 /** Account name from `https://<account>.blob.core.windows.net` or a path-style `https://host:port/<account>`. */
 export function storageAccountName(url: string | undefined): string | undefined {
@@ -27,7 +27,11 @@ export const blob: Target = {
     const containerName = config.blob.containerName!;
     const container = new BlobServiceClient(config.blob.serviceUrl!, credential, {
       // Storage has its own retry policy (dataplane-protocols.md §0); bounded for the same reason as RESOURCE_RETRY.
-      retryOptions: { maxTries: 4, retryDelayInMs: 300, maxRetryDelayInMs: 2000 },
+      retryOptions: {
+        maxTries: RESOURCE_RETRY.maxRetries + 1,
+        retryDelayInMs: RESOURCE_RETRY.retryDelayInMs,
+        maxRetryDelayInMs: RESOURCE_RETRY.maxRetryDelayInMs,
+      },
     }).getContainerClient(containerName);
     return async (abortSignal) => {
       const [props, page] = await Promise.all([
