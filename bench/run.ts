@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { SandboxConnection } from '../sandbox/connection.ts';
 import { addFault, admin, start } from '../test/app/helpers/sandbox.ts';
+import { childEnv } from '../test/support/child.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -40,12 +40,6 @@ function runNode(args: string[], env: NodeJS.ProcessEnv, marker: string): Promis
   });
 }
 
-const appEnv = (conn: SandboxConnection): NodeJS.ProcessEnv => ({
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  ...conn.appSettings,
-});
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const f1 = (n: number) => n.toFixed(1);
 
@@ -72,7 +66,7 @@ try {
   // (a)
   const a = (await runNode(
     [join(root, 'bench', 'worker.ts'), 'sweep-vs-single', opts.repeat],
-    appEnv(conn),
+    childEnv(conn.appSettings),
     '@@BENCH@@',
   )) as {
     notOk: string[];
@@ -90,7 +84,7 @@ try {
   await admin(conn, 'POST', '/_sandbox/counters/reset');
   const b = (await runNode(
     [join(root, 'bench', 'worker.ts'), 'sweeps', opts.sweeps],
-    appEnv(conn),
+    childEnv(conn.appSettings),
     '@@BENCH@@',
   )) as {
     sweeps: number;

@@ -1,13 +1,12 @@
 // The dev host, wired in one place: settings -> app loading -> function specs -> route table, keys, timers ->
 // HTTP server. Reading startHost() shows the whole startup; handle() shows the whole request path.
 // Facts behind each behaviour: reference/functions-host.md B.4 (what the real host does) and B.5 (this design).
-import { join } from 'node:path';
 import { installCoreShim } from './coreShim.ts';
 import type { CoreState } from './coreShim.ts';
 import { fetchAdapter, jsonResponse, listen } from './httpServer.ts';
 import type { HostRequest, HostResponse, Listening } from './httpServer.ts';
 import { hookContext, invokeFunction, runHooks } from './invoke.ts';
-import { isAuthorized, loadOrCreateKeys, presentedKey } from './keys.ts';
+import { defaultKeysFile, isAuthorized, loadOrCreateKeys, presentedKey } from './keys.ts';
 import type { AuthLevel, KeysFile } from './keys.ts';
 import { loadEntryPoint, startApp, toFunctionSpecs } from './loadApp.ts';
 import type { FunctionSpec } from './loadApp.ts';
@@ -64,6 +63,15 @@ function toHostResponse(http: RpcHttpData | undefined | null): HostResponse {
   return { status: Number(http.statusCode) || 200, headers, body: bytes };
 }
 
+function logFailed(spec: FunctionSpec, started: number, err: unknown): void {
+  functionLog(
+    spec.name,
+    'error',
+    `Executed (Failed, Duration=${Date.now() - started}ms): ${(err as Error)?.stack ?? err}`,
+    true,
+  );
+}
+
 function notFound(message: string): HostResponse {
   return jsonResponse(404, { error: 'NotFound', message });
 }
@@ -108,7 +116,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   let keys: KeysFile | undefined;
   let keysFile: string | undefined;
   if (opts.enableAuth) {
-    keysFile = opts.keysFile ?? join(opts.appDir, '.devhost', 'keys.json');
+    keysFile = opts.keysFile ?? defaultKeysFile(opts.appDir);
     const r = loadOrCreateKeys(
       keysFile,
       httpSpecs.map((s) => s.name),
@@ -148,12 +156,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
           true,
         );
       } catch (err) {
-        functionLog(
-          spec.name,
-          'error',
-          `Executed (Failed, Duration=${Date.now() - started}ms): ${(err as Error)?.stack ?? err}`,
-          true,
-        );
+        logFailed(spec, started, err);
         throw err;
       }
     });
@@ -188,12 +191,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
         return out;
       } catch (err) {
         // The worker reports a failure and the host answers 500 with no body (reference B.4).
-        functionLog(
-          spec.name,
-          'error',
-          `Executed (Failed, Duration=${Date.now() - started}ms): ${(err as Error)?.stack ?? err}`,
-          true,
-        );
+        logFailed(spec, started, err);
         return { status: 500, headers: [], body: new Uint8Array() };
       }
     });

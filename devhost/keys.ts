@@ -4,7 +4,7 @@
 // `function` level accepts that function's keys, any host key or the master key; `admin` only the master key.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { addSecret } from './sanitize.ts';
 import { readJsonFile, StartupError } from './settings.ts';
 
@@ -15,6 +15,11 @@ export interface KeysFile {
 }
 
 export type AuthLevel = 'anonymous' | 'function' | 'admin';
+
+/** Where the keys live unless --keys-file says otherwise (git-ignored). */
+export function defaultKeysFile(appDir: string): string {
+  return join(appDir, '.devhost', 'keys.json');
+}
 
 function newKey(): string {
   return randomBytes(40).toString('base64url');

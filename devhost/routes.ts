@@ -26,6 +26,15 @@ function constraintFor(spec: string, template: string): Constraint {
   const name = m[1].toLowerCase();
   const args = m[2] === undefined ? [] : name === 'regex' ? [m[2]] : m[2].split(',').map((s) => s.trim());
   const n = args.map(Number);
+  // Compiled once here, not on every request; an invalid pattern is a startup error.
+  let pattern: RegExp | undefined;
+  if (name === 'regex') {
+    try {
+      pattern = new RegExp(args[0], 'i');
+    } catch {
+      throw new StartupError(`Route "${template}": constraint "${spec}" is not a valid regular expression`);
+    }
+  }
   const tests: Record<string, (v: string) => boolean> = {
     int: (v) => intRe.test(v) && Math.abs(Number(v)) <= 2 ** 31,
     long: (v) => intRe.test(v),
@@ -42,7 +51,7 @@ function constraintFor(spec: string, template: string): Constraint {
     minlength: (v) => v.length >= n[0],
     maxlength: (v) => v.length <= n[0],
     length: (v) => (args.length === 1 ? v.length === n[0] : v.length >= n[0] && v.length <= n[1]),
-    regex: (v) => new RegExp(args[0], 'i').test(v),
+    regex: (v) => pattern!.test(v),
   };
   const test = tests[name];
   if (!test) throw new StartupError(`Route "${template}": unsupported route constraint "${spec}"`);

@@ -89,10 +89,6 @@ export class TimerScheduler {
       throw new StartupError(`Invalid timer schedule:\n  - ${problems.join('\n  - ')}`);
   }
 
-  names(): string[] {
-    return [...this.#timers.keys()];
-  }
-
   describe(name: string): string {
     const t = this.#timers.get(name);
     if (!t) return '';

@@ -6,6 +6,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultKeysFile } from '../devhost/keys.ts';
 import type { Proc } from './lib/proc.ts';
 import {
   apiUrl,
@@ -187,7 +188,7 @@ async function main(): Promise<void> {
   console.log(`  Probe:  ${apiUrl(host.baseUrl, prefix, 'probes/{path}/{target?}')}`);
   if (args['enable-auth']) {
     console.log(
-      `  Keys:   function routes need x-functions-key; read one with node -p "require('${join(appDir, '.devhost', 'keys.json')}').masterKey"`,
+      `  Keys:   function routes need x-functions-key; read one with node -p "require('${defaultKeysFile(appDir)}').masterKey"`,
     );
   }
   console.log('');

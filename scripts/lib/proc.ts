@@ -27,15 +27,6 @@ export function groupAlive(pgid: number): boolean {
   }
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Waits until the process group is empty (children take a moment to be reaped). */
 export async function waitGroupGone(pgid: number, timeoutMs = 5000): Promise<boolean> {
   const end = Date.now() + timeoutMs;

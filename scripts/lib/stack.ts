@@ -6,9 +6,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultKeysFile } from '../../devhost/keys.ts';
+import { readHostJson } from '../../devhost/settings.ts';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
 import { PATH_IDS, TARGET_IDS } from '../../src/ids.ts';
-import { startProc } from './proc.ts';
+import { getJson, startProc } from './proc.ts';
 import type { Proc, ProcOptions } from './proc.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -221,12 +223,10 @@ async function waitForHttp(baseUrl: string, proc: Proc, timeoutMs: number): Prom
   throw new Error(`the host did not answer on ${baseUrl} within ${Math.round(timeoutMs / 1000)} s`);
 }
 
+/** The HTTP route prefix from host.json, read as the dev host reads it; "api" when host.json is unusable. */
 export function routePrefix(appDir: string): string {
   try {
-    const doc = JSON.parse(readFileSync(join(appDir, 'host.json'), 'utf8')) as {
-      extensions?: { http?: { routePrefix?: string } };
-    };
-    return (doc.extensions?.http?.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
+    return readHostJson(appDir).routePrefix;
   } catch {
     return 'api';
   }
@@ -238,7 +238,7 @@ export function apiUrl(baseUrl: string, prefix: string, route: string): string {
 
 /** A key for calling function-level routes when auth is on: the dev host's keys file (never printed). */
 export function readHostKey(appDir: string): string | undefined {
-  const file = join(appDir, '.devhost', 'keys.json');
+  const file = defaultKeysFile(appDir);
   if (!existsSync(file)) return undefined;
   return (JSON.parse(readFileSync(file, 'utf8')) as { masterKey?: string }).masterKey;
 }
@@ -288,17 +288,10 @@ export async function sweep(baseUrl: string, prefix: string, key?: string): Prom
   const cells: Cell[] = [];
   for (const path of PATH_IDS) {
     try {
-      const res = await fetch(apiUrl(baseUrl, prefix, `probes/${path}`), {
+      const { status, body, text } = await getJson(apiUrl(baseUrl, prefix, `probes/${path}`), {
         headers: key ? { 'x-functions-key': key } : {},
         signal: AbortSignal.timeout(60_000),
       });
-      const text = await res.text();
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
       const list = (
         Array.isArray(body)
           ? body
@@ -309,7 +302,7 @@ export async function sweep(baseUrl: string, prefix: string, key?: string): Prom
         const o = r as Record<string, unknown> | null;
         return o !== null && typeof o === 'object' && typeof o.target === 'string' && o.outcome !== undefined;
       });
-      if (list.length === 0) throw new Error(`HTTP ${res.status}${text ? `: ${text.slice(0, 120)}` : ''}`);
+      if (list.length === 0) throw new Error(`HTTP ${status}${text ? `: ${text.slice(0, 120)}` : ''}`);
       for (const r of list) cells.push(toCell(r, path));
     } catch (err) {
       for (const target of TARGET_IDS) {
