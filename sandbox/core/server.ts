@@ -74,8 +74,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             await new Promise((r) => setTimeout(r, fault.ms ?? 0));
             break;
           case 'status':
-            // Drain the request so the client sees the response, not a reset.
-            req.resume();
             throw (opts.renderFault ?? defaultFaultError)(fault, req);
           case 'reset':
             // A TLS socket cannot reset itself (ERR_INVALID_HANDLE_TYPE): reset the TCP socket under it.
@@ -94,6 +92,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       }
       await opts.handler(req, res);
     } catch (err) {
+      // Drain whatever the handler left unread, so the client sees the error response, not a reset.
+      req.resume();
       if (err instanceof SandboxError) {
         renderError(res, err);
       } else {

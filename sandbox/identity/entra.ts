@@ -16,8 +16,7 @@ import { validateFederatedAssertion } from './assertion.ts';
 import type { EntraErrorContext } from './errors.ts';
 import { entraErrors as E } from './errors.ts';
 import { issueAccessToken, secondsLeft } from './issue.ts';
-import { parseRequest, q } from './sources/common.ts';
-import { timingSafeEqual } from 'node:crypto';
+import { parseRequest, q, safeEqual } from './sources/common.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Entra's app-only access tokens live 60-90 minutes; clients see expires_in 3599. */
@@ -84,7 +83,6 @@ export class EntraServer {
     // The keys are the cloud's signing keys, also served under /common.
     if (isKeys && (known || tenant === 'common')) return sendJson(res, 200, this.#ctx.tokens.jwks());
     if (!known) {
-      req.resume();
       if (
         !/^[0-9a-zA-Z-.]+$/.test(tenantSeg) ||
         (!tenantSeg.includes('.') && !/^[0-9a-f-]{36}$/i.test(tenantSeg))
@@ -204,8 +202,7 @@ export class EntraServer {
     if (secret !== undefined) {
       const expected =
         principal.kind === 'app-registration' ? this.#opts.appSecrets[principal.clientId] : undefined;
-      if (expected === undefined || !equalSecrets(secret, expected))
-        throw E.invalidClientSecret(clientId, ec);
+      if (expected === undefined || !safeEqual(secret, expected)) throw E.invalidClientSecret(clientId, ec);
       appidacr = '1';
     } else if (assertion !== undefined) {
       const type = q(form, 'client_assertion_type');
@@ -263,10 +260,4 @@ export class EntraServer {
       );
     }
   }
-}
-
-function equalSecrets(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

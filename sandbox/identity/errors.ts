@@ -237,24 +237,17 @@ function entraTime(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
 }
 
+/** AADSTS90002, the same wording on the token endpoint and in the OpenID metadata. */
+function tenantNotFoundMessage(tenant: string): string {
+  return `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`;
+}
+
 export const entraErrors = {
   tenantNotFound: (tenant: string, c?: EntraErrorContext) =>
-    entra(
-      400,
-      'invalid_request',
-      90002,
-      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
-      c,
-    ),
+    entra(400, 'invalid_request', 90002, tenantNotFoundMessage(tenant), c),
   /** The OpenID metadata of an unknown tenant answers `invalid_tenant` (same AADSTS code). */
   tenantNotFoundMetadata: (tenant: string, c?: EntraErrorContext) =>
-    entra(
-      400,
-      'invalid_tenant',
-      90002,
-      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
-      c,
-    ),
+    entra(400, 'invalid_tenant', 90002, tenantNotFoundMessage(tenant), c),
   invalidTenantIdentifier: (tenant: string, c?: EntraErrorContext) =>
     entra(
       400,

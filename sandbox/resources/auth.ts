@@ -7,7 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { SandboxContext } from '../core/context.ts';
-import { header } from '../core/http.ts';
+import { bearerToken, header } from '../core/http.ts';
 import { TokenValidationError } from '../core/tokens.ts';
 import type { TokenRejection, VerifiedClaims } from '../core/tokens.ts';
 
@@ -79,9 +79,8 @@ export async function authenticateBearer(
 ): Promise<VerifiedClaims> {
   const auth = header(req, 'authorization');
   if (auth === undefined || auth.trim() === '') throw new BearerError('missing', 'No Authorization header.');
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-  if (!m) throw new BearerError('scheme', 'The Authorization header is not a bearer token.');
-  const token = m[1];
+  const token = bearerToken(req);
+  if (token === undefined) throw new BearerError('scheme', 'The Authorization header is not a bearer token.');
   let claims: VerifiedClaims;
   try {
     claims = await ctx.tokens.verify(token, [...audiences]);

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { decodeJwt } from 'jose';
 import type { PlaneHandle, SandboxContext } from '../core/context.ts';
 import { SandboxError } from '../core/errors.ts';
-import { header, readJson, sendJson } from '../core/http.ts';
+import { bearerToken, readJson, sendJson } from '../core/http.ts';
 import type { RunningServer } from '../core/server.ts';
 import type { World } from '../world.ts';
 import { armErrors } from './arm/errors.ts';
@@ -31,10 +31,10 @@ function newSecretValue(): string {
 
 /** The `oid` of an unverified bearer token, for the actor in ARM's throttling message (faults run before auth). */
 function actorOf(req: IncomingMessage): string | undefined {
-  const m = /^Bearer\s+(\S+)/i.exec(header(req, 'authorization') ?? '');
-  if (!m) return undefined;
+  const token = bearerToken(req);
+  if (!token) return undefined;
   try {
-    const oid = decodeJwt(m[1]).oid;
+    const oid = decodeJwt(token).oid;
     return typeof oid === 'string' ? oid : undefined;
   } catch {
     return undefined;

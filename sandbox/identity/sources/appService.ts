@@ -4,12 +4,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxContext } from '../../core/context.ts';
 import { sendJson } from '../../core/http.ts';
-import { selectIdentity, selectorCount } from '../compute.ts';
 import { appServiceErrors as E } from '../errors.ts';
 import { issueAccessToken } from '../issue.ts';
-import { parseRequest, q, secretMatches, selectorFrom } from './common.ts';
+import { parseRequest, q, requestedIdentity, secretMatches } from './common.ts';
+import type { SelectorNames } from './common.ts';
 
 export const APP_SERVICE_PATH = '/msi/token';
+/** App Service documents `principal_id` for the object id and accepts `object_id`, which is what JS sends. */
+const APP_SERVICE_SELECTOR_NAMES: SelectorNames = {
+  clientId: ['client_id'],
+  objectId: ['object_id', 'principal_id'],
+  resourceId: ['mi_res_id'],
+};
 
 export function appServiceHandler(ctx: SandboxContext, identityHeader: string) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -22,15 +28,7 @@ export function appServiceHandler(ctx: SandboxContext, identityHeader: string) {
     if (apiVersion !== '2019-08-01') throw E.badApiVersion(apiVersion);
     const resource = q(r.query, 'resource');
     if (resource === undefined) throw E.missingQuery('resource');
-    // App Service documents `principal_id` for the object id and accepts `object_id`, which is what JS sends.
-    const sel = selectorFrom(r.query, {
-      clientId: ['client_id'],
-      objectId: ['object_id', 'principal_id'],
-      resourceId: ['mi_res_id'],
-    });
-    if (selectorCount(sel) > 1) throw E.conflictingSelectors();
-    const identity = selectIdentity(ctx.world, sel);
-    if (!identity) throw E.identityNotFound();
+    const identity = requestedIdentity(ctx.world, r.query, APP_SERVICE_SELECTOR_NAMES, E);
     const t = await issueAccessToken(ctx, {
       source: 'appService',
       endpoint: 'appService',

@@ -5,16 +5,16 @@
 // so once and still serves the challenge (clients then fail reading the file, as they would on a broken agent).
 // Each challenge gets a fresh single-use key file, deleted when used, after 60 s, or when the sandbox closes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { SandboxContext } from '../../core/context.ts';
 import { SandboxError } from '../../core/errors.ts';
 import { header, sendJson } from '../../core/http.ts';
-import { isValidResource, selectIdentity, selectorCount } from '../compute.ts';
+import { isValidResource } from '../compute.ts';
 import { imdsErrors as E } from '../errors.ts';
 import { IMDS_TOKEN_PATH, imdsTokenBody } from './imds.ts';
-import { parseRequest, q, selectorFrom } from './common.ts';
+import { IMDS_SELECTOR_NAMES, parseRequest, q, requestedIdentity, safeEqual } from './common.ts';
 
 /** The only directory msal-node accepts for the key file on Linux (msal-node AzureArc SUPPORTED_AZURE_ARC_PLATFORMS). */
 export const ARC_TOKENS_DIR = '/var/opt/azcmagent/tokens';
@@ -85,9 +85,7 @@ export class ArcKeyStore {
   /** True (and the key is spent) when `presented` is the contents of a live key file. */
   consume(presented: string): boolean {
     for (const secret of this.#keys.keys()) {
-      const a = Buffer.from(presented);
-      const b = Buffer.from(secret);
-      if (a.length === b.length && timingSafeEqual(a, b)) {
+      if (safeEqual(presented, secret)) {
         this.#drop(secret);
         return true;
       }
@@ -148,14 +146,7 @@ export function arcHandler(ctx: SandboxContext, keys: ArcKeyStore) {
     if (!m || !keys.consume(m[1].trim())) throw E.arcUnauthorized();
 
     if (!isValidResource(resource)) throw E.invalidResource(resource, ctx.world.tenantId);
-    const sel = selectorFrom(r.query, {
-      clientId: ['client_id'],
-      objectId: ['object_id'],
-      resourceId: ['msi_res_id'],
-    });
-    if (selectorCount(sel) > 1) throw E.conflictingSelectors();
-    const identity = selectIdentity(ctx.world, sel);
-    if (!identity) throw E.identityNotFound();
+    const identity = requestedIdentity(ctx.world, r.query, IMDS_SELECTOR_NAMES, E);
     const body = await imdsTokenBody(ctx, 'arc', identity, resource);
     // msal-node ≥ 5.6 fails closed unless the answer confirms the user-assigned identity it asked for (§5).
     if (identity.kind === 'user-assigned') {

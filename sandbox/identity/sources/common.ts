@@ -2,6 +2,9 @@
 import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { header, requestUrl } from '../../core/http.ts';
+import type { SandboxError } from '../../core/errors.ts';
+import type { ResolvedIdentity, World } from '../../world.ts';
+import { selectIdentity, selectorCount } from '../compute.ts';
 import type { Selector } from '../compute.ts';
 
 export interface ParsedRequest {
@@ -27,11 +30,22 @@ export function q(query: URLSearchParams, name: string): string | undefined {
   return v === null || v === '' ? undefined : v;
 }
 
+/** The query names a source reads each user-assigned selector from (first present wins). */
+export interface SelectorNames {
+  clientId: string[];
+  objectId: string[];
+  resourceId: string[];
+}
+
+/** The selector names of IMDS and the IMDS-shaped Arc endpoint. */
+export const IMDS_SELECTOR_NAMES: SelectorNames = {
+  clientId: ['client_id'],
+  objectId: ['object_id'],
+  resourceId: ['msi_res_id'],
+};
+
 /** The user-assigned selector of a request, from the query names a source uses. */
-export function selectorFrom(
-  query: URLSearchParams,
-  names: { clientId: string[]; objectId: string[]; resourceId: string[] },
-): Selector {
+function selectorFrom(query: URLSearchParams, names: SelectorNames): Selector {
   const first = (list: string[]) => list.map((n) => q(query, n)).find((v) => v !== undefined);
   const sel: Selector = {};
   const c = first(names.clientId);
@@ -43,11 +57,32 @@ export function selectorFrom(
   return sel;
 }
 
+/**
+ * The attached identity a request selects through its query; throws the source's error when it carries more than
+ * one selector or selects no attached identity.
+ */
+export function requestedIdentity(
+  world: World,
+  query: URLSearchParams,
+  names: SelectorNames,
+  errors: { conflictingSelectors: () => SandboxError; identityNotFound: () => SandboxError },
+): ResolvedIdentity {
+  const sel = selectorFrom(query, names);
+  if (selectorCount(sel) > 1) throw errors.conflictingSelectors();
+  const identity = selectIdentity(world, sel);
+  if (!identity) throw errors.identityNotFound();
+  return identity;
+}
+
+/** Constant-time comparison of a presented secret with the expected one. */
+export function safeEqual(presented: string, expected: string): boolean {
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /** Constant-time comparison of a presented secret header with the expected value. */
 export function secretMatches(req: IncomingMessage, name: string, expected: string): boolean {
   const got = header(req, name);
-  if (got === undefined) return false;
-  const a = Buffer.from(got);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return got !== undefined && safeEqual(got, expected);
 }

@@ -5,11 +5,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxContext } from '../../core/context.ts';
 import { header, sendJson } from '../../core/http.ts';
-import { isValidResource, selectIdentity, selectorCount } from '../compute.ts';
+import { isValidResource } from '../compute.ts';
 import { imdsErrors as E } from '../errors.ts';
 import { issueAccessToken, secondsLeft } from '../issue.ts';
 import type { TokenSource } from '../issue.ts';
-import { parseRequest, q, selectorFrom } from './common.ts';
+import { IMDS_SELECTOR_NAMES, parseRequest, q, requestedIdentity } from './common.ts';
 
 export const IMDS_TOKEN_PATH = '/metadata/identity/oauth2/token';
 
@@ -30,14 +30,7 @@ export function imdsHandler(ctx: SandboxContext) {
     const resource = q(r.query, 'resource');
     if (resource === undefined) throw E.missingQuery('resource');
     if (!isValidResource(resource)) throw E.invalidResource(resource, ctx.world.tenantId);
-    const sel = selectorFrom(r.query, {
-      clientId: ['client_id'],
-      objectId: ['object_id'],
-      resourceId: ['msi_res_id'],
-    });
-    if (selectorCount(sel) > 1) throw E.conflictingSelectors();
-    const identity = selectIdentity(ctx.world, sel);
-    if (!identity) throw E.identityNotFound();
+    const identity = requestedIdentity(ctx.world, r.query, IMDS_SELECTOR_NAMES, E);
     sendJson(res, 200, await imdsTokenBody(ctx, 'imds', identity, resource));
   };
 }

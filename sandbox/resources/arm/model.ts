@@ -12,7 +12,6 @@ export interface ArmResource {
   kind?: string;
   sku?: Record<string, string>;
   identity?: Record<string, unknown>;
-  properties?: Record<string, unknown>;
   tags: Record<string, string>;
   createdTime: string;
 }
@@ -120,10 +119,6 @@ export class ArmModel {
 
   hasResourceGroup(name: string): boolean {
     return lower(name) === lower(this.world.resourceGroup);
-  }
-
-  resourceGroupId(): string {
-    return this.world.resourceGroupId;
   }
 
   resourcesIn(resourceGroup?: string): ArmResource[] {

@@ -55,7 +55,6 @@ export function armHandler(deps: ArmDeps): Handler {
       claims = await authenticateBearer(deps.ctx, req, ARM_AUDIENCES);
     } catch (err) {
       if (!(err instanceof BearerError)) throw err;
-      req.resume();
       throw E.invalidToken(err, deps.ctx.world.tenantId);
     }
     req.resume();

@@ -34,17 +34,13 @@ const MIN_BEARER_VERSION = '2017-11-09';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
 
 export function blobGatewayHandler(deps: GatewayDeps): Handler {
-  const agent = deps.agent;
   return async (req, res) => {
     const { ctx } = deps;
     const url = requestUrl(req);
     const version = header(req, 'x-ms-version');
     const [accountName, container, ...blobParts] = url.pathname.split('/').slice(1);
     const account = ctx.world.storageAccounts.find((a) => a.name === accountName);
-    if (!account) {
-      req.resume();
-      throw E.invalidUri(version);
-    }
+    if (!account) throw E.invalidUri(version);
     const containerName = container ? safeDecode(container) : undefined;
     const blob = blobParts.length ? blobParts.join('/') : undefined;
     const op = blobOperation(
@@ -57,67 +53,49 @@ export function blobGatewayHandler(deps: GatewayDeps): Handler {
       o.level === 'account'
         ? account.resourceId
         : `${account.resourceId}/blobServices/default/containers/${containerName}`;
-    const authorizeFor = (principalId: string, o: BlobOperation) => {
-      const d = deps.rbac.authorize({ principalId, action: o.permission, kind: o.kind, scope: scopeOf(o) });
-      if (!d.allowed) {
-        req.resume();
-        throw E.authorizationPermissionMismatch(version);
-      }
+    /** Only operations the gateway knows are authorized (and forwarded), never unknown ones blind. */
+    const authorizeFor = (principalId: string) => {
+      if (!op) throw E.unsupportedOperation(version);
+      const d = deps.rbac.authorize({
+        principalId,
+        action: op.permission,
+        kind: op.kind,
+        scope: scopeOf(op),
+      });
+      if (!d.allowed) throw E.authorizationPermissionMismatch(version);
     };
 
     const auth = header(req, 'authorization');
     const q = url.searchParams;
     if (auth !== undefined && auth.trim() !== '') {
       if (/^SharedKey(Lite)?\s/i.test(auth)) {
-        if (!account.allowSharedKeyAccess) {
-          req.resume();
-          throw E.keyBasedAuthenticationNotPermitted(version);
-        }
+        if (!account.allowSharedKeyAccess) throw E.keyBasedAuthenticationNotPermitted(version);
         // Key access allowed: Azurite checks the signature with the account key (keys grant everything, no RBAC).
-        return forward(req, res, deps, agent, version);
+        return forward(req, res, deps, version);
       }
-      if (!/^Bearer\s/i.test(auth)) {
-        req.resume();
-        throw E.invalidAuthenticationFormat(version);
-      }
-      if (!version || version < MIN_BEARER_VERSION) {
-        req.resume();
-        throw E.bearerNotSupportedInVersion(version);
-      }
+      if (!/^Bearer\s/i.test(auth)) throw E.invalidAuthenticationFormat(version);
+      if (!version || version < MIN_BEARER_VERSION) throw E.bearerNotSupportedInVersion(version);
       let oid: string;
       try {
         ({ oid } = await authenticateBearer(ctx, req, storageAudiences(account.name)));
       } catch (err) {
         if (!(err instanceof BearerError)) throw err;
-        req.resume();
         throw E.invalidToken(ctx.world.tenantId, err, version);
       }
-      if (!op) {
-        req.resume();
-        throw E.unsupportedOperation(version);
-      }
-      authorizeFor(oid, op);
-      return forward(req, res, deps, agent, version);
+      authorizeFor(oid);
+      return forward(req, res, deps, version);
     }
     if (q.has('sig')) {
       // A user delegation SAS (skoid/sktid) is signed with a key obtained through Entra ID, not with the account
       // key: allowed when shared key is off, and authorized as its signer's RBAC permissions.
       const skoid = q.get('skoid');
       if (skoid) {
-        if (!op) {
-          req.resume();
-          throw E.unsupportedOperation(version);
-        }
-        authorizeFor(skoid, op);
-        return forward(req, res, deps, agent, version);
+        authorizeFor(skoid);
+        return forward(req, res, deps, version);
       }
-      if (!account.allowSharedKeyAccess) {
-        req.resume();
-        throw E.keyBasedAuthenticationNotPermitted(version);
-      }
-      return forward(req, res, deps, agent, version);
+      if (!account.allowSharedKeyAccess) throw E.keyBasedAuthenticationNotPermitted(version);
+      return forward(req, res, deps, version);
     }
-    req.resume();
     throw E.noAuthenticationInformation(ctx.world.tenantId, version);
   };
 }
@@ -135,7 +113,6 @@ function forward(
   req: IncomingMessage,
   res: ServerResponse,
   deps: GatewayDeps,
-  agent: https.Agent,
   version: string | undefined,
 ): Promise<void> {
   const target = new URL(deps.upstream());
@@ -143,7 +120,14 @@ function forward(
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
   return new Promise<void>((resolve, reject) => {
     const up = https.request(
-      { hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
+      {
+        hostname: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers,
+        agent: deps.agent,
+      },
       (ur) => {
         const flat: string[] = [];
         for (let i = 0; i < ur.rawHeaders.length; i += 2) {

@@ -68,7 +68,6 @@ export function keyVaultHandler(
       claims = await authenticateBearer(ctx, req, KEY_VAULT_AUDIENCES);
     } catch (err) {
       if (!(err instanceof BearerError)) throw err;
-      req.resume();
       throw err.kind === 'missing'
         ? E.missingToken(tenantId, location)
         : E.invalidToken(tenantId, location, err);
@@ -162,7 +161,6 @@ function authorize(s: RequestState, action: string, secretName?: string): void {
   const resource = secretName ? `${s.vault.resourceId}/secrets/${secretName}` : s.vault.resourceId;
   const d = s.rbac.authorize({ principalId: s.claims.oid, action, kind: 'dataAction', scope: resource });
   if (d.allowed) return;
-  s.req.resume();
   throw E.forbiddenByRbac({
     appid: s.claims.appid,
     oid: s.claims.oid,
@@ -186,20 +184,14 @@ function attributes(v: SecretVersion): Record<string, unknown> {
   };
 }
 
-/** SecretBundle (§1.2); `withValue` only for get and set. */
+/** SecretBundle (§1.2): the versioned item, with the value only for get and set. */
 function bundle(
   s: RequestState,
   e: SecretEntry,
   v: SecretVersion,
   withValue: boolean,
 ): Record<string, unknown> {
-  return {
-    ...(withValue ? { value: v.value } : {}),
-    id: `${s.origin}/secrets/${e.name}/${v.version}`,
-    ...(v.contentType !== undefined ? { contentType: v.contentType } : {}),
-    attributes: attributes(v),
-    ...(v.tags !== undefined ? { tags: v.tags } : {}),
-  };
+  return { ...(withValue ? { value: v.value } : {}), ...item(s, e, v, true) };
 }
 
 /** SecretItem (§1.2): no value; the id names the secret without a version unless it lists versions. */
