@@ -223,7 +223,7 @@ export function settingKeys(expr: string, decls: BicepDeclaration[], seen = new 
 }
 
 /** Index just past the bracket that closes the one at `open` (strings skipped). */
-function closeOf(text: string, open: number): number {
+export function closeOf(text: string, open: number): number {
   let depth = 0;
   for (let i = open; i < text.length;) {
     if (text[i] === "'") {
