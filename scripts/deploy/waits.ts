@@ -43,9 +43,10 @@ export function publishDelays(p: WaitPolicy['publish']): number[] {
   return Array.from({ length: p.attempts - 1 }, (_, i) => Math.min(p.firstDelayMs * 2 ** i, p.maxDelayMs));
 }
 
-/** '10 s', '4 min 30 s', '250 ms'. */
+/** '250 ms', '1.2 s', '10 s', '4 min 30 s'. */
 export function duration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
+  if (ms < 10_000 && ms % 1000) return `${(ms / 1000).toFixed(1)} s`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s} s`;
   return s % 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s / 60} min`;

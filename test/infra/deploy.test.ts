@@ -111,7 +111,7 @@ describe('npm run deploy', () => {
     assert.ok(outText.includes('$ az keyvault list-deleted --resource-type vault --output json'), outText);
     assert.match(
       outText,
-      /\$ az keyvault recover --name '<its name, kv-\.\.\.>' --output none {3}\(only if one is found\)/,
+      /\$ az keyvault recover --name '<its name, kv-\.\.\.>' --resource-group rg-probes-test --location swedencentral --output none {3}\(only if one is found\)/,
     );
     assert.match(outText, /polls every 10 s for at most 5 min until the assignment is listed/);
     assert.match(
