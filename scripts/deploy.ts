@@ -221,7 +221,13 @@ async function infrastructure({ o, p, dry, sub }: Context): Promise<Deployed> {
     d.appName = str('functionAppName', d.appName);
     d.statusUrl = str('statusUrl', d.statusUrl);
     d.healthUrl = str('healthUrl', d.healthUrl);
-    d.storage = outputs.deploymentStorage?.value as DeploymentStorage | undefined;
+    const ds = outputs.deploymentStorage?.value as Partial<DeploymentStorage> | undefined;
+    if (
+      typeof ds?.principalId === 'string' &&
+      typeof ds.scope === 'string' &&
+      typeof ds.roleDefinitionId === 'string'
+    )
+      d.storage = ds as DeploymentStorage;
     out(`   deployed: function app ${d.appName}`);
   }
   if (!o.federatedTokenUrl && !o.federatedTokenFile)

@@ -10,19 +10,22 @@ export interface Command {
   capture?: boolean;
 }
 
+/** The parameters `npm run deploy` gives infra/main.bicep on top of infra/main.parameters.json. */
+export const deploymentParameters = (o: DeployOptions) => [
+  `environmentName=${o.env}`,
+  `location=${o.location}`,
+  `functionAppName=${o.appName}`,
+  `federatedIssuer=${o.federatedIssuer}`,
+  `federatedSubject=${o.federatedSubject}`,
+  ...(o.federatedTokenUrl ? [`federatedTokenUrl=${o.federatedTokenUrl}`] : []),
+  ...(o.federatedTokenFile ? [`federatedTokenFile=${o.federatedTokenFile}`] : []),
+];
+
 /** Every az and func command of a deployment, with the values filled in. */
 export function plan(o: DeployOptions, stagingDir: string) {
   const sub = o.subscription ? ['--subscription', o.subscription] : [];
   const deploymentName = `identity-probes-${o.env}`;
-  const parameters = [
-    `environmentName=${o.env}`,
-    `location=${o.location}`,
-    `functionAppName=${o.appName}`,
-    `federatedIssuer=${o.federatedIssuer}`,
-    `federatedSubject=${o.federatedSubject}`,
-    ...(o.federatedTokenUrl ? [`federatedTokenUrl=${o.federatedTokenUrl}`] : []),
-    ...(o.federatedTokenFile ? [`federatedTokenFile=${o.federatedTokenFile}`] : []),
-  ];
+  const parameters = deploymentParameters(o);
   return {
     checks: [
       { argv: ['az', 'version', '--output', 'json'], capture: true },

@@ -77,7 +77,7 @@ export async function waitForRole(
       const list = JSON.parse(r.stdout || '[]') as Array<{ principalId?: string; roleDefinitionId?: string }>;
       found = list.some(
         (a) =>
-          a.principalId === d.principalId &&
+          a.principalId?.toLowerCase() === d.principalId.toLowerCase() &&
           (a.roleDefinitionId ?? '').toLowerCase().endsWith(d.roleDefinitionId.toLowerCase()),
       );
     } catch {
