@@ -74,14 +74,20 @@ export function describeVaultCheck(t: VaultTarget): string[] {
   ];
 }
 
-/** Finds and recovers this deployment's soft-deleted vault, if there is one. Throws with a message for the user. */
+/** Finds and recovers this deployment's soft-deleted vault, if there is one. Throws when recovering fails. */
 export async function recoverDeletedVault(
   exec: Exec,
   t: VaultTarget,
   log: (l: string) => void,
 ): Promise<void> {
   const list = await exec(listDeletedCommand(t));
-  if (list.status !== 0) throw new Error(`az keyvault list-deleted failed: ${lastLine(list)}`);
+  // Listing needs read access on the subscription's deleted vaults, which a deployer with rights on the resource
+  // group only may not have: then the deployment goes ahead, and fails with ARM's own message if a vault is there.
+  if (list.status !== 0) {
+    log(`   could not list soft-deleted vaults (${lastLine(list)}); deploying without the check`);
+    log(`   (if it fails with "already exists in deleted state": docs/deploy.md "Removing it")`);
+    return;
+  }
   let all: DeletedVault[];
   try {
     all = JSON.parse(list.stdout || '[]') as DeletedVault[];

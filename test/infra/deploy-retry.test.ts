@@ -169,9 +169,14 @@ describe(
       );
     });
 
-    test('an upload refused every time: gives up after the last attempt, bounded, with what to do', () => {
-      const r = deploy({ publish403: 99 });
+    test('vault listing refused: deploys without the check; upload refused every time: gives up, bounded', () => {
+      const r = deploy({ listDeletedError: true, publish403: 99 });
       assert.equal(r.status, 1);
+      assert.match(
+        r.stdout,
+        /could not list soft-deleted vaults \(ERROR: \(AuthorizationFailed\).*\); deploying without the check/,
+      );
+      assert.ok(r.commands.some((c) => c.startsWith('az deployment group create')));
       assert.equal(
         r.commands.filter((c) => c.startsWith('func azure')).length,
         DEFAULT_WAITS.publish.attempts,

@@ -9,6 +9,7 @@ const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'stand
 
 export interface Scenario {
   deletedVaults?: unknown[];
+  listDeletedError?: boolean;
   roleAfterPolls?: number;
   publish403?: number;
   publishError?: boolean;
