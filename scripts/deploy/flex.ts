@@ -197,7 +197,7 @@ export function resolveObject(
 }
 
 /**
- * Keys of every object literal in an app-settings expression and in the vars it names (one level: `union(a, b)`,
+ * Keys of every object literal in an app-settings expression and in the vars it names, recursively (`union(a, b)`,
  * `cond ? {} : { K: v }`), which is how a sites/config 'appsettings' resource is usually written.
  */
 export function settingKeys(expr: string, decls: BicepDeclaration[], seen = new Set<string>()): string[] {
