@@ -10,7 +10,7 @@ import { hostLog, sanitizeConsole, setVerbose } from './logger.ts';
 import { addSecret, sanitize } from './sanitize.ts';
 import { applyLocalSettings, StartupError } from './settings.ts';
 
-// The seam must exist before anything can load @azure/functions (reference/functions-host.md B.5 step 1).
+// The seam must exist before anything can load @azure/functions (docs/host-notes.md B.5 step 1).
 installCoreShim();
 
 const usage = `Usage: node devhost/cli.ts [options]

@@ -1,4 +1,4 @@
-// Timer triggers on NCRONTAB schedules, evaluated by croner (reference/functions-host.md B.4 "Timer trigger"):
+// Timer triggers on NCRONTAB schedules, evaluated by croner (docs/host-notes.md B.4 "Timer trigger"):
 // six fields with seconds first (five fields also accepted, as CronSchedule.HasSeconds allows); day-of-month and
 // day-of-week combine with AND as NCrontab does (croner legacyMode: false); UTC unless WEBSITE_TIME_ZONE or TZ is
 // set. The payload is the host's TimerInfo JSON in PascalCase; the library camelCases it for the handler.

@@ -189,8 +189,8 @@ function buildConnection(ctx: SandboxContext, planes: PlaneHandle[], adminOrigin
     PROBE_SCHEDULE: '0 */5 * * * *',
     STATUS_BLOB_SERVICE_URL: endpoints.blob ?? '',
     STATUS_CONTAINER_NAME: resources.statusContainer ?? '',
-    // Local-only switches the SDKs need for loopback hosts (ARCHITECTURE "Local and Azure differ only in settings"):
-    // the Key Vault challenge names vault.azure.net, which 127.0.0.1 does not end with (identity-protocols.md §13.2),
+    // Local-only switches the SDKs need for loopback hosts (docs/design.md "Local and Azure differ only in settings"):
+    // the Key Vault challenge names vault.azure.net, which 127.0.0.1 does not end with (docs/identity-wire.md §13.2),
     // and MSAL's instance discovery would go to the public cloud.
     KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
     AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',

@@ -1,4 +1,4 @@
-// Stable ids shared by routes, settings, status blobs and docs (ARCHITECTURE "Identity paths", "Targets",
+// Stable ids shared by routes, settings, status blobs and docs (docs/design.md "Identity paths", "Targets",
 // "Outcomes"). A leaf module: everything may import it, it imports nothing.
 
 export const PATH_IDS = [
@@ -14,7 +14,7 @@ export type PathId = (typeof PATH_IDS)[number];
 export const TARGET_IDS = ['keyvault', 'blob', 'arm'] as const;
 export type TargetId = (typeof TARGET_IDS)[number];
 
-/** Closed set of probe outcomes (ARCHITECTURE "Outcomes"); callers branch on these, never on message text. */
+/** Closed set of probe outcomes (docs/design.md "Outcomes"); callers branch on these, never on message text. */
 export const OUTCOME_KINDS = [
   'ok',
   'wrong-identity',

@@ -1,4 +1,4 @@
-// Entra ID (the tenant's authority) over HTTPS (identity-protocols.md §10):
+// Entra ID (the tenant's authority) over HTTPS (docs/identity-wire.md §10):
 //   GET  /{tenant}/v2.0/.well-known/openid-configuration     OpenID metadata (msal-node reads this, §10.3)
 //   GET  /{tenant}/.well-known/openid-configuration          v1 metadata
 //   GET  /{tenant}/discovery/v2.0/keys, /{tenant}/discovery/keys, /common/discovery/[v2.0/]keys   signing keys
@@ -115,7 +115,7 @@ export class EntraServer {
       rbac_url: 'https://pas.windows.net',
     };
     // msal-node requires authorization_endpoint, token_endpoint, issuer and jwks_uri, and accepts an issuer on the
-    // authority's own scheme+host+port (identity-protocols.md §10.3).
+    // authority's own scheme+host+port (docs/identity-wire.md §10.3).
     return v2
       ? {
           ...common,

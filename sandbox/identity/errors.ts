@@ -1,8 +1,8 @@
 // The one catalog of every error the identity plane returns, each in its real service's wire format
-// (ARCHITECTURE "Errors are defined once, in a catalog"; Azurite's StorageErrorFactory is the model).
+// (docs/design.md "Errors are defined once, in a catalog"; Azurite's StorageErrorFactory is the model).
 // Sources, with what is known and what is ours:
 // - IMDS (and the IMDS-shaped Arc / Cloud Shell / Azure ML endpoints): `{error, error_description}`
-//   (entra-docs how-to-use-vm-token.md; identity-protocols.md §3.3). "Identity not found" is the real body
+//   (entra-docs how-to-use-vm-token.md; docs/identity-wire.md §3.3). "Identity not found" is the real body
 //   (Azure/azure-sdk-for-net#46709, Azure/azure-sdk-for-python#38826).
 // - App Service / Functions (2019-08-01): `{statusCode, message, correlationId}` from a Kestrel server. The
 //   unassigned-identity body "Unable to load the proper Managed Identity." is real (Azure/azure-sdk-for-net#43691,
@@ -154,7 +154,7 @@ export const serviceFabricErrors = {
       'InvalidApiVersion',
       `The api-version '${v}' is not supported. Supported version is '2019-07-01-preview'.`,
     ),
-  /** SF serves only the application's own (system) identity to the JS client (identity-protocols.md §8). */
+  /** SF serves only the application's own (system) identity to the JS client (docs/identity-wire.md §8). */
   userAssignedNotSupported: () =>
     serviceFabric(
       400,

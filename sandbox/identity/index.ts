@@ -84,7 +84,7 @@ export async function startIdentityPlane(ctx: SandboxContext): Promise<PlaneHand
     entra.port = entraServer.port;
 
     // Managed identity sources: plain HTTP where Azure's are (IMDS, App Service, Arc, Cloud Shell, Azure ML),
-    // HTTPS for Service Fabric (identity-protocols.md §8).
+    // HTTPS for Service Fabric (docs/identity-wire.md §8).
     const start = (
       endpoint: 'appService' | 'imds' | 'arc' | 'cloudShell' | 'serviceFabric' | 'azureMl',
       handler: Parameters<SandboxContext['startServer']>[0]['handler'],

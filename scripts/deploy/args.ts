@@ -130,7 +130,7 @@ export function parseDeployArgs(
     throw new UsageError(`--federated-issuer '${issuer}' is not a URL`);
   }
   // Entra ID accepts only https issuers, and compares issuer and subject case-sensitively and verbatim: stray
-  // whitespace makes every exchange fail (user-pain-points.md P9).
+  // whitespace makes every exchange fail (docs/pain-points.md P9).
   if (issuerUrl.protocol !== 'https:') throw new UsageError('--federated-issuer must be an https:// URL');
   if (issuer.trim() !== issuer || subject.trim() !== subject)
     throw new UsageError('--federated-issuer and --federated-subject must not start or end with whitespace');

@@ -109,7 +109,7 @@ export function checkDrift(rootDir: string, opts: DriftOptions = {}): DriftRepor
 
 // ---------------------------------------------------------------------------------------------------------------
 // The declaration itself: references resolve, GUIDs are the built-in ones, and the app plane is exactly
-// ARCHITECTURE's least-privilege table.
+// the least privilege of docs/design.md "Targets".
 
 function checkDeclaration(w: Wiring, p: Problems): void {
   const d = (m: string) => p.add('declaration', `infra/identity-wiring.json: ${m}`);
@@ -138,7 +138,7 @@ function checkDeclaration(w: Wiring, p: Problems): void {
     if (seen.has(key)) d(`roleAssignment ${describe(a)} is declared twice`);
     seen.add(key);
   }
-  // Least privilege (ARCHITECTURE "Targets" and the status writer): every identity that serves a path gets exactly
+  // Least privilege (docs/design.md "Targets" and the status writer): every identity that serves a path gets exactly
   // the three target roles, and exactly one identity writes status.
   const appPlane = w.roleAssignments.filter((a) => planeOf(a) === 'app');
   for (const [key, id] of Object.entries(w.identities)) {
@@ -154,7 +154,7 @@ function checkDeclaration(w: Wiring, p: Problems): void {
     const isTarget = TARGET_ROLES.some((t) => t.role === a.role && t.scope === a.scope);
     const isStatus = a.role === STATUS_ROLE.role && a.scope === STATUS_ROLE.scope;
     if (!isTarget && !isStatus)
-      d(`roleAssignment ${describe(a)} is more than ARCHITECTURE's least-privilege table allows`);
+      d(`roleAssignment ${describe(a)} is more than the least privilege of docs/design.md "Targets" allows`);
   }
   const writers = appPlane.filter((a) => a.role === STATUS_ROLE.role && a.scope === STATUS_ROLE.scope);
   if (writers.length !== 1)

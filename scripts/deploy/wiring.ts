@@ -8,7 +8,7 @@ export interface WiringIdentity {
   plane?: 'host';
   description: string;
   attachedToApp?: boolean;
-  /** Identity paths (ARCHITECTURE "Identity paths") this identity serves. */
+  /** Identity paths (docs/design.md "Identity paths") this identity serves. */
   paths: string[];
   /** Identity field (clientId, principalId, resourceId) -> the settings that carry it. */
   settings?: Record<string, string[]>;
@@ -48,14 +48,14 @@ export function readWiring(file: string): Wiring {
   return JSON.parse(readFileSync(file, 'utf8')) as Wiring;
 }
 
-/** Identity paths and the one setting each target needs, as ARCHITECTURE's tables name them. */
+/** Identity paths and the one setting each target needs, as the tables of docs/design.md name them. */
 export const TARGET_ROLES: ReadonlyArray<{ target: string; role: string; scope: string }> = [
   { target: 'keyvault', role: 'Key Vault Secrets User', scope: 'keyVault' },
   { target: 'blob', role: 'Storage Blob Data Reader', scope: 'canaryContainer' },
   { target: 'arm', role: 'Reader', scope: 'resourceGroup' },
 ];
 
-/** The status writer's role (ARCHITECTURE: "system identity unless STATUS_CLIENT_ID"). */
+/** The status writer's role (the system identity unless STATUS_CLIENT_ID names another, docs/settings.md). */
 export const STATUS_ROLE = { role: 'Storage Blob Data Contributor', scope: 'statusContainer' } as const;
 
 /**

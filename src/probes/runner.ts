@@ -24,7 +24,7 @@ interface Client {
 }
 
 // One SDK client per (path, target), built on first use and reused: clients hold the token cycler, and their
-// construction is not free (ARCHITECTURE "Credentials are built once per process").
+// construction is not free (docs/design.md "Credentials are built once per process").
 const clients = new Map<string, Promise<Client>>();
 
 function clientFor(path: PathId, target: TargetId, config: Config): Promise<Client> {
@@ -159,7 +159,7 @@ export async function runProbe(
   });
   if (c.kind === 'timeout' && c.reason === 'token') {
     // A token request that never answers leaves the client's token cycler waiting on it forever (managed
-    // identity requests have no timeout: identity-protocols.md §1.7); start the next probe with a fresh client.
+    // identity requests have no timeout: docs/identity-wire.md §1.7); start the next probe with a fresh client.
     clients.delete(`${path}/${target}`);
   }
   // A token for the wrong identity is the root cause even when the call then failed (e.g. 403 for that principal).

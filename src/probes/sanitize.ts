@@ -1,5 +1,5 @@
 // One sanitizer for everything that leaves a probe: result details, log lines, status blobs, HTTP bodies
-// (ARCHITECTURE example 10, after the Functions library's src/utils/credentialSanitizer.ts). It redacts shapes
+// (docs/design.md "Redaction", after the Functions library's src/utils/credentialSanitizer.ts). It redacts shapes
 // (bearer tokens, JWTs, signed query parameters, connection-string keys, identity headers) and exact known secret
 // values, so a message from any SDK or service can be passed through safely.
 

@@ -1,6 +1,6 @@
 // What the functions call: record a path's results, and read the status view. Reads are cached for
 // STATUS_CACHE_MS with a single request in flight, so a flood of status requests costs at most one storage read
-// per path per interval (user-pain-points.md design cautions). When the store fails, probes still answer and the
+// per path per interval (docs/pain-points.md design cautions). When the store fails, probes still answer and the
 // view reports the store as unreachable with the age of what this instance last saw; nothing here throws. Nothing
 // here waits long either: each store operation ends by PROBE_TIMEOUT_MS (store.ts), so a hung identity endpoint
 // or storage account delays a probe's answer, or the one status read in flight, by at most that.

@@ -10,7 +10,7 @@ export function vaultName(url: string | undefined): string | undefined {
   return /\.vault(core)?\./i.test(host) ? host.split('.')[0] : undefined;
 }
 
-// Key Vault's own errors (dataplane-protocols.md §1.7; identity-protocols.md §13.2).
+// Key Vault's own errors (docs/data-plane.md §1.7; docs/identity-wire.md §13.2).
 const errors: ErrorKnowledge = {
   settings: [
     (e) =>
@@ -85,7 +85,7 @@ export const keyvault: Target = {
     const name = config.keyVault.secretName!;
     const client = new SecretClient(config.keyVault.url!, credential, {
       // Sandbox-only switch (logged by config.ts when on): a loopback vault host can never end with the
-      // challenge resource's host (identity-protocols.md §13.2).
+      // challenge resource's host (docs/identity-wire.md §13.2).
       disableChallengeResourceVerification: config.keyVault.disableChallengeResourceVerification,
       retryOptions: RESOURCE_RETRY,
     });

@@ -35,7 +35,7 @@ export function findResults(doc: unknown): ResultLike[] {
 export const PATHS = PATH_IDS;
 export const TARGETS = TARGET_IDS;
 
-/** The world identity each path must come back as (ARCHITECTURE.md "Identity paths"; infra/identity-wiring.json). */
+/** The world identity each path must come back as (docs/design.md "Identity paths"; infra/identity-wiring.json). */
 export const IDENTITY_KEY: Record<PathId, string> = {
   'system-assigned': 'system',
   'uami-client-id': 'app',

@@ -1,4 +1,4 @@
-// Blob REST operation -> the RBAC permission Azure checks for it, pure (dataplane-protocols.md §3.7: container
+// Blob REST operation -> the RBAC permission Azure checks for it, pure (docs/data-plane.md §3.7: container
 // operations are control-plane *actions*, blob operations and blob listing are *dataActions*; the scope is the
 // container, or the account for service-level calls). The operation is recognised from method, path depth and the
 // `restype` / `comp` query parameters, as the Blob service does.

@@ -1,5 +1,5 @@
 // Azurite's blob service as a child process, from the project's own devDependency (node_modules/azurite), started
-// and stopped by the sandbox (dataplane-protocols.md §3.2, §3.8): HTTPS with the sandbox's server certificate,
+// and stopped by the sandbox (docs/data-plane.md §3.2, §3.8): HTTPS with the sandbox's server certificate,
 // `--oauth basic`, data in memory, the world's storage accounts with random keys. It never outlives the sandbox:
 // close() stops it (SIGTERM, then SIGKILL), a process 'exit' hook kills it, and it exits by itself when its IPC
 // channel to the sandbox closes (the sandbox died, even by SIGKILL). It runs in its own process group, so only the

@@ -1,4 +1,4 @@
-// Built-in role definitions with their real GUIDs and permissions (dataplane-protocols.md §1.8, §2.4, §3.7, §4.4;
+// Built-in role definitions with their real GUIDs and permissions (docs/data-plane.md §1.8, §2.4, §3.7, §4.4;
 // Microsoft Learn "Azure built-in roles": general.md, security.md, storage.md, monitor.md). Only what the sandbox's
 // world and its tests use; every entry is copied from the published definition, not trimmed, so that notActions and
 // wildcards behave as they do in Azure.
@@ -188,7 +188,7 @@ const GUID_IN = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\
 
 /**
  * The role GUID of a role definition id in any of its forms: bare GUID, `/providers/Microsoft.Authorization/
- * roleDefinitions/{guid}` or the subscription-prefixed form (dataplane-protocols.md §4.1: compare on the GUID).
+ * roleDefinitions/{guid}` or the subscription-prefixed form (docs/data-plane.md §4.1: compare on the GUID).
  */
 export function roleGuidOf(roleDefinitionId: string): string | undefined {
   return GUID_IN.exec(roleDefinitionId)?.[1]?.toLowerCase();

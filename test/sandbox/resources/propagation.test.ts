@@ -1,5 +1,5 @@
 // Removing a role assignment turns a success into a 403 once the propagation delay has passed, and adding it back
-// heals it after the delay again (the "403 right after deploy" trap, dataplane-protocols.md §4.5). One SDK child
+// heals it after the delay again (the "403 right after deploy" trap, docs/data-plane.md §4.5). One SDK child
 // process runs the whole story with the system-assigned identity (App Service managed identity), driving the admin
 // API between calls, so the clients and their cached tokens are the same throughout, as in a running app.
 import assert from 'node:assert/strict';
