@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { redactQueryValues } from '../common/redact.ts';
 import { SETTING_NAMES } from '../src/config.ts';
 import type { DeployOptions } from './deploy/args.ts';
 import { USAGE, UsageError, parseDeployArgs } from './deploy/args.ts';
@@ -38,9 +39,7 @@ export function shellQuote(arg: string): string {
  * Query values of URLs in an argument (a token URL may carry `code=` or `sig=`) are not printed: they would land in
  * terminal scrollback and CI logs.
  */
-export function redactForDisplay(arg: string): string {
-  return /:\/\/[^\s?]*\?/.test(arg) ? arg.replace(/([?&][^=&#\s]+=)[^&#\s]*/g, '$1[redacted]') : arg;
-}
+export const redactForDisplay = redactQueryValues;
 
 const show = (c: Command) =>
   `  $ ${c.argv.map((a) => shellQuote(redactForDisplay(a))).join(' ')}${c.cwd ? `\n      (in ${c.cwd})` : ''}`;

@@ -37,6 +37,8 @@ interface LockEntry {
 export const ALLOWED_TOP_LEVEL = ['dist', 'host.json', 'package.json', 'node_modules'];
 
 // Never needed at run time: type declarations, source maps and docs inside the copied packages.
+/** What the build emits: the app, and the redactor it shares with the dev host (common/). */
+const APP_DIRS = ['src', 'common'];
 const PRUNE = /(\.d\.[cm]?ts|\.map|\.md|\.markdown)$/i;
 
 type Log = (line: string) => void;
@@ -52,11 +54,13 @@ export function stagePackage(root: string, dir: string, opts: { reuseDist: boole
     const built = join(root, 'dist', 'src');
     if (!existsSync(join(built, 'index.js')))
       throw new Error('--reuse-dist: dist/src/index.js does not exist; run npm run build');
-    log(`- copy dist/src/**/*.js to ${join(dir, 'dist', 'src')}`);
-    cpSync(built, join(dir, 'dist', 'src'), {
-      recursive: true,
-      filter: (src) => statSync(src).isDirectory() || src.endsWith('.js'),
-    });
+    for (const part of APP_DIRS) {
+      log(`- copy dist/${part}/**/*.js to ${join(dir, 'dist', part)}`);
+      cpSync(join(root, 'dist', part), join(dir, 'dist', part), {
+        recursive: true,
+        filter: (src) => statSync(src).isDirectory() || src.endsWith('.js'),
+      });
+    }
   } else {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const args = [tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist'), '--sourceMap', 'false'];
@@ -133,7 +137,7 @@ export function stagePackage(root: string, dir: string, opts: { reuseDist: boole
   }
   for (const f of walk(join(dir, 'dist'))) {
     const rel = relative(dir, f).split(sep).join('/');
-    if (!rel.startsWith('dist/src/') || !rel.endsWith('.js'))
+    if (!APP_DIRS.some((part) => rel.startsWith(`dist/${part}/`)) || !rel.endsWith('.js'))
       throw new Error(`unexpected ${rel} in the package`);
   }
   const staged = packageDirs(join(dir, 'node_modules')).map((p) => `node_modules/${p}`);

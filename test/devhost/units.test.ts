@@ -92,7 +92,7 @@ describe('log redaction', () => {
     );
     for (const secret of ['abc.def-ghi', jwt, 'S1GV4LUE', 'K3Y==', 'C0DE'])
       assert.equal(line.includes(secret), false, secret);
-    assert.match(line, /Bearer \[redacted\]/);
+    assert.match(line, /Authorization: \[REDACTED\]/);
     assert.match(line, /sv=1/);
   });
 });

@@ -12,15 +12,7 @@ export function start(scenario = 'healthy'): Promise<Sandbox> {
   return startQuietSandbox(scenario);
 }
 
-export interface Fault {
-  endpoint: string;
-  kind: string;
-  count?: number;
-  [k: string]: unknown;
-}
-
-export const addFault = (conn: SandboxConnection, fault: Fault) =>
-  admin<{ id: string }>(conn, 'POST', '/_sandbox/faults', fault);
+export { addFault, type Fault } from '../../../support/sandbox.ts';
 export const clearFaults = (conn: SandboxConnection) => admin(conn, 'DELETE', '/_sandbox/faults');
 
 export interface Issued {

@@ -4,7 +4,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
-import { childEnv, runMarkedChild } from '../../support/child.ts';
+import { childEnv, runMarkedChild } from '../../../support/child.ts';
 import { admin, identity, request } from '../../support/sandbox.ts';
 import type { FixtureResult, FixtureSpec } from './fixtures/get-token.ts';
 
