@@ -21,6 +21,7 @@ import { keyVaultErrors } from './keyvault/errors.ts';
 import { keyVaultHandler } from './keyvault/server.ts';
 import type { Vault } from './keyvault/server.ts';
 import { SecretStore } from './keyvault/store.ts';
+import { AdjustableClock, registerClockRoutes } from './rbac/clock.ts';
 import { AssignmentError, RoleAssignmentStore } from './rbac/store.ts';
 import type { StoredAssignment } from './rbac/store.ts';
 
@@ -52,7 +53,10 @@ export async function startResourcePlane(ctx: SandboxContext): Promise<PlaneHand
   };
 
   try {
-    const rbac = new RoleAssignmentStore(ctx.world, ctx.options.propagationDelaySeconds);
+    // Role-assignment propagation runs on this clock; tests move it forward through the admin API (/_sandbox/clock)
+    // instead of sleeping through the delay.
+    const clock = new AdjustableClock();
+    const rbac = new RoleAssignmentStore(ctx.world, ctx.options.propagationDelaySeconds, clock.now);
     let model = new ArmModel(ctx.world);
 
     // Key Vault: one server (origin) per vault, since the SDK tells vaults apart by origin only (§1.3).
@@ -153,6 +157,7 @@ export async function startResourcePlane(ctx: SandboxContext): Promise<PlaneHand
     });
 
     registerAdminRoutes(ctx, rbac, () => az);
+    registerClockRoutes(ctx.admin, clock);
 
     const w = ctx.world;
     const kv = w.keyVaults[0];

@@ -16,6 +16,9 @@ export interface RecordOutcome {
   error?: string;
 }
 
+/** The clock the status cache and "last seen" ages run on (tests hold it still or move it). */
+export const statusClock = { now: (): number => Date.now() };
+
 let lastSeen: { at: number; docs: Partial<Record<PathId, PathDocument | undefined>> } | undefined;
 let cached: { at: number; view: StatusView } | undefined;
 let inflight: Promise<StatusView> | undefined;
@@ -53,10 +56,10 @@ async function load(config: Config): Promise<StatusView> {
   try {
     const store = await statusStore(config);
     const docs = await store.readAll(PATH_IDS);
-    lastSeen = { at: Date.now(), docs };
+    lastSeen = { at: statusClock.now(), docs };
     return buildStatusView(docs, { reachable: true, lastSeenAgeMs: 0 });
   } catch (err) {
-    const now = Date.now();
+    const now = statusClock.now();
     return buildStatusView(lastSeen?.docs ?? {}, {
       reachable: false,
       error: describe(err),
@@ -67,11 +70,11 @@ async function load(config: Config): Promise<StatusView> {
 
 /** The status view, from cache when younger than STATUS_CACHE_MS. Never throws. */
 export function getStatus(config: Config = getConfig()): Promise<StatusView> {
-  if (cached && Date.now() - cached.at < config.status.cacheMs) return Promise.resolve(cached.view);
+  if (cached && statusClock.now() - cached.at < config.status.cacheMs) return Promise.resolve(cached.view);
   inflight ??= load(config)
     .then((view) => {
       // Failures are cached too: an unreachable store must not be hammered either.
-      cached = { at: Date.now(), view: sanitizer().deep(view) };
+      cached = { at: statusClock.now(), view: sanitizer().deep(view) };
       return cached.view;
     })
     .finally(() => {

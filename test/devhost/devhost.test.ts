@@ -112,15 +112,6 @@ describe('dev host without --enable-auth (Core Tools default)', () => {
     assert.equal(timer.scheduleStatus.next.slice(5, 19), '01-01T00:00:00');
   });
 
-  it('fires a six-field sub-minute schedule on time, with scheduleStatus null (monitor off)', async () => {
-    const m = await host.proc.waitFor(/TIMER fast (\{.*\})/, 5000);
-    assert.deepEqual(JSON.parse(m[1]), {
-      schedule: { adjustForDST: true },
-      scheduleStatus: null,
-      isPastDue: false,
-    });
-  });
-
   it('runs a timer now through POST /admin/functions/{name} (202), with the camelCased timer object', async () => {
     const before = (host.proc.output().match(/TIMER tick/g) ?? []).length;
     const r = await fetch(`${host.url}/admin/functions/tick`, { method: 'POST', body: '{"input":""}' });
