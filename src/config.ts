@@ -3,6 +3,8 @@
 // the identity paths / targets that need it report `misconfigured` naming it (see settingProblems()).
 // Logging follows @azure/identity environmentCredential.ts: which names are set, never their values.
 
+import { SETTINGS as CATALOG, settingsOf, type SettingName } from '../common/catalog.ts';
+
 export interface SettingIssue {
   setting: string;
   problem: string;
@@ -131,8 +133,13 @@ const tokenCredentials: Check = (v) =>
     ? undefined
     : "must be 'prod', 'dev' or a credential name such as ManagedIdentityCredential";
 
-/** The declared settings: the contract shared with infra/, the sandbox and local.settings.sample.json. */
-const SETTINGS: Record<string, Check> = {
+/** The settings this module reads: exactly the catalog's app settings and local-only switches. */
+type ConfigSetting = {
+  [K in SettingName]: (typeof CATALOG)[K]['group'] extends 'app' | 'local' ? K : never;
+}[SettingName];
+
+/** How each is validated; the type makes this list and the catalog's (common/settings-catalog.ts) one list. */
+const SETTINGS: Record<ConfigSetting, Check> = {
   KEY_VAULT_URL: httpsUrl,
   KEY_VAULT_SECRET_NAME: pattern(SECRET_NAME, 'must be a Key Vault secret name (letters, digits, hyphens)'),
   BLOB_SERVICE_URL: httpsUrl,
@@ -164,10 +171,7 @@ const SETTINGS: Record<string, Check> = {
 };
 export const SETTING_NAMES: readonly string[] = Object.keys(SETTINGS);
 
-const LOCAL_SWITCHES = [
-  'KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION',
-  'AZURE_DISABLE_INSTANCE_DISCOVERY',
-];
+const LOCAL_SWITCHES = settingsOf('local');
 
 /** Managed-identity variables the platform injects; reported by presence only (docs/pain-points.md P1). */
 const IDENTITY_ENV = [

@@ -1,4 +1,5 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
 import type { RemediationHook } from '../probes/seams.ts';
 import { RESOURCE_RETRY, resourceGroupScope, type Target } from './types.ts';
@@ -63,9 +64,9 @@ const remediate: RemediationHook = (c, f) => {
 
 export const arm: Target = {
   id: 'arm',
-  role: 'Reader',
+  role: CATALOG.arm.role,
   service: 'Azure Resource Manager',
-  endpointSetting: 'ARM_ENDPOINT',
+  endpointSetting: CATALOG.arm.endpointSetting,
   facts: (config) => ({
     subscriptionId: config.arm.subscriptionId,
     resourceGroup: config.arm.resourceGroup,

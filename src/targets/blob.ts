@@ -1,3 +1,4 @@
+import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
 import type { RemediationHook } from '../probes/seams.ts';
 import { RESOURCE_RETRY, resourceGroupScope, TargetCheckError, type Target } from './types.ts';
@@ -31,9 +32,9 @@ const remediate: RemediationHook = (c, f) => {
 
 export const blob: Target = {
   id: 'blob',
-  role: 'Storage Blob Data Reader',
+  role: CATALOG.blob.role,
   service: 'Blob Storage',
-  endpointSetting: 'BLOB_SERVICE_URL',
+  endpointSetting: CATALOG.blob.endpointSetting,
   facts: (config) => ({
     account: storageAccountName(config.blob.serviceUrl),
     container: config.blob.containerName,

@@ -1,3 +1,4 @@
+import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
 import { appSettingsCommand, settingNames } from '../probes/az.ts';
 import type { ErrorKnowledge, RemediationHook } from '../probes/seams.ts';
@@ -61,9 +62,9 @@ const remediate: RemediationHook = (c, f) => {
 
 export const keyvault: Target = {
   id: 'keyvault',
-  role: 'Key Vault Secrets User',
+  role: CATALOG.keyvault.role,
   service: 'Key Vault',
-  endpointSetting: 'KEY_VAULT_URL',
+  endpointSetting: CATALOG.keyvault.endpointSetting,
   facts: (config) => ({ vaultName: vaultName(config.keyVault.url), secretName: config.keyVault.secretName }),
   errors,
   remediate,
