@@ -3,7 +3,8 @@
 // the identity paths / targets that need it report `misconfigured` naming it (see settingProblems()).
 // Logging follows @azure/identity environmentCredential.ts: which names are set, never their values.
 
-import { SETTINGS as CATALOG, settingsOf, type SettingName } from '../common/catalog.ts';
+import type { SETTINGS as CATALOG } from '../common/catalog.ts';
+import { settingsOf, type SettingName } from '../common/catalog.ts';
 
 export interface SettingIssue {
   setting: string;
