@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { redactQueryValues } from '../common/redact.ts';
-import { SETTING_NAMES } from '../src/config.ts';
 import type { DeployOptions } from './deploy/args.ts';
 import { USAGE, UsageError, parseDeployArgs } from './deploy/args.ts';
 import { checkDrift, formatDrift } from './deploy/drift.ts';
@@ -181,10 +180,8 @@ function main(argv: string[]): number {
   out();
 
   try {
-    out(
-      '1. Wiring: infra/identity-wiring.json against the Bicep, the sandbox world and the settings files (local, read-only)',
-    );
-    const report = checkDrift(ROOT, { settingNames: SETTING_NAMES });
+    out('1. Wiring: infra/identity-wiring.json against the Bicep and the sandbox world (local, read-only)');
+    const report = checkDrift(ROOT);
     if (report.problems.length)
       throw new DeployError(`the wiring has drifted; fix it before deploying:\n${formatDrift(report)}`);
     out(
