@@ -49,10 +49,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   // Validate the scenario before anything listens.
   const placeholders: Record<string, string> = {};
-  let world: World = loadWorld(opts.scenario, {
-    placeholders,
-    propagationDelaySeconds: opts.propagationDelaySeconds,
-  });
+  let world: World = loadWorld(opts.scenario, { placeholders });
 
   const ca = await loadOrCreateCa(join(opts.stateDir, 'ca'));
   const serverCert = await issueServerCert(ca);
@@ -78,7 +75,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     onWorldChange: (cb) => void worldListeners.push(cb),
     setPlaceholder: (name, value) => {
       placeholders[name] = value;
-      world = loadWorld(world.name, { placeholders, propagationDelaySeconds: opts.propagationDelaySeconds });
+      world = loadWorld(world.name, { placeholders });
     },
     startServer: (o) => startServer({ ...o, faults, counters, log: opts.log }),
     log: opts.log,
@@ -98,7 +95,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
     registerCoreAdminRoutes(ctx, {
       switchScenario: async (name) => {
-        world = loadWorld(name, { placeholders, propagationDelaySeconds: opts.propagationDelaySeconds });
+        world = loadWorld(name, { placeholders });
         for (const cb of worldListeners) await cb(world);
       },
     });
