@@ -17,6 +17,7 @@ import {
 import { SETTING_NAMES } from '../../src/config.ts';
 import { TARGETS as APP_TARGETS } from '../../src/targets/index.ts';
 import { generated, wiring } from '../../scripts/catalog/generate.ts';
+import { startQuietSandbox } from '../../support/sandbox.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -54,5 +55,32 @@ describe('catalog', () => {
       .filter(([, s]) => s.group === 'app' || s.group === 'local')
       .map(([n]) => n);
     assert.deepEqual([...SETTING_NAMES].sort(), readByConfig.sort());
+  });
+
+  test('the sandbox sets exactly the settings the catalog says it sets', { timeout: 120_000 }, async () => {
+    const sb = await startQuietSandbox();
+    try {
+      const set = Object.keys(sb.connection.appSettings);
+      for (const [name, s] of Object.entries(SETTINGS)) {
+        if (s.group !== 'app' && s.group !== 'local') continue;
+        const sandboxSets = !['not set', 'default'].includes((s as { inSandbox?: string }).inSandbox ?? '');
+        assert.equal(
+          set.includes(name),
+          sandboxSets,
+          `${name}: the catalog says the sandbox ${sandboxSets ? 'sets' : 'does not set'} it`,
+        );
+      }
+      const platform = [
+        'IDENTITY_ENDPOINT',
+        'IDENTITY_HEADER',
+        'NODE_EXTRA_CA_CERTS',
+        'WEBSITE_SITE_NAME',
+        'WEBSITE_RESOURCE_GROUP',
+      ];
+      for (const name of set)
+        assert.ok(name in SETTINGS || platform.includes(name), `${name} is not in the catalog`);
+    } finally {
+      await sb.close();
+    }
   });
 });
