@@ -3,6 +3,7 @@
 import { startQuietSandbox, admin, identity } from '../../support/sandbox.ts';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
 import type { PathId } from '../../../src/ids.ts';
+import { identityOfPath } from '../../../common/catalog.ts';
 
 export { admin, identity } from '../../support/sandbox.ts';
 
@@ -22,8 +23,7 @@ export interface Issued {
 }
 export const issued = (conn: SandboxConnection) => admin<Issued>(conn, 'GET', '/_sandbox/issued');
 
-/** The world's principal id each path must attest to (infra/identity-wiring.json "paths"). */
+/** The world's principal id each path must attest to (the catalog's identities, common/catalog.ts). */
 export function expectedPrincipal(conn: SandboxConnection, path: PathId): string {
-  const key = path === 'system-assigned' ? 'system' : path === 'federated' ? 'federated' : 'app';
-  return identity(conn, key).principalId;
+  return identity(conn, identityOfPath(path)).principalId;
 }
