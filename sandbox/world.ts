@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { IdentityInfo } from './connection.ts';
 import {
   resolveFederatedCredentials,
   resolveIdentities,
@@ -26,14 +27,8 @@ export class WorldError extends Error {
   }
 }
 
-export interface ResolvedIdentity {
-  key: string;
-  name: string;
-  kind: 'system-assigned' | 'user-assigned' | 'app-registration';
-  clientId: string;
-  principalId: string;
-  /** ARM resource id (user-assigned identities). */
-  resourceId?: string;
+/** An identity as the connection file shows it, plus what only the sandbox needs. */
+export interface ResolvedIdentity extends IdentityInfo {
   /** What goes into `xms_mirid`: the UAMI's resource id, or the compute resource's id for a system identity. */
   miResourceId?: string;
 }
