@@ -35,8 +35,9 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const opts = {
+/** The options with their defaults filled in. */
+function withDefaults(options: SandboxOptions): SandboxContext['options'] {
+  return {
     scenario: options.scenario ?? 'healthy',
     stateDir: resolve(options.stateDir ?? DEFAULT_STATE_DIR),
     writeConnectionFile: options.writeConnectionFile ?? true,
@@ -46,6 +47,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     quiet: options.quiet ?? false,
     log: options.log ?? (options.quiet ? () => {} : (line: string) => console.error(line)),
   };
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const opts = withDefaults(options);
   mkdirSync(opts.stateDir, { recursive: true });
 
   // Validate the scenario before anything listens.
