@@ -44,12 +44,19 @@ const PRUNE = /(\.d\.[cm]?ts|\.map|\.md|\.markdown)$/i;
 type Log = (line: string) => void;
 
 export function stagePackage(root: string, dir: string, opts: { reuseDist: boolean; log: Log }): StageResult {
-  const { log } = opts;
   if (existsSync(dir) && readdirSync(dir).length > 0)
     throw new Error(`staging folder ${dir} is not empty; give an empty or new folder`);
   mkdirSync(dir, { recursive: true });
+  buildApp(root, dir, opts);
+  const pkg = writeManifest(root, dir);
+  const { copied, prunedBytes, devOnly } = copyProductionModules(root, dir, opts.log);
+  const imports = verifyPackage(dir, pkg, devOnly);
+  return { dir, packages: copied, imports, prunedBytes, ...figures(dir) };
+}
 
-  // 1. The app: compile src/ straight into the staging folder (the repository's dist/ is left alone), or reuse it.
+/** 1. The app: compile src/ straight into the staging folder (the repository's dist/ is left alone), or reuse it. */
+function buildApp(root: string, dir: string, opts: { reuseDist: boolean; log: Log }): void {
+  const { log } = opts;
   if (opts.reuseDist) {
     const built = join(root, 'dist', 'src');
     if (!existsSync(join(built, 'index.js')))
@@ -71,8 +78,10 @@ export function stagePackage(root: string, dir: string, opts: { reuseDist: boole
     const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`TypeScript build failed:\n${r.stdout}${r.stderr}`);
   }
+}
 
-  // 2. host.json and a package.json that declares only what runs.
+/** 2. host.json and a package.json that declares only what runs. */
+function writeManifest(root: string, dir: string): Record<string, unknown> {
   cpSync(join(root, 'host.json'), join(dir, 'host.json'));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
   const slim = {
@@ -89,7 +98,11 @@ export function stagePackage(root: string, dir: string, opts: { reuseDist: boole
   const main = join(dir, String(pkg.main));
   if (!existsSync(main)) throw new Error(`package.json main ${String(pkg.main)} is not in the package`);
 
-  // 3. Production node_modules from the lockfile.
+  return pkg;
+}
+
+/** 3. Production node_modules from the lockfile. */
+function copyProductionModules(root: string, dir: string, log: Log) {
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, LockEntry>;
   };
@@ -131,7 +144,11 @@ export function stagePackage(root: string, dir: string, opts: { reuseDist: boole
     `- copy ${copied} production packages listed in package-lock.json (${devOnly.size} dev-only packages left out)`,
   );
 
-  // 4. Verify: only allowed entries, no dev-only package, and every bare import resolves from the package.
+  return { copied, prunedBytes, devOnly };
+}
+
+/** 4. Verify: only allowed entries, no dev-only package, and every bare import resolves from the package. */
+function verifyPackage(dir: string, pkg: Record<string, unknown>, devOnly: Set<string>): string[] {
   for (const name of readdirSync(dir)) {
     if (!ALLOWED_TOP_LEVEL.includes(name)) throw new Error(`unexpected ${name} in the package`);
   }
@@ -162,7 +179,11 @@ export function stagePackage(root: string, dir: string, opts: { reuseDist: boole
   );
   if (r.status !== 0) throw new Error(`an import of the app does not resolve from the package:\n${r.stderr}`);
 
-  // 5. Figures.
+  return imports;
+}
+
+/** 5. Figures: size by top-level entry and the largest packages. */
+function figures(dir: string) {
   const byEntry: Record<string, number> = {};
   let files = 0;
   let bytes = 0;
@@ -183,7 +204,7 @@ export function stagePackage(root: string, dir: string, opts: { reuseDist: boole
     .map(([name, b]) => ({ name, bytes: b }))
     .sort((a, b) => b.bytes - a.bytes)
     .slice(0, 8);
-  return { dir, files, bytes, packages: copied, largest, byEntry, imports, prunedBytes };
+  return { files, bytes, largest, byEntry };
 }
 
 export function* walk(dir: string): Generator<string> {
