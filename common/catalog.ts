@@ -1,7 +1,7 @@
 // The catalog: one typed list of the project's facts (docs/design.md "Patterns followed" 6). Identity paths,
 // targets, the identities that serve them, the roles and scopes they need, and every setting. From it
 // scripts/catalog.ts generates infra/identity-wiring.json (which the Bicep and the sandbox's worlds read),
-// local.settings.sample.json and the settings tables of docs/settings.md, and checks them (`npm run catalog --
+// local.settings.sample.json and the settings tables of docs/settings.md and README.md, and checks them (`npm run catalog --
 // --check`, test/infra/catalog.test.ts). The app (src/ids.ts, src/targets/*, src/config.ts), the sandbox's role table
 // and the deploy scripts take their names and GUIDs from here, so a name the catalog does not have does not compile.
 // Imports nothing outside common/: the app, the sandbox, the dev host and the scripts may all read it.

@@ -98,17 +98,31 @@ export function settingsTable(group: 'app' | 'host' | 'local'): string {
 
 const MARK = (name: string) => [`<!-- catalog:${name} -->`, `<!-- /catalog:${name} -->`] as const;
 
+/** `text` with the block between the `name` markers replaced by `table`. */
+function replaceBlock(text: string, file: string, name: string, table: string): string {
+  const [open, close] = MARK(name);
+  const start = text.indexOf(open);
+  const end = text.indexOf(close);
+  if (start < 0 || end < start) throw new Error(`${file} has no ${open} ... ${close} block`);
+  return `${text.slice(0, start + open.length)}\n\n${table}\n\n${text.slice(end)}`;
+}
+
 /** docs/settings.md with its three tables replaced by the generated ones. */
 export function settingsDoc(current: string): string {
   let out = current;
-  for (const group of ['app', 'host', 'local'] as const) {
-    const [open, close] = MARK(`${group}-settings`);
-    const start = out.indexOf(open);
-    const end = out.indexOf(close);
-    if (start < 0 || end < start) throw new Error(`docs/settings.md has no ${open} ... ${close} block`);
-    out = `${out.slice(0, start + open.length)}\n\n${settingsTable(group)}\n\n${out.slice(end)}`;
-  }
+  for (const group of ['app', 'host', 'local'] as const)
+    out = replaceBlock(out, 'docs/settings.md', `${group}-settings`, settingsTable(group));
   return out;
+}
+
+/** README.md's short settings table: the app settings, who uses each, what it means. */
+export function readmeSettings(current: string): string {
+  const rows = settingsOf('app').map(
+    (n) =>
+      `| \`${n}\` | ${cell((SETTINGS[n] as { usedBy?: string }).usedBy)} | ${cell(SETTINGS[n].meaning)} |`,
+  );
+  const table = ['| Setting | Used by | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
+  return replaceBlock(current, 'README.md', 'readme-settings', table);
 }
 
 async function format(text: string, filepath: string): Promise<string> {
@@ -119,6 +133,7 @@ async function format(text: string, filepath: string): Promise<string> {
 /** Every generated file: repository-relative path -> its content as it must be. */
 export async function generated(root: string): Promise<Record<string, string>> {
   const docPath = join(root, 'docs', 'settings.md');
+  const readmePath = join(root, 'README.md');
   return {
     'infra/identity-wiring.json': await format(
       JSON.stringify(wiring(), null, 2),
@@ -129,5 +144,6 @@ export async function generated(root: string): Promise<Record<string, string>> {
       join(root, 'local.settings.sample.json'),
     ),
     'docs/settings.md': await format(settingsDoc(readFileSync(docPath, 'utf8')), docPath),
+    'README.md': await format(readmeSettings(readFileSync(readmePath, 'utf8')), readmePath),
   };
 }
