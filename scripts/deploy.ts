@@ -298,7 +298,7 @@ function summary({ o, p, dry }: Context, d: Deployed): void {
   out(
     '   Right after the first deployment, probes may report forbidden for a few minutes while role assignments',
   );
-  out('   propagate (user-pain-points.md P6); the status page records the time to green.');
+  out('   propagate (docs/pain-points.md P6); the status page records the time to green.');
   if (!o.stagingDir) out(`   (the staging folder is removed on exit; give --staging-dir to keep it)`);
 }
 
