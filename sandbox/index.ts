@@ -18,6 +18,7 @@ import type { World } from './world.ts';
 import type { SandboxConnection } from './connection.ts';
 import { startIdentityPlane } from './identity/index.ts';
 import { startResourcePlane } from './resources/index.ts';
+import { startMonitorPlane } from './monitor/index.ts';
 
 export type { SandboxConnection } from './connection.ts';
 export type { SandboxOptions } from './core/context.ts';
@@ -94,7 +95,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   try {
     planes.push(await startIdentityPlane(ctx));
-    planes.push(await startResourcePlane(ctx));
+    const resources = await startResourcePlane(ctx);
+    planes.push(resources);
+    planes.push(await startMonitorPlane(ctx, resources.rbac!));
 
     registerCoreAdminRoutes(ctx, {
       switchScenario: async (name) => {
@@ -153,12 +156,12 @@ function buildConnection(ctx: SandboxContext, planes: PlaneHandle[], adminOrigin
 
   // Identity settings come from the wiring's settings map (the one source of truth shared with infra/).
   const wiring = JSON.parse(readFileSync(WIRING_FILE, 'utf8')) as {
-    identities: Record<string, { settings?: Record<string, string[]> }>;
+    identities: Record<string, { plane?: string; settings?: Record<string, string[]> }>;
   };
   const identitySettings: Record<string, string> = {};
   for (const [key, wi] of Object.entries(wiring.identities)) {
     const id = w.identities.find((x) => x.key === key);
-    if (!id) continue;
+    if (!id || wi.plane === 'host') continue; // host settings (AzureWebJobsStorage__*) are Azure-only
     for (const [field, names] of Object.entries(wi.settings ?? {})) {
       const value = (id as unknown as Record<string, string | undefined>)[field];
       if (value) for (const n of names) identitySettings[n] = value;
@@ -194,6 +197,7 @@ function buildConnection(ctx: SandboxContext, planes: PlaneHandle[], adminOrigin
     // and MSAL's instance discovery would go to the public cloud.
     KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
     AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
+    ...telemetrySettings(w, endpoints.monitorConnectionString),
   };
 
   return {
@@ -208,6 +212,18 @@ function buildConnection(ctx: SandboxContext, planes: PlaneHandle[], adminOrigin
     files,
     resources,
     appSettings,
+  };
+}
+
+/** Host settings for telemetry, as function-app.bicep sets them: the component and the host identity that sends. */
+function telemetrySettings(w: World, connectionString: string | undefined): Record<string, string> {
+  const host = w.identities.find((i) => i.key === 'host');
+  if (!connectionString || !host) return {};
+  return {
+    APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString,
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${host.clientId};Authorization=AAD`,
+    // Platform-set on Azure Functions (the region); the availability results' run location.
+    REGION_NAME: w.location,
   };
 }
 

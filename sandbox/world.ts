@@ -84,6 +84,8 @@ export interface World {
     containers: Array<{ name: string; resourceId: string; blobs: string[]; wiringScope?: string }>;
   }>;
   armResources: Array<{ id: string; name: string; type: string; location: string }>;
+  /** The Application Insights component whose ingestion endpoint the sandbox serves (sandbox/monitor). */
+  applicationInsights?: { name: string; resourceId: string };
   roleAssignments: RoleAssignment[];
   /** Values substituted for ${...} placeholders (e.g. OIDC_ISSUER). */
   placeholders: Record<string, string>;
@@ -334,6 +336,12 @@ export function loadWorld(name: string, opts: LoadOptions = {}): World {
     return { id: providerId(type, rname), name: rname, type, location };
   });
 
+  const ai = raw.applicationInsights === undefined ? undefined : v.obj(raw, 'applicationInsights');
+  const applicationInsights = ai && {
+    name: v.name(ai, 'applicationInsights.name', 'name'),
+    resourceId: providerId('Microsoft.Insights/components', v.name(ai, 'applicationInsights.name', 'name')),
+  };
+
   // Scope bindings: wiring scope key -> ARM scope string.
   const bindings = v.obj(raw, 'scopeBindings') as Record<string, string>;
   const scopeOf = (key: string, field: string): string => {
@@ -358,6 +366,11 @@ export function loadWorld(name: string, opts: LoadOptions = {}): World {
       const c = storageAccounts.find((s) => s.name === acct)?.containers.find((x) => x.name === cont);
       if (!c) throw new WorldError(file, `scopeBindings.${key}`, `no container '${ref}'`);
       return c.resourceId;
+    }
+    if (kind === 'appInsights') {
+      if (applicationInsights?.name !== ref)
+        throw new WorldError(file, `scopeBindings.${key}`, `no Application Insights component '${ref}'`);
+      return applicationInsights.resourceId;
     }
     if (kind === 'raw') return ref;
     throw new WorldError(
@@ -384,14 +397,17 @@ export function loadWorld(name: string, opts: LoadOptions = {}): World {
   const delayMs = (opts.propagationDelaySeconds ?? 0) * 1000;
   void delayMs; // World assignments exist "since deploy": they are effective at once.
 
-  type Decl = { identity: string; role: string; scope: string; plane?: string };
+  type Decl = { identity: string; role: string; scope: string; plane?: string; sandbox?: boolean };
   const sameDecl = (a: Decl, b: Decl) =>
     a.identity === b.identity && a.role === b.role && a.scope === b.scope;
   const removals = ((raw.removeRoleAssignments ?? []) as Decl[]).map((r, i) => {
     v.objAt(r, `removeRoleAssignments[${i}]`);
     return r;
   });
-  const declared = (wv.arr(wiring, 'roleAssignments') as Decl[]).filter((d) => (d.plane ?? 'app') === 'app');
+  // The app plane, plus host-plane wiring the sandbox serves too ("sandbox": true: telemetry ingestion).
+  const declared = (wv.arr(wiring, 'roleAssignments') as Decl[]).filter(
+    (d) => (d.plane ?? 'app') === 'app' || d.sandbox === true,
+  );
   for (const [i, r] of removals.entries()) {
     if (!declared.some((d) => sameDecl(d, r))) {
       throw new WorldError(
@@ -473,6 +489,7 @@ export function loadWorld(name: string, opts: LoadOptions = {}): World {
     keyVaults,
     storageAccounts,
     armResources,
+    ...(applicationInsights ? { applicationInsights } : {}),
     roleAssignments,
     placeholders,
   };

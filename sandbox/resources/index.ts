@@ -179,6 +179,7 @@ export async function startResourcePlane(ctx: SandboxContext): Promise<PlaneHand
         canaryBlob: canary?.blobs[0] ?? '',
         statusContainer: status?.name ?? '',
       },
+      rbac,
       close,
     };
   } catch (err) {
