@@ -31,7 +31,10 @@ function query(items: ReceivedItem[], url: URL): ReceivedItem[] {
   return items.filter((i) => (!kind || i.baseType === KINDS[kind]) && (!name || i.name === name));
 }
 
-export async function startMonitorPlane(ctx: SandboxContext, rbac: RoleAssignmentStore): Promise<MonitorPlane> {
+export async function startMonitorPlane(
+  ctx: SandboxContext,
+  rbac: RoleAssignmentStore,
+): Promise<MonitorPlane> {
   const store = new TelemetryStore();
   const server = await ctx.startServer({
     endpoint: 'monitor',

@@ -93,18 +93,24 @@ function decode(req: IncomingMessage, body: Buffer): { text: string; encoding: T
     try {
       return { text: gunzipSync(body).toString('utf8'), encoding: 'gzip' };
     } catch {
-      throw SandboxError.json(400, breeze(0, 0, [{ index: 0, statusCode: 400, message: 'Invalid gzip body' }]));
+      throw SandboxError.json(
+        400,
+        breeze(0, 0, [{ index: 0, statusCode: 400, message: 'Invalid gzip body' }]),
+      );
     }
   }
   return { text: body.toString('utf8'), encoding: 'identity' };
 }
 
 /** Checks one envelope; returns the stored item or the per-item error message. */
-function validate(raw: unknown, component: Component): Omit<ReceivedItem, 'receivedAt' | 'principalId'> | string {
+function validate(
+  raw: unknown,
+  component: Component,
+): Omit<ReceivedItem, 'receivedAt' | 'principalId'> | string {
   if (typeof raw !== 'object' || raw === null) return 'Invalid envelope: not an object';
   const e = raw as Record<string, unknown>;
   const data = e.data as Record<string, unknown> | undefined;
-  if (typeof e.name !== 'string' || !e.name) return 'Field \'name\' on type \'Envelope\' is required but missing';
+  if (typeof e.name !== 'string' || !e.name) return "Field 'name' on type 'Envelope' is required but missing";
   if (typeof e.time !== 'string' || Number.isNaN(Date.parse(e.time)))
     return "Field 'time' on type 'Envelope' is required but missing or invalid";
   if (typeof e.iKey !== 'string' || e.iKey.toLowerCase() !== component.instrumentationKey)
@@ -176,7 +182,8 @@ export function ingestionHandler(
       throw SandboxError.json(404, { error: 'not_found', message: `No route ${url.pathname}` });
     if (req.method !== 'POST') throw SandboxError.json(405, { error: 'method_not_allowed' });
     const c = component();
-    if (!c) throw SandboxError.json(404, { error: 'not_found', message: 'The world has no Application Insights' });
+    if (!c)
+      throw SandboxError.json(404, { error: 'not_found', message: 'The world has no Application Insights' });
     const { text, encoding } = decode(req, await readBody(req));
     store.bodies.push(text);
     const at = new Date().toISOString();
@@ -203,7 +210,14 @@ export function ingestionHandler(
     });
     const accepted = raw.length - errors.length;
     const status = errors.length === 0 ? 200 : accepted > 0 ? 206 : 400;
-    store.requests.push({ at, status, encoding, itemsReceived: raw.length, itemsAccepted: accepted, principalId });
+    store.requests.push({
+      at,
+      status,
+      encoding,
+      itemsReceived: raw.length,
+      itemsAccepted: accepted,
+      principalId,
+    });
     sendJson(res, status, breeze(raw.length, accepted, errors));
   };
 }

@@ -39,6 +39,9 @@ export const federated: IdentityPath = {
   },
   expected: federatedIdentity,
   cacheKey: (config) => `assertion:${config.federated.clientId?.toLowerCase()}`,
+  // A fresh credential (timer run) has its own token source, so the external token is read or fetched again, and
+  // its own MSAL confidential client (createMsalClient keeps one cache per credential instance), so the exchange
+  // at Entra ID happens again. The status then describes the token read last.
   async create(config) {
     const { ClientAssertionCredential } = await import('@azure/identity');
     const f = config.federated;

@@ -1,5 +1,6 @@
 // Runs one identity path against one target (or all three, in parallel): deadline, attestation, classification,
 // remediation, sanitizing. A probe never throws and never outlives its deadline; its result is data.
+import type { TokenCredential } from '@azure/identity';
 import { getConfig, type Config, type SettingIssue } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../ids.ts';
 import {
@@ -15,6 +16,7 @@ import {
   type TargetCall,
   type TargetData,
 } from '../targets/index.ts';
+import { acquisitionOf } from './acquisition.ts';
 import {
   attest,
   AttestingCredential,
@@ -37,14 +39,16 @@ interface Client {
 // construction is not free (ARCHITECTURE "Credentials are built once per process").
 const clients = new Map<string, Promise<Client>>();
 
+async function newClient(credential: TokenCredential, target: TargetId, config: Config): Promise<Client> {
+  const wrapper = new AttestingCredential(credential);
+  return { wrapper, call: await TARGETS[target].createCall(wrapper, config) };
+}
+
 function clientFor(path: PathId, target: TargetId, config: Config): Promise<Client> {
   const key = `${path}/${target}`;
   let p = clients.get(key);
   if (!p) {
-    p = (async () => {
-      const wrapper = new AttestingCredential(await credentialFor(path, config));
-      return { wrapper, call: await TARGETS[target].createCall(wrapper, config) };
-    })();
+    p = (async () => newClient(await credentialFor(path, config), target, config))();
     p.catch(() => {}); // every caller awaits it; this only avoids an unhandled-rejection warning
     clients.set(key, p);
   }
@@ -102,11 +106,20 @@ function remediationFacts(
   };
 }
 
+export interface ProbeOptions {
+  /**
+   * Timer runs: a fresh credential (identities/fresh.ts) and a new SDK client around it, so that no cache answers
+   * (probes/timerRun.ts). Absent: the process-wide credential and client, with their caches (HTTP probes).
+   */
+  freshCredential?: Promise<TokenCredential>;
+}
+
 /** Probes one identity path against one target. Never throws; resolves by the deadline (PROBE_TIMEOUT_MS). */
 export async function runProbe(
   path: PathId,
   target: TargetId,
   config: Config = getConfig(),
+  options: ProbeOptions = {},
 ): Promise<ProbeResult> {
   const at = new Date().toISOString();
   const started = performance.now();
@@ -135,6 +148,7 @@ export async function runProbe(
         ...(setup > 0 ? { setupMs: setup } : {}),
       },
       ...rest,
+      acquisition: acquisitionOf(options.freshCredential ? 'fresh' : 'cached', rest.identity),
       ...(federatedToken ? { federatedToken } : {}),
     };
     // The one sanitizer, applied to everything that leaves a probe.
@@ -170,9 +184,10 @@ export async function runProbe(
   try {
     // First use in this process: load the SDK modules and build the credential and client. No I/O, nothing that
     // can hang, but seconds of CPU on a cold start: it is timed (setupMs) and kept out of the deadline.
-    await credentialFor(path, config);
+    const fresh = await options.freshCredential;
+    if (!fresh) await credentialFor(path, config);
     credentialReady = true;
-    client = await clientFor(path, target, config);
+    client = fresh ? await newClient(fresh, target, config) : await clientFor(path, target, config);
   } catch (err) {
     error = err;
   }
@@ -217,7 +232,7 @@ export async function runProbe(
     managedIdentitySource: config.managedIdentitySource,
     usesManagedIdentity: path !== 'federated',
   });
-  if (c.kind === 'timeout' && c.reason === 'token') {
+  if (c.kind === 'timeout' && c.reason === 'token' && !options.freshCredential) {
     // A token request that never answers leaves the client's token cycler waiting on it forever (managed
     // identity requests have no timeout: identity-protocols.md §1.7); start the next probe with a fresh client.
     clients.delete(`${path}/${target}`);
