@@ -83,7 +83,9 @@ export function parseTelemetry(env: NodeJS.ProcessEnv): Telemetry {
   const runLocation = trimmed(env, 'REGION_NAME') ?? trimmed(env, 'WEBSITE_SITE_NAME') ?? 'unknown';
   if (!connectionString) return { runLocation };
   const parts = Object.fromEntries(
-    (auth ?? '').split(';').map((kv) => [kv.split('=')[0].trim().toLowerCase(), kv.split('=')[1]?.trim() ?? '']),
+    (auth ?? '')
+      .split(';')
+      .map((kv) => [kv.split('=')[0].trim().toLowerCase(), kv.split('=')[1]?.trim() ?? '']),
   );
   if (parts.authorization?.toLowerCase() !== 'aad')
     return {
@@ -92,7 +94,11 @@ export function parseTelemetry(env: NodeJS.ProcessEnv): Telemetry {
       problem: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'ClientId=<client id>;Authorization=AAD'",
     };
   if (parts.clientid && !GUID.test(parts.clientid))
-    return { connectionString, runLocation, problem: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING ClientId must be a GUID' };
+    return {
+      connectionString,
+      runLocation,
+      problem: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING ClientId must be a GUID',
+    };
   return { connectionString, runLocation, clientId: parts.clientid || 'system' };
 }
 

@@ -33,7 +33,7 @@ async function probeAndRecord(path: PathId, target?: string, timer = false) {
       ? [await runProbe(path, target)]
       : await runPath(path);
   const record = await recordResults(path, results);
-  telemetry.report(path, results, record.doc); // never awaited, never throws: sending must not delay or fail a probe
+  telemetry.report(results, record.doc); // never awaited, never throws: sending must not delay or fail a probe
   return { results, record };
 }
 

@@ -3,7 +3,6 @@
 // MSAL client), and for managed identity paths the shared msal-node cache entry taken out first (freshCache.ts).
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../config.ts';
-import type { PathId } from '../ids.ts';
 import { FreshManagedIdentityCredential, msalSelectorId } from './freshCache.ts';
 import type { IdentityPath } from './types.ts';
 

@@ -3,7 +3,6 @@
 // or fails a probe; whether it works is shown in /api/status (health.ts).
 import { randomUUID } from 'node:crypto';
 import { getConfig, type Config } from '../config.ts';
-import type { PathId } from '../ids.ts';
 import { sanitizer } from '../probes/sanitize.ts';
 import type { ProbeResult } from '../probes/types.ts';
 import type { PathDocument } from '../status/model.ts';
@@ -14,6 +13,8 @@ import { availabilityOf, effectiveResult, streakOf, transitionOf, type Streak } 
 export type { TelemetryHealth } from './health.ts';
 
 let sender: Promise<Sender> | undefined;
+/** Sends in flight (drain() waits for them, e.g. before a process exits). */
+const inflight = new Set<Promise<void>>();
 /** Last outcome per cell seen by this instance: transitions when the status store could not be read. */
 const lastSeen = new Map<string, { outcome: string; since: string }>();
 
@@ -59,12 +60,7 @@ function streakFromMemory(r: ProbeResult): Streak {
 }
 
 /** Sends one availability result per result, and an event per transition. Returns at once; never throws. */
-export function report(
-  path: PathId,
-  results: ProbeResult[],
-  doc?: PathDocument,
-  config: Config = getConfig(),
-): void {
+export function report(results: ProbeResult[], doc?: PathDocument, config: Config = getConfig()): void {
   const s = senderFor(config);
   if (!s) return;
   const runId = randomUUID();
@@ -77,7 +73,7 @@ export function report(
       transition: transitionOf(r, streak),
     };
   });
-  void s
+  const sending = s
     .then(async (client) => {
       const clean = sanitizer();
       let events = 0;
@@ -91,6 +87,12 @@ export function report(
       countTracked(items.length, events);
       await client.flush();
     })
-    .catch((err) => sendFailed(err, 'connection'));
-  void path;
+    .catch((err) => sendFailed(err, 'connection'))
+    .finally(() => inflight.delete(sending));
+  inflight.add(sending);
+}
+
+/** Resolves when every report() so far has been handed to ingestion and answered (or failed). Never rejects. */
+export async function drain(): Promise<void> {
+  while (inflight.size) await Promise.allSettled([...inflight]);
 }
