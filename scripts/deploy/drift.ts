@@ -16,6 +16,7 @@ import {
   TARGET_ROLES,
   TOKEN_EXCHANGE_AUDIENCE,
   planeOf,
+  servedBySandbox,
   readWiring,
 } from './wiring.ts';
 
@@ -130,6 +131,10 @@ function checkDeclaration(w: Wiring, p: Problems): void {
     if (!(a.scope in w.scopes)) d(`roleAssignment ${describe(a)}: no scope '${a.scope}' in "scopes"`);
     if (!w.scopeResourceTypes?.[a.scope])
       d(`roleAssignment ${describe(a)}: no "scopeResourceTypes".${a.scope}`);
+    if (a.sandbox !== undefined && (a.sandbox !== true || planeOf(a) !== 'host'))
+      d(
+        `roleAssignment ${describe(a)}: "sandbox": true marks host-plane entries only (the app plane is always served)`,
+      );
     if (id && planeOf(id) !== planeOf(a))
       d(
         `roleAssignment ${describe(a)} is on the ${planeOf(a)} plane but identity '${a.identity}' is ${planeOf(id)}-plane`,
@@ -722,6 +727,7 @@ function checkSandbox(root: string, w: Wiring, p: Problems, scenario: string): n
     wiring?: string;
     federatedParameters?: Record<string, string>;
     storageAccounts?: Array<{ name: string; containers: Array<{ name: string; wiringScope?: string }> }>;
+    applicationInsights?: { name: string };
   };
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -753,7 +759,7 @@ function checkSandbox(root: string, w: Wiring, p: Problems, scenario: string): n
   // world's scopeBindings (so a binding to the wrong resource shows up).
   const scopeIds = new Map<string, string>();
   const scopeKeyOf = (id: string) => [...scopeIds].find(([, v]) => v === id.toLowerCase())?.[0] ?? id;
-  for (const scope of new Set(w.roleAssignments.filter((a) => planeOf(a) === 'app').map((a) => a.scope))) {
+  for (const scope of new Set(w.roleAssignments.filter(servedBySandbox).map((a) => a.scope))) {
     const type = w.scopeResourceTypes?.[scope];
     let id: string | undefined;
     if (type === 'Microsoft.Resources/resourceGroups') id = world.resourceGroupId;
@@ -769,6 +775,10 @@ function checkSandbox(root: string, w: Wiring, p: Problems, scenario: string): n
         s(`${rel}: exactly one container must carry "wiringScope": "${scope}", found ${marked.length}`);
       const acct = world.storageAccounts.find((a) => a.name === marked[0]?.account);
       id = acct?.containers.find((c) => c.name === marked[0]?.name)?.resourceId;
+    } else if (type === 'Microsoft.Insights/components') {
+      if (!raw.applicationInsights?.name)
+        s(`${rel}: scope '${scope}' needs "applicationInsights": { "name" }`);
+      id = world.applicationInsights?.resourceId;
     } else {
       s(`scope '${scope}' has type '${type}', which the sandbox comparison does not know`);
     }
@@ -778,7 +788,7 @@ function checkSandbox(root: string, w: Wiring, p: Problems, scenario: string): n
   const fmt = (principalId: string, guid: string, scope: string) =>
     `${keyOfPrincipal(principalId)} -> '${roleName(guid)}' on ${scopeKeyOf(scope)}`;
   const expected = new Map<string, string>();
-  for (const a of w.roleAssignments.filter((x) => planeOf(x) === 'app')) {
+  for (const a of w.roleAssignments.filter(servedBySandbox)) {
     const pid = principalOf(a.identity);
     if (!pid) {
       s(`${rel}: no identity for declared identity '${a.identity}' (wiringKey), needed by ${describe(a)}`);
@@ -835,9 +845,13 @@ function checkSandbox(root: string, w: Wiring, p: Problems, scenario: string): n
       s(`${rel}: federated credential '${got.name}' is not declared`);
   }
 
-  // Attachments: the app-plane user-assigned identities marked attachedToApp (host-plane ones are not emulated).
+  // Attachments: the user-assigned identities marked attachedToApp that the sandbox serves (the app plane, and the
+  // host identity whose telemetry role it serves); other host-plane ones are not emulated.
+  const served = new Set(w.roleAssignments.filter(servedBySandbox).map((a) => a.identity));
   const wantAttached = Object.entries(w.identities)
-    .filter(([, i]) => i.kind === 'user-assigned' && i.attachedToApp && planeOf(i) === 'app')
+    .filter(
+      ([k, i]) => i.kind === 'user-assigned' && i.attachedToApp && (planeOf(i) === 'app' || served.has(k)),
+    )
     .map(([k]) => principalOf(k) ?? k);
   if (!sameSet(world.functionApp.attached, wantAttached))
     s(
