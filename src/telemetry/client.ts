@@ -1,10 +1,10 @@
 // The Application Insights client: Microsoft's own library (applicationinsights 3.x, built on the Azure Monitor
 // OpenTelemetry exporter), used without its global auto-instrumentation (useGlobalProviders: false), so it sends only
 // what track*() is given. Ingestion is authenticated with Entra ID through the managed identity that
-// APPLICATIONINSIGHTS_AUTHENTICATION_STRING names (local authentication is disabled on the component). Its HTTP
-// client and credential are wrapped only to observe what ingestion answered (health.ts); nothing is sent by hand.
+// APPLICATIONINSIGHTS_AUTHENTICATION_STRING names (local authentication is disabled on the component). A pipeline
+// policy and the credential are wrapped only to observe what ingestion answered (health.ts); nothing is sent by hand.
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
-import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Config } from '../config.ts';
 import { sendAnswered, sendFailed } from './health.ts';
 
@@ -29,26 +29,27 @@ class ObservedCredential implements TokenCredential {
   }
 }
 
-function observedHttpClient(inner: HttpClient): HttpClient {
-  return {
-    async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
-      try {
-        const response = await inner.sendRequest(request);
-        sendAnswered(response.status, response.bodyAsText ?? undefined);
-        return response;
-      } catch (err) {
-        sendFailed(err, 'connection');
-        throw err;
-      }
-    },
-  };
-}
+/** Sees every answer of the track API (the exporter's REST client honours additionalPolicies). */
+const observeAnswers: PipelinePolicy = {
+  name: 'identityProbesTelemetryHealth',
+  async sendRequest(request, next) {
+    try {
+      const response = await next(request);
+      sendAnswered(response.status, response.bodyAsText ?? undefined);
+      return response;
+    } catch (err) {
+      sendFailed(err, 'connection');
+      throw err;
+    }
+  },
+};
 
 /** Builds the sender; only called when a connection string and an Entra identity are configured. */
 export async function createSender(config: Config): Promise<Sender> {
-  const [{ TelemetryClient }, { ManagedIdentityCredential }, { createDefaultHttpClient }] = await Promise.all(
-    [import('applicationinsights'), import('@azure/identity'), import('@azure/core-rest-pipeline')],
-  );
+  const [{ TelemetryClient }, { ManagedIdentityCredential }] = await Promise.all([
+    import('applicationinsights'),
+    import('@azure/identity'),
+  ]);
   const t = config.telemetry;
   const credential = new ObservedCredential(
     t.clientId === 'system'
@@ -62,7 +63,7 @@ export async function createSender(config: Config): Promise<Sender> {
       credential,
       // A batch the service refused is reported (health.ts), not kept on disk and replayed later.
       disableOfflineStorage: true,
-      httpClient: observedHttpClient(createDefaultHttpClient()),
+      additionalPolicies: [{ policy: observeAnswers, position: 'perCall' }],
     },
   };
   return {
