@@ -1,5 +1,6 @@
 import { settingProblems } from '../config.ts';
 import { federatedIdentity } from './expected.ts';
+import { federatedRemediation, tokenSourceRule } from './federatedKnowledge.ts';
 import {
   createFileTokenSource,
   createUrlTokenSource,
@@ -44,6 +45,26 @@ export const federated: IdentityPath = {
   },
   expected: federatedIdentity,
   cacheKey: (config) => `assertion:${config.federated.clientId?.toLowerCase()}`,
+  usesManagedIdentity: false,
+  tokenIssuer: () => 'Entra ID (AZURE_AUTHORITY_HOST)',
+  report: () => {
+    const federatedToken = federatedTokenStatus();
+    return federatedToken ? { federatedToken } : {};
+  },
+  facts(config) {
+    const fed = federatedTokenStatus();
+    return {
+      clientId: config.federated.clientId,
+      tenantId: config.tenantId,
+      issuer: fed?.issuer,
+      subject: fed?.subject,
+      audience: fed?.audience,
+      expiresOn: fed?.expiresOn,
+      source: fed?.source,
+    };
+  },
+  errors: { typed: [tokenSourceRule] },
+  remediate: federatedRemediation,
   // A fresh credential (timer run) has its own token source, so the external token is read or fetched again, and
   // its own MSAL confidential client (createMsalClient keeps one cache per credential instance), so the exchange
   // at Entra ID happens again. The status then describes the token read last.
