@@ -2,9 +2,11 @@
 //  (a) a full sweep (6 paths x 3 targets) against the slowest single probe: target ratio <= 1.3;
 //  (b) token requests over 100 consecutive sweeps against one per identity per audience: target 1.0 (also printed
 //      against one per credential selector per audience, the real floor: see the comment at (b) below);
-//  (c) the time to import the app's entry point against importing @azure/functions alone.
+//  (c) the time to import the app's entry point against importing @azure/functions alone;
+//  (d) detection latency of each kind of break against the timer schedule period (bench/detection.ts).
 // `npm run bench` (prebench builds dist/). Options: --latency-ms N (default 100), --repeat N (default 5),
-// --sweeps N (default 100), --imports N (default 15).
+// --sweeps N (default 100), --imports N (default 15), --period-s N (default 5), --trials N (default 3),
+// --propagation-s N (default 3).
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -12,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { addFault, admin, start } from '../test/app/helpers/sandbox.ts';
 import { childEnv } from '../test/support/child.ts';
+import { printDetection } from './detection-report.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -20,6 +23,9 @@ const { values: opts } = parseArgs({
     repeat: { type: 'string', default: '5' },
     sweeps: { type: 'string', default: '100' },
     imports: { type: 'string', default: '15' },
+    'period-s': { type: 'string', default: '5' },
+    trials: { type: 'string', default: '3' },
+    'propagation-s': { type: 'string', default: '3' },
   },
 });
 const LATENCY_MS = Number(opts['latency-ms']);
@@ -130,8 +136,16 @@ try {
   console.log(`    @azure/functions alone: ${f1(median(lib))} ms`);
   console.log(`    app entry point (dist/src/index.js): ${f1(median(app))} ms`);
   console.log(
-    `    difference: ${f1(median(app) - median(lib))} ms (ratio ${(median(app) / median(lib)).toFixed(2)})`,
+    `    difference: ${f1(median(app) - median(lib))} ms (ratio ${(median(app) / median(lib)).toFixed(2)})\n`,
   );
+
+  // (d) without the injected latency: a timer run is then as fast as the app's own calls.
+  await admin(conn, 'DELETE', '/_sandbox/faults');
+  await printDetection(conn, {
+    periodS: Number(opts['period-s']),
+    trials: Number(opts.trials),
+    propagationS: Number(opts['propagation-s']),
+  });
 } finally {
   await sb.close();
 }
