@@ -121,6 +121,22 @@ try {
     `    vs one per credential selector per audience (${perSelector}): ${(counters.tokenRequests.total / perSelector).toFixed(2)} (target 1.0)\n`,
   );
 
+  // (b') timer runs: fresh tokens every run (README "Fresh tokens on every timer run").
+  const timerRuns = 3;
+  const tr = (await runNode(
+    [join(root, 'bench', 'worker.ts'), 'timer-runs', String(timerRuns), conn.endpoints.admin],
+    childEnv(conn.appSettings),
+    '@@BENCH@@',
+  )) as { runs: number; notOk: number };
+  const tc = await admin<{ tokenRequests: { total: number } }>(conn, 'GET', '/_sandbox/counters');
+  console.log(
+    `(b') token requests per timer run of all six paths, steady state (${tr.runs} runs, ${tr.notOk} not ok)`,
+  );
+  console.log(
+    `    ${(tc.tokenRequests.total / tr.runs).toFixed(1)} per run of all paths (one per path per audience: 18), ` +
+      `${(tc.tokenRequests.total / tr.runs / 6).toFixed(1)} per path\n`,
+  );
+
   // (c) alternate the two imports so machine noise hits both alike.
   const app: number[] = [];
   const lib: number[] = [];
