@@ -81,6 +81,31 @@ describe('fresh tokens on every timer run', { timeout: 600_000 }, () => {
     }
   });
 
+  it("a failed fresh acquisition puts the old token back into msal-node's shared cache", async () => {
+    // uami-client-id and default-chain share one msal-node cache entry (client_id selector). The timer run of the
+    // first takes it out, fails, and must put it back: the second path's first probe, with a new SDK client and so
+    // no token of its own, is then answered from the shared cache, as it would have been without the timer run.
+    const run = await runChild(sb.connection.appSettings, [
+      { op: 'http', fn: 'probe', path: 'uami-client-id' },
+      scenario('uami-not-attached'),
+      adminStep('/_sandbox/counters/reset', 'POST'),
+      { op: 'timer', path: 'uami-client-id' },
+      { op: 'http', fn: 'probe', path: 'default-chain' },
+      adminStep('/_sandbox/counters'),
+      scenario('healthy'),
+    ]);
+    const chain = (run.steps[4].value as HttpValue).body.results!;
+    for (const r of chain) assert.equal(r.outcome, 'ok', `${r.target}: ${JSON.stringify(r.detail)}`);
+    const counters = JSON.parse((run.steps[5].value as { body: string }).body) as Counters & {
+      requestsByEndpoint: Record<string, number>;
+    };
+    assert.equal(counters.tokenRequests.total, 0, 'no token was issued: the detached identity has none');
+    assert.ok(
+      (counters.requestsByEndpoint.appService ?? 0) >= 3,
+      'the timer run did ask the identity endpoint',
+    );
+  });
+
   it('role removed: forbidden at the first timer run after the propagation delay', async () => {
     const app = identity(sb.connection, 'app');
     const { roleAssignments } = await admin<{
