@@ -3,6 +3,8 @@
 // what track*() is given. Ingestion is authenticated with Entra ID through the managed identity that
 // APPLICATIONINSIGHTS_AUTHENTICATION_STRING names (local authentication is disabled on the component). A pipeline
 // policy and the credential are wrapped only to observe what ingestion answered (health.ts); nothing is sent by hand.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Config } from '../config.ts';
@@ -44,6 +46,33 @@ const observeAnswers: PipelinePolicy = {
   },
 };
 
+interface RemoteConfiguration {
+  shutdown(): void;
+  worker?: unknown;
+}
+
+/**
+ * The exporter the library uses (@azure/monitor-opentelemetry-exporter 1.0.0-beta.47) starts polling Microsoft's
+ * OneSettings service (settings.sdk.monitor.azure.com, "dynamic SDK configuration") 5-15 s after it is created,
+ * with no setting to turn it off (its _configuration/configurationManager.js reads no environment switch). This app
+ * needs no remote configuration, and a local run must not reach out of the machine, so the poller is stopped before
+ * its first request. Returns the singleton, or undefined when the library's layout changed (then nothing is stopped
+ * and the test that checks it fails).
+ */
+export function exporterRemoteConfiguration(): RemoteConfiguration | undefined {
+  try {
+    const fromApp = createRequire(import.meta.url);
+    const fromLibrary = createRequire(fromApp.resolve('applicationinsights'));
+    const exporter = dirname(fromLibrary.resolve('@azure/monitor-opentelemetry-exporter'));
+    const mod = fromLibrary(join(exporter, '_configuration', 'configurationManager.js')) as {
+      ConfigurationManager?: { getInstance(): RemoteConfiguration };
+    };
+    return mod.ConfigurationManager?.getInstance();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the sender; only called when a connection string and an Entra identity are configured. */
 export async function createSender(config: Config): Promise<Sender> {
   const [{ TelemetryClient }, { ManagedIdentityCredential }] = await Promise.all([
@@ -66,6 +95,8 @@ export async function createSender(config: Config): Promise<Sender> {
       additionalPolicies: [{ policy: observeAnswers, position: 'perCall' }],
     },
   };
+  client.initialize(); // creates the exporters now, so that their remote configuration poller can be stopped
+  exporterRemoteConfiguration()?.shutdown();
   return {
     trackAvailability: (item) => client.trackAvailability(item as never),
     trackEvent: (item) => client.trackEvent(item as never),

@@ -43,8 +43,14 @@ describe('telemetry to Application Insights', { timeout: 600_000 }, () => {
 
   it('a sweep sends one availability result per cell with the attested oid and the outcome', async () => {
     await admin(sb.connection, 'DELETE', '/_sandbox/telemetry');
-    const run = await runChild(sb.connection.appSettings, [...sweep, { op: 'telemetry-drain' }]);
-    assert.ok(run.steps.length > 0);
+    const run = await runChild(sb.connection.appSettings, [
+      ...sweep,
+      { op: 'telemetry-drain' },
+      { op: 'telemetry-remote-config' },
+    ]);
+    // The exporter's remote configuration poller (Microsoft's OneSettings service) is stopped: nothing but the
+    // ingestion endpoint is contacted.
+    assert.deepEqual(run.steps.at(-1)!.value, { found: true, polling: false });
     const got = await items('availability');
     assert.equal(got.length, PATH_IDS.length * TARGET_IDS.length);
     const host = identity(sb.connection, 'host');
