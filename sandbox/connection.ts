@@ -48,8 +48,6 @@ export interface SandboxConnection {
     blob: string;
     /** Application Insights ingestion endpoint (https origin; POST /v2.1/track). */
     monitor: string;
-    /** APPLICATIONINSIGHTS_CONNECTION_STRING of the world's component (absent when the world has none). */
-    monitorConnectionString?: string;
   };
   identities: IdentityInfo[];
   /** Per-source secrets the compute resource would be given by the platform (never real credentials). */

@@ -18,7 +18,7 @@ import type { World } from './world.ts';
 import type { SandboxConnection } from './connection.ts';
 import { startIdentityPlane } from './identity/index.ts';
 import { startResourcePlane } from './resources/index.ts';
-import { startMonitorPlane } from './monitor/index.ts';
+import { monitorConnectionString, startMonitorPlane } from './monitor/index.ts';
 
 export type { SandboxConnection } from './connection.ts';
 export type { SandboxOptions } from './core/context.ts';
@@ -197,7 +197,7 @@ function buildConnection(ctx: SandboxContext, planes: PlaneHandle[], adminOrigin
     // and MSAL's instance discovery would go to the public cloud.
     KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
     AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
-    ...telemetrySettings(w, endpoints.monitorConnectionString),
+    ...telemetrySettings(w, monitorConnectionString(w, endpoints.monitor)),
   };
 
   return {

@@ -13,6 +13,14 @@ export interface MonitorPlane extends PlaneHandle {
   store: TelemetryStore;
 }
 
+/** APPLICATIONINSIGHTS_CONNECTION_STRING of the world's component at `origin` (undefined: the world has none). */
+export function monitorConnectionString(world: World, origin: string | undefined): string | undefined {
+  const c = componentOf(world);
+  return c && origin
+    ? `InstrumentationKey=${c.instrumentationKey};IngestionEndpoint=${origin}/;LiveEndpoint=${origin}/`
+    : undefined;
+}
+
 function componentOf(world: World): Component | undefined {
   const ai = world.applicationInsights;
   return ai && { resourceId: ai.resourceId, instrumentationKey: deterministicGuid(`ikey|${ai.resourceId}`) };
@@ -55,17 +63,9 @@ export async function startMonitorPlane(
     store.clear();
     sendJson(res, 200, { cleared });
   });
-  const c = componentOf(ctx.world);
   return {
     store,
-    endpoints: {
-      monitor: server.origin,
-      ...(c
-        ? {
-            monitorConnectionString: `InstrumentationKey=${c.instrumentationKey};IngestionEndpoint=${server.origin}/;LiveEndpoint=${server.origin}/`,
-          }
-        : {}),
-    },
+    endpoints: { monitor: server.origin },
     close: () => server.close(),
   };
 }
