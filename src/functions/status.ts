@@ -22,7 +22,7 @@ export const statusHandler: HttpHandler = async (request) => {
   const { renderStatusHtml } = await import('../status/render.ts');
   return {
     status: 200,
-    body: renderStatusHtml(view),
+    body: renderStatusHtml(view, view.telemetry),
     headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
   };
 };

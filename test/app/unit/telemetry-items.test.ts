@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { parseTelemetry } from '../../../src/config.ts';
 import { msalSelectorId } from '../../../src/identities/freshCache.ts';
 import type { ProbeResult } from '../../../src/probes/types.ts';
-import { mergeResults } from '../../../src/status/model.ts';
+import { buildStatusView, mergeResults } from '../../../src/status/model.ts';
+import { renderStatusHtml } from '../../../src/status/render.ts';
 import { availabilityOf, effectiveResult, streakOf, transitionOf } from '../../../src/telemetry/items.ts';
 
 const OID = '63b2d18a-12b0-4881-b036-8fda3dae8b69';
@@ -127,5 +128,29 @@ describe('msal-node selector of a cache key', () => {
     assert.equal(msalSelectorId('mi:object_id:def'), 'def');
     assert.equal(msalSelectorId('mi:resource_id:/subscriptions/x'), '/subscriptions/x');
     assert.equal(msalSelectorId('assertion:abc'), undefined);
+  });
+});
+
+describe('the status page', () => {
+  it('shows the fresh failure with its "fails at", how each token was obtained, and whether telemetry works', () => {
+    const now = Date.parse('2026-01-01T00:06:00.000Z');
+    const fresh = result('2026-01-01T00:05:00.000Z', 'identity-not-found', {
+      acquisition: { mode: 'fresh', failsAt: '2026-01-01T01:00:00.000Z' },
+      remediation: {
+        summary: 'Attach it. Works now on the token the app already holds; fails at 01:00 UTC.',
+      },
+    });
+    const cached = { ...result('2026-01-01T00:05:30.000Z', 'ok'), target: 'arm' as const };
+    cached.acquisition = { mode: 'cached', acquiredAt: '2025-12-31T23:10:00.000Z' };
+    const doc = mergeResults(undefined, 'uami-client-id', [fresh, cached]);
+    const view = buildStatusView({ 'uami-client-id': doc }, { reachable: true }, now);
+    const html = renderStatusHtml(view, {
+      state: 'failing',
+      lastFailure: { message: 'HTTP 403: insufficient access' },
+    });
+    assert.match(html, /fails at 01:00 UTC/);
+    assert.match(html, /fresh token/);
+    assert.match(html, /cached token from 23:10 UTC/);
+    assert.match(html, /telemetry to Application Insights: failing \(HTTP 403: insufficient access\)/);
   });
 });
