@@ -5,8 +5,8 @@
 // the target is <= 1.0, i.e. the first timer run after the break (plus the run's own duration) catches it.
 import { REPO_ROOT, startHostProcess } from '../scripts/lib/stack.ts';
 import type { SandboxConnection } from '../sandbox/connection.ts';
-import { admin, identity } from '../test/app/helpers/sandbox.ts';
-import { childEnv } from '../test/support/child.ts';
+import { admin, identity } from '../support/sandbox.ts';
+import { childEnv } from '../support/child.ts';
 
 export interface Break {
   name: string;

@@ -2,6 +2,7 @@
 // with what it received queryable and counted through the admin API. The app finds it through the connection
 // string the sandbox puts into appSettings (APPLICATIONINSIGHTS_CONNECTION_STRING, with the host identity named in
 // APPLICATIONINSIGHTS_AUTHENTICATION_STRING, as infra/modules/function-app.bicep sets them in Azure).
+import type { SettingName } from '../../common/catalog.ts';
 import type { PlaneHandle, SandboxContext } from '../core/context.ts';
 import { SandboxError } from '../core/errors.ts';
 import { sendJson } from '../core/http.ts';
@@ -13,12 +14,21 @@ export interface MonitorPlane extends PlaneHandle {
   store: TelemetryStore;
 }
 
-/** APPLICATIONINSIGHTS_CONNECTION_STRING of the world's component at `origin` (undefined: the world has none). */
-export function monitorConnectionString(world: World, origin: string | undefined): string | undefined {
+/**
+ * The host settings for telemetry, as infra/modules/function-app.bicep sets them: the component's connection string
+ * (ingestion at `origin`) and the host identity that sends. None when the world has no component or no host identity.
+ */
+export function telemetrySettings(
+  world: World,
+  origin: string | undefined,
+): Partial<Record<SettingName, string>> {
   const c = componentOf(world);
-  return c && origin
-    ? `InstrumentationKey=${c.instrumentationKey};IngestionEndpoint=${origin}/;LiveEndpoint=${origin}/`
-    : undefined;
+  const host = world.identities.find((i) => i.key === 'host');
+  if (!c || !origin || !host) return {};
+  return {
+    APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${c.instrumentationKey};IngestionEndpoint=${origin}/;LiveEndpoint=${origin}/`,
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${host.clientId};Authorization=AAD`,
+  };
 }
 
 function componentOf(world: World): Component | undefined {
