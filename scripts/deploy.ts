@@ -139,9 +139,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function localChecks(): void {
-  out(
-    '1. Wiring: infra/identity-wiring.json against the Bicep, the sandbox world and the settings files (local, read-only)',
-  );
+  out('1. Wiring: infra/identity-wiring.json against the Bicep and the sandbox world (local, read-only)');
   const report = checkDrift(ROOT);
   if (report.problems.length)
     throw new DeployError(`the wiring has drifted; fix it before deploying:\n${formatDrift(report)}`);
