@@ -1,0 +1,40 @@
+// The page's script (compiled by tsconfig.page.json from client/*.ts into client/ beside this module) and style
+// sheet, served by the app itself: no CDN, nothing from another origin. Each asset carries its SHA-384 for
+// Subresource Integrity and an ETag, and is read once per process.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PAGE_CSS } from './styles.ts';
+
+export interface Asset {
+  body: Buffer;
+  contentType: string;
+  /** `sha384-…` for an integrity attribute. */
+  integrity: string;
+  etag: string;
+}
+
+const CLIENT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'client');
+let assets: Map<string, Asset> | undefined;
+
+function asset(body: Buffer, contentType: string): Asset {
+  const integrity = `sha384-${createHash('sha384').update(body).digest('base64')}`;
+  return { body, contentType, integrity, etag: `"${integrity.slice(7, 34)}"` };
+}
+
+/** Every asset by file name: page.css and the compiled client modules (main.js and what it imports). */
+export function pageAssets(): Map<string, Asset> {
+  if (assets) return assets;
+  const all = new Map<string, Asset>([['page.css', asset(Buffer.from(PAGE_CSS), 'text/css; charset=utf-8')]]);
+  let files: string[] = [];
+  try {
+    files = readdirSync(CLIENT_DIR).filter((f) => f.endsWith('.js'));
+  } catch {
+    // not built: the page says so instead of loading a script (see shell.ts)
+  }
+  for (const f of files)
+    all.set(f, asset(readFileSync(join(CLIENT_DIR, f)), 'text/javascript; charset=utf-8'));
+  assets = all;
+  return all;
+}
