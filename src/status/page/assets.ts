@@ -15,18 +15,27 @@ export interface Asset {
   etag: string;
 }
 
+/** The page's icon (a browser asks for one; without it, /favicon.ico answers 404). */
+const ICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#16794a"/>' +
+  '<path d="M4.5 8.2l2.3 2.3 4.7-4.9" fill="none" stroke="#fff" stroke-width="1.8"/></svg>';
+
 const CLIENT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'client');
 let assets: Map<string, Asset> | undefined;
 
 function asset(body: Buffer, contentType: string): Asset {
   const integrity = `sha384-${createHash('sha384').update(body).digest('base64')}`;
-  return { body, contentType, integrity, etag: `"${integrity.slice(7, 34)}"` };
+  const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 20)}"`;
+  return { body, contentType, integrity, etag };
 }
 
-/** Every asset by file name: page.css and the compiled client modules (main.js and what it imports). */
+/** Every asset by file name: page.css, icon.svg and the compiled client modules (main.js and its imports). */
 export function pageAssets(): Map<string, Asset> {
   if (assets) return assets;
-  const all = new Map<string, Asset>([['page.css', asset(Buffer.from(PAGE_CSS), 'text/css; charset=utf-8')]]);
+  const all = new Map<string, Asset>([
+    ['page.css', asset(Buffer.from(PAGE_CSS), 'text/css; charset=utf-8')],
+    ['icon.svg', asset(Buffer.from(ICON_SVG), 'image/svg+xml')],
+  ]);
   let files: string[] = [];
   try {
     files = readdirSync(CLIENT_DIR).filter((f) => f.endsWith('.js'));

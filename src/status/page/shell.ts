@@ -34,6 +34,7 @@ export type ShellData = Omit<PageData, 'view'> & { view: { status?: string } };
 export function renderShell(data: ShellData, assetBase: string, assets: Map<string, Asset>): string {
   const css = assets.get('page.css');
   const js = assets.get('main.js');
+  const icon = assets.get('icon.svg');
   const link = (name: string, a: Asset) => `${escapeHtml(assetBase)}/${name}?v=${escapeHtml(a.etag.slice(1, 13))}`;
   const verdict = escapeHtml(String(data.view.status ?? 'unknown'));
   return `<!doctype html>
@@ -43,6 +44,7 @@ export function renderShell(data: ShellData, assetBase: string, assets: Map<stri
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>identity-probes: ${verdict}</title>
+${icon ? `<link rel="icon" href="${link('icon.svg', icon)}" type="image/svg+xml">` : ''}
 ${css ? `<link rel="stylesheet" href="${link('page.css', css)}" integrity="${css.integrity}">` : ''}
 ${js ? `<script type="module" src="${link('main.js', js)}" integrity="${js.integrity}"></script>` : ''}
 </head>

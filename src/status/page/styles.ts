@@ -25,13 +25,14 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monosp
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 .top { display: grid; grid-template-columns: minmax(220px, 1fr) 2fr; gap: 8px 28px; align-items: start;
   background: var(--panel); border: 1px solid var(--line); border-radius: 12px; padding: 16px 20px; margin-bottom: 16px; }
-.verdict { font-size: 1.6rem; font-weight: 700; margin: 4px 0 0; display: flex; align-items: center; gap: 10px; }
+.verdict { white-space: nowrap; font-size: 1.6rem; font-weight: 700; margin: 4px 0 0; display: flex; align-items: center; gap: 10px; }
 .verdict .dot { width: 14px; height: 14px; border-radius: 50%; background: var(--none); flex: none; }
 .v-ok .dot { background: var(--ok); } .v-degraded .dot { background: var(--stale); } .v-failing .dot { background: var(--fail); }
 .v-ok { color: var(--ok); } .v-failing { color: var(--fail); } .v-degraded { color: var(--stale); }
 .counts { margin: 2px 0 0; color: var(--muted); }
 .facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: 6px 20px; margin: 0; }
 .facts div { min-width: 0; }
+.facts .wide { grid-column: 1 / -1; }
 .facts dt { font-size: .75rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
 .warn { color: var(--fail); font-weight: 600; }
@@ -44,7 +45,7 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monosp
 .matrix thead th:first-child { width: 170px; }
 .matrix tbody th { text-align: left; font-weight: 600; padding: 0 10px 0 0; vertical-align: middle; font-size: .95rem; }
 .matrix td { padding: 0 6px; vertical-align: top; }
-.cell { all: unset; box-sizing: border-box; display: flex; flex-direction: column; gap: 3px; width: 100%; min-height: 118px;
+.cell { all: unset; box-sizing: border-box; display: flex; flex-direction: column; gap: 3px; width: 100%; min-height: 100px;
   cursor: pointer; background: var(--panel); border: 1px solid var(--line); border-left: 5px solid var(--none);
   border-radius: 10px; padding: 10px 12px; font-size: .85rem; color: var(--text); }
 .cell:hover { border-color: var(--muted); }
@@ -64,6 +65,7 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monosp
 .tick { flex: 1 1 0; max-width: 9px; height: 5px; border-radius: 1px; background: var(--ok); opacity: .8; }
 .t-fail { height: 14px; background: var(--fail); opacity: 1; }
 .t-stale, .t-none { height: 9px; background: var(--none); }
+.t-empty { height: 2px; background: var(--line); opacity: 1; }
 .detail-row td { padding: 0 6px; }
 .detail { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; }
 .d-fail { border-top: 4px solid var(--fail); } .d-ok { border-top: 4px solid var(--ok); }

@@ -7,7 +7,7 @@ import type { Cell, PageData } from './types.ts';
 function errorCode(cell: Cell): string | undefined {
   const d = cell.detail;
   if (!d) return undefined;
-  const codes = [d.code, d.innerCode, d.aadsts ? `AADSTS${d.aadsts}` : undefined, d.errorName];
+  const codes = [d.code, d.innerCode, d.aadsts ? `AADSTS${d.aadsts}` : undefined];
   return [...new Set(codes.filter((c): c is string => Boolean(c)))].join(' · ') || undefined;
 }
 
@@ -75,7 +75,6 @@ export function renderDetail(
       ['Failed while', d.phase === 'token' ? 'getting the token' : d.phase === 'call' ? 'calling the service' : d.phase],
       ['Setting', d.setting],
       ['Endpoint', d.endpoint],
-      ['Message', d.message],
       ['Answered as', id?.oid ? `${name ?? 'an identity not in the wiring'}${id.matches === false ? ' (not the expected one)' : ''}` : undefined],
       ['Object id (oid)', id?.oid ? h('code', { class: 'oid-full' }, id.oid) : undefined],
       ['Application id', id?.appid ? h('code', {}, id.appid) : undefined],
@@ -85,6 +84,7 @@ export function renderDetail(
       ['Last ok', cell.lastOkAt ? `${clock(cell.lastOkAt)} (${relative(cell.lastOkAt, now)})` : cell.outcome === 'ok' ? undefined : 'never'],
       ['Time to green', cell.timeToGreenMs !== undefined ? duration(cell.timeToGreenMs) : undefined],
       ['Timings', cell.timings ? `token ${cell.timings.tokenMs ?? 0} ms · call ${cell.timings.callMs ?? 0} ms · total ${cell.timings.totalMs ?? 0} ms` : undefined],
+      ['Message', d.message, true],
     ]),
     history(cell, historyOpen, now),
   );

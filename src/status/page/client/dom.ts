@@ -21,12 +21,12 @@ export function append(el: Node, children: Child[]): void {
   }
 }
 
-/** A definition list from [term, value] pairs, leaving out empty values. */
-export function facts(pairs: Array<[string, Child]>, cls = 'facts'): HTMLElement {
+/** A definition list from [term, value, wide?] entries, leaving out empty values. */
+export function facts(pairs: Array<[string, Child, boolean?]>, cls = 'facts'): HTMLElement {
   const dl = h('dl', { class: cls });
-  for (const [term, value] of pairs) {
+  for (const [term, value, wide] of pairs) {
     if (value === undefined || value === null || value === '' || value === false) continue;
-    append(dl, [h('div', {}, h('dt', {}, term), h('dd', {}, value))]);
+    append(dl, [h('div', { class: wide ? 'wide' : undefined }, h('dt', {}, term), h('dd', {}, value))]);
   }
   return dl;
 }

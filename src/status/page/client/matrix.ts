@@ -12,14 +12,19 @@ function outcomeLabel(cell: Cell | undefined): { tone: Tone; word: string } {
   return { tone: t, word };
 }
 
+/** Slots in the strip: the status model keeps this many results per cell. */
+const STRIP_SLOTS = 20;
+
 /** The last results, oldest first: a failure is a full-height bar, an ok a low one, so it reads without colour. */
 export function strip(history: HistoryEntry[] | undefined, now: number): Child {
   if (!history?.length) return undefined;
+  const empty = Math.max(0, STRIP_SLOTS - history.length);
   const fails = history.filter((e) => e.outcome !== 'ok').length;
   const label = `last ${history.length} results: ${history.length - fails} ok, ${fails} not ok`;
   return h(
     'span',
     { class: 'strip', role: 'img', 'aria-label': label, title: label },
+    ...Array.from({ length: empty }, () => h('span', { class: 'tick t-empty' })),
     ...history.map((e) =>
       h('span', {
         class: `tick t-${tone(e.outcome)}`,
@@ -54,7 +59,14 @@ function renderCell(data: PageData, path: string, target: string, cell: Cell | u
       'aria-label': `${path} to ${TARGET_LABELS[target] ?? target}: ${word}`,
     },
     h('span', { class: `badge b-${t}` }, h('span', { 'aria-hidden': 'true' }, SYMBOL[t]), ' ', word),
-    cell?.at ? h('span', { class: 'age' }, relative(cell.at, now)) : undefined,
+    cell?.at
+      ? h(
+          'span',
+          { class: 'age' },
+          relative(cell.at, now),
+          cell.timings?.totalMs !== undefined ? ` · ${cell.timings.totalMs} ms` : '',
+        )
+      : undefined,
     oid
       ? h(
           'span',

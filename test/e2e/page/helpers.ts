@@ -1,0 +1,56 @@
+// What the status page tests do to a running stack and an open page: run every probe, switch scenarios, read
+// what the sandbox issued, and read the page's cells and rendered DOM.
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { PATH_IDS } from '../../../src/ids.ts';
+import type { Stack } from '../helpers.ts';
+
+export async function admin(stack: Stack, method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${stack.sandbox.connection.endpoints.admin}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  assert.ok(res.ok, `${method} ${path}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** Runs every path's probes over HTTP, one path after the other (each records its results in the status store). */
+export async function probeAll(stack: Stack, key: string): Promise<void> {
+  for (const path of PATH_IDS) {
+    const r = await fetch(`${stack.api}/probes/${path}`, { headers: { 'x-functions-key': key } });
+    assert.equal(r.status, 200, `probe ${path}: HTTP ${r.status}`);
+    await r.arrayBuffer();
+  }
+}
+
+/** Every token, assertion and secret the sandbox issued so far. */
+export async function issued(stack: Stack): Promise<string[]> {
+  const i = (await admin(stack, 'GET', '/_sandbox/issued')) as Record<string, string[]>;
+  return [...i.tokens, ...i.assertions, ...i.secrets];
+}
+
+export interface CellInfo {
+  key: string;
+  outcome: string;
+  oid: string | null;
+}
+
+export function cells(page: Page): Promise<CellInfo[]> {
+  return page.$$eval('button.cell', (els) =>
+    els.map((e) => ({
+      key: e.getAttribute('data-key') ?? '',
+      outcome: e.getAttribute('data-outcome') ?? '',
+      oid: e.querySelector('[data-oid]')?.getAttribute('data-oid') ?? null,
+    })),
+  );
+}
+
+/** The rendered DOM (markup and visible text) of the page as it is now. */
+export async function rendered(page: Page): Promise<string> {
+  return page.evaluate(() => `${document.documentElement.outerHTML}\n${document.body.innerText}`);
+}
+
+/** The values of `secrets` (8 chars or more) that occur in `text`, shortened for a failure message. */
+export function leaks(text: string, secrets: string[]): string[] {
+  return secrets.filter((s) => s.length >= 8 && text.includes(s)).map((s) => `${s.slice(0, 12)}…`);
+}

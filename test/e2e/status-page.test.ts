@@ -1,0 +1,145 @@
+// The status page in a real browser (Debian's Chromium through playwright-core) against the real stack: the dev
+// host and the sandbox, started with function keys enforced. States: healthy, broken (uami-no-keyvault-role) with a
+// cell's detail open, the status store unreachable, and a failed refresh (the host stopped). In every state: no
+// token, assertion, secret or function key in the rendered DOM, and no request outside the page's origin.
+// Screenshots of each state go to a temp folder, or to docs/ with UPDATE_SCREENSHOTS=1 (what the README shows).
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { REPO_ROOT } from '../../scripts/lib/stack.ts';
+import { functionKey, nothingLeft, startStack, type Stack } from './helpers.ts';
+import { browserSkipReason, launch, type Browser } from './page/browser.ts';
+import { admin, cells, issued, leaks, probeAll, rendered } from './page/helpers.ts';
+
+const skip = browserSkipReason();
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'shots-'));
+const APP_PATHS = ['uami-client-id', 'uami-object-id', 'uami-resource-id', 'default-chain'];
+/** The page polls every max(5 s, STATUS_CACHE_MS); the default cache period is 5 s. */
+const REFRESH_MS = 5_000;
+
+describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
+  let stack: Stack;
+  let browser: Browser;
+  let page: Page;
+  let origin: string;
+  let keys: ReturnType<typeof functionKey>;
+  const requested: string[] = [];
+  const doms: Array<[string, string]> = [];
+
+  const snapshot = async (state: string, file?: string) => {
+    doms.push([state, await rendered(page)]);
+    if (file) {
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: join(SHOTS, file), fullPage: true });
+    }
+  };
+
+  before(async () => {
+    stack = await startStack({ scenario: 'healthy', enableAuth: true });
+    origin = new URL(stack.api).origin;
+    keys = functionKey(stack.appDir);
+    browser = await launch(origin);
+    // Nothing may leave the origin: record every request, and refuse those that would.
+    browser.context.on('request', (r) => requested.push(r.url()));
+    await browser.context.route('**/*', (route) =>
+      new URL(route.request().url()).origin === origin ? route.continue() : route.abort('blockedbyclient'),
+    );
+    page = await browser.context.newPage();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (!stack) return;
+    await stack.stop();
+    assert.deepEqual(await nothingLeft(stack), []);
+  });
+
+  it('healthy: 18 ok cells, each naming the identity that answered by its oid', async () => {
+    await probeAll(stack, keys.host);
+    await page.goto(`${stack.api}/status?code=${encodeURIComponent(keys.fn('status'))}`);
+    await page.waitForSelector('button.cell');
+    const all = await cells(page);
+    assert.equal(all.length, 18);
+    for (const c of all) {
+      assert.equal(c.outcome, 'ok', c.key);
+      assert.match(c.oid ?? '', /^[0-9a-f-]{36}$/, `${c.key} shows an oid`);
+    }
+    assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'ok');
+    const oids = new Map(stack.sandbox.connection.identities.map((i) => [i.principalId, i.key]));
+    for (const c of all) assert.ok(oids.has(c.oid!), `${c.key}: ${c.oid} is a wired identity`);
+    assert.equal(await page.textContent('[data-key="federated/arm"] .who-name'), 'federated');
+    await snapshot('healthy', 'status-healthy.png');
+  });
+
+  it('broken: after a scenario switch the page updates by itself within one refresh period', async () => {
+    await admin(stack, 'POST', '/_sandbox/scenario', { name: 'uami-no-keyvault-role' });
+    await probeAll(stack, keys.host);
+    const t0 = Date.now();
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('button.cell[data-outcome="forbidden"]').length === n,
+      APP_PATHS.length,
+      { timeout: REFRESH_MS + 3000 },
+    );
+    const took = Date.now() - t0;
+    assert.ok(took <= REFRESH_MS + 2000, `updated after ${took} ms`);
+    const failing = (await cells(page)).filter((c) => c.outcome !== 'ok').map((c) => c.key);
+    assert.deepEqual(failing.sort(), APP_PATHS.map((p) => `${p}/keyvault`).sort());
+    assert.equal(await page.getAttribute('#verdict', 'data-verdict'), 'degraded');
+  });
+
+  it('broken: a failing cell opens its detail, and the copy button copies the exact command', async () => {
+    const status = await fetch(`${stack.api}/status`, { headers: { 'x-functions-key': keys.fn('status') } });
+    const view = (await status.json()) as {
+      paths: Record<string, { targets: Record<string, { remediation?: { command?: string } }> }>;
+    };
+    const command = view.paths['uami-client-id'].targets.keyvault.remediation?.command ?? '';
+    assert.match(command, /^az role assignment create /);
+    // Keyboard: focus the cell and press Enter.
+    await page.focus('[data-key="uami-client-id/keyvault"]');
+    await page.keyboard.press('Enter');
+    const detail = page.locator('[data-detail="uami-client-id/keyvault"]');
+    await detail.waitFor();
+    const text = (await detail.textContent()) ?? '';
+    for (const want of ['Service error code', 'ForbiddenByRbac', 'HTTP status403', 'Request id'])
+      assert.ok(text.includes(want), `detail shows ${want}: ${text}`);
+    assert.match(text, /Request id[0-9a-f-]{36}/);
+    assert.equal(await detail.locator('code.cmd').textContent(), command);
+    await detail.locator('button.copy').click();
+    await page.waitForSelector('.copy-status:text("Copied.")');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), command);
+    await snapshot('broken', 'status-broken.png');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('[data-detail]').count(), 0);
+  });
+
+  it('store unreachable: the header says so and the page keeps the last results', async () => {
+    await admin(stack, 'POST', '/_sandbox/faults', { endpoint: 'blob', kind: 'status', status: 503, count: 200 });
+    try {
+      await page.waitForSelector('.header-facts .warn:text("unreachable")', { timeout: 3 * REFRESH_MS });
+      assert.equal((await cells(page)).length, 18);
+      await snapshot('store-unreachable');
+    } finally {
+      await admin(stack, 'DELETE', '/_sandbox/faults');
+    }
+  });
+
+  it('refresh failed: with the host gone the page says when its refresh failed', async () => {
+    await stack.host.proc.stop('SIGTERM');
+    await page.waitForSelector('#refresh-failed', { timeout: 2 * REFRESH_MS + 3000 });
+    assert.match((await page.textContent('#refresh-failed')) ?? '', /Refresh failed at \d\d:\d\d:\d\d/);
+    await snapshot('refresh-failed');
+  });
+
+  it('no request left the origin, and no state rendered a token, assertion, secret or key', async () => {
+    const outside = requested.filter((u) => new URL(u).origin !== origin);
+    assert.deepEqual(outside, []);
+    assert.ok(requested.some((u) => u.includes('/api/status/assets/main.js')));
+    const secrets = [...(await issued(stack)), keys.master, keys.host, keys.fn('status')];
+    assert.ok(secrets.length > 10, `the sandbox issued ${secrets.length} values`);
+    assert.deepEqual(doms.map(([s]) => s), ['healthy', 'broken', 'store-unreachable', 'refresh-failed']);
+    for (const [state, dom] of doms) assert.deepEqual(leaks(dom, secrets), [], state);
+  });
+});
