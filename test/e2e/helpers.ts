@@ -44,7 +44,9 @@ export function appMirror(): string {
   return dir;
 }
 
-export async function startStack(opts: { scenario?: string; enableAuth?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { scenario?: string; enableAuth?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<Stack> {
   const appDir = appMirror();
   const stateDir = join(appDir, '.sandbox');
   let sandbox: SandboxProcess | undefined;
@@ -52,7 +54,7 @@ export async function startStack(opts: { scenario?: string; enableAuth?: boolean
   try {
     sandbox = await startSandboxProcess({ scenario: opts.scenario ?? 'healthy', stateDir });
     const settings = ensureLocalSettings(appDir, stateDir, sandbox.connection);
-    const { env } = hostEnv(process.env, settings, stateDir);
+    const { env } = hostEnv({ ...process.env, ...opts.env }, settings, stateDir);
     host = await startHostProcess({
       appDir,
       port: 0,

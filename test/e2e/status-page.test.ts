@@ -12,13 +12,26 @@ import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../../scripts/lib/stack.ts';
 import { functionKey, nothingLeft, startStack, type Stack } from './helpers.ts';
 import { browserSkipReason, launch, type Browser } from './page/browser.ts';
-import { admin, cells, issued, leaks, probeAll, rendered } from './page/helpers.ts';
+import {
+  admin,
+  blobRequests,
+  blobRequestsPerStatusRead,
+  cells,
+  issued,
+  leaks,
+  probeAll,
+  rendered,
+  TIMERS_OFF,
+} from './page/helpers.ts';
 
 const skip = browserSkipReason();
 const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'shots-'));
 const APP_PATHS = ['uami-client-id', 'uami-object-id', 'uami-resource-id', 'default-chain'];
 /** The page polls every max(5 s, STATUS_CACHE_MS); the default cache period is 5 s. */
 const REFRESH_MS = 5_000;
+const CACHE_MS = 5_000;
+/** How long the storage reads of an open page are counted here (a minute: `npm run bench`). */
+const READS_WINDOW_MS = 12_000;
 
 describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
   let stack: Stack;
@@ -38,7 +51,7 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
   };
 
   before(async () => {
-    stack = await startStack({ scenario: 'healthy', enableAuth: true });
+    stack = await startStack({ scenario: 'healthy', enableAuth: true, env: TIMERS_OFF });
     origin = new URL(stack.api).origin;
     keys = functionKey(stack.appDir);
     browser = await launch(origin);
@@ -72,6 +85,36 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
     for (const c of all) assert.ok(oids.has(c.oid!), `${c.key}: ${c.oid} is a wired identity`);
     assert.equal(await page.textContent('[data-key="federated/arm"] .who-name'), 'federated');
     await snapshot('healthy', 'status-healthy.png');
+    assert.ok(page.url().includes(keys.fn('status')), 'the page was opened with its function key');
+  });
+
+  it('an unchanged status is answered 304, and the open page reads storage at most once per cache period', async () => {
+    const headers = { 'x-functions-key': keys.fn('status') };
+    const first = await fetch(`${stack.api}/status?format=json`, { headers });
+    const etag = first.headers.get('etag') ?? '';
+    assert.match(etag, /^W\/"/);
+    await first.arrayBuffer();
+    const again = await fetch(`${stack.api}/status?format=json`, { headers: { ...headers, 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+    assert.equal((await again.arrayBuffer()).byteLength, 0);
+    // What one status read costs, measured while no page polls; then the page again, counted from its opening.
+    const url = page.url();
+    await page.goto('about:blank');
+    const perRead = await blobRequestsPerStatusRead(stack, keys.fn('status'), CACHE_MS);
+    assert.ok(perRead > 0, 'a status read reaches the Blob gateway');
+    await blobRequests(stack, true);
+    await page.goto(url);
+    const polls: number[] = [];
+    const onResponse = (r: { url(): string; status(): number }) => {
+      if (r.url().includes('format=json')) polls.push(r.status());
+    };
+    page.on('response', onResponse);
+    await page.waitForTimeout(READS_WINDOW_MS);
+    page.off('response', onResponse);
+    const reads = (await blobRequests(stack)) / perRead;
+    const allowed = Math.ceil(READS_WINDOW_MS / CACHE_MS) + 1;
+    assert.ok(polls.length >= 2 && polls.every((s) => s === 304), `the page polled: ${polls.join(', ')}`);
+    assert.ok(reads <= allowed, `${reads} status reads in ${READS_WINDOW_MS} ms (at most ${allowed})`);
   });
 
   it('broken: after a scenario switch the page updates by itself within one refresh period', async () => {

@@ -23,6 +23,32 @@ export async function probeAll(stack: Stack, key: string): Promise<void> {
   }
 }
 
+/** Host settings that disable every timer function, so that only what a test does touches storage. */
+export const TIMERS_OFF: NodeJS.ProcessEnv = Object.fromEntries(
+  PATH_IDS.map((p) => [`AzureWebJobs.timer-${p}.Disabled`, 'true']),
+);
+
+/** Requests the sandbox's Blob gateway (in front of Azurite) answered since the last reset. */
+export async function blobRequests(stack: Stack, reset = false): Promise<number> {
+  const c = (await admin(stack, reset ? 'POST' : 'GET', `/_sandbox/counters${reset ? '/reset' : ''}`)) as {
+    requestsByEndpoint: Record<string, number>;
+  };
+  return c.requestsByEndpoint.blob ?? 0;
+}
+
+/**
+ * Blob requests one status read costs: after the status cache period has passed, one JSON status request with
+ * nothing else running reads the store once.
+ */
+export async function blobRequestsPerStatusRead(stack: Stack, key: string, cacheMs: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, cacheMs + 200));
+  await blobRequests(stack, true);
+  const r = await fetch(`${stack.api}/status?format=json`, { headers: { 'x-functions-key': key } });
+  assert.equal(r.status, 200);
+  await r.arrayBuffer();
+  return blobRequests(stack);
+}
+
 /** Every token, assertion and secret the sandbox issued so far. */
 export async function issued(stack: Stack): Promise<string[]> {
   const i = (await admin(stack, 'GET', '/_sandbox/issued')) as Record<string, string[]>;
