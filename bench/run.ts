@@ -2,9 +2,10 @@
 //  (a) a full sweep (6 paths x 3 targets) against the slowest single probe: target ratio <= 1.3;
 //  (b) token requests over 100 consecutive sweeps against one per identity per audience: target 1.0 (also printed
 //      against one per credential selector per audience, the real floor: see the comment at (b) below);
-//  (c) the time to import the app's entry point against importing @azure/functions alone.
+//  (c) the time to import the app's entry point against importing @azure/functions alone;
+//  (d) storage reads of open status pages in Chromium against one per status cache period (bench/status-page.ts).
 // `npm run bench` (prebench builds dist/). Options: --latency-ms N (default 100), --repeat N (default 5),
-// --sweeps N (default 100), --imports N (default 15).
+// --sweeps N (default 100), --imports N (default 15), --page-seconds N (default 60).
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,6 +21,7 @@ const { values: opts } = parseArgs({
     repeat: { type: 'string', default: '5' },
     sweeps: { type: 'string', default: '100' },
     imports: { type: 'string', default: '15' },
+    'page-seconds': { type: 'string', default: '60' },
   },
 });
 const LATENCY_MS = Number(opts['latency-ms']);
@@ -135,3 +137,6 @@ try {
 } finally {
   await sb.close();
 }
+
+const { benchStatusPage } = await import('./status-page.ts');
+await benchStatusPage(Number(opts['page-seconds']));

@@ -25,7 +25,8 @@ import {
 } from './page/helpers.ts';
 
 const skip = browserSkipReason();
-const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'shots-'));
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1' ? join(REPO_ROOT, 'docs') : mkdtempSync(join(tmpdir(), 'shots-'));
 const APP_PATHS = ['uami-client-id', 'uami-object-id', 'uami-resource-id', 'default-chain'];
 /** The page polls every max(5 s, STATUS_CACHE_MS); the default cache period is 5 s. */
 const REFRESH_MS = 5_000;
@@ -42,12 +43,13 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
   const requested: string[] = [];
   const doms: Array<[string, string]> = [];
 
-  const snapshot = async (state: string, file?: string) => {
+  /** Keeps the rendered DOM of a state for the leak check, and a screenshot of it (small: a part when enough). */
+  const snapshot = async (state: string, file: string, part: 'page' | 'viewport' | 'header' = 'page') => {
     doms.push([state, await rendered(page)]);
-    if (file) {
-      mkdirSync(SHOTS, { recursive: true });
-      await page.screenshot({ path: join(SHOTS, file), fullPage: true });
-    }
+    mkdirSync(SHOTS, { recursive: true });
+    const path = join(SHOTS, file);
+    if (part === 'header') await page.locator('header.top').screenshot({ path });
+    else await page.screenshot({ path, fullPage: part === 'page' });
   };
 
   before(async () => {
@@ -94,7 +96,9 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
     const etag = first.headers.get('etag') ?? '';
     assert.match(etag, /^W\/"/);
     await first.arrayBuffer();
-    const again = await fetch(`${stack.api}/status?format=json`, { headers: { ...headers, 'if-none-match': etag } });
+    const again = await fetch(`${stack.api}/status?format=json`, {
+      headers: { ...headers, 'if-none-match': etag },
+    });
     assert.equal(again.status, 304);
     assert.equal((await again.arrayBuffer()).byteLength, 0);
     // What one status read costs, measured while no page polls; then the page again, counted from its opening.
@@ -122,8 +126,8 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
     await probeAll(stack, keys.host);
     const t0 = Date.now();
     await page.waitForFunction(
-      (n) => document.querySelectorAll('button.cell[data-outcome="forbidden"]').length === n,
-      APP_PATHS.length,
+      `document.querySelectorAll('button.cell[data-outcome="forbidden"]').length === ${APP_PATHS.length}`,
+      undefined,
       { timeout: REFRESH_MS + 3000 },
     );
     const took = Date.now() - t0;
@@ -152,28 +156,43 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(await detail.locator('code.cmd').textContent(), command);
     await detail.locator('button.copy').click();
     await page.waitForSelector('.copy-status:text("Copied.")');
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), command);
-    await snapshot('broken', 'status-broken.png');
+    assert.equal(await page.evaluate('navigator.clipboard.readText()'), command);
+    await snapshot('broken', 'status-broken.png', 'viewport');
+    // Phone width, dark: one column, nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    assert.ok(await page.evaluate('document.documentElement.scrollWidth <= 390'), 'no horizontal scrolling');
+    await page.locator('[data-key="uami-client-id/keyvault"]').evaluate((e) => e.scrollIntoView());
+    await snapshot('broken-phone-dark', 'status-broken-phone-dark.png', 'viewport');
+    await page.setViewportSize({ width: 1180, height: 900 });
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.keyboard.press('Escape');
     assert.equal(await page.locator('[data-detail]').count(), 0);
   });
 
   it('store unreachable: the header says so and the page keeps the last results', async () => {
-    await admin(stack, 'POST', '/_sandbox/faults', { endpoint: 'blob', kind: 'status', status: 503, count: 200 });
+    await admin(stack, 'POST', '/_sandbox/faults', {
+      endpoint: 'blob',
+      kind: 'status',
+      status: 503,
+      count: 200,
+    });
     try {
-      await page.waitForSelector('.header-facts .warn:text("unreachable")', { timeout: 3 * REFRESH_MS });
+      await page.waitForSelector('#store[data-reachable="false"]', { timeout: 3 * REFRESH_MS });
+      assert.match((await page.textContent('#store')) ?? '', /^unreachable · data \d+ s old.*HTTP 503/);
       assert.equal((await cells(page)).length, 18);
-      await snapshot('store-unreachable');
+      await snapshot('store-unreachable', 'status-store-unreachable.png', 'header');
     } finally {
       await admin(stack, 'DELETE', '/_sandbox/faults');
     }
+    await page.waitForSelector('#store[data-reachable="true"]', { timeout: 3 * REFRESH_MS });
   });
 
   it('refresh failed: with the host gone the page says when its refresh failed', async () => {
     await stack.host.proc.stop('SIGTERM');
     await page.waitForSelector('#refresh-failed', { timeout: 2 * REFRESH_MS + 3000 });
     assert.match((await page.textContent('#refresh-failed')) ?? '', /Refresh failed at \d\d:\d\d:\d\d/);
-    await snapshot('refresh-failed');
+    await snapshot('refresh-failed', 'status-refresh-failed.png', 'header');
   });
 
   it('no request left the origin, and no state rendered a token, assertion, secret or key', async () => {
@@ -182,7 +201,10 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
     assert.ok(requested.some((u) => u.includes('/api/status/assets/main.js')));
     const secrets = [...(await issued(stack)), keys.master, keys.host, keys.fn('status')];
     assert.ok(secrets.length > 10, `the sandbox issued ${secrets.length} values`);
-    assert.deepEqual(doms.map(([s]) => s), ['healthy', 'broken', 'store-unreachable', 'refresh-failed']);
+    assert.deepEqual(
+      doms.map(([s]) => s),
+      ['healthy', 'broken', 'broken-phone-dark', 'store-unreachable', 'refresh-failed'],
+    );
     for (const [state, dom] of doms) assert.deepEqual(leaks(dom, secrets), [], state);
   });
 });

@@ -22,7 +22,10 @@ const ICON_SVG =
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Beside this module in dist/; when this module runs from src/ (tests), the build's copy in dist/. */
-const CLIENT_DIRS = [join(HERE, 'client'), join(HERE, '..', '..', '..', 'dist', 'src', 'status', 'page', 'client')];
+const CLIENT_DIRS = [
+  join(HERE, 'client'),
+  join(HERE, '..', '..', '..', 'dist', 'src', 'status', 'page', 'client'),
+];
 let assets: Map<string, Asset> | undefined;
 
 function asset(body: Buffer, contentType: string): Asset {

@@ -20,7 +20,12 @@ const SECURITY_HEADERS = {
 };
 
 /** `assetBase`: the URL path of the asset route, e.g. `/api/status/assets`. */
-export function statusPage(view: StatusView, etag: string, config: Config, assetBase: string): HttpResponseInit {
+export function statusPage(
+  view: StatusView,
+  etag: string,
+  config: Config,
+  assetBase: string,
+): HttpResponseInit {
   const data = {
     view,
     etag,

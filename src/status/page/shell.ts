@@ -35,7 +35,8 @@ export function renderShell(data: ShellData, assetBase: string, assets: Map<stri
   const css = assets.get('page.css');
   const js = assets.get('main.js');
   const icon = assets.get('icon.svg');
-  const link = (name: string, a: Asset) => `${escapeHtml(assetBase)}/${name}?v=${escapeHtml(a.etag.slice(1, 13))}`;
+  const link = (name: string, a: Asset) =>
+    `${escapeHtml(assetBase)}/${name}?v=${escapeHtml(a.etag.slice(1, 13))}`;
   const verdict = escapeHtml(String(data.view.status ?? 'unknown'));
   return `<!doctype html>
 <html lang="en">

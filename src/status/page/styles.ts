@@ -5,14 +5,14 @@ export const PAGE_CSS = `
   color-scheme: light dark;
   --bg: #f6f7f9; --panel: #ffffff; --text: #1b1f24; --muted: #5d6670; --line: #dde1e6; --focus: #2563eb;
   --ok: #16794a; --ok-bg: #e8f6ee; --fail: #b42318; --fail-bg: #fdecea; --stale: #8a5a00; --stale-bg: #fdf4e1;
-  --none: #6b7280; --none-bg: #eef0f3; --code-bg: #f0f2f5;
+  --none: #6b7280; --none-bg: #eef0f3; --code-bg: #f0f2f5; --on-focus: #ffffff;
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 }
 @media (prefers-color-scheme: dark) {
   :root {
     --bg: #0f1216; --panel: #171b21; --text: #e6e8eb; --muted: #9aa3ad; --line: #2a3038; --focus: #60a5fa;
     --ok: #4ade80; --ok-bg: #12291c; --fail: #f87171; --fail-bg: #341717; --stale: #fbbf24; --stale-bg: #302511;
-    --none: #9ca3af; --none-bg: #20252c; --code-bg: #0b0e12;
+    --none: #9ca3af; --none-bg: #20252c; --code-bg: #0b0e12; --on-focus: #0b1220;
   }
 }
 * { box-sizing: border-box; }
@@ -36,6 +36,7 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monosp
 .facts dt { font-size: .75rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
 .warn { color: var(--fail); font-weight: 600; }
+.fact-note { display: block; font-size: .8rem; color: var(--muted); }
 .refresh { grid-column: 1 / -1; margin: 4px 0 0; font-size: .85rem; color: var(--muted); }
 .refresh-failed { display: block; margin-top: 4px; color: var(--fail); font-weight: 600; }
 .refresh-failed::before { content: "⚠ "; }
@@ -75,7 +76,7 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monosp
   padding: 10px 12px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .command-actions { display: flex; flex-direction: column; gap: 4px; }
 .copy { font: inherit; font-size: .85rem; font-weight: 600; padding: 8px 14px; border-radius: 8px; cursor: pointer;
-  border: 1px solid var(--focus); background: var(--focus); color: #fff; }
+  border: 1px solid var(--focus); background: var(--focus); color: var(--on-focus); }
 .copy-status { font-size: .8rem; color: var(--muted); min-height: 1em; }
 .detail .facts { grid-template-columns: repeat(auto-fit, minmax(240px, 1fr)); margin-bottom: 8px; }
 .history-box summary { cursor: pointer; color: var(--muted); font-size: .85rem; }

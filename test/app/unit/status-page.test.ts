@@ -11,7 +11,9 @@ const view = (outcome: string, ageMs: number, generatedAt: string) => ({
   status: outcome === 'ok' ? 'ok' : 'degraded',
   generatedAt,
   store: { reachable: true, lastSeenAgeMs: ageMs },
-  paths: { 'system-assigned': { targets: { arm: { outcome, at: '2026-11-30T10:00:00Z', ageMs, stale: false } } } },
+  paths: {
+    'system-assigned': { targets: { arm: { outcome, at: '2026-11-30T10:00:00Z', ageMs, stale: false } } },
+  },
 });
 
 describe('status ETag', () => {
@@ -45,7 +47,11 @@ describe('status page shell', () => {
   };
 
   it('embeds the view as a JSON data block no value can close, and escapes the title', () => {
-    const html = renderShell({ ...data, view: { status: '</script><script>alert(1)</script>' } }, '/a', new Map());
+    const html = renderShell(
+      { ...data, view: { status: '</script><script>alert(1)</script>' } },
+      '/a',
+      new Map(),
+    );
     assert.doesNotMatch(html, /<\/script><script>alert/);
     assert.match(html, /<title>identity-probes: &lt;\/script&gt;/);
     const block = /<script type="application\/json" id="status-data">(.*)<\/script>/.exec(html)![1];
@@ -57,14 +63,21 @@ describe('status page shell', () => {
     const assets = pageAssets();
     assert.ok(assets.has('main.js'), 'the page script is built (npm run build)');
     const html = renderShell(data, '/api/status/assets', assets);
-    assert.match(html, /<script type="module" src="\/api\/status\/assets\/main\.js\?v=[0-9a-f]+" integrity="sha384-/);
-    assert.match(html, /<link rel="stylesheet" href="\/api\/status\/assets\/page\.css\?v=[0-9a-f]+" integrity="sha384-/);
+    assert.match(
+      html,
+      /<script type="module" src="\/api\/status\/assets\/main\.js\?v=[0-9a-f]+" integrity="sha384-/,
+    );
+    assert.match(
+      html,
+      /<link rel="stylesheet" href="\/api\/status\/assets\/page\.css\?v=[0-9a-f]+" integrity="sha384-/,
+    );
     assert.equal((html.match(/<script/g) ?? []).length, 2, 'main.js and the JSON data block');
     assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/);
     assert.doesNotMatch(html, /https?:\/\//);
     assert.match(PAGE_CSP, /default-src 'none'/);
     assert.doesNotMatch(PAGE_CSP, /unsafe|https?:/);
-    for (const [name, a] of assets) assert.doesNotMatch(a.body.toString(), /https?:\/\/(?!www\.w3\.org)/, name);
+    for (const [name, a] of assets)
+      assert.doesNotMatch(a.body.toString(), /https?:\/\/(?!www\.w3\.org)/, name);
   });
 });
 

@@ -8,7 +8,9 @@ import type { Stack } from '../helpers.ts';
 export async function admin(stack: Stack, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${stack.sandbox.connection.endpoints.admin}${path}`, {
     method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
   });
   assert.ok(res.ok, `${method} ${path}: HTTP ${res.status}`);
   return res.json();
@@ -73,7 +75,7 @@ export function cells(page: Page): Promise<CellInfo[]> {
 
 /** The rendered DOM (markup and visible text) of the page as it is now. */
 export async function rendered(page: Page): Promise<string> {
-  return page.evaluate(() => `${document.documentElement.outerHTML}\n${document.body.innerText}`);
+  return page.evaluate<string>('`${document.documentElement.outerHTML}\\n${document.body.innerText}`');
 }
 
 /** The values of `secrets` (8 chars or more) that occur in `text`, shortened for a failure message. */

@@ -39,11 +39,20 @@ function history(cell: Cell, open: boolean, now: number): Child {
         { class: `h-${t}` },
         h('span', { 'aria-hidden': 'true' }, SYMBOL[t]),
         ` ${e.outcome}`,
-        h('span', { class: 'muted' }, ` ${clock(e.at)} (${relative(e.at, now)})${e.totalMs !== undefined ? `, ${e.totalMs} ms` : ''}`),
+        h(
+          'span',
+          { class: 'muted' },
+          ` ${clock(e.at)} (${relative(e.at, now)})${e.totalMs !== undefined ? `, ${e.totalMs} ms` : ''}`,
+        ),
       ),
     ]);
   }
-  return h('details', { class: 'history-box', open }, h('summary', {}, `Last ${cell.history.length} results`), list);
+  return h(
+    'details',
+    { class: 'history-box', open },
+    h('summary', {}, `Last ${cell.history.length} results`),
+    list,
+  );
 }
 
 export function renderDetail(
@@ -55,7 +64,13 @@ export function renderDetail(
   now: number,
 ): HTMLElement {
   const title = `${path} → ${TARGET_LABELS[target] ?? target}`;
-  if (!cell) return h('div', { class: 'detail' }, h('h2', {}, title), h('p', {}, 'No result yet: the probe has not run since the status store was created.'));
+  if (!cell)
+    return h(
+      'div',
+      { class: 'detail' },
+      h('h2', {}, title),
+      h('p', {}, 'No result yet: the probe has not run since the status store was created.'),
+    );
   const t = tone(cell.outcome, cell.stale);
   const d = cell.detail ?? {};
   const id = cell.identity;
@@ -63,7 +78,13 @@ export function renderDetail(
   return h(
     'div',
     { class: `detail d-${t}`, 'data-detail': `${path}/${target}` },
-    h('h2', {}, title, ': ', h('span', { class: `badge b-${t}` }, SYMBOL[t], ' ', cell.outcome ?? 'no result')),
+    h(
+      'h2',
+      {},
+      title,
+      ': ',
+      h('span', { class: `badge b-${t}` }, SYMBOL[t], ' ', cell.outcome ?? 'no result'),
+    ),
     cell.remediation?.summary ? h('p', { class: 'remedy' }, cell.remediation.summary) : undefined,
     cell.remediation?.command ? commandBlock(cell.remediation.command) : undefined,
     facts([
@@ -72,18 +93,38 @@ export function renderDetail(
       ['Request id', d.requestId ? h('code', {}, d.requestId) : undefined],
       ['Client request id', d.clientRequestId ? h('code', {}, d.clientRequestId) : undefined],
       ['Correlation id', d.correlationId ? h('code', {}, d.correlationId) : undefined],
-      ['Failed while', d.phase === 'token' ? 'getting the token' : d.phase === 'call' ? 'calling the service' : d.phase],
+      [
+        'Failed while',
+        d.phase === 'token' ? 'getting the token' : d.phase === 'call' ? 'calling the service' : d.phase,
+      ],
       ['Setting', d.setting],
       ['Endpoint', d.endpoint],
-      ['Answered as', id?.oid ? `${name ?? 'an identity not in the wiring'}${id.matches === false ? ' (not the expected one)' : ''}` : undefined],
+      [
+        'Answered as',
+        id?.oid
+          ? `${name ?? 'an identity not in the wiring'}${id.matches === false ? ' (not the expected one)' : ''}`
+          : undefined,
+      ],
       ['Object id (oid)', id?.oid ? h('code', { class: 'oid-full' }, id.oid) : undefined],
       ['Application id', id?.appid ? h('code', {}, id.appid) : undefined],
       ['Mismatches', id?.mismatches?.length ? id.mismatches.join('; ') : undefined],
       ['Last run', cell.at ? `${clock(cell.at)} (${relative(cell.at, now)})` : undefined],
       ['In this state since', cell.since ? `${clock(cell.since)} (${relative(cell.since, now)})` : undefined],
-      ['Last ok', cell.lastOkAt ? `${clock(cell.lastOkAt)} (${relative(cell.lastOkAt, now)})` : cell.outcome === 'ok' ? undefined : 'never'],
+      [
+        'Last ok',
+        cell.lastOkAt
+          ? `${clock(cell.lastOkAt)} (${relative(cell.lastOkAt, now)})`
+          : cell.outcome === 'ok'
+            ? undefined
+            : 'never',
+      ],
       ['Time to green', cell.timeToGreenMs !== undefined ? duration(cell.timeToGreenMs) : undefined],
-      ['Timings', cell.timings ? `token ${cell.timings.tokenMs ?? 0} ms · call ${cell.timings.callMs ?? 0} ms · total ${cell.timings.totalMs ?? 0} ms` : undefined],
+      [
+        'Timings',
+        cell.timings
+          ? `token ${cell.timings.tokenMs ?? 0} ms · call ${cell.timings.callMs ?? 0} ms · total ${cell.timings.totalMs ?? 0} ms`
+          : undefined,
+      ],
       ['Message', d.message, true],
     ]),
     history(cell, historyOpen, now),

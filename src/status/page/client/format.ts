@@ -40,7 +40,11 @@ export function tone(outcome: string | undefined, stale?: boolean): Tone {
 /** A symbol per tone, so that the state reads without colour. */
 export const SYMBOL: Record<Tone, string> = { ok: '✓', fail: '✕', stale: '◷', none: '–' };
 
-export const TARGET_LABELS: Record<string, string> = { keyvault: 'Key Vault', blob: 'Blob Storage', arm: 'Resource Manager' };
+export const TARGET_LABELS: Record<string, string> = {
+  keyvault: 'Key Vault',
+  blob: 'Blob Storage',
+  arm: 'Resource Manager',
+};
 
 export const VERDICT_LABELS: Record<string, string> = {
   ok: 'All identity paths healthy',

@@ -19,9 +19,14 @@ function storeFact(view: View, state: RefreshState, now: number): Child {
     if (reachable !== false && value === 0) continue;
     parts.push(`data ${duration(value + (now - state.viewAt))} old`);
   }
-  if (typeof store.error === 'string') parts.push(store.error);
   const bad = reachable === false || (named !== undefined && !/^(ok|reachable|healthy)$/i.test(named));
-  return h('span', { class: bad ? 'warn' : undefined }, parts.join(' · '));
+  const error = typeof store.error === 'string' ? h('span', { class: 'fact-note' }, store.error) : undefined;
+  return h(
+    'span',
+    { id: 'store', 'data-reachable': String(reachable !== false) },
+    h('span', { class: bad ? 'warn' : undefined }, parts.join(' · ')),
+    error,
+  );
 }
 
 function tokenFact(token: FederatedToken | undefined, now: number): Child {
@@ -30,8 +35,10 @@ function tokenFact(token: FederatedToken | undefined, now: number): Child {
   if (token.expiresOn) parts.push(`expires ${relative(token.expiresOn, now)} (${clock(token.expiresOn)})`);
   if (token.refreshAt) parts.push(`refresh ${relative(token.refreshAt, now)} (${clock(token.refreshAt)})`);
   if (!parts.length) parts.push(token.source ? `from ${token.source}` : 'not obtained yet');
-  if (token.lastError) parts.push(`last error: ${token.lastError}`);
-  return h('span', { class: token.lastError ? 'warn' : undefined }, parts.join(' · '));
+  const error = token.lastError
+    ? h('span', { class: 'fact-note warn' }, `last error: ${token.lastError}`)
+    : undefined;
+  return h('span', {}, parts.join(' · '), error);
 }
 
 /** A check the view carries that this page does not know field by field (privileges, telemetry, ...). */
@@ -97,6 +104,10 @@ export function renderRefresh(state: RefreshState, now: number): HTMLElement {
         `Refresh failed at ${clock(state.failure.at)}: ${state.failure.reason}; showing the last status received.`,
       )
     : undefined;
-  return h('p', { class: 'refresh', id: 'refresh', 'data-failed': state.failure ? 'true' : 'false' }, ...parts, failed);
+  return h(
+    'p',
+    { class: 'refresh', id: 'refresh', 'data-failed': state.failure ? 'true' : 'false' },
+    ...parts,
+    failed,
+  );
 }
-

@@ -21,7 +21,12 @@ const state: RefreshState = { lastOkAt: Date.now(), viewAt: Date.now() };
 function render(): void {
   const now = Date.now();
   const focused = (document.activeElement as HTMLElement | null)?.dataset ?? {};
-  const next = h('div', { id: 'app' }, renderHeader(view, state, now), h('main', {}, renderMatrix(data, view, { openKey, historyOpen }, now)));
+  const next = h(
+    'div',
+    { id: 'app' },
+    renderHeader(view, state, now),
+    h('main', {}, renderMatrix(data, view, { openKey, historyOpen }, now)),
+  );
   root.replaceChildren(...next.childNodes);
   document.title = `identity-probes: ${view.status ?? 'unknown'}`;
   // Re-rendering replaces the buttons: give focus back to the one that had it.
@@ -44,7 +49,8 @@ root.addEventListener('click', (e) => {
 root.addEventListener(
   'toggle',
   (e) => {
-    if ((e.target as HTMLElement).classList?.contains('history-box')) historyOpen = (e.target as HTMLDetailsElement).open;
+    if ((e.target as HTMLElement).classList?.contains('history-box'))
+      historyOpen = (e.target as HTMLDetailsElement).open;
   },
   true,
 );
@@ -79,7 +85,8 @@ async function poll(): Promise<void> {
     state.lastOkAt = Date.now();
     state.failure = undefined;
   } catch (err) {
-    const reason = err instanceof Error ? (err.name === 'TimeoutError' ? 'no answer in time' : err.message) : 'error';
+    const reason =
+      err instanceof Error ? (err.name === 'TimeoutError' ? 'no answer in time' : err.message) : 'error';
     state.failure = { at: Date.now(), reason };
   }
   schedule();

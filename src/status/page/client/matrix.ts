@@ -1,6 +1,15 @@
 // The matrix: one row per identity path, one cell per target. Each cell is a button that opens its detail row.
 import { h, type Child } from './dom.ts';
-import { duration, identityName, relative, shortId, SYMBOL, TARGET_LABELS, tone, type Tone } from './format.ts';
+import {
+  duration,
+  identityName,
+  relative,
+  shortId,
+  SYMBOL,
+  TARGET_LABELS,
+  tone,
+  type Tone,
+} from './format.ts';
 import type { Cell, HistoryEntry, PageData, View } from './types.ts';
 import { renderDetail } from './detail.ts';
 
@@ -36,13 +45,24 @@ export function strip(history: HistoryEntry[] | undefined, now: number): Child {
 
 function streakLine(cell: Cell, now: number): string {
   const parts: string[] = [];
-  if (cell.since) parts.push(`${cell.outcome === 'ok' ? 'ok' : 'failing'} for ${relative(cell.since, now).replace(/ ago$/, '')}`);
-  if (cell.outcome !== 'ok') parts.push(cell.lastOkAt ? `last ok ${relative(cell.lastOkAt, now)}` : 'never ok');
+  if (cell.since)
+    parts.push(
+      `${cell.outcome === 'ok' ? 'ok' : 'failing'} for ${relative(cell.since, now).replace(/ ago$/, '')}`,
+    );
+  if (cell.outcome !== 'ok')
+    parts.push(cell.lastOkAt ? `last ok ${relative(cell.lastOkAt, now)}` : 'never ok');
   else if (cell.timeToGreenMs !== undefined) parts.push(`time to green ${duration(cell.timeToGreenMs)}`);
   return parts.join(' · ');
 }
 
-function renderCell(data: PageData, path: string, target: string, cell: Cell | undefined, open: boolean, now: number) {
+function renderCell(
+  data: PageData,
+  path: string,
+  target: string,
+  cell: Cell | undefined,
+  open: boolean,
+  now: number,
+) {
   const { tone: t, word } = outcomeLabel(cell);
   const key = cellKey(path, target);
   const oid = cell?.identity?.oid;
@@ -104,7 +124,11 @@ export function renderMatrix(data: PageData, view: View, ui: OpenState, now: num
     const detail = h(
       'tr',
       { class: 'detail-row', id: `detail-${path}`, hidden: !openCell },
-      h('td', { colspan: data.targets.length + 1 }, openCell ? renderDetail(data, path, openCell.target, openCell.cell, ui.historyOpen, now) : undefined),
+      h(
+        'td',
+        { colspan: data.targets.length + 1 },
+        openCell ? renderDetail(data, path, openCell.target, openCell.cell, ui.historyOpen, now) : undefined,
+      ),
     );
     body.appendChild(detail);
   }
@@ -118,5 +142,11 @@ export function renderMatrix(data: PageData, view: View, ui: OpenState, now: num
       ...data.targets.map((t) => h('th', { scope: 'col' }, TARGET_LABELS[t] ?? t)),
     ),
   );
-  return h('table', { class: 'matrix', id: 'matrix' }, h('caption', { class: 'sr-only' }, 'Identity paths by target'), head, body);
+  return h(
+    'table',
+    { class: 'matrix', id: 'matrix' },
+    h('caption', { class: 'sr-only' }, 'Identity paths by target'),
+    head,
+    body,
+  );
 }
