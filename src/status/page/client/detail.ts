@@ -15,10 +15,10 @@ function commandBlock(command: string): HTMLElement {
   const status = h('span', { class: 'copy-status', role: 'status' });
   const copy = h('button', { type: 'button', class: 'copy', 'data-copy': 'command' }, 'Copy command');
   copy.addEventListener('click', () => {
-    navigator.clipboard.writeText(command).then(
-      () => (status.textContent = 'Copied.'),
-      () => (status.textContent = 'Copy failed: select the command and copy it.'),
-    );
+    const failed = () => (status.textContent = 'Copy failed: select the command and copy it.');
+    // The Clipboard API exists only in secure contexts (https, or http on loopback).
+    if (!navigator.clipboard) return void failed();
+    navigator.clipboard.writeText(command).then(() => (status.textContent = 'Copied.'), failed);
   });
   return h(
     'div',
