@@ -75,7 +75,8 @@ export function cells(page: Page): Promise<CellInfo[]> {
 
 /** The rendered DOM (markup and visible text) of the page as it is now. */
 export async function rendered(page: Page): Promise<string> {
-  return page.evaluate<string>('`${document.documentElement.outerHTML}\\n${document.body.innerText}`');
+  const html = await page.locator('html').evaluate((e) => e.outerHTML);
+  return `${html}\n${await page.locator('body').innerText()}`;
 }
 
 /** The values of `secrets` (8 chars or more) that occur in `text`, shortened for a failure message. */
