@@ -166,7 +166,9 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.emulateMedia({ colorScheme: 'dark' });
     assert.ok(await page.evaluate('document.documentElement.scrollWidth <= 390'), 'no horizontal scrolling');
-    await page.locator('[data-key="uami-client-id/keyvault"]').evaluate((e) => e.scrollIntoView());
+    await page
+      .locator('tr.row:has([data-key="uami-client-id/keyvault"]) th')
+      .evaluate((e) => e.scrollIntoView());
     await snapshot('broken-phone-dark', 'status-broken-phone-dark.png', 'viewport');
     await page.setViewportSize({ width: 1180, height: 900 });
     await page.emulateMedia({ colorScheme: 'light' });

@@ -76,7 +76,13 @@ function renderCell(
       'data-outcome': cell?.outcome ?? 'none',
       'aria-expanded': open ? 'true' : 'false',
       'aria-controls': `detail-${path}`,
-      'aria-label': `${path} to ${TARGET_LABELS[target] ?? target}: ${word}`,
+      'aria-label': [
+        `${path} to ${TARGET_LABELS[target] ?? target}: ${word}`,
+        name ? `answered by ${name} ${oid}` : '',
+        cell ? streakLine(cell, now) : '',
+      ]
+        .filter(Boolean)
+        .join('; '),
     },
     h('span', { class: `badge b-${t}` }, h('span', { 'aria-hidden': 'true' }, SYMBOL[t]), ' ', word),
     cell?.at
