@@ -73,7 +73,8 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
   });
 
   it('healthy: 18 ok cells, each naming the identity that answered by its oid', async () => {
-    await probeAll(stack, keys.host);
+    await probeAll(stack, keys.host); // cold: the SDKs load
+    await probeAll(stack, keys.host); // warm: a second result in each cell's history
     await page.goto(`${stack.api}/status?code=${encodeURIComponent(keys.fn('status'))}`);
     await page.waitForSelector('button.cell');
     const all = await cells(page);

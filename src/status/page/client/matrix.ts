@@ -45,10 +45,9 @@ export function strip(history: HistoryEntry[] | undefined, now: number): Child {
 
 function streakLine(cell: Cell, now: number): string {
   const parts: string[] = [];
-  if (cell.since)
-    parts.push(
-      `${cell.outcome === 'ok' ? 'ok' : 'failing'} for ${relative(cell.since, now).replace(/ ago$/, '')}`,
-    );
+  const since = cell.since ? Date.parse(cell.since) : NaN;
+  if (!Number.isNaN(since))
+    parts.push(`${cell.outcome === 'ok' ? 'ok' : 'failing'} for ${duration(now - since)}`);
   if (cell.outcome !== 'ok')
     parts.push(cell.lastOkAt ? `last ok ${relative(cell.lastOkAt, now)}` : 'never ok');
   else if (cell.timeToGreenMs !== undefined) parts.push(`time to green ${duration(cell.timeToGreenMs)}`);
