@@ -206,6 +206,11 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
     const outside = requested.filter((u) => new URL(u).origin !== origin);
     assert.deepEqual(outside, []);
     assert.ok(requested.some((u) => u.includes('/api/status/assets/main.js')));
+    // The key rides in the page's own address only: polls send it as a header, assets need none.
+    const polls = requested.filter((u) => u.includes('format=json'));
+    assert.ok(polls.length >= 4, `${polls.length} polls`);
+    const withKey = requested.filter((u) => u.includes(encodeURIComponent(keys.fn('status'))));
+    assert.ok(withKey.length > 0 && withKey.every((u) => /\/api\/status\?code=/.test(u)), withKey.join('\n'));
     const secrets = [...(await issued(stack)), keys.master, keys.host, keys.fn('status')];
     assert.ok(secrets.length > 10, `the sandbox issued ${secrets.length} values`);
     assert.deepEqual(
