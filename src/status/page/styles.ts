@@ -37,6 +37,8 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monosp
 .facts dd { margin: 0; overflow-wrap: anywhere; }
 .warn { color: var(--fail); font-weight: 600; }
 .fact-note { display: block; font-size: .8rem; color: var(--muted); }
+.fact-cmd { display: block; margin-top: 2px; white-space: pre-wrap; overflow-wrap: anywhere; }
+.reasons { margin: 4px 0 0; padding-left: 1.2em; color: var(--stale); font-size: .85rem; }
 .refresh { grid-column: 1 / -1; margin: 4px 0 0; font-size: .85rem; color: var(--muted); }
 .refresh-failed { display: block; margin-top: 4px; color: var(--fail); font-weight: 600; }
 .refresh-failed::before { content: "⚠ "; }

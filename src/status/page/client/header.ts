@@ -1,10 +1,9 @@
-// The page header: verdict, counts, the status store's state and age, the federated token, and any further
-// checks the view carries (privileges, telemetry), then the refresh line.
+// The page header: verdict (and the server's reasons for it), counts, the status store's state and age, the
+// federated token, the further checks the view carries (extras.ts: privileges, telemetry), then the refresh line.
 import { facts, h, type Child } from './dom.ts';
 import { clock, duration, relative, VERDICT_LABELS } from './format.ts';
+import { extraFacts, reasons, writesNote } from './extras.ts';
 import type { FederatedToken, RefreshState, View } from './types.ts';
-
-const KNOWN_KEYS = new Set(['status', 'generatedAt', 'store', 'counts', 'paths']);
 
 function storeFact(view: View, state: RefreshState, now: number): Child {
   const store = view.store;
@@ -20,7 +19,10 @@ function storeFact(view: View, state: RefreshState, now: number): Child {
     parts.push(`data ${duration(value + (now - state.viewAt))} old`);
   }
   const bad = reachable === false || (named !== undefined && !/^(ok|reachable|healthy)$/i.test(named));
-  const error = typeof store.error === 'string' ? h('span', { class: 'fact-note' }, store.error) : undefined;
+  const noteText = [typeof store.error === 'string' ? store.error : undefined, writesNote(store)].filter(
+    Boolean,
+  );
+  const error = noteText.length ? h('span', { class: 'fact-note' }, noteText.join(' · ')) : undefined;
   return h(
     'span',
     { id: 'store', 'data-reachable': String(reachable !== false) },
@@ -41,21 +43,6 @@ function tokenFact(token: FederatedToken | undefined, now: number): Child {
   return h('span', {}, parts.join(' · '), error);
 }
 
-/** A check the view carries that this page does not know field by field (privileges, telemetry, ...). */
-function genericFact(value: unknown): Child {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value !== 'object') return String(value);
-  const o = value as Record<string, unknown>;
-  const head = [o.status, o.state, o.verdict].find((v) => typeof v === 'string' || typeof v === 'boolean');
-  const text = [o.summary, o.message, o.detail, o.error].find((v) => typeof v === 'string');
-  const parts = [head === undefined ? undefined : String(head), text as string | undefined].filter(Boolean);
-  if (!parts.length)
-    for (const [k, v] of Object.entries(o).slice(0, 4))
-      if (['string', 'number', 'boolean'].includes(typeof v)) parts.push(`${k}: ${String(v)}`);
-  const bad = typeof head === 'string' && /fail|error|excess|unreach|degrad|warn|off/i.test(head);
-  return h('span', { class: bad ? 'warn' : undefined }, parts.join(' · '));
-}
-
 export function renderHeader(view: View, state: RefreshState, now: number): HTMLElement {
   const verdict = view.status ?? 'unknown';
   const c = view.counts ?? {};
@@ -64,9 +51,6 @@ export function renderHeader(view: View, state: RefreshState, now: number): HTML
     c.failing ? `${c.failing} failing` : '',
     c.unknown ? `${c.unknown} without a fresh result` : '',
   ].filter(Boolean);
-  const extras: Array<[string, Child]> = Object.keys(view)
-    .filter((k) => !KNOWN_KEYS.has(k))
-    .map((k) => [k[0].toUpperCase() + k.slice(1), genericFact(view[k])]);
   return h(
     'header',
     { class: 'top' },
@@ -81,12 +65,13 @@ export function renderHeader(view: View, state: RefreshState, now: number): HTML
         VERDICT_LABELS[verdict] ?? verdict,
       ),
       h('p', { class: 'counts' }, counts.join(' · ')),
+      reasons(view),
     ),
     facts(
       [
         ['Status store', storeFact(view, state, now)],
         ['Federated token', tokenFact(view.paths?.federated?.federatedToken, now)],
-        ...extras,
+        ...extraFacts(view, state, now),
       ],
       'facts header-facts',
     ),
