@@ -3,7 +3,7 @@
 //  (b) token requests over 100 consecutive sweeps against one per identity per audience: target 1.0 (also printed
 //      against one per credential selector per audience, the real floor: see the comment at (b) below);
 //  (c) the time to import the app's entry point against importing @azure/functions alone;
-//  (d) storage reads of open status pages in Chromium against one per status cache period (bench/status-page.ts).
+//  (e) storage reads of open status pages in Chromium against one per status cache period (bench/status-page.ts).
 // `npm run bench` (prebench builds dist/). Options: --latency-ms N (default 100), --repeat N (default 5),
 // --sweeps N (default 100), --imports N (default 15), --page-seconds N (default 60).
 import { spawn } from 'node:child_process';

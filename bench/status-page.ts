@@ -2,7 +2,7 @@
 // off), status pages open in Debian's Chromium for --page-seconds (default 60), once with one page and once with
 // five, counting the requests the sandbox's Blob gateway answered and dividing by what one status read costs.
 // Target: at most one status read per status cache period (STATUS_CACHE_MS, 5 s by default), however many pages.
-// `node bench/status-page.ts` (after `npm run build`), or as part (d) of `npm run bench`.
+// `node bench/status-page.ts` (after `npm run build`), or as part (e) of `npm run bench`.
 import { parseArgs } from 'node:util';
 import { functionKey, startStack } from '../test/e2e/helpers.ts';
 import { browserSkipReason, launch } from '../test/e2e/page/browser.ts';
