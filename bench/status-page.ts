@@ -12,7 +12,7 @@ const CACHE_MS = 5_000;
 
 export async function benchStatusPage(seconds: number): Promise<void> {
   console.log(
-    `(d) storage reads of open status pages over ${seconds} s (status cache period ${CACHE_MS / 1000} s)`,
+    `(e) storage reads of open status pages over ${seconds} s (status cache period ${CACHE_MS / 1000} s)`,
   );
   const skip = browserSkipReason();
   if (skip) return console.log(`    skipped: ${skip}\n`);
