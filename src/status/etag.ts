@@ -17,7 +17,10 @@ export function statusEtag(view: object): string {
   return tag;
 }
 
-/** Whether an If-None-Match header names `etag` (weak comparison, https://www.rfc-editor.org/rfc/rfc9110#section-13.1.2; `*` matches any). */
+/**
+ * Whether an If-None-Match header names `etag`: weak comparison, `*` matches any
+ * (https://www.rfc-editor.org/rfc/rfc9110#section-13.1.2).
+ */
 export function etagMatches(ifNoneMatch: string | null | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   const opaque = (t: string) => t.trim().replace(/^W\//, '');
