@@ -4,9 +4,9 @@
 // Target: at most one status read per status cache period (STATUS_CACHE_MS, 5 s by default), however many pages.
 // `node bench/status-page.ts` (after `npm run build`), or as part (e) of `npm run bench`.
 import { parseArgs } from 'node:util';
-import { functionKey, startStack } from '../test/e2e/helpers.ts';
-import { browserSkipReason, launch } from '../test/e2e/page/browser.ts';
-import { blobRequests, blobRequestsPerStatusRead, probeAll, TIMERS_OFF } from '../test/e2e/page/helpers.ts';
+import { functionKey, startStack } from '../scripts/lib/appStack.ts';
+import { browserSkipReason, launch } from '../scripts/lib/browser.ts';
+import { blobRequests, blobRequestsPerStatusRead, probeAll, TIMERS_OFF } from '../scripts/lib/statusPage.ts';
 
 const CACHE_MS = 5_000;
 

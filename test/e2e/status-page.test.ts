@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../../scripts/lib/stack.ts';
 import { functionKey, nothingLeft, startStack, type Stack } from './helpers.ts';
-import { browserSkipReason, launch, type Browser } from './page/browser.ts';
+import { browserSkipReason, launch, type Browser } from '../../scripts/lib/browser.ts';
 import {
   admin,
   blobRequests,
@@ -22,7 +22,7 @@ import {
   probeAll,
   rendered,
   TIMERS_OFF,
-} from './page/helpers.ts';
+} from '../../scripts/lib/statusPage.ts';
 
 const skip = browserSkipReason();
 const SHOTS =

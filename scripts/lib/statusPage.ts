@@ -1,9 +1,9 @@
-// What the status page tests do to a running stack and an open page: run every probe, switch scenarios, read
-// what the sandbox issued, and read the page's cells and rendered DOM.
+// What the status page's tests and benchmark do to a running stack (appStack.ts) and an open page: run every probe,
+// switch scenarios, count Blob requests, read what the sandbox issued, and read the page's cells and rendered DOM.
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { PATH_IDS } from '../../../src/ids.ts';
-import type { Stack } from '../helpers.ts';
+import { PATH_IDS } from '../../src/ids.ts';
+import type { Stack } from './appStack.ts';
 
 export async function admin(stack: Stack, method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${stack.sandbox.connection.endpoints.admin}${path}`, {
