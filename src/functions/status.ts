@@ -14,8 +14,12 @@ function wantsHtml(request: HttpRequest): boolean {
 
 export const statusHandler: HttpHandler = async (request) => {
   if (request.method !== 'GET') return methodNotAllowed(request.method);
-  const { getStatus } = await import('../status/service.ts');
-  const view = await getStatus();
+  const [{ getStatus }, { telemetryStatus }] = await Promise.all([
+    import('../status/service.ts'),
+    import('../telemetry/index.ts'),
+  ]);
+  // Whether availability results reach Application Insights (never part of the verdict: probes do not depend on it).
+  const view = { ...(await getStatus()), telemetry: telemetryStatus() };
   const { etagMatches, statusEtag } = await import('../status/etag.ts');
   const etag = statusEtag(view);
   if (!wantsHtml(request)) {

@@ -118,6 +118,20 @@ export function renderDetail(
             ? undefined
             : 'never',
       ],
+      [
+        'Token',
+        cell.acquisition?.mode === 'fresh'
+          ? 'fresh (timer run)'
+          : cell.acquisition?.mode === 'cached'
+            ? `cached${cell.acquisition.acquiredAt ? `, from ${clock(cell.acquisition.acquiredAt)}` : ''}`
+            : undefined,
+      ],
+      [
+        'Fails at',
+        cell.acquisition?.failsAt
+          ? `${clock(cell.acquisition.failsAt)} (${relative(cell.acquisition.failsAt, now)})`
+          : undefined,
+      ],
       ['Time to green', cell.timeToGreenMs !== undefined ? duration(cell.timeToGreenMs) : undefined],
       [
         'Timings',

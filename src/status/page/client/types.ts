@@ -41,6 +41,8 @@ export interface Cell {
     message?: string;
   };
   remediation?: { summary?: string; command?: string };
+  /** How the token was obtained: fresh (timer run) or cached (HTTP probe), and when a fresh one fails. */
+  acquisition?: { mode?: string; acquiredAt?: string; expiresOn?: string; failsAt?: string };
 }
 
 export interface FederatedToken {
