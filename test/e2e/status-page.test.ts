@@ -87,6 +87,10 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
     const oids = new Map(stack.sandbox.connection.identities.map((i) => [i.principalId, i.key]));
     for (const c of all) assert.ok(oids.has(c.oid!), `${c.key}: ${c.oid} is a wired identity`);
     assert.equal(await page.textContent('[data-key="federated/arm"] .who-name'), 'federated');
+    // What the view adds beside the cells is shown when present: the store, the federated token, telemetry.
+    const header = (await page.textContent('.header-facts')) ?? '';
+    for (const fact of ['Status store', 'Federated token', 'expires in', 'refresh in', 'Telemetry'])
+      assert.ok(header.includes(fact), `header shows ${fact}: ${header}`);
     await snapshot('healthy', 'status-healthy.png');
     assert.ok(page.url().includes(keys.fn('status')), 'the page was opened with its function key');
   });
