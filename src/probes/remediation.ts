@@ -103,6 +103,8 @@ export function remediate(c: Classification, f: RemediationFacts): Remediation {
       return { summary: 'Nothing to do.' };
     case 'wrong-identity':
       return wrongIdentityRemediation(f);
+    case 'over-privileged': // the privileges check's own kind (src/privileges), never a probe's
+      return { summary: 'See the privileges check of this identity (GET /api/privileges/{path}).' };
     case 'misconfigured': {
       const problems = f.settingProblems?.length
         ? f.settingProblems

@@ -52,6 +52,7 @@ function permissions(r: Req, scope: string): void {
   // A resource group that does not exist is a 404 (resources below it are not checked, as for role assignments).
   if (eq(segs[2], 'resourceGroups') && segs[3] !== undefined && !r.model.hasResourceGroup(segs[3]))
     throw E.resourceGroupNotFound(segs[3]);
+  r.deps.ctx.counters.permissionsRead(r.claims.oid, scope);
   const value = effectivePermissions(r.deps.rbac.inForce(), r.claims.oid, scope);
   send(r, 200, { value });
 }

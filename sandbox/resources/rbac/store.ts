@@ -123,8 +123,12 @@ export class RoleAssignmentStore {
     const now = this.#now();
     const delay =
       n.propagationDelaySeconds !== undefined ? Math.max(0, n.propagationDelaySeconds) * 1000 : this.#delayMs;
-    if (n.id !== undefined && (!GUID.test(n.id) || this.#items.some((x) => x.id === n.id.toLowerCase())))
-      throw new AssignmentError(400, 'InvalidRoleAssignmentId', 'The role assignment name must be a new GUID.');
+    if (n.id !== undefined && (!GUID.test(n.id) || this.#items.some((x) => x.id === n.id!.toLowerCase())))
+      throw new AssignmentError(
+        400,
+        'InvalidRoleAssignmentId',
+        'The role assignment name must be a new GUID.',
+      );
     const a: StoredAssignment = {
       id: n.id?.toLowerCase() ?? randomUUID(),
       principalId,
