@@ -23,8 +23,11 @@ export interface AssignmentRecord {
 
 export interface PrivilegesArm {
   permissions(scope: string, signal: AbortSignal): Promise<PermissionBlock[]>;
-  /** Every role assignment of the principal at, above and below the subscription. */
-  assignments(subscriptionId: string, principalId: string, signal: AbortSignal): Promise<AssignmentRecord[]>;
+  /**
+   * Every role assignment of the principal at, above and below `scope` (`$filter=principalId eq`); the caller
+   * needs Microsoft.Authorization/roleAssignments/read at that scope.
+   */
+  assignments(scope: string, principalId: string, signal: AbortSignal): Promise<AssignmentRecord[]>;
   /** Permission blocks of a role definition, by its full id. */
   roleDefinition(
     id: string,
@@ -98,8 +101,8 @@ export async function createPrivilegesArm(
       const path = `${scope}/providers/Microsoft.Authorization/permissions`;
       return (await getAll<Partial<PermissionBlock>>(client, path, api, signal)).map(block);
     },
-    async assignments(subscriptionId, principalId, signal) {
-      const path = `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleAssignments`;
+    async assignments(scope, principalId, signal) {
+      const path = `${scope}/providers/Microsoft.Authorization/roleAssignments`;
       const list = await getAll<{
         id: string;
         name: string;

@@ -18,7 +18,6 @@ import { scopeCovers, type ScopeIds } from './scopes.ts';
 export interface LookupInput {
   identity: IdentityKey;
   principalId: string;
-  subscriptionId: string;
   scopeIds: ScopeIds;
   checks: ScopeCheck[];
   signal: AbortSignal;
@@ -51,11 +50,16 @@ function declaredFor(identity: IdentityKey, scopeIds: ScopeIds): Declared[] {
   }));
 }
 
-async function definitionOf(arm: PrivilegesArm, a: AssignmentRecord, signal: AbortSignal) {
+async function definitionOf(arm: PrivilegesArm, a: AssignmentRecord, at: string, signal: AbortSignal) {
   const guid = guidOf(a.roleDefinitionId);
   const known = DECLARED_ROLES.find((r) => r.id === guid) ?? definitions.get(guid);
   if (known) return known;
-  const read = await arm.roleDefinition(a.roleDefinitionId, signal);
+  // Read at the scope the assignments were listed at, where the identity's Reader allows it (the subscription
+  // form of the id that assignments carry would need a read right on the whole subscription).
+  const read = await arm.roleDefinition(
+    `${at}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
+    signal,
+  );
   definitions.set(guid, read);
   return read;
 }
@@ -94,8 +98,11 @@ function unattributed(principalId: string, why: string): Finding['remediation'] 
 export async function findGrants(arm: PrivilegesArm, input: LookupInput): Promise<Lookup> {
   const { identity, principalId, scopeIds, checks, signal } = input;
   let assignments: AssignmentRecord[];
+  // Listed at the resource group: the declared Reader there allows it, and the list holds the assignments at,
+  // above (subscription, management groups) and below it, which covers every checked scope.
+  const at = scopeIds.resourceGroup ?? scopeIds.subscription!;
   try {
-    assignments = await arm.assignments(input.subscriptionId, principalId, signal);
+    assignments = await arm.assignments(at, principalId, signal);
   } catch (err) {
     const notPermitted = statusOf(err) === 403;
     const why = notPermitted
@@ -115,7 +122,7 @@ export async function findGrants(arm: PrivilegesArm, input: LookupInput): Promis
   const extra = assignments.filter((a) => !isDeclared(a));
   const roles = new Map<string, { roleName?: string; permissions: PermissionBlock[] }>();
   try {
-    for (const a of extra) roles.set(a.id, await definitionOf(arm, a, signal));
+    for (const a of extra) roles.set(a.id, await definitionOf(arm, a, at, signal));
   } catch {
     // Without a definition the assignment can still be named when it is the only undeclared one in scope.
   }

@@ -200,16 +200,12 @@ async function withFindings(arm: PrivilegesArm, x: FindingsInput) {
   if (last?.fingerprint === fingerprint) [findings, lookup] = [last.findings, 'cached'];
   else {
     const counted = await countingRequests(() =>
-      findGrants(arm, {
-        ...x,
-        principalId: x.principalId ?? '',
-        subscriptionId: x.config.arm.subscriptionId!,
-        checks: x.scopes,
-      }),
+      findGrants(arm, { ...x, principalId: x.principalId ?? '', checks: x.scopes }),
     );
     ({ findings, lookup } = counted.value);
     requests += counted.requests;
-    if (lookup === 'listed') lastLookup.set(x.identity, { fingerprint, findings });
+    // A failed lookup is retried next run; an answer (even "not permitted") stands while the excess is the same.
+    if (lookup !== 'failed') lastLookup.set(x.identity, { fingerprint, findings });
   }
   const commands = findings.map((f) => f.remediation.command).filter(Boolean);
   const remediation = {
