@@ -4,16 +4,12 @@
 // assignment in force with inheritance from every scope above; and role assignment PUT/DELETE with RBAC on writes.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
-import { childEnv, runMarkedChild } from '../../support/child.ts';
 import { admin, identity, startTestSandbox, type TestSandbox } from './helpers.ts';
-import type { AuthzCredential, AuthzResult, AuthzStep } from './fixtures/authz-child.ts';
+import { as, runAuthz } from '../../support/authz.ts';
+import type { AuthzResult, AuthzStep } from './fixtures/authz-child.ts';
 
-const AUTHZ_MARKER = '@@AUTHZ-RESULTS@@'; // fixtures/authz-child.ts prints it
-const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'authz-child.ts');
 const READER = { actions: ['*/read'], notActions: [], dataActions: [], notDataActions: [] };
 const BLOB = 'Microsoft.Storage/storageAccounts/blobServices';
 const SBDR = {
@@ -22,45 +18,6 @@ const SBDR = {
   dataActions: [`${BLOB}/containers/blobs/read`],
   notDataActions: [],
 };
-
-export function runAuthz(conn: SandboxConnection, credential: AuthzCredential, steps: AuthzStep[]) {
-  const spec = { credential, arm: conn.endpoints.arm, subscriptionId: conn.subscriptionId, steps };
-  const env = childEnv(
-    {
-      NODE_EXTRA_CA_CERTS: conn.caCertPath,
-      IDENTITY_ENDPOINT: conn.appSettings.IDENTITY_ENDPOINT,
-      IDENTITY_HEADER: conn.appSettings.IDENTITY_HEADER,
-    },
-    {},
-  );
-  return runMarkedChild<AuthzResult[]>(FIXTURE, JSON.stringify(spec), env, AUTHZ_MARKER, 90_000).then(
-    (r) => r.value,
-  );
-}
-
-export function as(
-  conn: SandboxConnection,
-  who: 'system' | 'app' | 'federated' | 'operator',
-): AuthzCredential {
-  if (who === 'system') return { kind: 'managed-identity' };
-  if (who === 'app') return { kind: 'managed-identity', clientId: identity(conn, 'app').clientId };
-  if (who === 'federated')
-    return {
-      kind: 'federated',
-      tenantId: conn.tenantId,
-      clientId: identity(conn, 'federated').clientId,
-      tokenFile: conn.files.federatedTokenFile,
-      authorityHost: conn.endpoints.entra,
-    };
-  const ci = identity(conn, 'app-probes-ci');
-  return {
-    kind: 'secret',
-    tenantId: conn.tenantId,
-    clientId: ci.clientId,
-    secret: conn.sourceSecrets.appSecrets[ci.clientId],
-    authorityHost: conn.endpoints.entra,
-  };
-}
 
 const ok = (r: AuthzResult) => {
   assert.equal(r.error, undefined, `${r.op}: ${JSON.stringify(r.error)}`);
