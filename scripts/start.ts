@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultKeysFile } from '../devhost/keys.ts';
 import type { Proc } from './lib/proc.ts';
+import { renderPrivileges, sweepPrivileges } from './lib/privileges.ts';
 import {
   apiUrl,
   ensureLocalSettings,
@@ -183,9 +184,12 @@ async function main(): Promise<void> {
   console.log('');
   console.log(renderMatrix(cells, { color }));
   console.log('');
+  console.log(renderPrivileges(await sweepPrivileges(host.baseUrl, prefix, key), { color }));
+  console.log('');
   console.log(`  Status: ${apiUrl(host.baseUrl, prefix, 'status')}`);
   console.log(`  Health: ${apiUrl(host.baseUrl, prefix, 'health')}`);
   console.log(`  Probe:  ${apiUrl(host.baseUrl, prefix, 'probes/{path}/{target?}')}`);
+  console.log(`  Privileges: ${apiUrl(host.baseUrl, prefix, 'privileges/{path}')}`);
   if (args['enable-auth']) {
     console.log(
       `  Keys:   function routes need x-functions-key; read one with node -p "require('${defaultKeysFile(appDir)}').masterKey"`,

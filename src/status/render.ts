@@ -12,6 +12,21 @@ function age(ms: number): string {
   return `${Math.round(ms / 3_600_000)} h`;
 }
 
+/** One row per identity: its latest privileges check, beside the path x target table. */
+function privilegesRows(view: StatusView): string {
+  return Object.entries(view.identities)
+    .map(([key, idv]) => {
+      const p = idv.privileges;
+      if (!p) return `<tr><th>${esc(key)}</th><td class="unknown">no check yet</td></tr>`;
+      const r = p.latest;
+      const where = r.scopes.filter((s) => s.outcome !== 'ok').map((s) => `${s.scope}: ${s.outcome}`);
+      const cmd = r.remediation?.command ? `<code>${esc(r.remediation.command)}</code>` : '';
+      const hint = r.remediation ? `<div class="hint">${esc(r.remediation.summary)}</div>` : '';
+      return `<tr><th>${esc(key)} <small>(${esc(idv.paths.join(', '))})</small></th><td class="${r.outcome === 'ok' && !p.stale ? 'ok' : 'bad'}"><b>${esc(r.outcome)}</b>${p.stale ? ' (stale)' : ''} <small>${r.scopes.length} scopes, ${age(p.ageMs)} ago</small>${where.length ? `<div class="hint">${esc(where.join('; '))}</div>` : ''}${hint}${cmd}</td></tr>`;
+    })
+    .join('\n');
+}
+
 export function renderStatusHtml(view: StatusView): string {
   const rows = PATH_IDS.map((path) => {
     const cells = TARGET_IDS.map((target) => {
@@ -31,5 +46,8 @@ export function renderStatusHtml(view: StatusView): string {
 .ok{background:#e7f7e7}.bad{background:#fde8e8}.unknown{background:#f3f3f3}.hint{font-size:.85em;max-width:32em}code{display:block;font-size:.75em;white-space:pre-wrap;max-width:32em}</style></head>
 <body><h1>identity-probes: ${esc(view.status)}</h1><p>${esc(view.generatedAt)}; ${store}</p>
 <table><tr><th>path</th>${TARGET_IDS.map((t) => `<th>${esc(t)}</th>`).join('')}</tr>
-${rows}</table></body></html>`;
+${rows}</table>
+<h2>least privilege: ${esc(view.leastPrivilege)}</h2>
+<table><tr><th>identity</th><th>privileges</th></tr>
+${privilegesRows(view)}</table></body></html>`;
 }

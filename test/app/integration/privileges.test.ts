@@ -213,6 +213,38 @@ describe('privileges check against the sandbox', { timeout: 900_000 }, () => {
     });
   }
 
+  it('GET /api/privileges/{path}: runs and records the check; 404 names the paths; 405 for other methods', async () => {
+    const c = sb.connection;
+    const http = (params: Record<string, string>, method = 'GET') => ({
+      op: 'http' as const,
+      fn: 'privileges' as const,
+      method,
+      params,
+      url: `http://localhost/api/privileges/${params.path ?? ''}`,
+    });
+    const run = await runChild(c.appSettings, [
+      http({ path: 'uami-object-id' }),
+      http({ path: 'nope' }),
+      http({}),
+      http({ path: 'federated' }, 'POST'),
+      { op: 'status' },
+    ]);
+    outputs.push(run.stdout, run.stderr, JSON.stringify(run.steps));
+    const [okRes, unknown, none, post] = run.steps.map((x) => x.value);
+    assert.equal(okRes.status, 200);
+    assert.equal(okRes.body.identity, 'app');
+    assert.equal(okRes.body.path, 'uami-object-id');
+    assert.equal(okRes.body.outcome, 'ok');
+    assert.equal(okRes.body.statusStore.recorded, true);
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.body.message, /Unknown identity path 'nope'/);
+    assert.ok(unknown.body.paths.includes('federated'));
+    assert.equal(none.status, 404);
+    assert.equal(post.status, 405);
+    const view = run.steps.at(-1)!.value as StatusView;
+    assert.equal(view.identities.app.privileges?.latest.path, 'uami-object-id', 'shown beside the cells');
+  });
+
   it('a steady over-privileged state costs one request per scope: the lookup is reused', async () => {
     const c = sb.connection;
     await admin(c, 'POST', '/_sandbox/scenario', { name: 'app-contributor-on-rg' });
