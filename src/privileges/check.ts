@@ -151,7 +151,7 @@ function classifyContext(path: PathId, config: Config, tokenFailed: boolean, tok
     tokenFailed,
     tokenPending,
     managedIdentitySource: config.managedIdentitySource,
-    usesManagedIdentity: IDENTITY_PATHS[path].expected(config).selector.kind !== 'federated',
+    usesManagedIdentity: IDENTITY_PATHS[path].usesManagedIdentity,
   };
 }
 
