@@ -175,7 +175,6 @@ function buildConnection(ctx: SandboxContext, planes: PlaneHandle[], adminOrigin
     WEBSITE_RESOURCE_GROUP: w.resourceGroup,
     KEY_VAULT_URL: endpoints.keyVault ?? '',
     KEY_VAULT_SECRET_NAME: resources.secretName ?? '',
-    // A loopback vault URL does not name the vault, so the privileges check is told its ARM id.
     KEY_VAULT_RESOURCE_ID: w.keyVaults[0]?.resourceId ?? '',
     BLOB_SERVICE_URL: endpoints.blob ?? '',
     BLOB_CONTAINER_NAME: resources.canaryContainer ?? '',

@@ -186,18 +186,22 @@ async function main(): Promise<void> {
   console.log('');
   console.log(renderPrivileges(await sweepPrivileges(host.baseUrl, prefix, key), { color }));
   console.log('');
-  console.log(`  Status: ${apiUrl(host.baseUrl, prefix, 'status')}`);
-  console.log(`  Health: ${apiUrl(host.baseUrl, prefix, 'health')}`);
-  console.log(`  Probe:  ${apiUrl(host.baseUrl, prefix, 'probes/{path}/{target?}')}`);
-  console.log(`  Privileges: ${apiUrl(host.baseUrl, prefix, 'privileges/{path}')}`);
-  if (args['enable-auth']) {
+  printUrls(host.baseUrl, prefix, appDir, Boolean(args['enable-auth']));
+  say(`serving; host log follows (also in ${hostLogPath}). Ctrl-C stops the host and the sandbox.`);
+  liveHostLog = true;
+}
+
+function printUrls(baseUrl: string, prefix: string, appDir: string, enableAuth: boolean): void {
+  console.log(`  Status: ${apiUrl(baseUrl, prefix, 'status')}`);
+  console.log(`  Health: ${apiUrl(baseUrl, prefix, 'health')}`);
+  console.log(`  Probe:  ${apiUrl(baseUrl, prefix, 'probes/{path}/{target?}')}`);
+  console.log(`  Privileges: ${apiUrl(baseUrl, prefix, 'privileges/{path}')}`);
+  if (enableAuth) {
     console.log(
       `  Keys:   function routes need x-functions-key; read one with node -p "require('${defaultKeysFile(appDir)}').masterKey"`,
     );
   }
   console.log('');
-  say(`serving; host log follows (also in ${hostLogPath}). Ctrl-C stops the host and the sandbox.`);
-  liveHostLog = true;
 }
 
 main().catch((err: unknown) => {

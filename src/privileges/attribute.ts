@@ -104,14 +104,10 @@ export async function findGrants(arm: PrivilegesArm, input: LookupInput): Promis
   try {
     assignments = await arm.assignments(at, principalId, signal);
   } catch (err) {
-    const notPermitted = statusOf(err) === 403;
-    const why = notPermitted
-      ? 'The identity may not read role assignments (Microsoft.Authorization/roleAssignments/read), so the grant is not named.'
-      : 'Listing the role assignments failed, so the grant is not named.';
-    return {
-      findings: [wholeExcess(checks, unattributed(principalId, why))],
-      lookup: notPermitted ? 'not-permitted' : 'failed',
-    };
+    if (statusOf(err) !== 403) return failedLookup(checks, principalId);
+    const why =
+      'The identity may not read role assignments (Microsoft.Authorization/roleAssignments/read), so the grant is not named.';
+    return { findings: [wholeExcess(checks, unattributed(principalId, why))], lookup: 'not-permitted' };
   }
   const declared = declaredFor(identity, scopeIds);
   const isDeclared = (a: AssignmentRecord) =>
@@ -165,6 +161,12 @@ export async function findGrants(arm: PrivilegesArm, input: LookupInput): Promis
     }
   }
   return { findings: [...byAssignment.values(), ...(orphan ? [orphan] : [])], lookup: 'listed' };
+}
+
+/** The answer when the lookup itself failed: the excess, unattributed, and how an operator finds the grant. */
+export function failedLookup(checks: ScopeCheck[], principalId: string): Lookup {
+  const why = 'Listing the role assignments failed, so the grant is not named.';
+  return { findings: [wholeExcess(checks, unattributed(principalId, why))], lookup: 'failed' };
 }
 
 function emptyFinding(r: Finding['remediation']): Finding {

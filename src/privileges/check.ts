@@ -13,7 +13,7 @@ import { raceDeadline } from '../probes/deadline.ts';
 import { sanitizer } from '../probes/sanitize.ts';
 import type { ErrorDetail } from '../probes/types.ts';
 import { countingRequests, createPrivilegesArm, type PrivilegesArm } from './arm.ts';
-import { findGrants } from './attribute.ts';
+import { failedLookup, findGrants } from './attribute.ts';
 import {
   DECLARED_ASSIGNMENTS,
   declaredRole,
@@ -199,8 +199,12 @@ async function withFindings(arm: PrivilegesArm, x: FindingsInput) {
   let requests = x.requests;
   if (last?.fingerprint === fingerprint) [findings, lookup] = [last.findings, 'cached'];
   else {
+    // Bounded like the reads: a lookup that misses the deadline is a failed lookup, not a hung check.
     const counted = await countingRequests(() =>
-      findGrants(arm, { ...x, principalId: x.principalId ?? '', checks: x.scopes }),
+      raceDeadline(
+        findGrants(arm, { ...x, principalId: x.principalId ?? '', checks: x.scopes }),
+        x.config.probeTimeoutMs,
+      ).catch(() => failedLookup(x.scopes, x.principalId ?? '')),
     );
     ({ findings, lookup } = counted.value);
     requests += counted.requests;

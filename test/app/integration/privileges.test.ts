@@ -245,6 +245,50 @@ describe('privileges check against the sandbox', { timeout: 900_000 }, () => {
     assert.equal(view.identities.app.privileges?.latest.path, 'uami-object-id', 'shown beside the cells');
   });
 
+  it('an identity that may not list role assignments: excess reported, no assignment named, the operator told how', async () => {
+    const c = sb.connection;
+    const app = identity(c, 'app');
+    const { roleAssignments } = await admin<{ roleAssignments: Array<Record<string, string>> }>(
+      c,
+      'GET',
+      `/_sandbox/role-assignments?principalId=${app.principalId}`,
+    );
+    const reader = roleAssignments.find((a) => a.roleName === 'Reader')!;
+    await admin(c, 'DELETE', `/_sandbox/role-assignments/${reader.id}?propagationDelaySeconds=0`);
+    const canary = `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${c.resources.storageAccount}/blobServices/default/containers/${c.resources.canaryContainer}`;
+    await admin(c, 'POST', '/_sandbox/role-assignments', {
+      principalId: app.principalId,
+      roleName: 'Storage Blob Data Contributor',
+      scope: canary,
+      propagationDelaySeconds: 0,
+    });
+    const [r] = await checks(['uami-client-id']);
+    assert.equal(r.outcome, 'over-privileged');
+    assert.equal(r.lookup, 'not-permitted');
+    assert.deepEqual(
+      r.scopes.filter((s) => s.outcome === 'over-privileged').map((s) => s.scope),
+      ['canaryContainer'],
+      'the missing Reader is not excess (the arm probe reports it as forbidden)',
+    );
+    const [f] = r.findings;
+    assert.equal(f.assignment, undefined);
+    assert.deepEqual(
+      sorted(f.dataActions),
+      sorted([
+        `${BLOB}/containers/blobs/write`,
+        `${BLOB}/containers/blobs/delete`,
+        `${BLOB}/containers/blobs/move/action`,
+        `${BLOB}/containers/blobs/add/action`,
+      ]),
+    );
+    assert.match(f.remediation.summary, /may not read role assignments/);
+    assert.equal(
+      f.remediation.command,
+      `az role assignment list --assignee ${app.principalId} --all --include-inherited -o table`,
+    );
+    assert.equal(r.armRequests, 7, 'six reads and the one refused listing');
+  });
+
   it('a steady over-privileged state costs one request per scope: the lookup is reused', async () => {
     const c = sb.connection;
     await admin(c, 'POST', '/_sandbox/scenario', { name: 'app-contributor-on-rg' });
