@@ -108,7 +108,7 @@ describe('privileges check against the sandbox', { timeout: 900_000 }, () => {
     return run.steps.map((s) => s.value as PrivilegesResult);
   }
 
-  it('healthy: every identity is clean, its permissions read at every scope, once per scope per timer run', async () => {
+  it('healthy: every identity is clean, its permissions read at every scope, once per scope per timer run', async (t) => {
     const c = sb.connection;
     await admin(c, 'POST', '/_sandbox/counters/reset');
     const run = await runChild(c.appSettings, [
@@ -144,6 +144,10 @@ describe('privileges check against the sandbox', { timeout: 900_000 }, () => {
       assert.deepEqual(r.findings, []);
     }
     assert.equal(Object.keys(permissionsReads).length, 18, '3 identities x 6 scopes, nothing else');
+    const perScope = Object.values(permissionsReads);
+    t.diagnostic(
+      `FIGURE timer run of all 6 paths: ${perScope.reduce((a, b) => a + b, 0)} permissions reads for 3 identities x 6 scopes; ARM requests per identity per scope: max ${Math.max(...perScope)}; per identity: ${['system', 'app', 'federated'].map((w) => `${w} ${view.identities[w].privileges!.latest.armRequests}`).join(', ')}`,
+    );
   });
 
   for (const x of SCENARIOS) {
@@ -289,7 +293,7 @@ describe('privileges check against the sandbox', { timeout: 900_000 }, () => {
     assert.equal(r.armRequests, 7, 'six reads and the one refused listing');
   });
 
-  it('a steady over-privileged state costs one request per scope: the lookup is reused', async () => {
+  it('a steady over-privileged state costs one request per scope: the lookup is reused', async (t) => {
     const c = sb.connection;
     await admin(c, 'POST', '/_sandbox/scenario', { name: 'app-contributor-on-rg' });
     const [first, second] = await checks(['uami-client-id', 'uami-client-id']);
@@ -298,5 +302,8 @@ describe('privileges check against the sandbox', { timeout: 900_000 }, () => {
     assert.equal(second.lookup, 'cached');
     assert.equal(second.armRequests, 6);
     assert.deepEqual(second.findings, first.findings);
+    t.diagnostic(
+      `FIGURE over-privileged (app-contributor-on-rg), ARM requests for the app identity: first run ${first.armRequests} (6 scopes + assignment list + 1 role definition), next run ${second.armRequests} (1 per scope)`,
+    );
   });
 });
