@@ -33,9 +33,11 @@ export async function privilegesOnTimer(path: PathId, context: InvocationContext
 
 export const privilegesHandler: HttpHandler = async (request, context) => {
   if (request.method !== 'GET') return methodNotAllowed(request.method);
-  const path = request.params.path ?? '';
+  const [path, ...extra] = (request.params.rest ?? '').split('/');
   if (!path) return notFound(`Name an identity path: /api/privileges/{path} (${PATH_IDS.join(', ')}).`);
   if (!isPathId(path)) return notFound(`Unknown identity path '${path}'.`);
+  if (extra.length)
+    return notFound(`The route has an extra segment ('${extra.join('/')}'): use /api/privileges/{path}.`);
   const { result, record } = await checkAndRecord(path);
   log(context, result, record.error);
   const statusStore = { recorded: record.recorded, ...(record.error ? { error: record.error } : {}) };
@@ -43,7 +45,7 @@ export const privilegesHandler: HttpHandler = async (request, context) => {
 };
 
 app.http('privileges', {
-  route: 'privileges/{path?}',
+  route: 'privileges/{*rest}',
   methods: ALL_METHODS,
   authLevel: 'function',
   handler: privilegesHandler,

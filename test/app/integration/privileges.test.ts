@@ -219,22 +219,23 @@ describe('privileges check against the sandbox', { timeout: 900_000 }, () => {
 
   it('GET /api/privileges/{path}: runs and records the check; 404 names the paths; 405 for other methods', async () => {
     const c = sb.connection;
-    const http = (params: Record<string, string>, method = 'GET') => ({
+    const http = (rest: string, method = 'GET') => ({
       op: 'http' as const,
       fn: 'privileges' as const,
       method,
-      params,
-      url: `http://localhost/api/privileges/${params.path ?? ''}`,
+      params: { rest },
+      url: `http://localhost/api/privileges/${rest}`,
     });
     const run = await runChild(c.appSettings, [
-      http({ path: 'uami-object-id' }),
-      http({ path: 'nope' }),
-      http({}),
-      http({ path: 'federated' }, 'POST'),
+      http('uami-object-id'),
+      http('nope'),
+      http(''),
+      http('federated', 'POST'),
+      http('federated/extra'),
       { op: 'status' },
     ]);
     outputs.push(run.stdout, run.stderr, JSON.stringify(run.steps));
-    const [okRes, unknown, none, post] = run.steps.map((x) => x.value);
+    const [okRes, unknown, none, post, extra] = run.steps.map((x) => x.value);
     assert.equal(okRes.status, 200);
     assert.equal(okRes.body.identity, 'app');
     assert.equal(okRes.body.path, 'uami-object-id');
@@ -245,6 +246,8 @@ describe('privileges check against the sandbox', { timeout: 900_000 }, () => {
     assert.ok(unknown.body.paths.includes('federated'));
     assert.equal(none.status, 404);
     assert.equal(post.status, 405);
+    assert.equal(extra.status, 404);
+    assert.match(extra.body.message, /extra segment \('extra'\)/);
     const view = run.steps.at(-1)!.value as StatusView;
     assert.equal(view.identities.app.privileges?.latest.path, 'uami-object-id', 'shown beside the cells');
   });
