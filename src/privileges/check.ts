@@ -125,6 +125,9 @@ export async function checkPrivileges(path: PathId, config: Config = getConfig()
     withTokenRecord(record, () => readAll(client.arm, scopeIds, config, signal)),
   );
   record.closed = true;
+  // A token request that never answered leaves the client's token cycler waiting on it (as in the runner): the next
+  // check starts with a fresh client.
+  if (record.pending > 0) clients.delete(path);
   const claims = record.claims.at(-1) ?? (record.error === undefined ? client.wrapper.lastClaims : undefined);
   const attestation = attest(expected, claims, record.claims.length ? 'credential' : 'client-cache');
   const detailOf = (e: unknown) => {
@@ -184,7 +187,8 @@ interface FindingsInput {
 /** The outcome, and for excess the granting assignments (from the last lookup when the excess is unchanged). */
 async function withFindings(arm: PrivilegesArm, x: FindingsInput) {
   const over = x.scopes.filter((s) => s.excess);
-  const failed = x.scopes.find((s) => s.outcome !== 'ok' && s.outcome !== 'over-privileged' && s.id);
+  // A scope that could not be read (or named) leaves the check incomplete: never "ok" then.
+  const failed = x.scopes.find((s) => s.outcome !== 'ok' && s.outcome !== 'over-privileged');
   const result = { principalId: x.principalId, scopes: x.scopes, armRequests: x.requests };
   if (!over.length) {
     lastLookup.delete(x.identity);

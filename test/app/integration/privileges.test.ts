@@ -9,7 +9,7 @@ import { PATH_IDS, type PathId } from '../../../src/ids.ts';
 import type { PrivilegesResult } from '../../../src/privileges/types.ts';
 import type { ProbeResult } from '../../../src/probes/types.ts';
 import type { StatusView } from '../../../src/status/model.ts';
-import { admin, identity, issued, start, type Sandbox } from '../helpers/sandbox.ts';
+import { addFault, admin, clearFaults, identity, issued, start, type Sandbox } from '../helpers/sandbox.ts';
 import { runChild } from '../helpers/child.ts';
 import { runRemediationAsOperator } from '../../support/authz.ts';
 
@@ -294,6 +294,36 @@ describe('privileges check against the sandbox', { timeout: 900_000 }, () => {
       `az role assignment list --assignee ${app.principalId} --all --include-inherited -o table`,
     );
     assert.equal(r.armRequests, 7, 'six reads and the one refused listing');
+  });
+
+  it('an incomplete check is never ok: a scope the settings do not name, a Resource Manager that hangs', async () => {
+    const c = sb.connection;
+    // The sandbox's loopback vault URL does not name the vault: without KEY_VAULT_RESOURCE_ID that scope is unknown.
+    const run = await runChild(c.appSettings, [{ op: 'privileges', path: 'system-assigned' }], {
+      KEY_VAULT_RESOURCE_ID: undefined,
+    });
+    outputs.push(run.stdout, run.stderr, JSON.stringify(run.steps));
+    const r = run.steps[0].value as PrivilegesResult;
+    assert.equal(r.outcome, 'misconfigured');
+    const kv = r.scopes.find((s) => s.scope === 'keyVault')!;
+    assert.equal(kv.id, undefined);
+    assert.match(kv.detail!.message!, /KEY_VAULT_RESOURCE_ID/);
+    assert.equal(r.armRequests, 5, 'the other five scopes were still read');
+
+    await addFault(c, { endpoint: 'arm', kind: 'hang' });
+    try {
+      const started = Date.now();
+      const hung = await runChild(c.appSettings, [{ op: 'privileges', path: 'federated' }], {
+        PROBE_TIMEOUT_MS: '1500',
+      });
+      outputs.push(hung.stdout, hung.stderr, JSON.stringify(hung.steps));
+      const h = hung.steps[0].value as PrivilegesResult;
+      assert.equal(h.outcome, 'timeout', JSON.stringify(h.detail));
+      assert.ok(h.totalMs < 5_000, `bounded by PROBE_TIMEOUT_MS (${h.totalMs} ms)`);
+      assert.ok(Date.now() - started < 60_000);
+    } finally {
+      await clearFaults(c);
+    }
   });
 
   it('a steady over-privileged state costs one request per scope: the lookup is reused', async (t) => {
