@@ -118,6 +118,16 @@ describe('privileges check against the sandbox', { timeout: 900_000 }, () => {
     outputs.push(run.stdout, run.stderr, JSON.stringify(run.steps));
     const view = run.steps.at(-1)!.value as StatusView;
     assert.equal(view.leastPrivilege, 'ok');
+    // Each identity's check runs on its first path's timer only, and says so in that timer's log.
+    PATH_IDS.forEach((path, i) => {
+      const lines = (run.steps[i].value.logs as Array<{ message: string }>).map((l) => l.message);
+      const owner = (Object.values(FIRST_PATH) as string[]).includes(path);
+      assert.equal(
+        lines.some((m) => /^privileges \w+ \(via .*\): ok, 6 scopes, 6 ARM requests/.test(m)),
+        owner,
+        `${path}: ${lines.join(' | ')}`,
+      );
+    });
     const { permissionsReads } = await admin<{ permissionsReads: Record<string, number> }>(
       c,
       'GET',
