@@ -7,8 +7,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultKeysFile } from '../devhost/keys.ts';
-import type { Proc } from './lib/proc.ts';
 import { renderPrivileges, sweepPrivileges } from './lib/privileges.ts';
+import type { Proc } from './lib/proc.ts';
 import {
   apiUrl,
   ensureLocalSettings,
@@ -112,6 +112,32 @@ function tail(p: Proc | undefined, lines = 30): string {
   return (p?.output() ?? '').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** The sweep of every path against every target, shown as a matrix, each identity's privileges, the app's URLs. */
+async function sweepAndShow(h: NonNullable<typeof host>): Promise<void> {
+  const prefix = routePrefix(appDir);
+  const key = args['enable-auth'] && h.kind === 'devhost' ? readHostKey(appDir) : undefined;
+  say('sweeping every identity path against every target...');
+  const cells = await sweep(h.baseUrl, prefix, key);
+
+  console.log('');
+  console.log(bold(`  identity-probes: paths x targets (scenario '${args.scenario}', ${h.kind})`));
+  console.log('');
+  console.log(renderMatrix(cells, { color }));
+  console.log('');
+  console.log(renderPrivileges(await sweepPrivileges(h.baseUrl, prefix, key), { color }));
+  console.log('');
+  console.log(`  Status: ${apiUrl(h.baseUrl, prefix, 'status')}`);
+  console.log(`  Health: ${apiUrl(h.baseUrl, prefix, 'health')}`);
+  console.log(`  Probe:  ${apiUrl(h.baseUrl, prefix, 'probes/{path}/{target?}')}`);
+  console.log(`  Privileges: ${apiUrl(h.baseUrl, prefix, 'privileges/{path}')}`);
+  if (args['enable-auth']) {
+    console.log(
+      `  Keys:   function routes need x-functions-key; read one with node -p "require('${defaultKeysFile(appDir)}').masterKey"`,
+    );
+  }
+  console.log('');
+}
+
 async function main(): Promise<void> {
   say(`starting the sandbox (scenario '${args.scenario}'); log: ${sandboxLogPath}`);
   try {
@@ -174,34 +200,9 @@ async function main(): Promise<void> {
     void stopAll(1);
   });
 
-  const prefix = routePrefix(appDir);
-  const key = args['enable-auth'] && host.kind === 'devhost' ? readHostKey(appDir) : undefined;
-  say('sweeping every identity path against every target...');
-  const cells = await sweep(host.baseUrl, prefix, key);
-
-  console.log('');
-  console.log(bold(`  identity-probes: paths x targets (scenario '${args.scenario}', ${host.kind})`));
-  console.log('');
-  console.log(renderMatrix(cells, { color }));
-  console.log('');
-  console.log(renderPrivileges(await sweepPrivileges(host.baseUrl, prefix, key), { color }));
-  console.log('');
-  printUrls(host.baseUrl, prefix, appDir, Boolean(args['enable-auth']));
+  await sweepAndShow(host);
   say(`serving; host log follows (also in ${hostLogPath}). Ctrl-C stops the host and the sandbox.`);
   liveHostLog = true;
-}
-
-function printUrls(baseUrl: string, prefix: string, appDir: string, enableAuth: boolean): void {
-  console.log(`  Status: ${apiUrl(baseUrl, prefix, 'status')}`);
-  console.log(`  Health: ${apiUrl(baseUrl, prefix, 'health')}`);
-  console.log(`  Probe:  ${apiUrl(baseUrl, prefix, 'probes/{path}/{target?}')}`);
-  console.log(`  Privileges: ${apiUrl(baseUrl, prefix, 'privileges/{path}')}`);
-  if (enableAuth) {
-    console.log(
-      `  Keys:   function routes need x-functions-key; read one with node -p "require('${defaultKeysFile(appDir)}').masterKey"`,
-    );
-  }
-  console.log('');
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,7 @@
-// What the wiring declares for the probes' identities (infra/identity-wiring.json, app plane): which identity each
-// path uses, which role it holds at which scope, and those roles' permissions. A copy kept in step with the wiring
-// by test/app/unit/privileges-catalog.test.ts until the typed catalog owns these facts; then read them from there.
+// What the catalog (common/catalog.ts) declares for the probes' identities, as the privileges check needs it: the
+// identities that serve paths, their paths, the roles they hold where (each target's role at its scope, and the
+// status writer's), and those roles' permissions. Derived the way scripts/catalog generates the wiring's
+// app-plane role assignments, so the check compares with exactly what infra/ deploys.
 //
 // The declared roles' permissions ship here, pinned, instead of being read from ARM (roleDefinitions GET) on every
 // run: the declaration is the contract ("what this identity may do"), so it must not move when a definition moves;
@@ -8,11 +9,26 @@
 // least-privileged identity may lack. Copied from the published built-in definitions
 // (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles); roles the check meets that are not
 // declared (the excess) are read from ARM when it names the granting assignment, once per process.
+import {
+  IDENTITIES,
+  ROLES,
+  STATUS_WRITER,
+  TARGET_IDS,
+  TARGETS,
+  type IdentityKey as CatalogIdentityKey,
+  type RoleName,
+} from '../../common/catalog.ts';
 import type { PathId } from '../ids.ts';
 import type { PermissionBlock } from './types.ts';
 
-export const IDENTITY_KEYS = ['system', 'app', 'federated'] as const;
-export type IdentityKey = (typeof IDENTITY_KEYS)[number];
+/** The identities that serve a path (the host plane's identity serves none and is not the probes' to check). */
+export type IdentityKey = {
+  [K in CatalogIdentityKey]: (typeof IDENTITIES)[K]['paths'] extends readonly [] ? never : K;
+}[CatalogIdentityKey];
+
+export const IDENTITY_KEYS = (Object.keys(IDENTITIES) as CatalogIdentityKey[]).filter(
+  (k) => IDENTITIES[k].paths.length > 0,
+) as IdentityKey[];
 
 /** The scopes checked, outermost first. `subscription` and `storageAccount` hold no declared role of the probes. */
 export const SCOPE_KEYS = [
@@ -25,16 +41,14 @@ export const SCOPE_KEYS = [
 ] as const;
 export type ScopeKey = (typeof SCOPE_KEYS)[number];
 
-/** Each identity and its paths (wiring `identities.*.paths`); the first path's timer runs the identity's check. */
-export const PATHS_OF_IDENTITY: Readonly<Record<IdentityKey, readonly PathId[]>> = {
-  system: ['system-assigned'],
-  app: ['uami-client-id', 'uami-object-id', 'uami-resource-id', 'default-chain'],
-  federated: ['federated'],
-};
+/** Each identity and its paths; the first path's timer runs the identity's check. */
+export const PATHS_OF_IDENTITY = Object.fromEntries(
+  IDENTITY_KEYS.map((k) => [k, IDENTITIES[k].paths as readonly PathId[]]),
+) as Readonly<Record<IdentityKey, readonly PathId[]>>;
 
 export interface RoleDefinition {
   id: string;
-  roleName: string;
+  roleName: RoleName;
   permissions: PermissionBlock[];
 }
 
@@ -48,12 +62,12 @@ const block = (p: Partial<PermissionBlock>): PermissionBlock => ({
 
 export const DECLARED_ROLES: readonly RoleDefinition[] = [
   {
-    id: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+    id: ROLES['Reader'],
     roleName: 'Reader',
     permissions: [block({ actions: ['*/read'] })],
   },
   {
-    id: '4633458b-17de-408a-b874-0445c86b69e6',
+    id: ROLES['Key Vault Secrets User'],
     roleName: 'Key Vault Secrets User',
     permissions: [
       block({
@@ -65,7 +79,7 @@ export const DECLARED_ROLES: readonly RoleDefinition[] = [
     ],
   },
   {
-    id: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
+    id: ROLES['Storage Blob Data Reader'],
     roleName: 'Storage Blob Data Reader',
     permissions: [
       block({
@@ -75,7 +89,7 @@ export const DECLARED_ROLES: readonly RoleDefinition[] = [
     ],
   },
   {
-    id: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+    id: ROLES['Storage Blob Data Contributor'],
     roleName: 'Storage Blob Data Contributor',
     permissions: [
       block({
@@ -99,29 +113,33 @@ export const DECLARED_ROLES: readonly RoleDefinition[] = [
 
 export interface DeclaredAssignment {
   identity: IdentityKey;
-  role: string;
+  role: RoleName;
   scope: ScopeKey;
 }
 
-/** The wiring's app-plane role assignments. */
-export const DECLARED_ASSIGNMENTS: readonly DeclaredAssignment[] = [
-  { identity: 'system', role: 'Key Vault Secrets User', scope: 'keyVault' },
-  { identity: 'system', role: 'Storage Blob Data Reader', scope: 'canaryContainer' },
-  { identity: 'system', role: 'Reader', scope: 'resourceGroup' },
-  { identity: 'system', role: 'Storage Blob Data Contributor', scope: 'statusContainer' },
-  { identity: 'app', role: 'Key Vault Secrets User', scope: 'keyVault' },
-  { identity: 'app', role: 'Storage Blob Data Reader', scope: 'canaryContainer' },
-  { identity: 'app', role: 'Reader', scope: 'resourceGroup' },
-  { identity: 'federated', role: 'Key Vault Secrets User', scope: 'keyVault' },
-  { identity: 'federated', role: 'Storage Blob Data Reader', scope: 'canaryContainer' },
-  { identity: 'federated', role: 'Reader', scope: 'resourceGroup' },
-];
+const checkedScope = (scope: string): ScopeKey => {
+  if (!(SCOPE_KEYS as readonly string[]).includes(scope))
+    throw new Error(
+      `the catalog assigns a role at '${scope}', which the privileges check cannot resolve (scopes.ts)`,
+    );
+  return scope as ScopeKey;
+};
+
+/** The app-plane role assignments: each identity that serves a path gets each target's role, plus the status writer. */
+export const DECLARED_ASSIGNMENTS: readonly DeclaredAssignment[] = IDENTITY_KEYS.flatMap((identity) => [
+  ...TARGET_IDS.map((t) => ({ identity, role: TARGETS[t].role, scope: checkedScope(TARGETS[t].scope) })),
+  ...(STATUS_WRITER.identity === identity
+    ? [{ identity, role: STATUS_WRITER.role, scope: checkedScope(STATUS_WRITER.scope) }]
+    : []),
+]);
 
 export function identityOfPath(path: PathId): IdentityKey {
-  return IDENTITY_KEYS.find((k) => PATHS_OF_IDENTITY[k].includes(path))!;
+  const key = IDENTITY_KEYS.find((k) => PATHS_OF_IDENTITY[k].includes(path));
+  if (!key) throw new Error(`no identity serves path ${path}`);
+  return key;
 }
 
-export function declaredRole(name: string): RoleDefinition {
+export function declaredRole(name: RoleName): RoleDefinition {
   const r = DECLARED_ROLES.find((d) => d.roleName === name);
   if (!r) throw new Error(`role '${name}' is declared but has no definition in DECLARED_ROLES`);
   return r;

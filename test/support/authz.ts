@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
 import type { AuthzCredential, AuthzResult, AuthzStep } from '../sandbox/resources/fixtures/authz-child.ts';
-import { childEnv, runMarkedChild } from './child.ts';
+import { childEnv, runMarkedChild } from '../../support/child.ts';
 import { identity } from './sandbox.ts';
 
 const AUTHZ_MARKER = '@@AUTHZ-RESULTS@@'; // what the fixture prints before its results

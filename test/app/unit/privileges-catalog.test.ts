@@ -1,6 +1,6 @@
-// The privileges check's copy of the wiring (src/privileges/catalog.ts) agrees with infra/identity-wiring.json
-// (app plane: identities' paths, role assignments, role GUIDs) and its pinned role definitions with the sandbox's
-// built-in roles, so that neither can drift from the other unnoticed.
+// What the privileges check derives from the catalog (src/privileges/catalog.ts) is what infra/ deploys: the
+// generated infra/identity-wiring.json (app plane: identities' paths, role assignments, role GUIDs); and its pinned
+// role definitions equal the sandbox's built-in roles, so neither can drift from the other unnoticed.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
