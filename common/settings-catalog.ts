@@ -36,6 +36,15 @@ export const SETTINGS = {
     meaning: 'Name of the canary secret; its value is never returned or logged',
     sample: 'canary',
   },
+  KEY_VAULT_RESOURCE_ID: {
+    group: 'app',
+    usedBy: 'privileges (optional)',
+    inAzure: "the vault's `id`",
+    inSandbox: "the world vault's ARM id",
+    meaning: "Optional vault ARM id for the privileges check (default: from `KEY_VAULT_URL`'s host)",
+    sample:
+      '/subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/Microsoft.KeyVault/vaults/<key-vault-name>',
+  },
   BLOB_SERVICE_URL: {
     group: 'app',
     usedBy: 'blob target',

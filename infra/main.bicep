@@ -209,6 +209,7 @@ module functionApp 'modules/function-app.bicep' = {
     deploymentContainerName: deploymentContainerName
     appInsightsName: monitoring.outputs.appInsightsName
     keyVaultUri: keyVault.outputs.uri
+    keyVaultId: keyVault.outputs.id
     canarySecretName: canarySecretName
     probeBlobServiceUrl: storage.outputs.probeBlobServiceUrl
     canaryContainerName: canaryContainerName

@@ -319,6 +319,7 @@ function appSettingsOf(
   const settings: Partial<Record<SettingName, string>> = {
     KEY_VAULT_URL: endpoints.keyVault ?? '',
     KEY_VAULT_SECRET_NAME: resources.secretName ?? '',
+    KEY_VAULT_RESOURCE_ID: w.keyVaults[0]?.resourceId ?? '', // a loopback vault URL does not name the vault
     BLOB_SERVICE_URL: endpoints.blob ?? '',
     BLOB_CONTAINER_NAME: resources.canaryContainer ?? '',
     ARM_ENDPOINT: endpoints.arm ?? '',

@@ -7,6 +7,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultKeysFile } from '../devhost/keys.ts';
+import { renderPrivileges, sweepPrivileges } from './lib/privileges.ts';
 import type { Proc } from './lib/proc.ts';
 import {
   apiUrl,
@@ -111,7 +112,7 @@ function tail(p: Proc | undefined, lines = 30): string {
   return (p?.output() ?? '').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-/** The sweep of every path against every target, shown as a matrix with the app's URLs. */
+/** The sweep of every path against every target, shown as a matrix, each identity's privileges, the app's URLs. */
 async function sweepAndShow(h: NonNullable<typeof host>): Promise<void> {
   const prefix = routePrefix(appDir);
   const key = args['enable-auth'] && h.kind === 'devhost' ? readHostKey(appDir) : undefined;
@@ -123,9 +124,12 @@ async function sweepAndShow(h: NonNullable<typeof host>): Promise<void> {
   console.log('');
   console.log(renderMatrix(cells, { color }));
   console.log('');
+  console.log(renderPrivileges(await sweepPrivileges(h.baseUrl, prefix, key), { color }));
+  console.log('');
   console.log(`  Status: ${apiUrl(h.baseUrl, prefix, 'status')}`);
   console.log(`  Health: ${apiUrl(h.baseUrl, prefix, 'health')}`);
   console.log(`  Probe:  ${apiUrl(h.baseUrl, prefix, 'probes/{path}/{target?}')}`);
+  console.log(`  Privileges: ${apiUrl(h.baseUrl, prefix, 'privileges/{path}')}`);
   if (args['enable-auth']) {
     console.log(
       `  Keys:   function routes need x-functions-key; read one with node -p "require('${defaultKeysFile(appDir)}').masterKey"`,

@@ -15,6 +15,8 @@ export interface Config {
   readonly keyVault: {
     readonly url?: string;
     readonly secretName?: string;
+    /** KEY_VAULT_RESOURCE_ID: the vault's ARM id (the privileges check's scope), when set. */
+    readonly resourceId?: string;
     /** Sandbox-only switch KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION (docs/identity-wire.md §13.2). */
     readonly disableChallengeResourceVerification: boolean;
   };
@@ -118,6 +120,8 @@ export const DEFAULT_STATUS_CACHE_MS = 5_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UAMI_RESOURCE_ID =
   /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
+const VAULT_RESOURCE_ID =
+  /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i;
 // Key Vault secret names (docs/data-plane.md §1.2), storage container names, resource group names.
 const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
@@ -190,6 +194,7 @@ type ConfigSetting = {
 const SETTINGS: Record<ConfigSetting, Check> = {
   KEY_VAULT_URL: httpsUrl,
   KEY_VAULT_SECRET_NAME: pattern(SECRET_NAME, 'must be a Key Vault secret name (letters, digits, hyphens)'),
+  KEY_VAULT_RESOURCE_ID: pattern(VAULT_RESOURCE_ID, 'must be a Key Vault resource ID'),
   BLOB_SERVICE_URL: httpsUrl,
   BLOB_CONTAINER_NAME: pattern(CONTAINER_NAME, 'must be a storage container name'),
   ARM_ENDPOINT: httpsUrl,
@@ -286,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keyVault: {
       url: valid.KEY_VAULT_URL,
       secretName: valid.KEY_VAULT_SECRET_NAME,
+      resourceId: valid.KEY_VAULT_RESOURCE_ID,
       disableChallengeResourceVerification: truthy(valid.KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION),
     },
     blob: { serviceUrl: valid.BLOB_SERVICE_URL, containerName: valid.BLOB_CONTAINER_NAME },

@@ -14,6 +14,8 @@ export const OUTCOME_KINDS = [
   'federation-rejected',
   'unauthenticated',
   'forbidden',
+  // Privileges check only (src/privileges): the identity holds more than its declared roles.
+  'over-privileged',
   'not-found',
   'throttled',
   'timeout',

@@ -2,3 +2,4 @@
 // its functions. Nothing else runs at import time beyond reading the settings once.
 import './functions/probes.ts';
 import './functions/status.ts';
+import './functions/privileges.ts';

@@ -14,6 +14,7 @@ param hostStorageAccountName string
 param deploymentContainerName string
 param appInsightsName string
 param keyVaultUri string
+param keyVaultId string
 param canarySecretName string
 param probeBlobServiceUrl string
 param canaryContainerName string
@@ -115,6 +116,8 @@ var hostSettings = {
 var probeSettings = {
   // targets
   KEY_VAULT_URL: keyVaultUri
+  // The vault's ARM id: the privileges check reads the identities' permissions at this scope.
+  KEY_VAULT_RESOURCE_ID: keyVaultId
   KEY_VAULT_SECRET_NAME: canarySecretName
   BLOB_SERVICE_URL: probeBlobServiceUrl
   BLOB_CONTAINER_NAME: canaryContainerName

@@ -38,3 +38,4 @@ resource canarySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
 
 output name string = vault.name
 output uri string = vault.properties.vaultUri
+output id string = vault.id

@@ -14,6 +14,8 @@ export class Counters {
   byIdentityAudience: Record<string, number> = {};
   /** Every request per endpoint (token or not), for tests of caching and faults. */
   requestsByEndpoint: Record<string, number> = {};
+  /** ARM permissions reads per `{principalId} {scope}` (scope lowercased): what a privileges check costs. */
+  permissionsReads: Record<string, number> = {};
 
   tokenIssued(k: TokenCountKey): void {
     this.total++;
@@ -27,6 +29,10 @@ export class Counters {
     inc(this.requestsByEndpoint, endpoint);
   }
 
+  permissionsRead(principalId: string, scope: string): void {
+    inc(this.permissionsReads, `${principalId.toLowerCase()} ${scope.toLowerCase()}`);
+  }
+
   snapshot() {
     return {
       tokenRequests: {
@@ -37,6 +43,7 @@ export class Counters {
         byIdentityAudience: { ...this.byIdentityAudience },
       },
       requestsByEndpoint: { ...this.requestsByEndpoint },
+      permissionsReads: { ...this.permissionsReads },
     };
   }
 
@@ -47,6 +54,7 @@ export class Counters {
     this.byAudience = {};
     this.byIdentityAudience = {};
     this.requestsByEndpoint = {};
+    this.permissionsReads = {};
   }
 }
 

@@ -6,6 +6,7 @@ import { getConfig } from '../config.ts';
 import { isPathId, isTargetId, PATH_IDS, type PathId } from '../ids.ts';
 import type { ProbeResult } from '../probes/types.ts';
 import { ALL_METHODS, json, methodNotAllowed, notFound } from './http.ts';
+import { privilegesOnTimer } from './privileges.ts';
 
 function log(context: InvocationContext, path: PathId, results: ProbeResult[], recordError?: string): void {
   // Results are sanitized by the runner; lines carry outcome, timings and remediation, never token material.
@@ -58,6 +59,7 @@ export function timerHandler(path: PathId): TimerHandler {
   return async (_timer, context) => {
     const { results, record } = await probeAndRecord(path, undefined, true);
     log(context, path, results, record.error);
+    await privilegesOnTimer(path, context); // the identity's privileges check, on its first path's timer only
   };
 }
 

@@ -175,6 +175,10 @@ const BY_KIND: Record<OutcomeKind, KindRemediation> = {
   'federation-rejected': federationRejected,
   unauthenticated,
   forbidden,
+  // The privileges check's own kind (src/privileges builds its remediation); never a probe's.
+  'over-privileged': () => ({
+    summary: 'See the privileges check of this identity (GET /api/privileges/{path}).',
+  }),
   'not-found': notFound,
   throttled,
   timeout,

@@ -3,6 +3,12 @@
 import type { FederatedTokenStatus } from '../identities/index.ts';
 import { PATH_IDS, TARGET_IDS, type OutcomeKind, type PathId, type TargetId } from '../ids.ts';
 import type { ProbeResult } from '../probes/types.ts';
+import {
+  identityViews,
+  type IdentityView,
+  type LeastPrivilegeVerdict,
+  type PrivilegesRecord,
+} from './privileges.ts';
 
 export const HISTORY_LIMIT = 20;
 /** A result older than this no longer vouches for its cell (six missed runs of the default 5-minute timer). */
@@ -30,6 +36,8 @@ export interface PathDocument {
   updatedAt: string;
   targets: Partial<Record<TargetId, TargetRecord>>;
   federatedToken?: FederatedTokenStatus;
+  /** The latest privileges check run with this path's credential (status/privileges.ts). */
+  privileges?: PrivilegesRecord;
 }
 
 const time = (iso: string) => Date.parse(iso);
@@ -47,6 +55,7 @@ export function mergeResults(
     updatedAt: now.toISOString(),
     targets: { ...(doc?.targets ?? {}) },
     ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}),
+    ...(doc?.privileges ? { privileges: doc.privileges } : {}),
   };
   for (const r of [...results].sort((a, b) => time(a.at) - time(b.at))) {
     if (r.path !== path) continue;
@@ -115,6 +124,9 @@ export interface StatusView {
     PathId,
     { targets: Partial<Record<TargetId, CellView>>; federatedToken?: FederatedTokenStatus }
   >;
+  /** Per identity, beside the cells: its latest privileges check (least privilege, not availability). */
+  identities: Record<string, IdentityView>;
+  leastPrivilege: LeastPrivilegeVerdict;
 }
 
 /**
@@ -154,5 +166,12 @@ export function buildStatusView(
     }
     paths[path] = { targets, ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}) };
   }
-  return { status: verdict(counts), generatedAt: new Date(now).toISOString(), store, counts, paths };
+  return {
+    status: verdict(counts),
+    generatedAt: new Date(now).toISOString(),
+    store,
+    counts,
+    paths,
+    ...identityViews(docs, now),
+  };
 }

@@ -7,6 +7,7 @@
 import { getConfig, type Config } from '../config.ts';
 import { PATH_IDS, type PathId } from '../ids.ts';
 import { sanitizer } from '../probes/sanitize.ts';
+import type { PrivilegesResult } from '../privileges/types.ts';
 import type { ProbeResult } from '../probes/types.ts';
 import { buildStatusView, type PathDocument, type StatusView } from './model.ts';
 import { statusStore } from './store.ts';
@@ -49,6 +50,22 @@ export async function recordResults(
     const doc = await store.record(path, results);
     cached = undefined; // this instance's next status read shows its own write
     return { recorded: true, doc };
+  } catch (err) {
+    return { recorded: false, error: describe(err) };
+  }
+}
+
+/** Persists a privileges check in the document of the path that ran it. Never throws. */
+export async function recordPrivileges(
+  path: PathId,
+  result: PrivilegesResult,
+  config: Config = getConfig(),
+): Promise<RecordOutcome> {
+  try {
+    const store = await statusStore(config);
+    await store.record(path, [], result); // `result` is sanitized by the check
+    cached = undefined;
+    return { recorded: true };
   } catch (err) {
     return { recorded: false, error: describe(err) };
   }

@@ -12,6 +12,8 @@ import type { PathId } from '../ids.ts';
 import { raceDeadline } from '../probes/deadline.ts';
 import type { ProbeResult } from '../probes/types.ts';
 import { mergeResults, type PathDocument } from './model.ts';
+import { mergePrivileges } from './privileges.ts';
+import type { PrivilegesResult } from '../privileges/types.ts';
 
 const MAX_WRITE_ATTEMPTS = 10;
 /** Short retries: a status write must not hold a probe's answer for long (the probe answers regardless). */
@@ -138,15 +140,21 @@ export class StatusStore {
   }
 
   /** Merges `results` into the path's document; returns the document written. All attempts share one deadline. */
-  record(path: PathId, results: ProbeResult[]): Promise<PathDocument> {
-    return this.#withinDeadline((signal) => this.#record(path, results, signal));
+  record(path: PathId, results: ProbeResult[], privileges?: PrivilegesResult): Promise<PathDocument> {
+    return this.#withinDeadline((signal) => this.#record(path, results, signal, privileges));
   }
 
-  async #record(path: PathId, results: ProbeResult[], signal: AbortSignal): Promise<PathDocument> {
+  async #record(
+    path: PathId,
+    results: ProbeResult[],
+    signal: AbortSignal,
+    privileges?: PrivilegesResult,
+  ): Promise<PathDocument> {
     const blob = this.#container.getBlockBlobClient(blobName(path));
     for (let attempt = 1; ; attempt++) {
       const current = await this.#read(path, signal);
       const doc = mergeResults(current?.doc, path, results);
+      if (privileges) doc.privileges = mergePrivileges(doc.privileges, privileges);
       const body = JSON.stringify(doc);
       try {
         await blob.upload(body, Buffer.byteLength(body), {

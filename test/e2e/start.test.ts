@@ -1,5 +1,5 @@
 // `npm start` itself (scripts/start.ts) as a user runs it, against a throw-away app folder: the matrix with every
-// cell ok, the status and health URLs, then Ctrl-C stops everything with nothing left behind.
+// cell ok, every identity's privileges check clean, the status and health URLs, then Ctrl-C stops everything with nothing left behind.
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -55,6 +55,9 @@ describe('e2e: npm start', () => {
       assert.match(out, new RegExp(`^  ${p}\\s+ok \\d+ms\\s+ok \\d+ms\\s+ok \\d+ms$`, 'm'), p);
     assert.ok(out.includes(`Status: http://127.0.0.1:${port}/api/status`));
     assert.ok(out.includes(`Health: http://127.0.0.1:${port}/api/health`));
+    // Least privilege beside the matrix: every identity's check clean at every scope, one ARM request per scope.
+    for (const who of ['system', 'app', 'federated'])
+      assert.match(out, new RegExp(`^  ${who}\\s+ok \\(6/6 scopes clean, 6 ARM requests\\)`, 'm'), who);
 
     // Still serving after the sweep.
     assert.equal((await getJson(`http://127.0.0.1:${port}/api/health`)).status, 200);

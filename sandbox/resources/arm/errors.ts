@@ -28,7 +28,7 @@ function armHeaders(extra: Record<string, string> = {}, gateway = true): Record<
   };
 }
 
-function armError(
+export function armError(
   status: number,
   code: string,
   message: string,

@@ -12,6 +12,7 @@ import { scopeCovers } from '../rbac/authorize.ts';
 import { BUILT_IN_ROLES, roleGuidOf } from '../rbac/roles.ts';
 import type { RoleDefinition } from '../rbac/roles.ts';
 import type { RoleAssignmentStore, StoredAssignment } from '../rbac/store.ts';
+import { authorizationRoute } from './authorization.ts';
 import { armErrors as E } from './errors.ts';
 import { FIC_TYPE, UAMI_TYPE } from './model.ts';
 import type { ArmModel, ArmResource, UserAssignedIdentity } from './model.ts';
@@ -38,7 +39,7 @@ const A = {
 
 const DEFAULT_PAGE = 1000;
 
-interface Req {
+export interface Req {
   deps: ArmDeps;
   req: IncomingMessage;
   res: ServerResponse;
@@ -57,7 +58,7 @@ export function armHandler(deps: ArmDeps): Handler {
       if (!(err instanceof BearerError)) throw err;
       throw E.invalidToken(err, deps.ctx.world.tenantId);
     }
-    req.resume();
+    if (req.method !== 'PUT') req.resume(); // a PUT's body is read by its handler
     const url = requestUrl(req);
     if (!url.searchParams.get('api-version')) throw E.missingApiVersion();
     const host = header(req, 'host');
@@ -95,6 +96,7 @@ async function route(r: Req): Promise<void> {
     if (eq(segs[0], 'subscriptions') && !eq(segs[1], w.subscriptionId))
       throw E.subscriptionNotFound(segs[1] ?? '');
     const [kind, id, ...rest] = segs.slice(authz + 2);
+    if (await authorizationRoute(r, method, scope, kind, id, rest)) return;
     if (method !== 'GET') throw E.methodNotAllowed(method);
     if (rest.length) throw E.notServed(r.url.pathname);
     if (eq(kind, 'roleAssignments'))
@@ -153,14 +155,14 @@ function allowed(r: Req, action: string, scope: string): boolean {
   return r.deps.rbac.authorize({ principalId: r.claims.oid, action, kind: 'action', scope }).allowed;
 }
 
-function requireAction(r: Req, action: string, scope: string): void {
+export function requireAction(r: Req, action: string, scope: string): void {
   if (!allowed(r, action, scope))
     throw E.authorizationFailed(r.claims.appid ?? r.claims.oid, r.claims.oid, action, scope);
 }
 
 const canRead = (r: Req, res: { id: string; type: string }) => allowed(r, `${res.type}/read`, res.id);
 
-function send(r: Req, status: number, body: unknown): void {
+export function send(r: Req, status: number, body: unknown): void {
   const echo = header(r.req, 'x-ms-client-request-id');
   sendJson(r.res, status, body, {
     'cache-control': 'no-cache',
@@ -394,7 +396,7 @@ function listKeys(r: Req, rgScope: string, rg: string, account: string): void {
 
 // ---- role assignments and definitions ---------------------------------------------------------------------------
 
-function assignmentBody(r: Req, a: StoredAssignment): Record<string, unknown> {
+export function assignmentBody(r: Req, a: StoredAssignment): Record<string, unknown> {
   const sub = r.model.world.subscriptionId;
   const prefix = a.scope === '/' ? '' : a.scope;
   return {

@@ -5,7 +5,7 @@
 // A scenario switch replaces everything with the new world's assignments (a different deployment).
 import { randomUUID } from 'node:crypto';
 import type { RoleAssignment, World } from '../../world.ts';
-import { authorize } from './authorize.ts';
+import { authorize, isEffective } from './authorize.ts';
 import type { AssignmentLike, AuthorizationRequest, Decision } from './authorize.ts';
 import { findRole } from './roles.ts';
 
@@ -28,6 +28,8 @@ export interface NewAssignment {
   principalType?: RoleAssignment['principalType'];
   /** Overrides the sandbox's propagation delay for this change. */
   propagationDelaySeconds?: number;
+  /** The assignment's name (GUID) when the caller chooses it, as ARM's PUT does; default a new GUID. */
+  id?: string;
 }
 
 export class AssignmentError extends Error {
@@ -121,8 +123,14 @@ export class RoleAssignmentStore {
     const now = this.#now();
     const delay =
       n.propagationDelaySeconds !== undefined ? Math.max(0, n.propagationDelaySeconds) * 1000 : this.#delayMs;
+    if (n.id !== undefined && (!GUID.test(n.id) || this.#items.some((x) => x.id === n.id!.toLowerCase())))
+      throw new AssignmentError(
+        400,
+        'InvalidRoleAssignmentId',
+        'The role assignment name must be a new GUID.',
+      );
     const a: StoredAssignment = {
-      id: randomUUID(),
+      id: n.id?.toLowerCase() ?? randomUUID(),
       principalId,
       principalType: n.principalType ?? 'ServicePrincipal',
       roleDefinitionId: role.id,
@@ -156,6 +164,12 @@ export class RoleAssignmentStore {
   list(filter: { principalId?: string } = {}): StoredAssignment[] {
     const p = filter.principalId?.toLowerCase();
     return this.#items.filter((a) => a.removedAt === undefined && (p === undefined || a.principalId === p));
+  }
+
+  /** Every assignment that counts now (removed ones still count until their removal has propagated). */
+  inForce(): StoredAssignment[] {
+    const now = this.#now();
+    return this.#items.filter((a) => isEffective(a, now));
   }
 
   get(id: string): StoredAssignment | undefined {

@@ -1,0 +1,146 @@
+// What the catalog (common/catalog.ts) declares for the probes' identities, as the privileges check needs it: the
+// identities that serve paths, their paths, the roles they hold where (each target's role at its scope, and the
+// status writer's), and those roles' permissions. Derived the way scripts/catalog generates the wiring's
+// app-plane role assignments, so the check compares with exactly what infra/ deploys.
+//
+// The declared roles' permissions ship here, pinned, instead of being read from ARM (roleDefinitions GET) on every
+// run: the declaration is the contract ("what this identity may do"), so it must not move when a definition moves;
+// reading it would cost requests on every run, and would need Microsoft.Authorization/roleDefinitions/read, which a
+// least-privileged identity may lack. Copied from the published built-in definitions
+// (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles); roles the check meets that are not
+// declared (the excess) are read from ARM when it names the granting assignment, once per process.
+import {
+  IDENTITIES,
+  ROLES,
+  STATUS_WRITER,
+  TARGET_IDS,
+  TARGETS,
+  type IdentityKey as CatalogIdentityKey,
+  type RoleName,
+} from '../../common/catalog.ts';
+import type { PathId } from '../ids.ts';
+import type { PermissionBlock } from './types.ts';
+
+/** The identities that serve a path (the host plane's identity serves none and is not the probes' to check). */
+export type IdentityKey = {
+  [K in CatalogIdentityKey]: (typeof IDENTITIES)[K]['paths'] extends readonly [] ? never : K;
+}[CatalogIdentityKey];
+
+export const IDENTITY_KEYS = (Object.keys(IDENTITIES) as CatalogIdentityKey[]).filter(
+  (k) => IDENTITIES[k].paths.length > 0,
+) as IdentityKey[];
+
+/** The scopes checked, outermost first. `subscription` and `storageAccount` hold no declared role of the probes. */
+export const SCOPE_KEYS = [
+  'subscription',
+  'resourceGroup',
+  'keyVault',
+  'storageAccount',
+  'canaryContainer',
+  'statusContainer',
+] as const;
+export type ScopeKey = (typeof SCOPE_KEYS)[number];
+
+/** Each identity and its paths; the first path's timer runs the identity's check. */
+export const PATHS_OF_IDENTITY = Object.fromEntries(
+  IDENTITY_KEYS.map((k) => [k, IDENTITIES[k].paths as readonly PathId[]]),
+) as Readonly<Record<IdentityKey, readonly PathId[]>>;
+
+export interface RoleDefinition {
+  id: string;
+  roleName: RoleName;
+  permissions: PermissionBlock[];
+}
+
+const BLOB = 'Microsoft.Storage/storageAccounts/blobServices';
+const block = (p: Partial<PermissionBlock>): PermissionBlock => ({
+  actions: p.actions ?? [],
+  notActions: p.notActions ?? [],
+  dataActions: p.dataActions ?? [],
+  notDataActions: p.notDataActions ?? [],
+});
+
+export const DECLARED_ROLES: readonly RoleDefinition[] = [
+  {
+    id: ROLES['Reader'],
+    roleName: 'Reader',
+    permissions: [block({ actions: ['*/read'] })],
+  },
+  {
+    id: ROLES['Key Vault Secrets User'],
+    roleName: 'Key Vault Secrets User',
+    permissions: [
+      block({
+        dataActions: [
+          'Microsoft.KeyVault/vaults/secrets/getSecret/action',
+          'Microsoft.KeyVault/vaults/secrets/readMetadata/action',
+        ],
+      }),
+    ],
+  },
+  {
+    id: ROLES['Storage Blob Data Reader'],
+    roleName: 'Storage Blob Data Reader',
+    permissions: [
+      block({
+        actions: [`${BLOB}/containers/read`, `${BLOB}/generateUserDelegationKey/action`],
+        dataActions: [`${BLOB}/containers/blobs/read`],
+      }),
+    ],
+  },
+  {
+    id: ROLES['Storage Blob Data Contributor'],
+    roleName: 'Storage Blob Data Contributor',
+    permissions: [
+      block({
+        actions: [
+          `${BLOB}/containers/delete`,
+          `${BLOB}/containers/read`,
+          `${BLOB}/containers/write`,
+          `${BLOB}/generateUserDelegationKey/action`,
+        ],
+        dataActions: [
+          `${BLOB}/containers/blobs/delete`,
+          `${BLOB}/containers/blobs/read`,
+          `${BLOB}/containers/blobs/write`,
+          `${BLOB}/containers/blobs/move/action`,
+          `${BLOB}/containers/blobs/add/action`,
+        ],
+      }),
+    ],
+  },
+];
+
+export interface DeclaredAssignment {
+  identity: IdentityKey;
+  role: RoleName;
+  scope: ScopeKey;
+}
+
+const checkedScope = (scope: string): ScopeKey => {
+  if (!(SCOPE_KEYS as readonly string[]).includes(scope))
+    throw new Error(
+      `the catalog assigns a role at '${scope}', which the privileges check cannot resolve (scopes.ts)`,
+    );
+  return scope as ScopeKey;
+};
+
+/** The app-plane role assignments: each identity that serves a path gets each target's role, plus the status writer. */
+export const DECLARED_ASSIGNMENTS: readonly DeclaredAssignment[] = IDENTITY_KEYS.flatMap((identity) => [
+  ...TARGET_IDS.map((t) => ({ identity, role: TARGETS[t].role, scope: checkedScope(TARGETS[t].scope) })),
+  ...(STATUS_WRITER.identity === identity
+    ? [{ identity, role: STATUS_WRITER.role, scope: checkedScope(STATUS_WRITER.scope) }]
+    : []),
+]);
+
+export function identityOfPath(path: PathId): IdentityKey {
+  const key = IDENTITY_KEYS.find((k) => PATHS_OF_IDENTITY[k].includes(path));
+  if (!key) throw new Error(`no identity serves path ${path}`);
+  return key;
+}
+
+export function declaredRole(name: RoleName): RoleDefinition {
+  const r = DECLARED_ROLES.find((d) => d.roleName === name);
+  if (!r) throw new Error(`role '${name}' is declared but has no definition in DECLARED_ROLES`);
+  return r;
+}

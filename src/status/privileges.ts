@@ -1,0 +1,69 @@
+// The privileges checks in the status documents and view (docs/privileges.md): a check's result is kept in the
+// document of the path whose credential ran it (no extra blob, no extra read), with its streak and a short history;
+// the view shows one entry per identity, the newest among its paths, beside the path x target cells.
+import type { PathId } from '../ids.ts';
+import { IDENTITY_KEYS, PATHS_OF_IDENTITY, type IdentityKey } from '../privileges/catalog.ts';
+import type { PrivilegesResult } from '../privileges/types.ts';
+
+export const PRIVILEGES_HISTORY_LIMIT = 20;
+/** As for cells: a check older than this no longer vouches for the identity. */
+const STALE_AFTER_MS = 30 * 60_000;
+
+export interface PrivilegesRecord {
+  latest: PrivilegesResult;
+  /** When the current outcome started. */
+  since: string;
+  history: Array<{ at: string; outcome: PrivilegesResult['outcome']; armRequests: number }>;
+}
+
+export interface IdentityView {
+  paths: readonly PathId[];
+  privileges?: PrivilegesRecord & { ageMs: number; stale: boolean };
+}
+
+/** 'ok': every identity's fresh check is clean; 'over-privileged': any is; 'unknown': a check is missing or stale. */
+export type LeastPrivilegeVerdict = 'ok' | 'over-privileged' | 'failing' | 'unknown';
+
+const time = (iso: string) => Date.parse(iso);
+
+export function mergePrivileges(prev: PrivilegesRecord | undefined, r: PrivilegesResult): PrivilegesRecord {
+  if (prev && time(prev.latest.at) > time(r.at)) return prev; // a late writer never replaces a newer check
+  const entry = { at: r.at, outcome: r.outcome, armRequests: r.armRequests };
+  return {
+    latest: r,
+    since: prev && prev.latest.outcome === r.outcome ? prev.since : r.at,
+    history: [...(prev?.history ?? []), entry].slice(-PRIVILEGES_HISTORY_LIMIT),
+  };
+}
+
+export function identityViews(
+  docs: Partial<Record<PathId, { privileges?: PrivilegesRecord } | undefined>>,
+  now: number,
+): { identities: Record<IdentityKey, IdentityView>; leastPrivilege: LeastPrivilegeVerdict } {
+  const identities = {} as Record<IdentityKey, IdentityView>;
+  const outcomes: Array<string | undefined> = [];
+  for (const key of IDENTITY_KEYS) {
+    const paths = PATHS_OF_IDENTITY[key];
+    const newest = paths
+      .map((p) => docs[p]?.privileges)
+      .filter((x): x is PrivilegesRecord => x !== undefined)
+      .sort((a, b) => time(b.latest.at) - time(a.latest.at))[0];
+    if (!newest) {
+      identities[key] = { paths };
+      outcomes.push(undefined);
+      continue;
+    }
+    const ageMs = Math.max(0, now - time(newest.latest.at));
+    const stale = ageMs > STALE_AFTER_MS;
+    identities[key] = { paths, privileges: { ...newest, ageMs, stale } };
+    outcomes.push(stale ? undefined : newest.latest.outcome);
+  }
+  const leastPrivilege: LeastPrivilegeVerdict = outcomes.includes('over-privileged')
+    ? 'over-privileged'
+    : outcomes.includes(undefined)
+      ? 'unknown'
+      : outcomes.every((o) => o === 'ok')
+        ? 'ok'
+        : 'failing';
+  return { identities, leastPrivilege };
+}
