@@ -93,8 +93,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   };
 
   try {
-    planes.push(await startIdentityPlane(ctx));
-    planes.push(await startResourcePlane(ctx));
+    const identityPlane = await startIdentityPlane(ctx);
+    planes.push(identityPlane);
+    planes.push(await startResourcePlane(ctx, { entraOrigin: identityPlane.endpoints.entra ?? '' }));
 
     registerCoreAdminRoutes(ctx, {
       switchScenario: async (name) => {

@@ -41,7 +41,15 @@ function actorOf(req: IncomingMessage): string | undefined {
   }
 }
 
-export async function startResourcePlane(ctx: SandboxContext): Promise<PlaneHandle> {
+export interface ResourcePlaneOptions {
+  /** The Entra authority host (https origin), published in ARM's /metadata/endpoints. */
+  entraOrigin: string;
+}
+
+export async function startResourcePlane(
+  ctx: SandboxContext,
+  opts: ResourcePlaneOptions,
+): Promise<PlaneHandle> {
   const servers: RunningServer[] = [];
   let azurite: AzuriteProcess | undefined;
   const agent = upstreamAgent(ctx.ca.caCertPem);
@@ -53,7 +61,8 @@ export async function startResourcePlane(ctx: SandboxContext): Promise<PlaneHand
 
   try {
     const rbac = new RoleAssignmentStore(ctx.world, ctx.options.propagationDelaySeconds);
-    let model = new ArmModel(ctx.world);
+    // ARM shows the world as it is now: writes through ARM (identities, federated credentials) change the world.
+    const createdTime = new Date().toISOString();
 
     // Key Vault: one server (origin) per vault, since the SDK tells vaults apart by origin only (§1.3).
     const vaults = new Map<string, Vault>();
@@ -120,9 +129,14 @@ export async function startResourcePlane(ctx: SandboxContext): Promise<PlaneHand
       handler: armHandler({
         ctx,
         rbac,
-        model: () => model,
+        model: () => new ArmModel(ctx.world, createdTime),
         accountKeys: (name) => az?.keys.get(name),
+        vaultUri: (name) => {
+          const origin = vaultOrigins.get(name);
+          return origin ? `${origin}/` : undefined;
+        },
         serverOrigin: () => armOrigin,
+        entraOrigin: () => opts.entraOrigin,
       }),
       renderFault: (f, req) =>
         armErrors.fault(
@@ -136,7 +150,6 @@ export async function startResourcePlane(ctx: SandboxContext): Promise<PlaneHand
 
     ctx.onWorldChange(async (world) => {
       rbac.resetFromWorld(world);
-      model = new ArmModel(world);
       seedSecrets(world);
       const unknown = world.storageAccounts.filter((a) => !az?.keys.has(a.name));
       if (unknown.length)

@@ -28,6 +28,8 @@ export interface NewAssignment {
   principalType?: RoleAssignment['principalType'];
   /** Overrides the sandbox's propagation delay for this change. */
   propagationDelaySeconds?: number;
+  /** The assignment's name (a GUID the client chose, as ARM's PUT takes it); default a new one. */
+  id?: string;
 }
 
 export class AssignmentError extends Error {
@@ -122,7 +124,7 @@ export class RoleAssignmentStore {
     const delay =
       n.propagationDelaySeconds !== undefined ? Math.max(0, n.propagationDelaySeconds) * 1000 : this.#delayMs;
     const a: StoredAssignment = {
-      id: randomUUID(),
+      id: n.id?.toLowerCase() ?? randomUUID(),
       principalId,
       principalType: n.principalType ?? 'ServicePrincipal',
       roleDefinitionId: role.id,
