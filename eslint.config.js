@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.sandbox/', '.devhost/'] },
+  { ignores: ['node_modules/', 'dist/', '.sandbox/', '.devhost/', '.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

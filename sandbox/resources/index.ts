@@ -13,6 +13,7 @@ import type { World } from '../world.ts';
 import { armErrors } from './arm/errors.ts';
 import { ArmModel } from './arm/model.ts';
 import { armHandler } from './arm/server.ts';
+import type { ArmDeps } from './arm/server.ts';
 import { startAzurite } from './blob/azurite.ts';
 import type { AzuriteProcess } from './blob/azurite.ts';
 import { blobFault, blobGatewayHandler, upstreamAgent } from './blob/gateway.ts';
@@ -46,6 +47,154 @@ export interface ResourcePlaneOptions {
   entraOrigin: string;
 }
 
+/** Key Vault: one server (origin) per vault, since the SDK tells vaults apart by origin only (§1.3). */
+class Vaults {
+  readonly #vaults = new Map<string, Vault>();
+  readonly origins = new Map<string, string>();
+
+  /** Creates the world's vaults and secrets that do not exist yet (a canary value is random per run, never logged). */
+  seed(ctx: SandboxContext, world: World): void {
+    for (const kv of world.keyVaults) {
+      let vault = this.#vaults.get(kv.name);
+      if (!vault)
+        this.#vaults.set(
+          kv.name,
+          (vault = { name: kv.name, resourceId: kv.resourceId, store: new SecretStore() }),
+        );
+      vault.resourceId = kv.resourceId;
+      for (const s of kv.secrets) {
+        if (vault.store.get(s.name) || vault.store.isDeleted(s.name)) continue;
+        const value = newSecretValue();
+        ctx.issued.secrets.add(value);
+        vault.store.set(s.name, value, { contentType: 'text/plain' });
+      }
+    }
+  }
+
+  async start(ctx: SandboxContext, rbac: RoleAssignmentStore, servers: RunningServer[]): Promise<void> {
+    for (const vault of this.#vaults.values()) {
+      let origin = '';
+      const server = await ctx.startServer({
+        endpoint: 'keyVault',
+        label: `keyVault ${vault.name}`,
+        tls: ctx.serverCert,
+        handler: keyVaultHandler(ctx, vault, rbac, () => origin),
+        renderFault: (f) => keyVaultErrors.fault(f.status ?? 500, ctx.world.location, f.retryAfterSeconds),
+      });
+      servers.push(server);
+      origin = server.origin;
+      this.origins.set(vault.name, origin);
+    }
+  }
+}
+
+/** Azurite, then its data, then the gateway in front of it; undefined when the world has no storage account. */
+async function startBlob(
+  ctx: SandboxContext,
+  rbac: RoleAssignmentStore,
+  agent: ReturnType<typeof upstreamAgent>,
+  servers: RunningServer[],
+  started: (az: AzuriteProcess) => void,
+): Promise<string> {
+  const accounts = ctx.world.storageAccounts.map((a) => a.name);
+  if (!accounts.length) return '';
+  const az = await startAzurite({ cert: ctx.serverCert, accounts, log: ctx.log });
+  started(az);
+  // The account keys are secrets the sandbox holds (served only by ARM listKeys): leak tests look for them too.
+  for (const keys of az.keys.values()) for (const k of keys) ctx.issued.secrets.add(k);
+  await seedWorldData(ctx, ctx.world, az.origin, ctx.ca.caCertPem);
+  const gateway = await ctx.startServer({
+    endpoint: 'blob',
+    label: 'blob',
+    tls: ctx.serverCert,
+    handler: blobGatewayHandler({ ctx, rbac, upstream: () => az.origin, agent }),
+    renderFault: (f, req) => blobFault(f.status ?? 500, req, f.retryAfterSeconds),
+  });
+  servers.push(gateway);
+  return gateway.origin;
+}
+
+async function startArm(
+  ctx: SandboxContext,
+  deps: Omit<ArmDeps, 'ctx' | 'serverOrigin'>,
+  servers: RunningServer[],
+): Promise<string> {
+  let armOrigin = '';
+  const arm = await ctx.startServer({
+    endpoint: 'arm',
+    label: 'arm',
+    tls: ctx.serverCert,
+    handler: armHandler({ ...deps, ctx, serverOrigin: () => armOrigin }),
+    renderFault: (f, req) =>
+      armErrors.fault(
+        f.status ?? 500,
+        { subscriptionId: ctx.world.subscriptionId, oid: actorOf(req) },
+        f.retryAfterSeconds,
+      ),
+  });
+  servers.push(arm);
+  armOrigin = arm.origin;
+  return armOrigin;
+}
+
+/** After a scenario switch: the new world's assignments, secrets and blob data (accounts started with the sandbox). */
+async function onWorldChange(
+  ctx: SandboxContext,
+  world: World,
+  rbac: RoleAssignmentStore,
+  vaults: Vaults,
+  az: AzuriteProcess | undefined,
+): Promise<void> {
+  rbac.resetFromWorld(world);
+  vaults.seed(ctx, world);
+  const unknown = world.storageAccounts.filter((a) => !az?.keys.has(a.name));
+  if (unknown.length)
+    ctx.log(
+      `[blob] storage accounts not started with the sandbox are not served: ${unknown.map((a) => a.name).join(', ')}`,
+    );
+  if (az)
+    await seedWorldData(
+      ctx,
+      { ...world, storageAccounts: world.storageAccounts.filter((a) => az.keys.has(a.name)) },
+      az.origin,
+      ctx.ca.caCertPem,
+    );
+}
+
+function planeHandle(
+  ctx: SandboxContext,
+  origins: { vaults: Map<string, string>; blob: string; arm: string },
+  close: () => Promise<void>,
+): PlaneHandle {
+  const w = ctx.world;
+  const kv = w.keyVaults[0];
+  const sa = w.storageAccounts[0];
+  const canary =
+    sa?.containers.find((c) => c.wiringScope === 'canaryContainer') ??
+    sa?.containers.find((c) => c.blobs.length);
+  const status =
+    sa?.containers.find((c) => c.wiringScope === 'statusContainer') ??
+    sa?.containers.find((c) => c !== canary);
+  return {
+    endpoints: {
+      // Real vault URIs end with '/' (https://<name>.vault.azure.net/).
+      keyVault: kv ? `${origins.vaults.get(kv.name)}/` : '',
+      arm: origins.arm,
+      // Path-style account URL: the SDK and Azurite take the account from the first path segment (§3.3).
+      blob: sa ? `${origins.blob}/${sa.name}` : '',
+    },
+    resources: {
+      keyVaultName: kv?.name ?? '',
+      secretName: kv?.secrets[0]?.name ?? '',
+      storageAccount: sa?.name ?? '',
+      canaryContainer: canary?.name ?? '',
+      canaryBlob: canary?.blobs[0] ?? '',
+      statusContainer: status?.name ?? '',
+    },
+    close,
+  };
+}
+
 export async function startResourcePlane(
   ctx: SandboxContext,
   opts: ResourcePlaneOptions,
@@ -58,142 +207,29 @@ export async function startResourcePlane(
     agent.destroy();
     await azurite?.close();
   };
-
   try {
     const rbac = new RoleAssignmentStore(ctx.world, ctx.options.propagationDelaySeconds);
+    const vaults = new Vaults();
+    vaults.seed(ctx, ctx.world);
+    await vaults.start(ctx, rbac, servers);
+    const blob = await startBlob(ctx, rbac, agent, servers, (az) => (azurite = az));
+    const az = azurite;
     // ARM shows the world as it is now: writes through ARM (identities, federated credentials) change the world.
     const createdTime = new Date().toISOString();
-
-    // Key Vault: one server (origin) per vault, since the SDK tells vaults apart by origin only (§1.3).
-    const vaults = new Map<string, Vault>();
-    const seedSecrets = (world: World) => {
-      for (const kv of world.keyVaults) {
-        let vault = vaults.get(kv.name);
-        if (!vault)
-          vaults.set(
-            kv.name,
-            (vault = { name: kv.name, resourceId: kv.resourceId, store: new SecretStore() }),
-          );
-        vault.resourceId = kv.resourceId;
-        for (const s of kv.secrets) {
-          if (vault.store.get(s.name) || vault.store.isDeleted(s.name)) continue;
-          const value = newSecretValue();
-          ctx.issued.secrets.add(value);
-          vault.store.set(s.name, value, { contentType: 'text/plain' });
-        }
-      }
-    };
-    seedSecrets(ctx.world);
-    const vaultOrigins = new Map<string, string>();
-    for (const vault of vaults.values()) {
-      let origin = '';
-      const server = await ctx.startServer({
-        endpoint: 'keyVault',
-        label: `keyVault ${vault.name}`,
-        tls: ctx.serverCert,
-        handler: keyVaultHandler(ctx, vault, rbac, () => origin),
-        renderFault: (f) => keyVaultErrors.fault(f.status ?? 500, ctx.world.location, f.retryAfterSeconds),
-      });
-      servers.push(server);
-      origin = server.origin;
-      vaultOrigins.set(vault.name, origin);
-    }
-
-    // Azurite, then its data, then the gateway in front of it.
-    const accounts = ctx.world.storageAccounts.map((a) => a.name);
-    if (accounts.length) {
-      azurite = await startAzurite({ cert: ctx.serverCert, accounts, log: ctx.log });
-      // The account keys are secrets the sandbox holds (served only by ARM listKeys): leak tests look for them too.
-      for (const keys of azurite.keys.values()) for (const k of keys) ctx.issued.secrets.add(k);
-      await seedWorldData(ctx, ctx.world, azurite.origin, ctx.ca.caCertPem);
-    }
-    const az = azurite;
-    let blobOrigin = '';
-    if (az) {
-      const gateway = await ctx.startServer({
-        endpoint: 'blob',
-        label: 'blob',
-        tls: ctx.serverCert,
-        handler: blobGatewayHandler({ ctx, rbac, upstream: () => az.origin, agent }),
-        renderFault: (f, req) => blobFault(f.status ?? 500, req, f.retryAfterSeconds),
-      });
-      servers.push(gateway);
-      blobOrigin = gateway.origin;
-    }
-
-    let armOrigin = '';
-    const arm = await ctx.startServer({
-      endpoint: 'arm',
-      label: 'arm',
-      tls: ctx.serverCert,
-      handler: armHandler({
-        ctx,
+    const arm = await startArm(
+      ctx,
+      {
         rbac,
         model: () => new ArmModel(ctx.world, createdTime),
         accountKeys: (name) => az?.keys.get(name),
-        vaultUri: (name) => {
-          const origin = vaultOrigins.get(name);
-          return origin ? `${origin}/` : undefined;
-        },
-        serverOrigin: () => armOrigin,
+        vaultUri: (name) => (vaults.origins.has(name) ? `${vaults.origins.get(name)}/` : undefined),
         entraOrigin: () => opts.entraOrigin,
-      }),
-      renderFault: (f, req) =>
-        armErrors.fault(
-          f.status ?? 500,
-          { subscriptionId: ctx.world.subscriptionId, oid: actorOf(req) },
-          f.retryAfterSeconds,
-        ),
-    });
-    servers.push(arm);
-    armOrigin = arm.origin;
-
-    ctx.onWorldChange(async (world) => {
-      rbac.resetFromWorld(world);
-      seedSecrets(world);
-      const unknown = world.storageAccounts.filter((a) => !az?.keys.has(a.name));
-      if (unknown.length)
-        ctx.log(
-          `[blob] storage accounts not started with the sandbox are not served: ${unknown.map((a) => a.name).join(', ')}`,
-        );
-      if (az)
-        await seedWorldData(
-          ctx,
-          { ...world, storageAccounts: world.storageAccounts.filter((a) => az.keys.has(a.name)) },
-          az.origin,
-          ctx.ca.caCertPem,
-        );
-    });
-
+      },
+      servers,
+    );
+    ctx.onWorldChange((world) => onWorldChange(ctx, world, rbac, vaults, az));
     registerAdminRoutes(ctx, rbac, () => az);
-
-    const w = ctx.world;
-    const kv = w.keyVaults[0];
-    const sa = w.storageAccounts[0];
-    const canary =
-      sa?.containers.find((c) => c.wiringScope === 'canaryContainer') ??
-      sa?.containers.find((c) => c.blobs.length);
-    const status =
-      sa?.containers.find((c) => c.wiringScope === 'statusContainer') ??
-      sa?.containers.find((c) => c !== canary);
-    return {
-      endpoints: {
-        // Real vault URIs end with '/' (https://<name>.vault.azure.net/).
-        keyVault: kv ? `${vaultOrigins.get(kv.name)}/` : '',
-        arm: armOrigin,
-        // Path-style account URL: the SDK and Azurite take the account from the first path segment (§3.3).
-        blob: sa ? `${blobOrigin}/${sa.name}` : '',
-      },
-      resources: {
-        keyVaultName: kv?.name ?? '',
-        secretName: kv?.secrets[0]?.name ?? '',
-        storageAccount: sa?.name ?? '',
-        canaryContainer: canary?.name ?? '',
-        canaryBlob: canary?.blobs[0] ?? '',
-        statusContainer: status?.name ?? '',
-      },
-      close,
-    };
+    return planeHandle(ctx, { vaults: vaults.origins, blob, arm }, close);
   } catch (err) {
     await close();
     throw err;

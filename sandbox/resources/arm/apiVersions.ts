@@ -9,7 +9,7 @@
 //   are '…'." (Azure/azure-cli#28496, #28368).
 // Every list contains what the clients of this project send: @azure/arm-resources v8 (2025-04-01), Azure CLI 2.91
 // (resources 2024-11-01, subscriptions 2022-12-01, authorization 2022-04-01, msi 2024-11-30/2023-01-31, web
-// 2024-11-01, storage 2025-06-01, metadata 2022-09-01) and the tests.
+// 2025-05-01, msi 2025-05-31-preview/2025-01-31-preview, metadata 2022-09-01) and the tests.
 import type { SandboxError } from '../../core/errors.ts';
 import { armErrors as E } from './errors.ts';
 
@@ -125,6 +125,7 @@ export const API_VERSIONS = {
     typeName: 'userAssignedIdentities',
     style: 'provider',
     versions: [
+      '2025-05-31-preview',
       '2025-01-31-preview',
       '2024-11-30',
       '2023-07-31-preview',
@@ -139,6 +140,7 @@ export const API_VERSIONS = {
     typeName: 'sites',
     style: 'provider',
     versions: [
+      '2025-05-01',
       '2025-03-01',
       '2024-11-01',
       '2024-04-01',
