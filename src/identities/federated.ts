@@ -1,6 +1,6 @@
 import { settingProblems } from '../config.ts';
 import { federatedIdentity } from './expected.ts';
-import { federatedRemediation, tokenSourceRule } from './federatedKnowledge.ts';
+import { federatedRemediation, ficFieldRule, tokenSourceRule } from './federatedKnowledge.ts';
 import {
   createFileTokenSource,
   createUrlTokenSource,
@@ -58,7 +58,7 @@ export const federated: IdentityPath = {
       source: fed?.source,
     };
   },
-  errors: { typed: [tokenSourceRule] },
+  errors: { typed: [tokenSourceRule, ficFieldRule] },
   remediate: federatedRemediation,
   async create(config) {
     const { ClientAssertionCredential } = await import('@azure/identity');
