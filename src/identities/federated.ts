@@ -50,6 +50,7 @@ export const federated: IdentityPath = {
     const fed = federatedTokenStatus();
     return {
       clientId: config.federated.clientId,
+      resourceId: config.federated.resourceId,
       tenantId: config.tenantId,
       issuer: fed?.issuer,
       subject: fed?.subject,

@@ -51,8 +51,19 @@ function mismatch(reason: string, fed: Readonly<Record<string, string | undefine
   }
 }
 
-function identityLookup(clientId: string, field: 'name' | 'resourceGroup'): string {
-  return `"$(az identity list --query "[?clientId=='${clientId}'].${field} | [0]" -o tsv)"`;
+/**
+ * `--identity-name … --resource-group …` of the federated identity, from FEDERATED_RESOURCE_ID. No lookup by client
+ * ID: `az identity list` needs read access at subscription scope, and an empty result would make a broken command;
+ * without the setting the placeholders make remediation say what is missing.
+ */
+function identityArgs(resourceId: string | undefined): string {
+  const m =
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i.exec(
+      resourceId ?? '',
+    );
+  if (!m)
+    return '--identity-name <federated-identity-name> --resource-group <federated-identity-resource-group>';
+  return `--identity-name ${m[3]} --resource-group ${m[2]} --subscription ${m[1]}`;
 }
 
 function federationRejected(reason: string, aadsts: string | undefined, f: RemediationFacts): Remediation {
@@ -73,11 +84,10 @@ function federationRejected(reason: string, aadsts: string | undefined, f: Remed
     };
   const clientId = fed.clientId ?? '<client-id>';
   return {
-    summary: `Entra ID refused the external token (AADSTS${aadsts ?? '?'}): ${mismatch(reason, fed)}. Add a federated credential on identity ${clientId} with exactly the token's issuer, subject and audience.`,
+    summary: `Entra ID refused the external token (AADSTS${aadsts ?? '?'}): ${mismatch(reason, fed)}. Add a federated credential on identity ${clientId} with exactly the token's issuer, subject and audience${fed.resourceId ? '' : ' (set FEDERATED_RESOURCE_ID to have the command name the identity)'}.`,
     command: [
       'az identity federated-credential create --name identity-probes-federation',
-      `--identity-name ${identityLookup(clientId, 'name')}`,
-      `--resource-group ${identityLookup(clientId, 'resourceGroup')}`,
+      identityArgs(fed.resourceId),
       `--issuer ${q(fed.issuer ?? '<issuer>')} --subject ${q(fed.subject ?? '<subject>')}`,
       `--audiences ${q(fed.audience ?? '<audience>')}`,
     ].join(' '),

@@ -12,13 +12,15 @@ import type { Remediation } from './types.ts';
 
 export type { RemediationFacts } from './seams.ts';
 
-/** A shell expression that yields the user-assigned identity's resource id from whatever selects it. */
+/**
+ * The user-assigned identity's resource id (UAMI_RESOURCE_ID, or the selector itself); else a placeholder, so that
+ * remediation says it is missing rather than print a lookup that may come back empty.
+ */
 function identityIdExpression(f: RemediationFacts): string {
   if (f.expected.resourceId) return f.expected.resourceId;
   const s = f.expected.selector;
   if (s.kind === 'resourceId' && s.value) return s.value;
-  const field = s.kind === 'objectId' ? 'principalId' : 'clientId';
-  return `"$(az identity list --query "[?${field}=='${s.value ?? '<id>'}'].id | [0]" -o tsv)"`;
+  return '<identity-resource-id>';
 }
 
 function describeSelector(f: RemediationFacts): string {

@@ -27,6 +27,7 @@ const RAW = {
   AZURE_TENANT_ID: '0ddb16eb-3bbd-4edd-9043-81e700fd85cd',
   FEDERATED_CLIENT_ID: '115a83f8-df5d-40ef-8b07-b289488cdd0c',
   FEDERATED_PRINCIPAL_ID: '9e395a69-d650-4867-aeac-24efa03d5ea7',
+  FEDERATED_RESOURCE_ID: `/subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-probes-federated`,
   WEBSITE_SITE_NAME: 'func-identity-probes',
   // App Service's managed identity variables: the SDK's source is then AppService.
   IDENTITY_ENDPOINT: 'http://127.0.0.1:41741/msi/token',
@@ -92,6 +93,7 @@ describe('remediation', () => {
       issuer: 'https://oidc.example/issuer',
       subject: 'system:serviceaccount:probes:other',
       audience: 'api://AzureADTokenExchange',
+      resourceId: config.federated.resourceId,
     };
     const run = (reason: string, aadsts: string) =>
       remediate(
@@ -104,7 +106,13 @@ describe('remediation', () => {
       r.command!,
       /--issuer 'https:\/\/oidc.example\/issuer' --subject 'system:serviceaccount:probes:other' --audiences 'api:\/\/AzureADTokenExchange'$/,
     );
-    assert.match(r.command!, /clientId=='115a83f8-df5d-40ef-8b07-b289488cdd0c'/);
+    assert.match(
+      r.command!,
+      new RegExp(
+        `--identity-name id-probes-federated --resource-group rg-identity-probes --subscription ${SUB} `,
+      ),
+    );
+    assert.doesNotMatch(r.command!, /\$\(/, 'no lookup that could come back empty');
     assert.match(
       r.summary,
       /AADSTS700213\): no federated credential with this issuer has the token's subject 'system:serviceaccount:probes:other'/,
@@ -129,6 +137,17 @@ describe('remediation', () => {
     );
     assert.equal(unknown.command, undefined);
     assert.match(unknown.summary, /No exact az command can be printed: the subject is not known/);
+    // Without FEDERATED_RESOURCE_ID the identity's name and group are not known: said, not looked up.
+    const noId = remediate(
+      c('federation-rejected', 'fic-subject', { aadsts: '700213' }),
+      facts('federated', 'keyvault', { pathFacts: { ...fed, resourceId: undefined } }),
+    );
+    assert.equal(noId.command, undefined);
+    assert.match(noId.summary, /set FEDERATED_RESOURCE_ID/);
+    assert.match(
+      noId.summary,
+      /the federated identity name, federated identity resource group are not known/,
+    );
   });
 
   it('federation-rejected by the issuer: points at its discovery document, or at the token source', () => {
