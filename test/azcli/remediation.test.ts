@@ -69,29 +69,34 @@ describe(
           IDENTITY_HEADER: sb.connection.appSettings.IDENTITY_HEADER,
         });
         cleanup.push(() => reader.close());
-        const canLogIn =
-          (await reader.run(['login', '--identity', '--allow-no-subscriptions', '-o', 'none'])).code === 0;
-        if (canLogIn && scenario !== 'system-no-reader') {
-          const system = identity(sb.connection, 'system').principalId;
-          const denied = await bash(reader, commands[0]);
-          assert.notEqual(denied.code, 0, `${scenario}: the Reader ran ${commands[0]}`);
-          assert.match(
-            denied.out,
-            new RegExp(
-              `\\(AuthorizationFailed\\) The client '[0-9a-f-]+' with object id '${system}' does not have authorization to perform action '[^']+/write'`,
-            ),
-          );
-          lines.push(
-            `  as the system identity (Reader): exit ${denied.code}, ${/\(AuthorizationFailed\)[^\n]*/.exec(denied.out)?.[0].slice(0, 160)}…`,
-          );
+        // The app's own identities have no write rights anywhere: the system-assigned one (where it holds no role
+        // in the subscription and cannot log in, the app's UAMI).
+        let who = identity(sb.connection, 'system');
+        let login = await reader.run(['login', '--identity', '-o', 'none']);
+        if (login.code !== 0) {
+          who = identity(sb.connection, 'app');
+          login = await reader.run(['login', '--identity', '--client-id', who.clientId, '-o', 'none']);
         }
+        assert.equal(login.code, 0, `${scenario}: no identity without rights could log in:\n${login.stderr}`);
+        const denied = await bash(reader, commands[0]);
+        assert.notEqual(denied.code, 0, `${scenario}: the Reader ran ${commands[0]}`);
+        assert.match(
+          denied.out,
+          new RegExp(
+            `\\(AuthorizationFailed\\) The client '[0-9a-f-]+' with object id '${who.principalId}' does not have authorization to perform action '[^']+' over scope '[^']+' or the scope is invalid`,
+          ),
+        );
+        const failed = /\(AuthorizationFailed\)[^\n]*/.exec(denied.out)?.[0] ?? '';
+        lines.push(`  as ${who.name} (no write rights): exit ${denied.code}, ${failed}`);
+        const still = (await sweep(sb)).filter((r) => r.outcome !== 'ok').map(cell);
+        assert.deepEqual(still, before.map(cell), `${scenario}: the refused command changed nothing`);
 
         const operator: AzSession = await operatorSession(sb.connection, base);
         cleanup.push(() => operator.close());
         for (const command of commands) {
           const r = await bash(operator, command);
           assert.equal(r.code, 0, `${scenario}: ${command}\n${r.out}`);
-          lines.push(`  $ ${command}\n    exit 0`);
+          lines.push(`  $ ${command}`, '    exit 0');
         }
 
         const afterFix = await sweep(sb);
