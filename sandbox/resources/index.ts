@@ -13,6 +13,7 @@ import type { World } from '../world.ts';
 import { armErrors } from './arm/errors.ts';
 import { ArmModel } from './arm/model.ts';
 import { armHandler } from './arm/server.ts';
+import { graphHandler } from './graph.ts';
 import type { ArmDeps } from './arm/server.ts';
 import { startAzurite } from './blob/azurite.ts';
 import type { AzuriteProcess } from './blob/azurite.ts';
@@ -213,6 +214,14 @@ export async function startResourcePlane(
     vaults.seed(ctx, ctx.world);
     await vaults.start(ctx, rbac, servers);
     const blob = await startBlob(ctx, rbac, agent, servers, (az) => (azurite = az));
+    let graphOrigin = '';
+    const graph = await ctx.startServer({
+      label: 'graph',
+      tls: ctx.serverCert,
+      handler: graphHandler(ctx, () => graphOrigin),
+    });
+    servers.push(graph);
+    graphOrigin = graph.origin;
     const az = azurite;
     // ARM shows the world as it is now: writes through ARM (identities, federated credentials) change the world.
     const createdTime = new Date().toISOString();
@@ -224,6 +233,7 @@ export async function startResourcePlane(
         accountKeys: (name) => az?.keys.get(name),
         vaultUri: (name) => (vaults.origins.has(name) ? `${vaults.origins.get(name)}/` : undefined),
         entraOrigin: () => opts.entraOrigin,
+        graphOrigin: () => graphOrigin,
       },
       servers,
     );

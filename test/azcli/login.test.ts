@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { SANDBOX_CLOUD } from '../../scripts/lib/azcli.ts';
+import { loginOperator, SANDBOX_CLOUD } from '../../scripts/lib/azcli.ts';
 import { admin, identity, useTestSandbox, VAULT } from '../support/sandbox.ts';
 import { registeredConfig, requireAz, session, SKIP, tokenClaims, type AzSession } from './helpers.ts';
 
@@ -171,6 +171,28 @@ describe(
       assert.equal((await tokenClaims(s, VAULT)).oid, fed.principalId);
       // The assertion never comes back in what az prints.
       assert.ok(!s.results.some((r) => r.stdout.includes(token) || r.stderr.includes(token)));
+    });
+
+    it('as the operator: az role assignment list names principals through the sandbox Graph', async () => {
+      const s = open('operator');
+      await loginOperator(requireAz(), c(), s.env);
+      const system = identity(c(), 'system');
+      const rows = JSON.parse(
+        await s.ok([
+          'role',
+          'assignment',
+          'list',
+          '--assignee',
+          system.principalId,
+          '--resource-group',
+          c().resourceGroup,
+          '--query',
+          '[].{role:roleDefinitionName, principal:principalName, type:principalType}',
+          '-o',
+          'json',
+        ]),
+      ) as Array<{ role: string; principal: string; type: string }>;
+      assert.deepEqual(rows, [{ role: 'Reader', principal: system.clientId, type: 'ServicePrincipal' }]);
     });
   },
 );

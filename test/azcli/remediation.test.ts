@@ -99,6 +99,13 @@ describe(
           lines.push(`  $ ${command}`, '    exit 0');
         }
 
+        // Printed once per failing cell, a command may be run more than once: the second run changes nothing and
+        // still succeeds (az role assignment create answers RoleAssignmentExists by listing the assignment, which
+        // asks the sandbox's Graph for the principal's name).
+        for (const command of commands) {
+          const r = await bash(operator, command);
+          assert.equal(r.code, 0, `${scenario}: again: ${command}\n${r.out}`);
+        }
         const afterFix = await sweep(sb);
         const fixed = afterFix.filter((r) => before.some((b) => cell(b) === cell(r)));
         lines.push(`  next sweep: ${fixed.map((r) => `${cell(r)}=${r.outcome}`).join(', ')}`);

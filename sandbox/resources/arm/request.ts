@@ -22,6 +22,8 @@ export interface ArmDeps {
   serverOrigin: () => string;
   /** The Entra authority host (https origin) the sandbox's tokens come from, for /metadata/endpoints. */
   entraOrigin: () => string;
+  /** The sandbox's Microsoft Graph (./graph.ts), published as microsoftGraphResourceId. */
+  graphOrigin: () => string;
 }
 
 export interface Req {

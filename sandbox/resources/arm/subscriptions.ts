@@ -75,9 +75,9 @@ export function listTenants(r: Req): void {
 
 /**
  * The cloud's endpoints as ARM publishes them (api-version 2022-09-01 shape): the login endpoint and token
- * audiences the CLI and SDKs use, the DNS suffixes, and the other service endpoints. The Resource Manager and login
- * endpoints are the sandbox's own; the rest are the public cloud's, since the sandbox serves them by URL, not by
- * suffix (a vault is an origin of its own, storage is path-style).
+ * audiences the CLI and SDKs use, the DNS suffixes, and the other service endpoints. The Resource Manager, login and
+ * Microsoft Graph endpoints are the sandbox's own; the rest are the public cloud's, which no client of the sandbox
+ * calls (it serves a vault as an origin of its own and storage path-style, by URL, not by DNS suffix).
  */
 export function metadataEndpoints(deps: ArmDeps, origin: string, res: ServerResponse): void {
   sendJson(
@@ -117,7 +117,7 @@ export function metadataEndpoints(deps: ArmDeps, origin: string, res: ServerResp
         'https://raw.githubusercontent.com/Azure/azure-rest-api-specs/main/arm-compute/quickstart-templates/aliases.json',
       activeDirectoryDataLake: 'https://datalake.azure.net/',
       sqlManagement: 'https://management.core.windows.net:8443/',
-      microsoftGraphResourceId: 'https://graph.microsoft.com/',
+      microsoftGraphResourceId: `${deps.graphOrigin()}/`,
       appInsightsResourceId: 'https://api.applicationinsights.io',
       appInsightsTelemetryChannelResourceId: 'https://dc.applicationinsights.azure.com/v2/track',
       attestationResourceId: 'https://attest.azure.net',

@@ -66,7 +66,8 @@ describe(
       ]);
       assert.equal(m.suffixes.keyVaultDns, 'vault.azure.net');
       assert.equal(m.suffixes.storage, 'core.windows.net');
-      assert.equal(m.microsoftGraphResourceId, 'https://graph.microsoft.com/');
+      // The CLI calls Graph around role assignments: the sandbox's own, never the public one.
+      assert.match(String(m.microsoftGraphResourceId), /^https:\/\/127\.0\.0\.1:\d+\/$/);
       // Everything else still needs a token.
       assert.equal((await call('GET', `${sub}?api-version=2022-12-01`, undefined)).status, 401);
     });
