@@ -312,3 +312,43 @@ describe('linked authorization on the site', { timeout: 120_000 }, () => {
     );
   });
 });
+
+describe(
+  'a role assignment written through ARM takes effect after the propagation delay',
+  { timeout: 120_000 },
+  () => {
+    const sb = useTestSandbox(() => {}, 'healthy', { propagationDelaySeconds: 2 });
+    it('the new Reader is listed at once and enforced two seconds later', async () => {
+      const c = sb.connection;
+      const ci = identity(c, 'app-probes-ci');
+      const rgId = `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}`;
+      const tokenOf = async (id: { principalId: string; clientId: string }) =>
+        (await sb.context.tokens.issue({ subject: id, audience: ARM })).token;
+      const call = async (method: string, path: string, token: string, body?: unknown) =>
+        request(c, `${c.endpoints.arm}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      const operator = await tokenOf(c.operator!);
+      const reader = await tokenOf(ci);
+      const put = await call(
+        'PUT',
+        `${rgId}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`,
+        operator,
+        {
+          properties: {
+            roleDefinitionId: `/subscriptions/${c.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`,
+            principalId: ci.principalId,
+            principalType: 'ServicePrincipal',
+          },
+        },
+      );
+      assert.equal(put.status, 201, put.text);
+      const group = () => call('GET', `${rgId}?api-version=2024-11-01`, reader);
+      assert.equal((await group()).status, 403, 'not yet in force');
+      await new Promise((r) => setTimeout(r, 2200));
+      assert.equal((await group()).status, 200, 'in force after the delay');
+    });
+  },
+);
