@@ -1,12 +1,14 @@
 // Federated credential mismatches as the real Azure CLI reports them (`az login --service-principal
 // --federated-token`): each mismatch gets Entra's current code and wording (subject AADSTS700213, case-only subject
-// AADSTS7002138, issuer AADSTS700211, audience AADSTS700212), passed through MSAL Python unchanged.
+// AADSTS7002138, issuer AADSTS700211, audience AADSTS700212), passed through MSAL Python unchanged. And the
+// function app's identity as `az functionapp identity remove/assign` changes it (this world's federated logins do not
+// use the attached identity, so the change cannot disturb them).
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { generateKeyPair, SignJWT } from 'jose';
 import { admin, identity, request, useTestSandbox } from '../support/sandbox.ts';
-import { registeredConfig, requireAz, session, SKIP, type AzSession } from './helpers.ts';
+import { operatorSession, registeredConfig, requireAz, session, SKIP, type AzSession } from './helpers.ts';
 
 const SUBJECT = 'system:serviceaccount:probes:identity-probes';
 
@@ -106,6 +108,52 @@ describe(
         err,
         /AADSTS700212: No matching federated identity record found for presented assertion audience 'https:\/\/wrong-audience\.invalid'/,
       );
+    });
+
+    it('az functionapp identity remove / assign detach and attach the UAMI the managed identity endpoint serves', async () => {
+      const operator = await operatorSession(c(), base);
+      sessions.push(operator);
+      const app = identity(c(), 'app');
+      const appArgs = ['--name', 'func-identity-probes', '--resource-group', c().resourceGroup];
+      const mi = () => {
+        const s = session(c(), base, `mi-${sessions.length}`, {
+          IDENTITY_ENDPOINT: c().appSettings.IDENTITY_ENDPOINT,
+          IDENTITY_HEADER: c().appSettings.IDENTITY_HEADER,
+        });
+        sessions.push(s);
+        return s.run(['login', '--identity', '--client-id', app.clientId, '-o', 'none']);
+      };
+      const removed = JSON.parse(
+        await operator.ok([
+          'functionapp',
+          'identity',
+          'remove',
+          ...appArgs,
+          '--identities',
+          app.resourceId!,
+          '-o',
+          'json',
+        ]),
+      ) as { type: string; userAssignedIdentities?: Record<string, unknown> | null };
+      assert.equal(removed.type, 'SystemAssigned');
+      const refused = await mi();
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /Unable to load the proper Managed Identity/);
+      const assigned = JSON.parse(
+        await operator.ok([
+          'functionapp',
+          'identity',
+          'assign',
+          ...appArgs,
+          '--identities',
+          app.resourceId!,
+          '-o',
+          'json',
+        ]),
+      ) as { type: string; userAssignedIdentities: Record<string, { clientId: string }> };
+      assert.equal(assigned.type, 'SystemAssigned, UserAssigned');
+      assert.equal(assigned.userAssignedIdentities[app.resourceId!].clientId, app.clientId);
+      assert.equal((await mi()).code, 0);
     });
   },
 );
