@@ -6,6 +6,7 @@
 //
 // Options before the az arguments: --connection FILE (default .sandbox/connection.json). The CLI's configuration
 // lives in .cache/azcli/sandbox-config (never ~/.azure); it is set up again whenever the sandbox changed.
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
@@ -17,7 +18,6 @@ import {
   sandboxAzEnv,
   type SandboxForAz,
 } from './lib/azcli.ts';
-import { spawn } from 'node:child_process';
 
 const CONFIG_DIR = join(AZCLI_DIR, 'sandbox-config');
 
