@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { addFault, admin, start } from '../test/app/helpers/sandbox.ts';
-import { childEnv } from '../test/support/child.ts';
+import { addFault, admin, startQuietSandbox as start } from '../support/sandbox.ts';
+import { childEnv } from '../support/child.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({

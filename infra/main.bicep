@@ -150,7 +150,7 @@ module keyVault 'modules/key-vault.bicep' = {
 }
 
 // Host plane first: the host identity must be able to read its storage, deployment package and telemetry before
-// the site starts (user-pain-points.md P10), so the function app waits for these assignments.
+// the site starts (docs/pain-points.md P10), so the function app waits for these assignments.
 module hostPlaneRoleAssignments 'modules/role-assignments.bicep' = {
   name: 'role-assignments-host-plane'
   params: {
@@ -200,9 +200,9 @@ module functionApp 'modules/function-app.bicep' = {
   ]
 }
 
-// App plane: every identity the probes use gets exactly the roles ARCHITECTURE's least-privilege table names.
+// App plane: every identity the probes use gets exactly the roles the least privilege of docs/design.md "Targets" names.
 // The system identity exists only once the site does, so this runs after the function app. Expect a few minutes
-// of `forbidden` right after the first deployment while RBAC propagates (user-pain-points.md P6); the status page
+// of `forbidden` right after the first deployment while RBAC propagates (docs/pain-points.md P6); the status page
 // records the time to green.
 module appPlaneRoleAssignments 'modules/role-assignments.bicep' = {
   name: 'role-assignments-app-plane'

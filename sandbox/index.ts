@@ -1,6 +1,6 @@
 // startSandbox(): the one place that wires the local Azure together. Reading it shows the whole setup:
 // config -> CA and tenant keys -> world -> identity plane -> resource plane -> admin API -> connection file.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadOrCreateCa, issueServerCert } from './core/ca.ts';
@@ -15,9 +15,10 @@ import { TokenService, DEFAULT_TOKEN_LIFETIME_SECONDS } from './core/tokens.ts';
 import type { PlaneHandle, SandboxContext, SandboxOptions } from './core/context.ts';
 import { loadWorld, listScenarios, WorldError } from './world.ts';
 import { operatorOf, withOperator } from './operator.ts';
-import { buildConnection, writeConnection } from './connectionFile.ts';
+import type { OperatorDeclaration } from './operator.ts';
 import type { World } from './world.ts';
 import type { SandboxConnection } from './connection.ts';
+import type { SettingName } from '../common/catalog.ts';
 import { startIdentityPlane } from './identity/index.ts';
 import { startResourcePlane } from './resources/index.ts';
 
@@ -26,6 +27,7 @@ export type { SandboxOptions } from './core/context.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_STATE_DIR = join(REPO_ROOT, '.sandbox');
+const WIRING_FILE = join(REPO_ROOT, 'infra', 'identity-wiring.json');
 
 export interface RunningSandbox {
   connection: SandboxConnection;
@@ -35,7 +37,8 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-function resolveOptions(options: SandboxOptions): SandboxContext['options'] {
+/** The options with their defaults filled in. */
+function withDefaults(options: SandboxOptions): SandboxContext['options'] {
   return {
     scenario: options.scenario ?? 'healthy',
     stateDir: resolve(options.stateDir ?? DEFAULT_STATE_DIR),
@@ -48,42 +51,14 @@ function resolveOptions(options: SandboxOptions): SandboxContext['options'] {
   };
 }
 
-/** The current world: a scenario resolved with the placeholders known so far, plus its operator. */
-class WorldState {
-  readonly #placeholders: Record<string, string> = {};
-  readonly #delay: number;
-  scenario: string;
-  world: World;
-
-  constructor(scenario: string, propagationDelaySeconds: number) {
-    this.#delay = propagationDelaySeconds;
-    this.scenario = scenario;
-    // Validates the scenario before anything listens.
-    this.world = this.#load(scenario);
-  }
-
-  #load(name: string): World {
-    const w = loadWorld(name, { placeholders: this.#placeholders, propagationDelaySeconds: this.#delay });
-    return withOperator(w, name);
-  }
-
-  switchTo(name: string): World {
-    this.world = this.#load(name);
-    this.scenario = name;
-    return this.world;
-  }
-
-  setPlaceholder(name: string, value: string): void {
-    this.#placeholders[name] = value;
-    this.world = this.#load(this.scenario);
-  }
-}
-
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const opts = resolveOptions(options);
+  const opts = withDefaults(options);
   mkdirSync(opts.stateDir, { recursive: true });
-  const state = new WorldState(opts.scenario, opts.propagationDelaySeconds);
-  const world = state.world;
+
+  // Validate the scenario before anything listens. Every world gets its operator (sandbox/operator.ts).
+  const placeholders: Record<string, string> = {};
+  const load = (name: string): World => withOperator(loadWorld(name, { placeholders }), name);
+  let world: World = load(opts.scenario);
 
   const ca = await loadOrCreateCa(join(opts.stateDir, 'ca'));
   const serverCert = await issueServerCert(ca);
@@ -104,10 +79,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     admin,
     issued: { assertions: new Set(), secrets: new Set() },
     get world() {
-      return state.world;
+      return world;
     },
     onWorldChange: (cb) => void worldListeners.push(cb),
-    setPlaceholder: (name, value) => state.setPlaceholder(name, value),
+    setPlaceholder: (name, value) => {
+      placeholders[name] = value;
+      world = load(world.name);
+    },
     startServer: (o) => startServer({ ...o, faults, counters, log: opts.log }),
     log: opts.log,
   };
@@ -127,8 +105,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
     registerCoreAdminRoutes(ctx, {
       switchScenario: async (name) => {
-        const next = state.switchTo(name);
-        for (const cb of worldListeners) await cb(next);
+        world = load(name);
+        for (const cb of worldListeners) await cb(world);
       },
     });
     adminServer = await startServer({ label: 'admin', handler: admin.handle, log: opts.log });
@@ -152,6 +130,102 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       await closeAll();
     },
   };
+}
+
+/** What the Functions platform itself sets on an app (not settings of the app's own). */
+type PlatformSetting =
+  | 'IDENTITY_ENDPOINT'
+  | 'IDENTITY_HEADER'
+  | 'NODE_EXTRA_CA_CERTS'
+  | 'WEBSITE_SITE_NAME'
+  | 'WEBSITE_RESOURCE_GROUP';
+
+function buildConnection(
+  ctx: SandboxContext,
+  planes: PlaneHandle[],
+  adminOrigin: string,
+  operator: OperatorDeclaration | undefined,
+): SandboxConnection {
+  const w = ctx.world;
+  const merged = <K extends 'endpoints' | 'sourceSecrets' | 'files' | 'resources'>(k: K) =>
+    Object.assign({}, ...planes.map((p) => p[k] ?? {}));
+  const endpoints = { admin: adminOrigin, ...merged('endpoints') } as SandboxConnection['endpoints'];
+  const sourceSecrets = { appSecrets: {}, ...merged('sourceSecrets') } as SandboxConnection['sourceSecrets'];
+  const files = merged('files') as SandboxConnection['files'];
+  const resources = merged('resources') as SandboxConnection['resources'];
+  const identities = [
+    ...w.identities.map((i) => ({
+      key: i.key,
+      name: i.name,
+      kind: i.kind,
+      clientId: i.clientId,
+      principalId: i.principalId,
+      ...(i.resourceId ? { resourceId: i.resourceId } : {}),
+    })),
+    ...w.appRegistrations.map((a) => ({
+      key: a.key,
+      name: a.name,
+      kind: a.kind,
+      clientId: a.clientId,
+      principalId: a.principalId,
+    })),
+  ];
+
+  const appSettings = appSettingsOf(ctx, endpoints, sourceSecrets, files, resources);
+
+  return {
+    scenario: w.name,
+    caCertPath: ctx.ca.caCertPath,
+    tenantId: w.tenantId,
+    subscriptionId: w.subscriptionId,
+    resourceGroup: w.resourceGroup,
+    endpoints,
+    identities,
+    ...(operator
+      ? {
+          operator: {
+            name: operator.name,
+            clientId: operator.clientId.toLowerCase(),
+            principalId: operator.principalId.toLowerCase(),
+          },
+        }
+      : {}),
+    sourceSecrets,
+    files,
+    resources,
+    appSettings,
+  };
+}
+
+/**
+ * Writes <stateDir>/connection.json. When another live sandbox already owns that file (two sandboxes side by side
+ * on the default state dir), writes connection-<pid>.json instead, so neither clobbers the other.
+ */
+function writeConnection(stateDir: string, connection: SandboxConnection): string {
+  const main = join(stateDir, 'connection.json');
+  let target = main;
+  if (existsSync(main)) {
+    try {
+      const other = JSON.parse(readFileSync(main, 'utf8')) as { pid?: number };
+      if (other.pid && other.pid !== process.pid && isAlive(other.pid))
+        target = join(stateDir, `connection-${process.pid}.json`);
+    } catch {
+      // unreadable: overwrite
+    }
+  }
+  const tmp = `${target}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ ...connection, pid: process.pid }, null, 2), { mode: 0o600 });
+  renameSync(tmp, target);
+  return target;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function registerCoreAdminRoutes(
@@ -216,4 +290,66 @@ function registerCoreAdminRoutes(
       secrets: [...ctx.issued.secrets],
     }),
   );
+}
+
+/**
+ * The app settings that point the app at this sandbox. Names are the catalog's (common/catalog.ts): a name it does
+ * not have does not compile; test/infra/catalog.test.ts checks that every setting the catalog says the sandbox sets
+ * is here. Identity settings come from the wiring's settings map, generated from the catalog.
+ */
+function appSettingsOf(
+  ctx: SandboxContext,
+  endpoints: SandboxConnection['endpoints'],
+  sourceSecrets: SandboxConnection['sourceSecrets'],
+  files: SandboxConnection['files'],
+  resources: SandboxConnection['resources'],
+): Record<string, string> {
+  const w = ctx.world;
+  // Identity settings come from the wiring's settings map (the one source of truth shared with infra/).
+  const wiring = JSON.parse(readFileSync(WIRING_FILE, 'utf8')) as {
+    identities: Record<string, { settings?: Record<string, string[]> }>;
+  };
+  const identitySettings: Record<string, string> = {};
+  for (const [key, wi] of Object.entries(wiring.identities)) {
+    const id = w.identities.find((x) => x.key === key);
+    if (!id) continue;
+    for (const [field, names] of Object.entries(wi.settings ?? {})) {
+      const value = (id as unknown as Record<string, string | undefined>)[field];
+      if (value) for (const n of names) identitySettings[n] = value;
+    }
+  }
+
+  const platform: Record<PlatformSetting, string> = {
+    // What the Functions platform injects for managed identity (App Service source, api-version 2019-08-01).
+    IDENTITY_ENDPOINT: endpoints.appService ?? '',
+    IDENTITY_HEADER: sourceSecrets.identityHeader ?? '',
+    NODE_EXTRA_CA_CERTS: ctx.ca.caCertPath,
+    // Also platform-set on Azure Functions: the site and its resource group (remediation commands name them).
+    WEBSITE_SITE_NAME: w.functionApp.name,
+    WEBSITE_RESOURCE_GROUP: w.resourceGroup,
+  };
+  const settings: Partial<Record<SettingName, string>> = {
+    KEY_VAULT_URL: endpoints.keyVault ?? '',
+    KEY_VAULT_SECRET_NAME: resources.secretName ?? '',
+    BLOB_SERVICE_URL: endpoints.blob ?? '',
+    BLOB_CONTAINER_NAME: resources.canaryContainer ?? '',
+    ARM_ENDPOINT: endpoints.arm ?? '',
+    ARM_AUDIENCE: 'https://management.azure.com', // the ARM emulator, like ARM, accepts only management audiences
+    AZURE_SUBSCRIPTION_ID: w.subscriptionId,
+    AZURE_RESOURCE_GROUP: w.resourceGroup,
+    AZURE_TENANT_ID: w.tenantId,
+    ...identitySettings,
+    FEDERATED_TOKEN_FILE: files.federatedTokenFile ?? '',
+    AZURE_AUTHORITY_HOST: endpoints.entra ?? '',
+    PROBE_TIMEOUT_MS: '10000',
+    PROBE_SCHEDULE: '0 */5 * * * *',
+    STATUS_BLOB_SERVICE_URL: endpoints.blob ?? '',
+    STATUS_CONTAINER_NAME: resources.statusContainer ?? '',
+    // Local-only switches the SDKs need for loopback hosts (docs/design.md "Local and Azure differ only in settings"):
+    // the Key Vault challenge names vault.azure.net, which 127.0.0.1 does not end with (docs/identity-wire.md §13.2),
+    // and MSAL's instance discovery would go to the public cloud.
+    KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
+    AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
+  };
+  return { ...platform, ...(settings as Record<string, string>) };
 }

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SETTING_NAMES } from '../src/config.ts';
+import { redactQueryValues } from '../common/redact.ts';
 import type { DeployOptions } from './deploy/args.ts';
 import { USAGE, UsageError, parseDeployArgs } from './deploy/args.ts';
 import { checkDrift, formatDrift } from './deploy/drift.ts';
@@ -54,9 +54,7 @@ export function shellQuote(arg: string): string {
  * Query values of URLs in an argument (a token URL may carry `code=` or `sig=`) are not printed: they would land in
  * terminal scrollback and CI logs.
  */
-export function redactForDisplay(arg: string): string {
-  return /:\/\/[^\s?]*\?/.test(arg) ? arg.replace(/([?&][^=&#\s]+=)[^&#\s]*/g, '$1[redacted]') : arg;
-}
+export const redactForDisplay = redactQueryValues;
 
 const show = (c: Command) =>
   `  $ ${c.argv.map((a) => shellQuote(redactForDisplay(a))).join(' ')}${c.cwd ? `\n      (in ${c.cwd})` : ''}`;
@@ -144,7 +142,7 @@ function localChecks(): void {
   out(
     '1. Wiring: infra/identity-wiring.json against the Bicep, the sandbox world and the settings files (local, read-only)',
   );
-  const report = checkDrift(ROOT, { settingNames: SETTING_NAMES });
+  const report = checkDrift(ROOT);
   if (report.problems.length)
     throw new DeployError(`the wiring has drifted; fix it before deploying:\n${formatDrift(report)}`);
   out(

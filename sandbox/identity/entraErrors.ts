@@ -1,13 +1,12 @@
-// Every error Entra ID's token endpoint and metadata return, in Entra's wire format: `{error, error_description,
-// error_codes, timestamp, trace_id, correlation_id, error_uri}` with the description carrying "\r\nTrace ID: …
-// \r\nCorrelation ID: …\r\nTimestamp: …" (Azure/azure-workload-identity#616). Codes and messages quoted from real
-// bodies: 70021 (#616, #340), 700211 (#1200), 700213 (Azure/login#482, #379), 7002138 (Azure/login#515, #517),
-// 700024 (Azure/login#180, obikuro/Sato#1), 7000272 (Azure/azure-workload-identity#1232), 50013
-// (microsoftgraph/msgraph-sdk-php#1585), 700016, 90002, 7000215, 7000216, 700222 (MicrosoftDocs/azure-docs#90321).
-// Codes marked "(unverified)" below are our best match for a case no public capture shows.
+// The Entra ID part of the identity plane's error catalog (errors.ts): `{error, error_description, error_codes,
+// timestamp, trace_id, correlation_id, error_uri}`, with the sources of each code listed in errors.ts.
 import { randomUUID } from 'node:crypto';
 import { SandboxError } from '../core/errors.ts';
 import { retryAfter } from './errors.ts';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entra ID
+// ---------------------------------------------------------------------------------------------------------------
 
 export interface EntraErrorContext {
   /** The client's `client-request-id`, echoed as the correlation id (as Entra does). */

@@ -1,8 +1,8 @@
 // The one catalog of every error the identity plane returns, each in its real service's wire format
-// (ARCHITECTURE "Errors are defined once, in a catalog"; Azurite's StorageErrorFactory is the model).
+// (docs/design.md "Errors are defined once, in a catalog"; Azurite's StorageErrorFactory is the model).
 // Sources, with what is known and what is ours:
 // - IMDS (and the IMDS-shaped Arc / Cloud Shell / Azure ML endpoints): `{error, error_description}`
-//   (entra-docs how-to-use-vm-token.md; identity-protocols.md §3.3). "Identity not found" is the real body
+//   (entra-docs how-to-use-vm-token.md; docs/identity-wire.md §3.3). "Identity not found" is the real body
 //   (Azure/azure-sdk-for-net#46709, Azure/azure-sdk-for-python#38826).
 // - App Service / Functions (2019-08-01): `{statusCode, message, correlationId}` from a Kestrel server. The
 //   unassigned-identity body "Unable to load the proper Managed Identity." is real (Azure/azure-sdk-for-net#43691,
@@ -14,12 +14,13 @@
 //   (Azure/azure-sdk-for-net#46932). We do not echo the presented value (it may be a secret).
 // - Entra ID: `{error, error_description, error_codes, timestamp, trace_id, correlation_id, error_uri}` with the
 //   description carrying "\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …" (Azure/azure-workload-identity#616).
-//   Its catalog is ./entraErrors.ts (re-exported here).
+//   Codes and messages quoted from real bodies: 70021 (#616, #340), 700211 (#1200), 700213 (Azure/login#482,
+//   #379), 7002138 (Azure/login#515, #517), 700024 (Azure/login#180, obikuro/Sato#1),
+//   7000272 (Azure/azure-workload-identity#1232), 50013 (microsoftgraph/msgraph-sdk-php#1585), 700016, 90002,
+//   7000215, 7000216, 700222 (MicrosoftDocs/azure-docs#90321). Codes marked "(unverified)" below are our best
+//   match for a case no public capture shows.
 import { randomUUID } from 'node:crypto';
 import { SandboxError } from '../core/errors.ts';
-
-export { entraErrors } from './entraErrors.ts';
-export type { EntraErrorContext } from './entraErrors.ts';
 
 /** The status line Retry-After header of a throttling fault, when one was given. */
 export function retryAfter(seconds: number | undefined): Record<string, string> {
@@ -166,7 +167,7 @@ export const serviceFabricErrors = {
       'InvalidApiVersion',
       `The api-version '${v}' is not supported. Supported version is '2019-07-01-preview'.`,
     ),
-  /** SF serves only the application's own (system) identity to the JS client (identity-protocols.md §8). */
+  /** SF serves only the application's own (system) identity to the JS client (docs/identity-wire.md §8). */
   userAssignedNotSupported: () =>
     serviceFabric(
       400,
@@ -191,6 +192,9 @@ export const azureMlErrors = {
   invalidSecret: () =>
     new SandboxError(401, { contentType: 'text/plain; charset=utf-8', text: 'Invalid secret token header.' }),
 };
+
+// Entra ID: in entraErrors.ts (its own catalog, the largest).
+export { entraErrors, type EntraErrorContext } from './entraErrors.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The external OIDC identity provider (ours: a plain OAuth-style JSON error)

@@ -13,8 +13,8 @@ import type { World } from '../world.ts';
 import { armErrors } from './arm/errors.ts';
 import { ArmModel } from './arm/model.ts';
 import { armHandler } from './arm/server.ts';
-import { graphHandler } from './graph.ts';
 import type { ArmDeps } from './arm/server.ts';
+import { graphHandler } from './graph.ts';
 import { startAzurite } from './blob/azurite.ts';
 import type { AzuriteProcess } from './blob/azurite.ts';
 import { blobFault, blobGatewayHandler, upstreamAgent } from './blob/gateway.ts';
@@ -23,6 +23,7 @@ import { keyVaultErrors } from './keyvault/errors.ts';
 import { keyVaultHandler } from './keyvault/server.ts';
 import type { Vault } from './keyvault/server.ts';
 import { SecretStore } from './keyvault/store.ts';
+import { AdjustableClock, registerClockRoutes } from './rbac/clock.ts';
 import { AssignmentError, RoleAssignmentStore } from './rbac/store.ts';
 import type { StoredAssignment } from './rbac/store.ts';
 
@@ -48,73 +49,72 @@ export interface ResourcePlaneOptions {
   entraOrigin: string;
 }
 
-/** Key Vault: one server (origin) per vault, since the SDK tells vaults apart by origin only (§1.3). */
-class Vaults {
-  readonly #vaults = new Map<string, Vault>();
-  readonly origins = new Map<string, string>();
-
-  /** Creates the world's vaults and secrets that do not exist yet (a canary value is random per run, never logged). */
-  seed(ctx: SandboxContext, world: World): void {
-    for (const kv of world.keyVaults) {
-      let vault = this.#vaults.get(kv.name);
-      if (!vault)
-        this.#vaults.set(
-          kv.name,
-          (vault = { name: kv.name, resourceId: kv.resourceId, store: new SecretStore() }),
-        );
-      vault.resourceId = kv.resourceId;
-      for (const s of kv.secrets) {
-        if (vault.store.get(s.name) || vault.store.isDeleted(s.name)) continue;
-        const value = newSecretValue();
-        ctx.issued.secrets.add(value);
-        vault.store.set(s.name, value, { contentType: 'text/plain' });
-      }
-    }
-  }
-
-  async start(ctx: SandboxContext, rbac: RoleAssignmentStore, servers: RunningServer[]): Promise<void> {
-    for (const vault of this.#vaults.values()) {
-      let origin = '';
-      const server = await ctx.startServer({
-        endpoint: 'keyVault',
-        label: `keyVault ${vault.name}`,
-        tls: ctx.serverCert,
-        handler: keyVaultHandler(ctx, vault, rbac, () => origin),
-        renderFault: (f) => keyVaultErrors.fault(f.status ?? 500, ctx.world.location, f.retryAfterSeconds),
-      });
-      servers.push(server);
-      origin = server.origin;
-      this.origins.set(vault.name, origin);
-    }
-  }
-}
-
-/** Azurite, then its data, then the gateway in front of it; undefined when the world has no storage account. */
-async function startBlob(
+export async function startResourcePlane(
   ctx: SandboxContext,
-  rbac: RoleAssignmentStore,
-  agent: ReturnType<typeof upstreamAgent>,
-  servers: RunningServer[],
-  started: (az: AzuriteProcess) => void,
-): Promise<string> {
-  const accounts = ctx.world.storageAccounts.map((a) => a.name);
-  if (!accounts.length) return '';
-  const az = await startAzurite({ cert: ctx.serverCert, accounts, log: ctx.log });
-  started(az);
-  // The account keys are secrets the sandbox holds (served only by ARM listKeys): leak tests look for them too.
-  for (const keys of az.keys.values()) for (const k of keys) ctx.issued.secrets.add(k);
-  await seedWorldData(ctx, ctx.world, az.origin, ctx.ca.caCertPem);
-  const gateway = await ctx.startServer({
-    endpoint: 'blob',
-    label: 'blob',
-    tls: ctx.serverCert,
-    handler: blobGatewayHandler({ ctx, rbac, upstream: () => az.origin, agent }),
-    renderFault: (f, req) => blobFault(f.status ?? 500, req, f.retryAfterSeconds),
-  });
-  servers.push(gateway);
-  return gateway.origin;
+  opts: ResourcePlaneOptions,
+): Promise<PlaneHandle> {
+  const servers: RunningServer[] = [];
+  let azurite: AzuriteProcess | undefined;
+  const agent = upstreamAgent(ctx.ca.caCertPem);
+  const close = async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    agent.destroy();
+    await azurite?.close();
+  };
+
+  try {
+    // Role-assignment propagation runs on this clock; tests move it forward through the admin API (/_sandbox/clock)
+    // instead of sleeping through the delay.
+    const clock = new AdjustableClock();
+    const rbac = new RoleAssignmentStore(ctx.world, ctx.options.propagationDelaySeconds, clock.now);
+    const { seedSecrets, vaultOrigins } = await startVaults(ctx, rbac, servers);
+    azurite = await startAzuriteFor(ctx);
+    const az = azurite;
+    const blobOrigin = az ? await startBlobGateway(ctx, rbac, az, agent, servers) : '';
+    const graphOrigin = await startGraph(ctx, servers);
+    // ARM shows the world as it is now: writes through ARM (identities, federated credentials) change the world.
+    const createdTime = new Date().toISOString();
+    const armOrigin = await startArm(
+      ctx,
+      {
+        rbac,
+        model: () => new ArmModel(ctx.world, createdTime),
+        accountKeys: (name) => az?.keys.get(name),
+        vaultUri: (name) => (vaultOrigins.has(name) ? `${vaultOrigins.get(name)}/` : undefined),
+        entraOrigin: () => opts.entraOrigin,
+        graphOrigin: () => graphOrigin,
+      },
+      servers,
+    );
+
+    ctx.onWorldChange(async (world) => {
+      rbac.resetFromWorld(world);
+      seedSecrets(world);
+      const unknown = world.storageAccounts.filter((a) => !az?.keys.has(a.name));
+      if (unknown.length)
+        ctx.log(
+          `[blob] storage accounts not started with the sandbox are not served: ${unknown.map((a) => a.name).join(', ')}`,
+        );
+      if (az)
+        await seedWorldData(
+          ctx,
+          { ...world, storageAccounts: world.storageAccounts.filter((a) => az.keys.has(a.name)) },
+          az.origin,
+          ctx.ca.caCertPem,
+        );
+    });
+
+    registerAdminRoutes(ctx, rbac, () => az);
+    registerClockRoutes(ctx.admin, clock);
+
+    return planeHandle(ctx, vaultOrigins, armOrigin, blobOrigin, close);
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
+/** Resource Manager; returns its origin. */
 async function startArm(
   ctx: SandboxContext,
   deps: Omit<ArmDeps, 'ctx' | 'serverOrigin'>,
@@ -138,33 +138,91 @@ async function startArm(
   return armOrigin;
 }
 
-/** After a scenario switch: the new world's assignments, secrets and blob data (accounts started with the sandbox). */
-async function onWorldChange(
-  ctx: SandboxContext,
-  world: World,
-  rbac: RoleAssignmentStore,
-  vaults: Vaults,
-  az: AzuriteProcess | undefined,
-): Promise<void> {
-  rbac.resetFromWorld(world);
-  vaults.seed(ctx, world);
-  const unknown = world.storageAccounts.filter((a) => !az?.keys.has(a.name));
-  if (unknown.length)
-    ctx.log(
-      `[blob] storage accounts not started with the sandbox are not served: ${unknown.map((a) => a.name).join(', ')}`,
-    );
-  if (az)
-    await seedWorldData(
-      ctx,
-      { ...world, storageAccounts: world.storageAccounts.filter((a) => az.keys.has(a.name)) },
-      az.origin,
-      ctx.ca.caCertPem,
-    );
+/** The little of Microsoft Graph the Azure CLI calls (./graph.ts); returns its origin. */
+async function startGraph(ctx: SandboxContext, servers: RunningServer[]): Promise<string> {
+  let origin = '';
+  const graph = await ctx.startServer({
+    label: 'graph',
+    tls: ctx.serverCert,
+    handler: graphHandler(ctx, () => origin),
+  });
+  servers.push(graph);
+  origin = graph.origin;
+  return origin;
 }
 
+/** Key Vault: one server (origin) per vault, since the SDK tells vaults apart by origin only (§1.3). */
+async function startVaults(ctx: SandboxContext, rbac: RoleAssignmentStore, servers: RunningServer[]) {
+  const vaults = new Map<string, Vault>();
+  const seedSecrets = (world: World) => {
+    for (const kv of world.keyVaults) {
+      let vault = vaults.get(kv.name);
+      if (!vault)
+        vaults.set(kv.name, (vault = { name: kv.name, resourceId: kv.resourceId, store: new SecretStore() }));
+      vault.resourceId = kv.resourceId;
+      for (const s of kv.secrets) {
+        if (vault.store.get(s.name) || vault.store.isDeleted(s.name)) continue;
+        const value = newSecretValue();
+        ctx.issued.secrets.add(value);
+        vault.store.set(s.name, value, { contentType: 'text/plain' });
+      }
+    }
+  };
+  seedSecrets(ctx.world);
+  const vaultOrigins = new Map<string, string>();
+  for (const vault of vaults.values()) {
+    let origin = '';
+    const server = await ctx.startServer({
+      endpoint: 'keyVault',
+      label: `keyVault ${vault.name}`,
+      tls: ctx.serverCert,
+      handler: keyVaultHandler(ctx, vault, rbac, () => origin),
+      renderFault: (f) => keyVaultErrors.fault(f.status ?? 500, ctx.world.location, f.retryAfterSeconds),
+    });
+    servers.push(server);
+    origin = server.origin;
+    vaultOrigins.set(vault.name, origin);
+  }
+
+  return { seedSecrets, vaultOrigins };
+}
+
+/** Azurite for the world's storage accounts, then its data. */
+async function startAzuriteFor(ctx: SandboxContext): Promise<AzuriteProcess | undefined> {
+  const accounts = ctx.world.storageAccounts.map((a) => a.name);
+  if (!accounts.length) return undefined;
+  const azurite = await startAzurite({ cert: ctx.serverCert, accounts, log: ctx.log });
+  // The account keys are secrets the sandbox holds (served only by ARM listKeys): leak tests look for them too.
+  for (const keys of azurite.keys.values()) for (const k of keys) ctx.issued.secrets.add(k);
+  await seedWorldData(ctx, ctx.world, azurite.origin, ctx.ca.caCertPem);
+  return azurite;
+}
+
+/** The RBAC gateway in front of Azurite; returns its origin. */
+async function startBlobGateway(
+  ctx: SandboxContext,
+  rbac: RoleAssignmentStore,
+  az: AzuriteProcess,
+  agent: ReturnType<typeof upstreamAgent>,
+  servers: RunningServer[],
+): Promise<string> {
+  const gateway = await ctx.startServer({
+    endpoint: 'blob',
+    label: 'blob',
+    tls: ctx.serverCert,
+    handler: blobGatewayHandler({ ctx, rbac, upstream: () => az.origin, agent }),
+    renderFault: (f, req) => blobFault(f.status ?? 500, req, f.retryAfterSeconds),
+  });
+  servers.push(gateway);
+  return gateway.origin;
+}
+
+/** What the plane tells the connection file: endpoints and the names of the canary resources. */
 function planeHandle(
   ctx: SandboxContext,
-  origins: { vaults: Map<string, string>; blob: string; arm: string },
+  vaultOrigins: Map<string, string>,
+  armOrigin: string,
+  blobOrigin: string,
   close: () => Promise<void>,
 ): PlaneHandle {
   const w = ctx.world;
@@ -179,10 +237,10 @@ function planeHandle(
   return {
     endpoints: {
       // Real vault URIs end with '/' (https://<name>.vault.azure.net/).
-      keyVault: kv ? `${origins.vaults.get(kv.name)}/` : '',
-      arm: origins.arm,
+      keyVault: kv ? `${vaultOrigins.get(kv.name)}/` : '',
+      arm: armOrigin,
       // Path-style account URL: the SDK and Azurite take the account from the first path segment (§3.3).
-      blob: sa ? `${origins.blob}/${sa.name}` : '',
+      blob: sa ? `${blobOrigin}/${sa.name}` : '',
     },
     resources: {
       keyVaultName: kv?.name ?? '',
@@ -194,56 +252,6 @@ function planeHandle(
     },
     close,
   };
-}
-
-export async function startResourcePlane(
-  ctx: SandboxContext,
-  opts: ResourcePlaneOptions,
-): Promise<PlaneHandle> {
-  const servers: RunningServer[] = [];
-  let azurite: AzuriteProcess | undefined;
-  const agent = upstreamAgent(ctx.ca.caCertPem);
-  const close = async () => {
-    await Promise.all(servers.map((s) => s.close()));
-    agent.destroy();
-    await azurite?.close();
-  };
-  try {
-    const rbac = new RoleAssignmentStore(ctx.world, ctx.options.propagationDelaySeconds);
-    const vaults = new Vaults();
-    vaults.seed(ctx, ctx.world);
-    await vaults.start(ctx, rbac, servers);
-    const blob = await startBlob(ctx, rbac, agent, servers, (az) => (azurite = az));
-    let graphOrigin = '';
-    const graph = await ctx.startServer({
-      label: 'graph',
-      tls: ctx.serverCert,
-      handler: graphHandler(ctx, () => graphOrigin),
-    });
-    servers.push(graph);
-    graphOrigin = graph.origin;
-    const az = azurite;
-    // ARM shows the world as it is now: writes through ARM (identities, federated credentials) change the world.
-    const createdTime = new Date().toISOString();
-    const arm = await startArm(
-      ctx,
-      {
-        rbac,
-        model: () => new ArmModel(ctx.world, createdTime),
-        accountKeys: (name) => az?.keys.get(name),
-        vaultUri: (name) => (vaults.origins.has(name) ? `${vaults.origins.get(name)}/` : undefined),
-        entraOrigin: () => opts.entraOrigin,
-        graphOrigin: () => graphOrigin,
-      },
-      servers,
-    );
-    ctx.onWorldChange((world) => onWorldChange(ctx, world, rbac, vaults, az));
-    registerAdminRoutes(ctx, rbac, () => az);
-    return planeHandle(ctx, { vaults: vaults.origins, blob, arm }, close);
-  } catch (err) {
-    await close();
-    throw err;
-  }
 }
 
 function assignmentJson(a: StoredAssignment): Record<string, unknown> {

@@ -77,7 +77,7 @@ for (const path of PATH_IDS) {
     handler: probeHandler(path),
   });
   // The host resolves %PROBE_SCHEDULE% only when the setting exists; resolving it (or its default) here keeps the
-  // default working everywhere (functions-host.md "Timer trigger").
+  // default working everywhere (docs/host-notes.md "Timer trigger").
   app.timer(`timer-${path}`, { schedule: getConfig().probeSchedule, handler: timerHandler(path) });
 }
 

@@ -69,11 +69,11 @@ export const federated: IdentityPath = {
       : createUrlTokenSource(f.tokenUrl!, { timeoutMs: config.probeTimeoutMs });
     const tokenSource = source;
     // Not AZURE_FEDERATED_TOKEN_FILE: that name switches ManagedIdentityCredential into AKS token-exchange mode
-    // for every path (identity-protocols.md §9.2).
+    // for every path (docs/identity-wire.md §9.2).
     return new ClientAssertionCredential(config.tenantId!, f.clientId!, () => tokenSource.getAssertion(), {
       ...(f.authorityHost ? { authorityHost: f.authorityHost } : {}),
       // Sandbox-only switch: MSAL would otherwise ask login.microsoftonline.com to validate a loopback authority
-      // (identity-protocols.md §10.2).
+      // (docs/identity-wire.md §10.2).
       disableInstanceDiscovery: f.disableInstanceDiscovery,
       retryOptions: CREDENTIAL_RETRY,
     });

@@ -1,5 +1,5 @@
-// The six identity paths of ARCHITECTURE, and their credentials: built once per process and reused, because the
-// SDK caches tokens per credential instance and a credential per request gets throttled (user-pain-points.md P8).
+// The six identity paths (docs/design.md "Identity paths"), and their credentials: built once per process and reused, because the
+// SDK caches tokens per credential instance and a credential per request gets throttled (docs/pain-points.md P8).
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../config.ts';
 import type { PathId } from '../ids.ts';

@@ -2,7 +2,7 @@ import type { FederatedTokenStatus } from '../identities/index.ts';
 import type { OutcomeKind, PathId, TargetId } from '../ids.ts';
 import type { TargetData } from '../targets/index.ts';
 
-/** The claims attestation reads from an access token (identity-protocols.md §11). Nothing else is kept. */
+/** The claims attestation reads from an access token (docs/identity-wire.md §11). Nothing else is kept. */
 export interface Claims {
   oid?: string;
   appid?: string;

@@ -1,6 +1,6 @@
 // What the functions call: record a path's results, and read the status view. Reads are cached for
 // STATUS_CACHE_MS with a single request in flight, so a flood of status requests costs at most one storage read
-// per path per interval (user-pain-points.md design cautions). When the store fails, probes still answer and the
+// per path per interval (docs/pain-points.md design cautions). When the store fails, probes still answer and the
 // view reports the store as unreachable with the age of what this instance last saw; nothing here throws. Nothing
 // here waits long either: each store operation ends by PROBE_TIMEOUT_MS (store.ts), so a hung identity endpoint
 // or storage account delays a probe's answer, or the one status read in flight, by at most that.
@@ -15,6 +15,9 @@ export interface RecordOutcome {
   recorded: boolean;
   error?: string;
 }
+
+/** The clock the status cache and "last seen" ages run on (tests hold it still or move it). */
+export const statusClock = { now: (): number => Date.now() };
 
 let lastSeen: { at: number; docs: Partial<Record<PathId, PathDocument | undefined>> } | undefined;
 let cached: { at: number; view: StatusView } | undefined;
@@ -53,10 +56,10 @@ async function load(config: Config): Promise<StatusView> {
   try {
     const store = await statusStore(config);
     const docs = await store.readAll(PATH_IDS);
-    lastSeen = { at: Date.now(), docs };
+    lastSeen = { at: statusClock.now(), docs };
     return buildStatusView(docs, { reachable: true, lastSeenAgeMs: 0 });
   } catch (err) {
-    const now = Date.now();
+    const now = statusClock.now();
     return buildStatusView(lastSeen?.docs ?? {}, {
       reachable: false,
       error: describe(err),
@@ -67,11 +70,11 @@ async function load(config: Config): Promise<StatusView> {
 
 /** The status view, from cache when younger than STATUS_CACHE_MS. Never throws. */
 export function getStatus(config: Config = getConfig()): Promise<StatusView> {
-  if (cached && Date.now() - cached.at < config.status.cacheMs) return Promise.resolve(cached.view);
+  if (cached && statusClock.now() - cached.at < config.status.cacheMs) return Promise.resolve(cached.view);
   inflight ??= load(config)
     .then((view) => {
       // Failures are cached too: an unreachable store must not be hammered either.
-      cached = { at: Date.now(), view: sanitizer().deep(view) };
+      cached = { at: statusClock.now(), view: sanitizer().deep(view) };
       return cached.view;
     })
     .finally(() => {

@@ -4,7 +4,7 @@
 // (timer + HTTP, several instances) lose nothing.
 // Each operation (a record with all its retries, or a read of every path) has one deadline, PROBE_TIMEOUT_MS: a
 // probe's answer and the status endpoint wait for the store at most that long, even when the managed identity
-// endpoint never answers (its token requests have no timeout and ignore abort signals: identity-protocols.md §1.7).
+// endpoint never answers (its token requests have no timeout and ignore abort signals: docs/identity-wire.md §1.7).
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { ContainerClient } from '@azure/storage-blob';
 import { getConfig, settingProblems, type Config } from '../config.ts';

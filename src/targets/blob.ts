@@ -1,3 +1,4 @@
+import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
 import type { RemediationHook } from '../probes/seams.ts';
 import { RESOURCE_RETRY, resourceGroupScope, TargetCheckError, type Target } from './types.ts';
@@ -31,14 +32,14 @@ const remediate: RemediationHook = (c, f) => {
 
 export const blob: Target = {
   id: 'blob',
-  role: 'Storage Blob Data Reader',
+  role: CATALOG.blob.role,
   service: 'Blob Storage',
-  endpointSetting: 'BLOB_SERVICE_URL',
+  endpointSetting: CATALOG.blob.endpointSetting,
   facts: (config) => ({
     account: storageAccountName(config.blob.serviceUrl),
     container: config.blob.containerName,
   }),
-  // Storage's 403 AuthorizationFailure: the account's network rules refused the caller (dataplane-protocols.md §3.6).
+  // Storage's 403 AuthorizationFailure: the account's network rules refused the caller (docs/data-plane.md §3.6).
   errors: {
     forbidden: [
       (e) => (e.detail.code === 'AuthorizationFailure' ? e.is('forbidden', 'firewall') : undefined),
@@ -56,7 +57,7 @@ export const blob: Target = {
     const { BlobServiceClient } = await import('@azure/storage-blob');
     const containerName = config.blob.containerName!;
     const container = new BlobServiceClient(config.blob.serviceUrl!, credential, {
-      // Storage has its own retry policy (dataplane-protocols.md §0); bounded for the same reason as RESOURCE_RETRY.
+      // Storage has its own retry policy (docs/data-plane.md §0); bounded for the same reason as RESOURCE_RETRY.
       retryOptions: {
         maxTries: RESOURCE_RETRY.maxRetries + 1,
         retryDelayInMs: RESOURCE_RETRY.retryDelayInMs,

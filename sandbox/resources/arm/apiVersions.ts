@@ -1,4 +1,4 @@
-// The api-versions Resource Manager accepts per resource type (dataplane-protocols.md §2), declared once. Real ARM
+// The api-versions Resource Manager accepts per resource type (docs/data-plane.md §2), declared once. Real ARM
 // checks api-version on every request before the resource provider sees it:
 // - absent: 400 MissingApiVersionParameter;
 // - not served by Microsoft.Resources (subscriptions, tenants, groups, generic resources) or

@@ -1,4 +1,4 @@
-// Resource groups, generic resources and storage account keys (dataplane-protocols.md §2.2, §2.5): reads are
+// Resource groups, generic resources and storage account keys (docs/data-plane.md §2.2, §2.5): reads are
 // RBAC-filtered per resource; a caller who may read nothing in scope gets the 403.
 import { armErrors as E } from './errors.ts';
 import type { ArmResource } from './model.ts';

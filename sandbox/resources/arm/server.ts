@@ -1,4 +1,4 @@
-// Azure Resource Manager, as far as identity-probes, its tests and the Azure CLI need it (dataplane-protocols.md §2).
+// Azure Resource Manager, as far as identity-probes, its tests and the Azure CLI need it (docs/data-plane.md §2).
 // The request path: /metadata/endpoints (anonymous) -> token validation (the management audiences only) ->
 // route (./routes.ts, case-insensitive) -> api-version of that route (./apiVersions.ts) -> subscription ->
 // handler (RBAC action at the request's scope -> existence -> result). Handlers translate; errors come from

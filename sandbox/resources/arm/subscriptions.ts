@@ -6,7 +6,7 @@
 // custom.py `_populate_from_metadata_endpoint`, api-version 2022-09-01, mapped by core/cloud.py `_arm_to_cli_mapper`).
 import type { ServerResponse } from 'node:http';
 import { sendJson } from '../../core/http.ts';
-import { isEffective, scopeCovers } from '../rbac/authorize.ts';
+import { scopeCovers } from '../rbac/authorize.ts';
 import { armErrors as E } from './errors.ts';
 import { page, send } from './request.ts';
 import type { ArmDeps, Req } from './request.ts';
@@ -18,10 +18,9 @@ export const TENANT_DEFAULT_DOMAIN = 'identityprobessandbox.onmicrosoft.com';
 
 function subscriptionVisible(r: Req): boolean {
   const sub = `/subscriptions/${r.model.world.subscriptionId}`;
-  const now = Date.now();
   return r.deps.rbac
-    .list({ principalId: r.claims.oid })
-    .some((a) => isEffective(a, now) && (scopeCovers(a.scope, sub) || scopeCovers(sub, a.scope)));
+    .inForce(r.claims.oid)
+    .some((a) => scopeCovers(a.scope, sub) || scopeCovers(sub, a.scope));
 }
 
 function subscriptionBody(r: Req): Record<string, unknown> {

@@ -1,11 +1,11 @@
 // Role assignments in force: the world's (they exist "since deploy", so they are effective at once) plus the ones
 // added or removed at run time through the admin API. A change takes effect after the propagation delay
-// (dataplane-protocols.md §4.5: "it can take up to 10 minutes for changes to take effect"), which reproduces the
+// (docs/data-plane.md §4.5: "it can take up to 10 minutes for changes to take effect"), which reproduces the
 // "403 right after deploy" trap: a new assignment starts to count, and a removed one stops counting, only then.
 // A scenario switch replaces everything with the new world's assignments (a different deployment).
 import { randomUUID } from 'node:crypto';
 import type { RoleAssignment, World } from '../../world.ts';
-import { authorize } from './authorize.ts';
+import { authorize, isEffective } from './authorize.ts';
 import type { AssignmentLike, AuthorizationRequest, Decision } from './authorize.ts';
 import { findRole } from './roles.ts';
 
@@ -158,6 +158,13 @@ export class RoleAssignmentStore {
   list(filter: { principalId?: string } = {}): StoredAssignment[] {
     const p = filter.principalId?.toLowerCase();
     return this.#items.filter((a) => a.removedAt === undefined && (p === undefined || a.principalId === p));
+  }
+
+  /** The assignments in force now for a principal (on the store's clock, so after their propagation delay). */
+  inForce(principalId: string): StoredAssignment[] {
+    const now = this.#now();
+    const p = principalId.toLowerCase();
+    return this.#items.filter((a) => a.principalId === p && isEffective(a, now));
   }
 
   get(id: string): StoredAssignment | undefined {
