@@ -194,11 +194,15 @@ export function identityOfPath(path: PathId): IdentityKey {
   return key;
 }
 
-/** Role assignments of the host plane (Azure only). */
+/**
+ * Role assignments of the host plane (Azure only), except those marked `sandbox`: the sandbox serves them too (the
+ * telemetry role, which its ingestion endpoint enforces; sandbox/monitor).
+ */
 export const HOST_ASSIGNMENTS: ReadonlyArray<{
   identity: IdentityKey;
   role: RoleName;
   scope: ScopeKey;
+  sandbox?: true;
   why: string;
 }> = [
   {
@@ -217,6 +221,7 @@ export const HOST_ASSIGNMENTS: ReadonlyArray<{
     identity: 'host',
     role: 'Monitoring Metrics Publisher',
     scope: 'appInsights',
-    why: 'telemetry: Application Insights has local (key) auth disabled, so the host sends telemetry with an Entra token',
+    sandbox: true,
+    why: "telemetry: Application Insights has local (key) auth disabled, so the host, and the app's availability results and transition events (src/telemetry), are sent with an Entra token of this identity; the sandbox emulates this one (its ingestion endpoint enforces the role)",
   },
 ];

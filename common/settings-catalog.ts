@@ -12,7 +12,7 @@ export interface SettingFacts {
   usedBy?: string;
   /** Where the value comes from in Azure. */
   inAzure?: string;
-  /** Where it comes from in the sandbox (app settings), or where it may be set (local settings). */
+  /** Where it comes from in the sandbox (app settings, host settings it serves), or where it may be set (local). */
   inSandbox?: string;
   meaning: string;
   /** The value in local.settings.sample.json; absent: not in the sample. */
@@ -262,12 +262,15 @@ export const SETTINGS = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: {
     group: 'host',
     inAzure: 'from the Application Insights component',
-    meaning: 'Where telemetry goes; carries no usable key, local auth is disabled',
+    inSandbox: "the sandbox's ingestion endpoint (sandbox/monitor)",
+    meaning:
+      "Where telemetry goes (the host's, and the app's availability results); no usable key, local auth is disabled",
   },
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: {
     group: 'host',
     inAzure: '`ClientId=<host client ID>;Authorization=AAD`',
-    meaning: 'Telemetry with an Entra token of the host identity',
+    inSandbox: '`ClientId=<host client ID>;Authorization=AAD`',
+    meaning: 'Telemetry with an Entra token of the host identity (the app reads it too)',
   },
   KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: {
     group: 'local',

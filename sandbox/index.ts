@@ -21,6 +21,7 @@ import type { SandboxConnection } from './connection.ts';
 import type { SettingName } from '../common/catalog.ts';
 import { startIdentityPlane } from './identity/index.ts';
 import { startResourcePlane } from './resources/index.ts';
+import { startMonitorPlane, telemetrySettings } from './monitor/index.ts';
 
 export type { SandboxConnection } from './connection.ts';
 export type { SandboxOptions } from './core/context.ts';
@@ -101,7 +102,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   try {
     const identityPlane = await startIdentityPlane(ctx);
     planes.push(identityPlane);
-    planes.push(await startResourcePlane(ctx, { entraOrigin: identityPlane.endpoints.entra ?? '' }));
+    const resources = await startResourcePlane(ctx, { entraOrigin: identityPlane.endpoints.entra ?? '' });
+    planes.push(resources);
+    planes.push(await startMonitorPlane(ctx, resources.rbac!));
 
     registerCoreAdminRoutes(ctx, {
       switchScenario: async (name) => {
@@ -138,7 +141,8 @@ type PlatformSetting =
   | 'IDENTITY_HEADER'
   | 'NODE_EXTRA_CA_CERTS'
   | 'WEBSITE_SITE_NAME'
-  | 'WEBSITE_RESOURCE_GROUP';
+  | 'WEBSITE_RESOURCE_GROUP'
+  | 'REGION_NAME';
 
 function buildConnection(
   ctx: SandboxContext,
@@ -307,12 +311,12 @@ function appSettingsOf(
   const w = ctx.world;
   // Identity settings come from the wiring's settings map (the one source of truth shared with infra/).
   const wiring = JSON.parse(readFileSync(WIRING_FILE, 'utf8')) as {
-    identities: Record<string, { settings?: Record<string, string[]> }>;
+    identities: Record<string, { plane?: string; settings?: Record<string, string[]> }>;
   };
   const identitySettings: Record<string, string> = {};
   for (const [key, wi] of Object.entries(wiring.identities)) {
     const id = w.identities.find((x) => x.key === key);
-    if (!id) continue;
+    if (!id || wi.plane === 'host') continue; // host settings (AzureWebJobsStorage__*) are Azure-only
     for (const [field, names] of Object.entries(wi.settings ?? {})) {
       const value = (id as unknown as Record<string, string | undefined>)[field];
       if (value) for (const n of names) identitySettings[n] = value;
@@ -327,6 +331,8 @@ function appSettingsOf(
     // Also platform-set on Azure Functions: the site and its resource group (remediation commands name them).
     WEBSITE_SITE_NAME: w.functionApp.name,
     WEBSITE_RESOURCE_GROUP: w.resourceGroup,
+    // The region (platform-set on Azure Functions); the availability results' run location.
+    REGION_NAME: w.location,
   };
   const settings: Partial<Record<SettingName, string>> = {
     KEY_VAULT_URL: endpoints.keyVault ?? '',
@@ -350,6 +356,8 @@ function appSettingsOf(
     // and MSAL's instance discovery would go to the public cloud.
     KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
     AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
+    // Host settings for telemetry, pointing at the monitor plane's ingestion endpoint (sandbox/monitor).
+    ...telemetrySettings(w, endpoints.monitor),
   };
   return { ...platform, ...(settings as Record<string, string>) };
 }

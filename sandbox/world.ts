@@ -89,6 +89,8 @@ export interface World {
     containers: Array<{ name: string; resourceId: string; blobs: string[]; wiringScope?: string }>;
   }>;
   armResources: Array<{ id: string; name: string; type: string; location: string }>;
+  /** The Application Insights component whose ingestion endpoint the sandbox serves (sandbox/monitor). */
+  applicationInsights?: { name: string; resourceId: string };
   roleAssignments: RoleAssignment[];
   /** Values substituted for ${...} placeholders (e.g. OIDC_ISSUER). */
   placeholders: Record<string, string>;

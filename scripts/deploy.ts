@@ -139,9 +139,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function localChecks(): void {
-  out(
-    '1. Wiring: infra/identity-wiring.json against the Bicep, the sandbox world and the settings files (local, read-only)',
-  );
+  out('1. Wiring: infra/identity-wiring.json against the Bicep and the sandbox world (local, read-only)');
   const report = checkDrift(ROOT);
   if (report.problems.length)
     throw new DeployError(`the wiring has drifted; fix it before deploying:\n${formatDrift(report)}`);
@@ -298,7 +296,7 @@ function summary({ o, p, dry }: Context, d: Deployed): void {
   out(
     '   Right after the first deployment, probes may report forbidden for a few minutes while role assignments',
   );
-  out('   propagate (user-pain-points.md P6); the status page records the time to green.');
+  out('   propagate (docs/pain-points.md P6); the status page records the time to green.');
   if (!o.stagingDir) out(`   (the staging folder is removed on exit; give --staging-dir to keep it)`);
 }
 

@@ -54,6 +54,8 @@ export interface Config {
   };
   /** Platform-provided facts about the app itself (App Service sets these), used to fill in `az` commands. */
   readonly app: { readonly siteName?: string; readonly resourceGroup?: string };
+  /** Availability results to Application Insights (host settings the app reads too; common/settings-catalog.ts). */
+  readonly telemetry: Telemetry;
   /** Which managed-identity variables the platform set (presence only; docs/pain-points.md P1). */
   readonly identityEnvironment: Readonly<Record<string, boolean>>;
   /** The managed-identity source msal-node will pick from that environment (docs/identity-wire.md §2). */
@@ -63,6 +65,51 @@ export interface Config {
   /** Settings that are set but invalid. Missing ones are judged by whoever needs them. */
   readonly issues: readonly SettingIssue[];
   readonly switchesOn: readonly string[];
+}
+
+export interface Telemetry {
+  /** APPLICATIONINSIGHTS_CONNECTION_STRING; absent: nothing is sent. */
+  readonly connectionString?: string;
+  /**
+   * From APPLICATIONINSIGHTS_AUTHENTICATION_STRING ('ClientId=<id>;Authorization=AAD'): the managed identity that
+   * sends; 'system' for 'Authorization=AAD' without a ClientId. Absent: the setting is missing or malformed (then
+   * nothing is sent: local authentication is disabled, so key-only ingestion would be refused anyway).
+   */
+  readonly clientId?: string;
+  readonly problem?: string;
+  /** REGION_NAME (platform-set on Azure Functions), else WEBSITE_SITE_NAME: the availability results' run location. */
+  readonly runLocation: string;
+}
+
+/** Host settings (common/settings-catalog.ts, group "host") the app reads too: where telemetry goes, who sends it. */
+const TELEMETRY_SETTINGS = [
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+] as const satisfies readonly SettingName[];
+
+/** Parses APPLICATIONINSIGHTS_AUTHENTICATION_STRING (https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication). */
+export function parseTelemetry(env: NodeJS.ProcessEnv): Telemetry {
+  const [connectionString, auth] = TELEMETRY_SETTINGS.map((n) => trimmed(env, n));
+  const runLocation = trimmed(env, 'REGION_NAME') ?? trimmed(env, 'WEBSITE_SITE_NAME') ?? 'unknown';
+  if (!connectionString) return { runLocation };
+  const parts = Object.fromEntries(
+    (auth ?? '')
+      .split(';')
+      .map((kv) => [kv.split('=')[0].trim().toLowerCase(), kv.split('=')[1]?.trim() ?? '']),
+  );
+  if (parts.authorization?.toLowerCase() !== 'aad')
+    return {
+      connectionString,
+      runLocation,
+      problem: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'ClientId=<client id>;Authorization=AAD'",
+    };
+  if (parts.clientid && !GUID.test(parts.clientid))
+    return {
+      connectionString,
+      runLocation,
+      problem: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING ClientId must be a GUID',
+    };
+  return { connectionString, runLocation, clientId: parts.clientid || 'system' };
 }
 
 export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
@@ -281,6 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       siteName: trimmed(env, 'WEBSITE_SITE_NAME'),
       resourceGroup: trimmed(env, 'WEBSITE_RESOURCE_GROUP'),
     },
+    telemetry: parseTelemetry(env),
     identityEnvironment,
     managedIdentitySource: detectSource((n) => identityEnvironment[n] === true),
     present,

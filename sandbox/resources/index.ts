@@ -107,7 +107,7 @@ export async function startResourcePlane(
     registerAdminRoutes(ctx, rbac, () => az);
     registerClockRoutes(ctx.admin, clock);
 
-    return planeHandle(ctx, vaultOrigins, armOrigin, blobOrigin, close);
+    return { ...planeHandle(ctx, vaultOrigins, armOrigin, blobOrigin, close), rbac };
   } catch (err) {
     await close();
     throw err;

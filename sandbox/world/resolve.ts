@@ -1,6 +1,7 @@
 // Resolving a validated world into concrete ids: identities, federated credentials (from the wiring), resources,
-// scope bindings and role assignments (the wiring's app plane, minus removals, plus a scenario's extras). Every
-// step is a small function of the validated input; a reference that does not resolve names its field.
+// scope bindings and role assignments (the wiring's app plane and the host-plane entries marked "sandbox", minus
+// removals, plus a scenario's extras). Every step is a small function of the validated input; a reference that does
+// not resolve names its field.
 import type { FederatedCredential, ResolvedIdentity, RoleAssignment, World } from '../world.ts';
 import { deterministicGuid, WorldError } from '../world.ts';
 import { GUID, type RawWiring, type RawWorld } from './schema.ts';
@@ -132,7 +133,17 @@ export function resolveResources(b: Base) {
     type: r.type,
     location: raw.location,
   }));
-  return { keyVaults, storageAccounts, armResources };
+  const ai = raw.applicationInsights;
+  const applicationInsights = ai && {
+    name: ai.name,
+    resourceId: b.providerId('Microsoft.Insights/components', ai.name),
+  };
+  return {
+    keyVaults,
+    storageAccounts,
+    armResources,
+    ...(applicationInsights ? { applicationInsights } : {}),
+  };
 }
 
 type Resources = ReturnType<typeof resolveResources>;
@@ -162,14 +173,21 @@ export function scopeResolver(b: Base, res: Resources) {
       if (!c) throw bad(`no container '${ref}'`);
       return c.resourceId;
     }
+    if (kind === 'appInsights') {
+      if (res.applicationInsights?.name !== ref) throw bad(`no Application Insights component '${ref}'`);
+      return res.applicationInsights.resourceId;
+    }
     if (kind === 'raw') return ref;
     throw bad(
-      `unknown binding kind '${kind}' (resourceGroup, subscription, keyVault:, storageAccount:, container:, raw:)`,
+      `unknown binding kind '${kind}' (resourceGroup, subscription, keyVault:, storageAccount:, container:, appInsights:, raw:)`,
     );
   };
 }
 
-/** The wiring's app-plane assignments minus the scenario's removals, plus its extras; effective at once. */
+/**
+ * The wiring's app-plane assignments and the host-plane ones the sandbox serves too ("sandbox": true: telemetry
+ * ingestion), minus the scenario's removals, plus its extras; effective at once.
+ */
 export function resolveRoleAssignments(
   b: Base,
   wiring: RawWiring,
@@ -190,7 +208,7 @@ export function resolveRoleAssignments(
   const roleNameOf = (guid: string) => Object.entries(wiring.roles).find(([, g]) => g === guid)?.[0];
   type Ref = { identity: string; role: string; scope: string };
   const same = (a: Ref, x: Ref) => a.identity === x.identity && a.role === x.role && a.scope === x.scope;
-  const declared = wiring.roleAssignments.filter((d) => (d.plane ?? 'app') === 'app');
+  const declared = wiring.roleAssignments.filter((d) => (d.plane ?? 'app') === 'app' || d.sandbox === true);
   b.raw.removeRoleAssignments.forEach((r, i) => {
     if (!declared.some((d) => same(d, r)))
       throw new WorldError(

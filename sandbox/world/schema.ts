@@ -57,9 +57,11 @@ export const worldSchema = z
         }),
       )
       .default([]),
-    /** Wiring scope key -> resourceGroup, subscription, keyVault:<name>, storageAccount:<name>, container:<a>/<c>, raw:<id>. */
+    /** Wiring scope key -> resourceGroup, subscription, keyVault:<name>, storageAccount:<name>, container:<a>/<c>, appInsights:<name>, raw:<id>. */
     scopeBindings: z.record(z.string(), text),
     armResources: z.array(z.object({ type: text, name: resourceName })).default([]),
+    /** The Application Insights component whose ingestion endpoint the sandbox serves (sandbox/monitor). */
+    applicationInsights: z.object({ name: resourceName }).optional(),
     removeRoleAssignments: z.array(assignmentRef).default([]),
     extraRoleAssignments: z
       .array(
@@ -99,7 +101,16 @@ export const wiringSchema = z
     ),
     roles: z.record(z.string(), guid),
     roleAssignments: z.array(
-      z.object({ identity: text, role: text, scope: text, plane: z.string().optional() }).loose(),
+      z
+        .object({
+          identity: text,
+          role: text,
+          scope: text,
+          plane: z.string().optional(),
+          /** A host-plane assignment the sandbox serves too (telemetry ingestion). */
+          sandbox: z.boolean().optional(),
+        })
+        .loose(),
     ),
   })
   .loose();

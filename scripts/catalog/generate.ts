@@ -23,7 +23,14 @@ const WIRING_COMMENT =
 
 /** App-plane assignments: every identity that serves a path gets each target's role, and the status writer its. */
 function roleAssignments() {
-  const out: Array<{ identity: string; role: string; scope: string; plane?: 'host'; why: string }> = [];
+  const out: Array<{
+    identity: string;
+    role: string;
+    scope: string;
+    plane?: 'host';
+    sandbox?: true;
+    why: string;
+  }> = [];
   for (const key of Object.keys(IDENTITIES) as IdentityKey[]) {
     if (IDENTITIES[key].paths.length === 0) continue;
     for (const t of TARGET_IDS)
@@ -38,7 +45,8 @@ function roleAssignments() {
       out.push({ identity: key, role, scope, why });
     }
   }
-  for (const a of HOST_ASSIGNMENTS) out.push({ ...a, plane: 'host' });
+  for (const { sandbox, ...a } of HOST_ASSIGNMENTS)
+    out.push({ ...a, plane: 'host', ...(sandbox ? { sandbox } : {}) });
   return out;
 }
 

@@ -28,6 +28,8 @@ export interface WiringRoleAssignment {
   role: string;
   scope: string;
   plane?: 'host';
+  /** A host-plane assignment the sandbox serves too (telemetry ingestion: sandbox/monitor). */
+  sandbox?: boolean;
   why: string;
 }
 
@@ -62,4 +64,7 @@ export const BUILT_IN_ROLES: Readonly<Record<string, string>> = ROLES;
 
 export { TOKEN_EXCHANGE_AUDIENCE };
 
+/** What the sandbox's healthy world must grant: the app plane and the host-plane entries marked "sandbox". */
+export const servedBySandbox = (a: WiringRoleAssignment): boolean =>
+  planeOf(a) === 'app' || a.sandbox === true;
 export const planeOf = (x: { plane?: string }): 'app' | 'host' => (x.plane === 'host' ? 'host' : 'app');

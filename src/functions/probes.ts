@@ -19,13 +19,22 @@ function log(context: InvocationContext, path: PathId, results: ProbeResult[], r
   if (recordError) context.warn(`status store: result not recorded (${recordError})`);
 }
 
-async function probeAndRecord(path: PathId, target?: string) {
-  const [{ runPath, runProbe }, { recordResults }] = await Promise.all([
+async function probeAndRecord(path: PathId, target?: string, timer = false) {
+  const [{ runPath, runProbe }, { runTimerPath }, { recordResults }, telemetry] = await Promise.all([
     import('../probes/runner.ts'),
+    import('../probes/timerRun.ts'),
     import('../status/service.ts'),
+    import('../telemetry/index.ts'),
   ]);
-  const results = target && isTargetId(target) ? [await runProbe(path, target)] : await runPath(path);
-  return { results, record: await recordResults(path, results) };
+  // Timer runs acquire fresh tokens; HTTP probes use the cached ones (README "Fresh tokens on every timer run").
+  const results = timer
+    ? await runTimerPath(path)
+    : target && isTargetId(target)
+      ? [await runProbe(path, target)]
+      : await runPath(path);
+  const record = await recordResults(path, results);
+  telemetry.report(results, record.doc); // never awaited, never throws: sending must not delay or fail a probe
+  return { results, record };
 }
 
 export function probeHandler(path: PathId): HttpHandler {
@@ -47,7 +56,7 @@ export function probeHandler(path: PathId): HttpHandler {
 
 export function timerHandler(path: PathId): TimerHandler {
   return async (_timer, context) => {
-    const { results, record } = await probeAndRecord(path);
+    const { results, record } = await probeAndRecord(path, undefined, true);
     log(context, path, results, record.error);
   };
 }

@@ -5,6 +5,7 @@ import type { Config } from '../config.ts';
 import type { PathId } from '../ids.ts';
 import { defaultChain } from './defaultChain.ts';
 import { federated } from './federated.ts';
+import { freshCredential } from './fresh.ts';
 import { OneAtATimeCredential } from './oneAtATime.ts';
 import { systemAssigned } from './systemAssigned.ts';
 import type { IdentityPath } from './types.ts';
@@ -37,4 +38,9 @@ export function credentialFor(path: PathId, config: Config): Promise<TokenCreden
     credentials.set(path, p);
   }
   return p;
+}
+
+/** A new credential for the path that asks its token endpoint on every getToken (timer runs; never memoized). */
+export function freshCredentialFor(path: PathId, config: Config): Promise<TokenCredential> {
+  return freshCredential(IDENTITY_PATHS[path], config);
 }

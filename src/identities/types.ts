@@ -42,8 +42,11 @@ export interface IdentityPath {
    * (docs/identity-wire.md §1.8), so two paths with the same key share tokens.
    */
   cacheKey(config: Config): string;
-  /** Builds the credential. Called once per process (identities/index.ts memoizes it). */
-  create(config: Config): Promise<TokenCredential>;
+  /**
+   * Builds the credential. Called once per process (identities/index.ts memoizes it), and once per timer run with
+   * `fresh` (identities/fresh.ts): then nothing cached may answer, e.g. the external token is read again.
+   */
+  create(config: Config, options?: { fresh?: boolean }): Promise<TokenCredential>;
   /** Whether the credential asks a managed identity endpoint (false: it asks Entra ID itself). */
   usesManagedIdentity: boolean;
   /** Who issues this path's tokens, for remediation sentences. */

@@ -1,9 +1,11 @@
 // Runs one identity path against one target (or all three, in parallel): deadline, attestation, classification,
 // remediation, sanitizing. A probe never throws and never outlives its deadline; its result is data.
+import type { TokenCredential } from '@azure/identity';
 import { getConfig, type Config, type SettingIssue } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../ids.ts';
 import { credentialFor, IDENTITY_PATHS } from '../identities/index.ts';
 import { TARGETS, type TargetCall, type TargetData } from '../targets/index.ts';
+import { acquisitionOf } from './acquisition.ts';
 import {
   attest,
   AttestingCredential,
@@ -27,14 +29,16 @@ interface Client {
 // construction is not free (docs/design.md "Credentials are built once per process").
 const clients = new Map<string, Promise<Client>>();
 
+async function newClient(credential: TokenCredential, target: TargetId, config: Config): Promise<Client> {
+  const wrapper = new AttestingCredential(credential);
+  return { wrapper, call: await TARGETS[target].createCall(wrapper, config) };
+}
+
 function clientFor(path: PathId, target: TargetId, config: Config): Promise<Client> {
   const key = `${path}/${target}`;
   let p = clients.get(key);
   if (!p) {
-    p = (async () => {
-      const wrapper = new AttestingCredential(await credentialFor(path, config));
-      return { wrapper, call: await TARGETS[target].createCall(wrapper, config) };
-    })();
+    p = (async () => newClient(await credentialFor(path, config), target, config))();
     p.catch(() => {}); // every caller awaits it; this only avoids an unhandled-rejection warning
     clients.set(key, p);
   }
@@ -43,11 +47,22 @@ function clientFor(path: PathId, target: TargetId, config: Config): Promise<Clie
 
 const round = (ms: number) => Math.round(ms);
 
+export interface ProbeOptions {
+  /**
+   * Timer runs: a fresh credential (identities/fresh.ts) and a new SDK client around it, so that no cache answers
+   * (probes/timerRun.ts). Absent: the process-wide credential and client, with their caches (HTTP probes).
+   */
+  freshCredential?: Promise<TokenCredential>;
+}
+
 /** What a probe found: everything in a result but its identity, time and timings. */
 type Findings = Omit<ProbeResult, 'path' | 'target' | 'at' | 'timings'>;
 
-/** Builds the result: timings from the probe's clock and token record, the path's own report, sanitized. */
-function finisher(path: PathId, target: TargetId) {
+/**
+ * Builds the result: timings from the probe's clock and token record, how the token was obtained (fresh or the
+ * cached one), the path's own report, sanitized.
+ */
+function finisher(path: PathId, target: TargetId, options: ProbeOptions) {
   const at = new Date().toISOString();
   const started = performance.now();
   let setupMs = 0;
@@ -73,6 +88,7 @@ function finisher(path: PathId, target: TargetId) {
           ...(setup > 0 ? { setupMs: setup } : {}),
         },
         ...rest,
+        acquisition: acquisitionOf(options.freshCredential ? 'fresh' : 'cached', rest.identity),
         ...IDENTITY_PATHS[path].report?.(),
       };
       // The one sanitizer, applied to everything that leaves a probe.
@@ -111,14 +127,17 @@ async function execute(
   config: Config,
   record: TokenRecord,
   setupDone: () => void,
+  options: ProbeOptions,
 ): Promise<Run> {
   const run: Run = { credentialReady: false };
   try {
     // First use in this process: load the SDK modules and build the credential and client. No I/O, nothing that
-    // can hang, but seconds of CPU on a cold start: it is timed (setupMs) and kept out of the deadline.
-    await credentialFor(path, config);
+    // can hang, but seconds of CPU on a cold start: it is timed (setupMs) and kept out of the deadline. A timer
+    // run brings a fresh credential instead, and gets a new client around it (no cache answers).
+    const fresh = await options.freshCredential;
+    if (!fresh) await credentialFor(path, config);
     run.credentialReady = true;
-    run.client = await clientFor(path, target, config);
+    run.client = fresh ? await newClient(fresh, target, config) : await clientFor(path, target, config);
   } catch (err) {
     run.error = err;
   }
@@ -139,7 +158,14 @@ async function execute(
 }
 
 /** What the run shows: ok, the wrong identity, or the classified failure with its remediation. */
-function judge(path: PathId, target: TargetId, config: Config, record: TokenRecord, run: Run): Findings {
+function judge(
+  path: PathId,
+  target: TargetId,
+  config: Config,
+  record: TokenRecord,
+  run: Run,
+  options: ProbeOptions,
+): Findings {
   const expected = IDENTITY_PATHS[path].expected(config);
   // Claims of this probe's token; when the SDK client reused its cached token, the claims it was issued with.
   // After a failed getToken the old claims say nothing about this probe.
@@ -170,7 +196,7 @@ function judge(path: PathId, target: TargetId, config: Config, record: TokenReco
     managedIdentitySource: config.managedIdentitySource,
     usesManagedIdentity: IDENTITY_PATHS[path].usesManagedIdentity,
   });
-  if (c.kind === 'timeout' && c.reason === 'token') {
+  if (c.kind === 'timeout' && c.reason === 'token' && !options.freshCredential) {
     // A token request that never answers leaves the client's token cycler waiting on it forever (managed
     // identity requests have no timeout: docs/identity-wire.md §1.7); start the next probe with a fresh client.
     clients.delete(`${path}/${target}`);
@@ -186,13 +212,14 @@ export async function runProbe(
   path: PathId,
   target: TargetId,
   config: Config = getConfig(),
+  options: ProbeOptions = {},
 ): Promise<ProbeResult> {
-  const { finish, setupDone } = finisher(path, target);
+  const { finish, setupDone } = finisher(path, target, options);
   const problems = [...IDENTITY_PATHS[path].problems(config), ...TARGETS[target].problems(config)];
   if (problems.length) return finish(misconfigured(path, target, config, problems));
   const record = newTokenRecord();
-  const run = await execute(path, target, config, record, setupDone);
-  return finish(judge(path, target, config, record, run), record);
+  const run = await execute(path, target, config, record, setupDone, options);
+  return finish(judge(path, target, config, record, run, options), record);
 }
 
 /** One path against all three targets, in parallel. */

@@ -14,6 +14,8 @@ import { statusStore } from './store.ts';
 export interface RecordOutcome {
   recorded: boolean;
   error?: string;
+  /** The path's document as written (streaks, time to green): telemetry reads transitions from it. */
+  doc?: PathDocument;
 }
 
 /** The clock the status cache and "last seen" ages run on (tests hold it still or move it). */
@@ -44,9 +46,9 @@ export async function recordResults(
   try {
     const store = await statusStore(config);
     // `results` come from the probe runner, which sanitizes everything that leaves a probe.
-    await store.record(path, results);
+    const doc = await store.record(path, results);
     cached = undefined; // this instance's next status read shows its own write
-    return { recorded: true };
+    return { recorded: true, doc };
   } catch (err) {
     return { recorded: false, error: describe(err) };
   }

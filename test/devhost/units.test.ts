@@ -125,7 +125,7 @@ describe('timer schedules on a clock the test controls', () => {
     const { clock, advance } = fakeClock(Date.parse('2026-01-01T00:00:00.500Z'));
     const runs: { name: string; payload: TimerPayload; at: number }[] = [];
     const scheduler = new TimerScheduler(
-      [spec('fast', '*/1 * * * * *'), spec('daily', '0 0 3 * * *')],
+      [spec('fast', '*/1 * * * * *')],
       async (s, payload) => void runs.push({ name: s.name, payload, at: clock.now() }),
       'UTC',
       clock,
@@ -147,11 +147,25 @@ describe('timer schedules on a clock the test controls', () => {
       ScheduleStatus: null,
       IsPastDue: false,
     });
+    await scheduler.stop();
+  });
+
+  it('fires a daily schedule at its time, with a fresh monitor status', async () => {
+    const { clock, advance } = fakeClock(Date.parse('2026-01-01T00:00:00.500Z'));
+    const runs: { payload: TimerPayload; at: number }[] = [];
+    const scheduler = new TimerScheduler(
+      [spec('daily', '0 0 3 * * *')],
+      async (_s, payload) => void runs.push({ payload, at: clock.now() }),
+      'UTC',
+      clock,
+    );
+    scheduler.start();
     await advance(3 * 3600_000);
-    const daily = runs.filter((r) => r.name === 'daily');
-    assert.equal(daily.length, 1);
-    assert.equal(new Date(daily[0].at).toISOString(), '2026-01-01T03:00:00.000Z');
-    assert.equal(daily[0].payload.ScheduleStatus?.Last, '0001-01-01T00:00:00', 'a fresh monitor');
+    assert.deepEqual(
+      runs.map((r) => new Date(r.at).toISOString()),
+      ['2026-01-01T03:00:00.000Z'],
+    );
+    assert.equal(runs[0].payload.ScheduleStatus?.Last, '0001-01-01T00:00:00', 'a fresh monitor');
     await scheduler.stop();
   });
 

@@ -46,6 +46,14 @@ describe('catalog', () => {
     for (const a of w.roleAssignments) assert.ok(a.role in ROLES, a.role);
   });
 
+  test("the sandbox serves one host-plane assignment: the host identity's telemetry role", () => {
+    const served = wiring().roleAssignments.filter((a) => a.sandbox === true);
+    assert.deepEqual(
+      served.map((a) => [a.identity, a.role, a.scope, a.plane]),
+      [['host', 'Monitoring Metrics Publisher', 'appInsights', 'host']],
+    );
+  });
+
   test('the app reads the catalog: target roles, endpoint settings and the settings it validates', () => {
     for (const t of TARGET_IDS) {
       assert.equal(APP_TARGETS[t].role, TARGETS[t].role);
@@ -76,6 +84,7 @@ describe('catalog', () => {
         'NODE_EXTRA_CA_CERTS',
         'WEBSITE_SITE_NAME',
         'WEBSITE_RESOURCE_GROUP',
+        'REGION_NAME',
       ];
       for (const name of set)
         assert.ok(name in SETTINGS || platform.includes(name), `${name} is not in the catalog`);

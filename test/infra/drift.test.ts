@@ -59,7 +59,7 @@ describe('wiring drift', () => {
     assert.equal(formatDrift(report), '');
     assert.equal(report.checked.declaredAssignments, 13);
     assert.equal(report.checked.bicepAssignmentLoops, 7);
-    assert.equal(report.checked.sandboxAssignments, 10);
+    assert.equal(report.checked.sandboxAssignments, 11); // 10 app plane + the host identity's telemetry role
     assert.equal(report.checked.federatedCredentials, 1);
   });
 
@@ -136,6 +136,48 @@ resource extraGrant 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     });
   });
 
+  describe('the telemetry role (Monitoring Metrics Publisher for the host identity, served by the sandbox)', () => {
+    test('missing from the sandbox world', () => {
+      const dir = copy();
+      editJson(dir, 'sandbox/worlds/healthy.json', (w) => {
+        w.removeRoleAssignments = [
+          { identity: 'host', role: 'Monitoring Metrics Publisher', scope: 'appInsights' },
+        ];
+      });
+      assertDrift(
+        checkDrift(dir),
+        'sandbox',
+        /does not grant declared assignment/,
+        /Monitoring Metrics Publisher/,
+      );
+    });
+
+    test('the host identity detached in the sandbox world', () => {
+      const dir = copy();
+      editJson(dir, 'sandbox/worlds/healthy.json', (w) => {
+        (w.functionApp as { userAssignedIdentities: string[] }).userAssignedIdentities = ['id-probes-app'];
+      });
+      assertDrift(
+        checkDrift(dir),
+        'sandbox',
+        /the function app attaches \[app\] but the declaration attaches/,
+      );
+    });
+
+    test('scoped to another resource in the Bicep', () => {
+      const dir = copy();
+      edit(dir, 'infra/modules/role-assignments.bicep', (t) =>
+        t.replace('scope: appInsights\n', 'scope: hostStorage\n'),
+      );
+      assertDrift(
+        checkDrift(dir),
+        'bicep',
+        /appInsightsAssignments/,
+        /scope is hostStorage, expected appInsights/,
+      );
+    });
+  });
+
   describe('a role assignment changed on the sandbox side only', () => {
     test('the healthy world grants one more role', () => {
       const dir = copy();
@@ -192,7 +234,7 @@ resource extraGrant 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
       assertDrift(
         checkDrift(dir),
         'sandbox',
-        /attaches \[app, federated\] but the declaration attaches \[app\]/,
+        /attaches \[app, host, federated\] but the declaration attaches \[app, host\]/,
       );
     });
   });

@@ -89,7 +89,7 @@ export interface HttpResult {
 export function request(
   conn: SandboxConnection,
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
 ): Promise<HttpResult> {
   const u = new URL(url);
   const mod = u.protocol === 'https:' ? https : http;

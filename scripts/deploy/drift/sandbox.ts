@@ -1,10 +1,11 @@
-// The sandbox's healthy world, resolved by the sandbox's own loader, grants exactly the declared app-plane
-// assignments, at scopes of the declared types, and holds the declared federated credentials and attachments.
+// The sandbox's healthy world, resolved by the sandbox's own loader, grants exactly the declared assignments it serves
+// (the app plane, and host-plane ones marked "sandbox": the telemetry role its ingestion endpoint enforces), at scopes
+// of the declared types, and holds the declared federated credentials and attachments.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadWorld } from '../../../sandbox/world.ts';
 import type { Wiring } from '../wiring.ts';
-import { planeOf } from '../wiring.ts';
+import { planeOf, servedBySandbox } from '../wiring.ts';
 import { describe, sameSet, type Problems } from './common.ts';
 
 type World = ReturnType<typeof loadWorld>;
@@ -13,6 +14,7 @@ interface RawWorld {
   wiring?: string;
   federatedParameters?: Record<string, string>;
   storageAccounts?: Array<{ name: string; containers: Array<{ name: string; wiringScope?: string }> }>;
+  applicationInsights?: { name: string };
 }
 
 /** What the comparisons share: the resolved world, its raw file, and how to name principals. */
@@ -76,7 +78,7 @@ export function checkSandbox(root: string, w: Wiring, p: Problems, scenario: str
 function scopeIds(ctx: Ctx): Map<string, string> {
   const { w, world, raw, rel, s } = ctx;
   const scopeIds = new Map<string, string>();
-  for (const scope of new Set(w.roleAssignments.filter((a) => planeOf(a) === 'app').map((a) => a.scope))) {
+  for (const scope of new Set(w.roleAssignments.filter(servedBySandbox).map((a) => a.scope))) {
     const type = w.scopeResourceTypes?.[scope];
     let id: string | undefined;
     if (type === 'Microsoft.Resources/resourceGroups') id = world.resourceGroupId;
@@ -92,6 +94,10 @@ function scopeIds(ctx: Ctx): Map<string, string> {
         s(`${rel}: exactly one container must carry "wiringScope": "${scope}", found ${marked.length}`);
       const acct = world.storageAccounts.find((a) => a.name === marked[0]?.account);
       id = acct?.containers.find((c) => c.name === marked[0]?.name)?.resourceId;
+    } else if (type === 'Microsoft.Insights/components') {
+      if (!raw.applicationInsights?.name)
+        s(`${rel}: scope '${scope}' needs "applicationInsights": { "name" }`);
+      id = world.applicationInsights?.resourceId;
     } else {
       s(`scope '${scope}' has type '${type}', which the sandbox comparison does not know`);
     }
@@ -107,7 +113,7 @@ function checkAssignments(ctx: Ctx, scopeIds: Map<string, string>): void {
   const fmt = (principalId: string, guid: string, scope: string) =>
     `${keyOfPrincipal(principalId)} -> '${roleName(guid)}' on ${scopeKeyOf(scope)}`;
   const expected = new Map<string, string>();
-  for (const a of w.roleAssignments.filter((x) => planeOf(x) === 'app')) {
+  for (const a of w.roleAssignments.filter(servedBySandbox)) {
     const pid = principalOf(a.identity);
     if (!pid) {
       s(`${rel}: no identity for declared identity '${a.identity}' (wiringKey), needed by ${describe(a)}`);
@@ -167,11 +173,17 @@ function checkFederatedCredentials(ctx: Ctx): void {
   }
 }
 
-/** The app-plane user-assigned identities marked attachedToApp (host-plane ones are not emulated). */
+/**
+ * The user-assigned identities marked attachedToApp that the sandbox serves: the app plane, and the host identity whose
+ * telemetry role it serves; other host-plane ones are not emulated.
+ */
 function checkAttachments(ctx: Ctx): void {
   const { w, world, rel, s, principalOf, keyOfPrincipal } = ctx;
+  const served = new Set(w.roleAssignments.filter(servedBySandbox).map((a) => a.identity));
   const wantAttached = Object.entries(w.identities)
-    .filter(([, i]) => i.kind === 'user-assigned' && i.attachedToApp && planeOf(i) === 'app')
+    .filter(
+      ([k, i]) => i.kind === 'user-assigned' && i.attachedToApp && (planeOf(i) === 'app' || served.has(k)),
+    )
     .map(([k]) => principalOf(k) ?? k);
   if (!sameSet(world.functionApp.attached, wantAttached))
     s(
