@@ -52,13 +52,27 @@ function withDefaults(options: SandboxOptions): SandboxContext['options'] {
   };
 }
 
+/** The identity plane, then the resource plane (its ARM publishes Entra's origin), then the monitor plane. */
+async function startPlanes(ctx: SandboxContext, planes: PlaneHandle[]): Promise<void> {
+  const identityPlane = await startIdentityPlane(ctx);
+  planes.push(identityPlane);
+  const resources = await startResourcePlane(ctx, { entraOrigin: identityPlane.endpoints.entra ?? '' });
+  planes.push(resources);
+  planes.push(await startMonitorPlane(ctx, resources.rbac!));
+}
+
+/** A scenario's world with its operator (sandbox/operator.ts). */
+function loadWorldWithOperator(name: string, placeholders: Record<string, string>): World {
+  return withOperator(loadWorld(name, { placeholders }), name);
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const opts = withDefaults(options);
   mkdirSync(opts.stateDir, { recursive: true });
 
-  // Validate the scenario before anything listens. Every world gets its operator (sandbox/operator.ts).
+  // Validate the scenario before anything listens.
   const placeholders: Record<string, string> = {};
-  const load = (name: string): World => withOperator(loadWorld(name, { placeholders }), name);
+  const load = (name: string) => loadWorldWithOperator(name, placeholders);
   let world: World = load(opts.scenario);
 
   const ca = await loadOrCreateCa(join(opts.stateDir, 'ca'));
@@ -100,11 +114,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   };
 
   try {
-    const identityPlane = await startIdentityPlane(ctx);
-    planes.push(identityPlane);
-    const resources = await startResourcePlane(ctx, { entraOrigin: identityPlane.endpoints.entra ?? '' });
-    planes.push(resources);
-    planes.push(await startMonitorPlane(ctx, resources.rbac!));
+    await startPlanes(ctx, planes);
 
     registerCoreAdminRoutes(ctx, {
       switchScenario: async (name) => {
