@@ -87,13 +87,16 @@ describe(
         .trim()
         .split('\n')
         .sort();
-      assert.deepEqual(names, [
+      // Every resource of the group: the app, its vault and storage account, and the user-assigned identities.
+      const expected = [
         'func-identity-probes',
-        'id-probes-app',
-        'id-probes-federated',
-        'kv-identity-probes',
-        'stidentityprobes',
-      ]);
+        c().resources.keyVaultName,
+        c().resources.storageAccount,
+        ...c()
+          .identities.filter((i) => i.kind === 'user-assigned')
+          .map((i) => i.name),
+      ].sort();
+      assert.deepEqual(names, expected);
     });
 
     it('az login --identity --client-id: Key Vault token for the UAMI, keyvault secret show, storage container show', async () => {
