@@ -3,10 +3,11 @@
 //  (b) token requests over 100 consecutive sweeps against one per identity per audience: target 1.0 (also printed
 //      against one per credential selector per audience, the real floor: see the comment at (b) below);
 //  (c) the time to import the app's entry point against importing @azure/functions alone;
-//  (d) detection latency of each kind of break against the timer schedule period (bench/detection.ts).
+//  (d) detection latency of each kind of break against the timer schedule period (bench/detection.ts);
+//  (e) storage reads of open status pages in Chromium against one per status cache period (bench/status-page.ts).
 // `npm run bench` (prebench builds dist/). Options: --latency-ms N (default 100), --repeat N (default 5),
 // --sweeps N (default 100), --imports N (default 15), --period-s N (default 5), --trials N (default 3),
-// --propagation-s N (default 3).
+// --propagation-s N (default 3), --page-seconds N (default 60).
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,6 +27,7 @@ const { values: opts } = parseArgs({
     'period-s': { type: 'string', default: '5' },
     trials: { type: 'string', default: '3' },
     'propagation-s': { type: 'string', default: '3' },
+    'page-seconds': { type: 'string', default: '60' },
   },
 });
 const LATENCY_MS = Number(opts['latency-ms']);
@@ -165,3 +167,6 @@ try {
 } finally {
   await sb.close();
 }
+
+const { benchStatusPage } = await import('./status-page.ts');
+await benchStatusPage(Number(opts['page-seconds']));

@@ -61,12 +61,14 @@ export function runMarkedChild<T>(
             `child ${basename(fixture)} exited ${code} without results\nstdout:\n${stdout}\nstderr:\n${stderr}`,
           ),
         );
-      resolve({
-        value: JSON.parse(line.slice(marker.length)) as T,
-        stdout,
-        stderr,
-        ms: Date.now() - started,
-      });
+      let value: T;
+      try {
+        value = JSON.parse(line.slice(marker.length)) as T;
+      } catch (err) {
+        // A cut line must fail the test that ran it, not throw here where nothing catches it (a hang).
+        return reject(new Error(`child ${basename(fixture)}: unreadable result line (${String(err)})`));
+      }
+      resolve({ value, stdout, stderr, ms: Date.now() - started });
     });
   });
 }

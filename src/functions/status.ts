@@ -1,4 +1,6 @@
-// GET /api/status (function key): every path x target's latest result, its age and the overall verdict.
+// GET /api/status (function key): every path x target's latest result, its age and the overall verdict; as JSON
+// with a weak ETag (If-None-Match answered 304 from the service's cache), or as the status page for a browser.
+// GET /api/status/assets/{name} (anonymous): the page's own script and style sheet (no status data in them).
 // GET /api/health (anonymous): only the verdict and a timestamp, no ids.
 import { app, type HttpHandler, type HttpRequest } from '@azure/functions';
 import { ALL_METHODS, json, methodNotAllowed } from './http.ts';
@@ -18,13 +20,28 @@ export const statusHandler: HttpHandler = async (request) => {
   ]);
   // Whether availability results reach Application Insights (never part of the verdict: probes do not depend on it).
   const view = { ...(await getStatus()), telemetry: telemetryStatus() };
-  if (!wantsHtml(request)) return json(200, view);
-  const { renderStatusHtml } = await import('../status/render.ts');
-  return {
-    status: 200,
-    body: renderStatusHtml(view, view.telemetry),
-    headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
-  };
+  const { etagMatches, statusEtag } = await import('../status/etag.ts');
+  const etag = statusEtag(view);
+  if (!wantsHtml(request)) {
+    const headers = { etag, 'cache-control': 'no-cache' };
+    if (etagMatches(request.headers.get('if-none-match'), etag)) return { status: 304, headers };
+    return json(200, view, headers);
+  }
+  const [{ statusPage }, { getConfig }] = await Promise.all([
+    import('../status/page/index.ts'),
+    import('../config.ts'),
+  ]);
+  return statusPage(view, etag, getConfig(), `${new URL(request.url).pathname.replace(/\/+$/, '')}/assets`);
+};
+
+export const statusAssetHandler: HttpHandler = async (request) => {
+  if (request.method !== 'GET') return methodNotAllowed(request.method);
+  const { pageAsset, pageAssetNames } = await import('../status/page/index.ts');
+  const name = request.params.name ?? '';
+  return (
+    pageAsset(name, request.headers.get('if-none-match')) ??
+    json(404, { error: 'not-found', message: `No status page asset "${name}".`, assets: pageAssetNames() })
+  );
 };
 
 export const healthHandler: HttpHandler = async (request) => {
@@ -36,4 +53,10 @@ export const healthHandler: HttpHandler = async (request) => {
 };
 
 app.http('status', { route: 'status', methods: ALL_METHODS, authLevel: 'function', handler: statusHandler });
+app.http('status-assets', {
+  route: 'status/assets/{name}',
+  methods: ALL_METHODS,
+  authLevel: 'anonymous',
+  handler: statusAssetHandler,
+});
 app.http('health', { route: 'health', methods: ALL_METHODS, authLevel: 'anonymous', handler: healthHandler });

@@ -10,7 +10,7 @@ import {
   verdict,
   type PathDocument,
 } from '../../../src/status/model.ts';
-import { renderStatusHtml } from '../../../src/status/render.ts';
+import { renderShell } from '../../../src/status/page/shell.ts';
 
 const T0 = Date.parse('2026-11-22T08:00:00.000Z');
 const iso = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
@@ -86,8 +86,9 @@ describe('status model', () => {
     ]);
     const degraded = buildStatusView(docs, { reachable: true }, T0 + 3000);
     assert.equal(degraded.status, 'degraded');
-    const html = renderStatusHtml(degraded);
-    assert.match(html, /&lt;script&gt;/);
-    assert.doesNotMatch(html, /<script>/);
+    const data = { view: degraded, identities: [], paths: [], targets: [], refreshMs: 5000 };
+    const html = renderShell(data, '/api/status/assets', new Map());
+    assert.match(html, /\\u003cscript\\u003ex/);
+    assert.doesNotMatch(html, /<script>x/);
   });
 });

@@ -6,7 +6,7 @@ import { parseTelemetry } from '../../../src/config.ts';
 import { msalSelectorId } from '../../../src/identities/freshCache.ts';
 import type { ProbeResult } from '../../../src/probes/types.ts';
 import { buildStatusView, mergeResults } from '../../../src/status/model.ts';
-import { renderStatusHtml } from '../../../src/status/render.ts';
+import { renderShell } from '../../../src/status/page/shell.ts';
 import { availabilityOf, effectiveResult, streakOf, transitionOf } from '../../../src/telemetry/items.ts';
 
 const OID = '63b2d18a-12b0-4881-b036-8fda3dae8b69';
@@ -132,7 +132,7 @@ describe('msal-node selector of a cache key', () => {
 });
 
 describe('the status page', () => {
-  it('shows the fresh failure with its "fails at", how each token was obtained, and whether telemetry works', () => {
+  it('embeds the fresh failure with its "fails at", how each token was obtained, and whether telemetry works', () => {
     const now = Date.parse('2026-01-01T00:06:00.000Z');
     const fresh = result('2026-01-01T00:05:00.000Z', 'identity-not-found', {
       acquisition: { mode: 'fresh', failsAt: '2026-01-01T01:00:00.000Z' },
@@ -144,13 +144,31 @@ describe('the status page', () => {
     cached.acquisition = { mode: 'cached', acquiredAt: '2025-12-31T23:10:00.000Z' };
     const doc = mergeResults(undefined, 'uami-client-id', [fresh, cached]);
     const view = buildStatusView({ 'uami-client-id': doc }, { reachable: true }, now);
-    const html = renderStatusHtml(view, {
-      state: 'failing',
-      lastFailure: { message: 'HTTP 403: insufficient access' },
-    });
-    assert.match(html, /fails at 01:00 UTC/);
-    assert.match(html, /fresh token/);
-    assert.match(html, /cached token from 23:10 UTC/);
-    assert.match(html, /telemetry to Application Insights: failing \(HTTP 403: insufficient access\)/);
+    const telemetry = { state: 'failing', lastFailure: { message: 'HTTP 403: insufficient access' } };
+    // The page's script renders what the page embeds (src/status/page/client): check what it is given.
+    const withTelemetry = { ...view, telemetry };
+    const html = renderShell(
+      { view: withTelemetry, identities: [], paths: [], targets: [], refreshMs: 5000 },
+      '/a',
+      new Map(),
+    );
+    const block = /<script type="application\/json" id="status-data">(.*)<\/script>/.exec(html)![1];
+    const shown = JSON.parse(block).view;
+    const cells = Object.values(shown.paths['uami-client-id'].targets) as Array<{
+      acquisition?: { mode: string; acquiredAt?: string; failsAt?: string };
+      remediation?: { summary: string };
+    }>;
+    assert.ok(cells.some((c) => /fails at 01:00 UTC/.test(c.remediation?.summary ?? '')));
+    assert.ok(
+      cells.some(
+        (c) => c.acquisition?.mode === 'fresh' && c.acquisition.failsAt === '2026-01-01T01:00:00.000Z',
+      ),
+    );
+    assert.ok(
+      cells.some(
+        (c) => c.acquisition?.mode === 'cached' && c.acquisition.acquiredAt === '2025-12-31T23:10:00.000Z',
+      ),
+    );
+    assert.deepEqual(shown.telemetry, telemetry);
   });
 });
