@@ -135,7 +135,12 @@ describe(
           'json',
         ]),
       ) as { type: string; userAssignedIdentities?: Record<string, unknown> | null };
-      assert.equal(removed.type, 'SystemAssigned');
+      // Other attached identities (the host's) stay; the app's is gone.
+      assert.ok(
+        !Object.keys(removed.userAssignedIdentities ?? {}).some(
+          (k) => k.toLowerCase() === app.resourceId!.toLowerCase(),
+        ),
+      );
       const refused = await mi();
       assert.notEqual(refused.code, 0);
       assert.match(refused.stderr, /Unable to load the proper Managed Identity/);
