@@ -28,7 +28,7 @@ const boundaries = Object.entries(FORBIDDEN).map(([from, folders]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.sandbox/', '.devhost/'] },
+  { ignores: ['node_modules/', 'dist/', '.sandbox/', '.devhost/', '.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -159,7 +159,11 @@ export const IDENTITIES = {
       'User-assigned identity NOT attached to the app; reached only through workload identity federation (an external OIDC token exchanged at Entra ID).',
     attachedToApp: false,
     paths: ['federated'],
-    settings: { clientId: ['FEDERATED_CLIENT_ID'], principalId: ['FEDERATED_PRINCIPAL_ID'] },
+    settings: {
+      clientId: ['FEDERATED_CLIENT_ID'],
+      principalId: ['FEDERATED_PRINCIPAL_ID'],
+      resourceId: ['FEDERATED_RESOURCE_ID'],
+    },
     federatedCredentials: [
       {
         name: 'external-workload',

@@ -168,6 +168,16 @@ export const SETTINGS = {
     meaning: 'The oid the exchanged token must carry',
     sample: '<federated-identity-principal-id>',
   },
+  FEDERATED_RESOURCE_ID: {
+    group: 'app',
+    usedBy: '`federated` (optional)',
+    inAzure: '`federated` identity resource ID',
+    inSandbox: '`id-probes-federated` resource ID',
+    meaning:
+      'Only for the fix of a federated credential mismatch: names the identity and its resource group in the `az` command',
+    sample:
+      '/subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<federated-identity-name>',
+  },
   FEDERATED_TOKEN_FILE: {
     group: 'app',
     usedBy: '`federated` (one of FILE/URL)',

@@ -50,6 +50,11 @@ export interface SandboxConnection {
     monitor: string;
   };
   identities: IdentityInfo[];
+  /**
+   * The principal a person logs in as to administer the world (Owner on the resource group): its client secret is
+   * `sourceSecrets.appSecrets[clientId]`. See scripts/sandbox-az.ts.
+   */
+  operator?: { name: string; clientId: string; principalId: string };
   /** Per-source secrets the compute resource would be given by the platform (never real credentials). */
   sourceSecrets: {
     identityHeader: string;

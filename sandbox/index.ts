@@ -14,6 +14,8 @@ import type { RunningServer } from './core/server.ts';
 import { TokenService, DEFAULT_TOKEN_LIFETIME_SECONDS } from './core/tokens.ts';
 import type { PlaneHandle, SandboxContext, SandboxOptions } from './core/context.ts';
 import { loadWorld, listScenarios, WorldError } from './world.ts';
+import { operatorOf, withOperator } from './operator.ts';
+import type { OperatorDeclaration } from './operator.ts';
 import type { World } from './world.ts';
 import type { SandboxConnection } from './connection.ts';
 import type { SettingName } from '../common/catalog.ts';
@@ -50,13 +52,28 @@ function withDefaults(options: SandboxOptions): SandboxContext['options'] {
   };
 }
 
+/** The identity plane, then the resource plane (its ARM publishes Entra's origin), then the monitor plane. */
+async function startPlanes(ctx: SandboxContext, planes: PlaneHandle[]): Promise<void> {
+  const identityPlane = await startIdentityPlane(ctx);
+  planes.push(identityPlane);
+  const resources = await startResourcePlane(ctx, { entraOrigin: identityPlane.endpoints.entra ?? '' });
+  planes.push(resources);
+  planes.push(await startMonitorPlane(ctx, resources.rbac!));
+}
+
+/** A scenario's world with its operator (sandbox/operator.ts). */
+function loadWorldWithOperator(name: string, placeholders: Record<string, string>): World {
+  return withOperator(loadWorld(name, { placeholders }), name);
+}
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const opts = withDefaults(options);
   mkdirSync(opts.stateDir, { recursive: true });
 
   // Validate the scenario before anything listens.
   const placeholders: Record<string, string> = {};
-  let world: World = loadWorld(opts.scenario, { placeholders });
+  const load = (name: string) => loadWorldWithOperator(name, placeholders);
+  let world: World = load(opts.scenario);
 
   const ca = await loadOrCreateCa(join(opts.stateDir, 'ca'));
   const serverCert = await issueServerCert(ca);
@@ -82,7 +99,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     onWorldChange: (cb) => void worldListeners.push(cb),
     setPlaceholder: (name, value) => {
       placeholders[name] = value;
-      world = loadWorld(world.name, { placeholders });
+      world = load(world.name);
     },
     startServer: (o) => startServer({ ...o, faults, counters, log: opts.log }),
     log: opts.log,
@@ -97,14 +114,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   };
 
   try {
-    planes.push(await startIdentityPlane(ctx));
-    const resources = await startResourcePlane(ctx);
-    planes.push(resources);
-    planes.push(await startMonitorPlane(ctx, resources.rbac!));
+    await startPlanes(ctx, planes);
 
     registerCoreAdminRoutes(ctx, {
       switchScenario: async (name) => {
-        world = loadWorld(name, { placeholders });
+        world = load(name);
         for (const cb of worldListeners) await cb(world);
       },
     });
@@ -114,7 +128,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     throw err;
   }
 
-  const connection = buildConnection(ctx, planes, adminServer.origin);
+  const connection = buildConnection(ctx, planes, adminServer.origin, operatorOf(opts.scenario));
   let connectionFile: string | undefined;
   if (opts.writeConnectionFile) connectionFile = writeConnection(opts.stateDir, connection);
 
@@ -140,7 +154,12 @@ type PlatformSetting =
   | 'WEBSITE_RESOURCE_GROUP'
   | 'REGION_NAME';
 
-function buildConnection(ctx: SandboxContext, planes: PlaneHandle[], adminOrigin: string): SandboxConnection {
+function buildConnection(
+  ctx: SandboxContext,
+  planes: PlaneHandle[],
+  adminOrigin: string,
+  operator: OperatorDeclaration | undefined,
+): SandboxConnection {
   const w = ctx.world;
   const merged = <K extends 'endpoints' | 'sourceSecrets' | 'files' | 'resources'>(k: K) =>
     Object.assign({}, ...planes.map((p) => p[k] ?? {}));
@@ -176,6 +195,15 @@ function buildConnection(ctx: SandboxContext, planes: PlaneHandle[], adminOrigin
     resourceGroup: w.resourceGroup,
     endpoints,
     identities,
+    ...(operator
+      ? {
+          operator: {
+            name: operator.name,
+            clientId: operator.clientId.toLowerCase(),
+            principalId: operator.principalId.toLowerCase(),
+          },
+        }
+      : {}),
     sourceSecrets,
     files,
     resources,

@@ -38,6 +38,8 @@ export interface Config {
   readonly federated: {
     readonly clientId?: string;
     readonly principalId?: string;
+    /** FEDERATED_RESOURCE_ID: only remediation uses it (the identity's name and resource group). */
+    readonly resourceId?: string;
     readonly tokenFile?: string;
     readonly tokenUrl?: string;
     readonly authorityHost?: string;
@@ -210,6 +212,7 @@ const SETTINGS: Record<ConfigSetting, Check> = {
   AZURE_TENANT_ID: guid,
   FEDERATED_CLIENT_ID: guid,
   FEDERATED_PRINCIPAL_ID: guid,
+  FEDERATED_RESOURCE_ID: pattern(UAMI_RESOURCE_ID, 'must be a user-assigned identity resource ID'),
   FEDERATED_TOKEN_FILE: absolutePath,
   FEDERATED_TOKEN_URL: httpsOrLoopbackUrl,
   AZURE_AUTHORITY_HOST: httpsUrl,
@@ -313,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     federated: {
       clientId: valid.FEDERATED_CLIENT_ID,
       principalId: valid.FEDERATED_PRINCIPAL_ID,
+      resourceId: valid.FEDERATED_RESOURCE_ID,
       tokenFile: valid.FEDERATED_TOKEN_FILE,
       tokenUrl: valid.FEDERATED_TOKEN_URL,
       authorityHost: stripSlash(valid.AZURE_AUTHORITY_HOST),

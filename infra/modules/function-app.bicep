@@ -140,6 +140,8 @@ var probeSettings = {
   // federated path: the identity to exchange for, and the authority that does the exchange
   FEDERATED_CLIENT_ID: identities.federated.clientId
   FEDERATED_PRINCIPAL_ID: identities.federated.principalId
+  // its resource ID: the federated credential fix names the identity and its resource group exactly
+  FEDERATED_RESOURCE_ID: identities.federated.resourceId
   AZURE_AUTHORITY_HOST: environment().authentication.loginEndpoint
   // probes and status
   PROBE_TIMEOUT_MS: string(probeTimeoutMs)

@@ -2,8 +2,8 @@
 // federated identity credential of the client exactly and case-sensitively (iss, sub, aud), be within its lifetime,
 // and carry a signature that verifies with a key the issuer publishes: Entra fetches
 // `<iss>/.well-known/openid-configuration`, then its `jwks_uri`, over HTTPS. The order of the checks follows what
-// real bodies show: an issuer Entra cannot even reach still gets AADSTS70021 when no credential names it
-// (Azure/azure-workload-identity#616), so matching comes before any fetch — which also means the sandbox only
+// real bodies show: an issuer Entra cannot even reach still gets a no-matching-record error when no credential
+// names it (Azure/azure-workload-identity#616, #1200), so matching comes before any fetch — which also means the sandbox only
 // ever fetches issuers that a credential of the world names, and only on loopback.
 import https from 'node:https';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
@@ -67,11 +67,7 @@ export async function validateFederatedAssertion(c: AssertionCheck): Promise<voi
   if (exp <= now || (notBefore !== undefined && notBefore > now + NBF_SKEW_SECONDS))
     throw E.assertionOutsideValidity(now, notBefore, exp, ec);
 
-  // Exact, case-sensitive comparison (Entra enforces case-sensitive FIC matching since 2025, Azure/login#517).
-  const match = c.credentials.find(
-    (f) => f.issuer === iss && f.subject === sub && auds.some((a) => f.audiences.includes(a)),
-  );
-  if (!match) throw E.noMatchingFederatedIdentity(iss, sub, auds.join(','), ec);
+  matchCredential(c.credentials, iss, sub, auds, ec);
 
   const jwks = await fetchIssuerKeys(iss, c.caPem, ec);
   const kid = typeof header.kid === 'string' ? header.kid : typeof header.x5t === 'string' ? header.x5t : '';
@@ -87,6 +83,32 @@ export async function validateFederatedAssertion(c: AssertionCheck): Promise<voi
       throw E.signatureInvalid(kid || '(none)', ec);
     throw E.malformedAssertion(`The assertion could not be validated (${(err as Error).name}).`, ec);
   }
+}
+
+/**
+ * Exact, case-sensitive matching of issuer, then subject, then audience (Entra enforces case-sensitive matching
+ * since 2025, Azure/login#517), each mismatch with its own current code; a client with no credential at all still
+ * gets the 2022 AADSTS70021.
+ */
+export function matchCredential(
+  credentials: FederatedCredential[],
+  iss: string,
+  sub: string,
+  auds: string[],
+  ec: EntraErrorContext,
+): FederatedCredential {
+  if (credentials.length === 0) throw E.noFederatedIdentityRecord(iss, sub, auds.join(','), ec);
+  const byIssuer = credentials.filter((f) => f.issuer === iss);
+  if (byIssuer.length === 0) throw E.issuerMismatch(iss, ec);
+  const bySubject = byIssuer.filter((f) => f.subject === sub);
+  if (bySubject.length === 0) {
+    if (byIssuer.some((f) => f.subject.toLowerCase() === sub.toLowerCase()))
+      throw E.subjectCaseMismatch(sub, ec);
+    throw E.subjectMismatch(sub, ec);
+  }
+  const match = bySubject.find((f) => auds.some((a) => f.audiences.includes(a)));
+  if (!match) throw E.audienceMismatch(auds.join(','), ec);
+  return match;
 }
 
 async function fetchIssuerKeys(issuer: string, caPem: string, ec: EntraErrorContext): Promise<JSONWebKeySet> {

@@ -54,6 +54,7 @@ function entra(
 
 const WIF_DOC =
   'https://docs.microsoft.com/en-us/azure/active-directory/develop/workload-identity-federation';
+const WIF_LEARN = 'https://learn.microsoft.com/entra/workload-id/workload-identity-federation';
 const CERT_DOC = 'https://learn.microsoft.com/entra/identity-platform/certificate-credentials';
 
 /** Entra's ISO time with 7 fractional digits, as in AADSTS700024. */
@@ -128,12 +129,56 @@ export const entraErrors = {
   /** (unverified code) alg none, an algorithm Entra does not accept, or a token that is not a JWS. */
   malformedAssertion: (why: string, c?: EntraErrorContext) =>
     entra(400, 'invalid_request', 50027, `JWT token is invalid or malformed. ${why}`, c),
-  noMatchingFederatedIdentity: (iss: string, sub: string, aud: string, c?: EntraErrorContext) =>
+  /**
+   * The 2022 form (Azure/azure-workload-identity#616): still what Entra answers when the client holds no federated
+   * credential at all (Azure DevOps' workload identity troubleshooting table lists it for "no federated credential was
+   * created").
+   */
+  noFederatedIdentityRecord: (iss: string, sub: string, aud: string, c?: EntraErrorContext) =>
     entra(
       400,
       'invalid_request',
       70021,
       `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud}'. ${WIF_DOC}`,
+      c,
+    ),
+  /** No credential of the client names the assertion's issuer (Azure/azure-workload-identity#1200, 2024). */
+  issuerMismatch: (iss: string, c?: EntraErrorContext) =>
+    entra(
+      401,
+      'invalid_client',
+      700211,
+      `No matching federated identity record found for presented assertion issuer '${iss}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. ${WIF_DOC}`,
+      c,
+    ),
+  /** The issuer matches, the subject matches none (Azure/login#482, #379; dotnet/maui#31978, 2025 wording). */
+  subjectMismatch: (sub: string, c?: EntraErrorContext) =>
+    entra(
+      401,
+      'invalid_client',
+      700213,
+      `No matching federated identity record found for presented assertion subject '${sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. ${WIF_LEARN}`,
+      c,
+    ),
+  /** The subject matches a credential only when case is ignored (Azure/login#515, #517; matching is exact). */
+  subjectCaseMismatch: (sub: string, c?: EntraErrorContext) =>
+    entra(
+      401,
+      'invalid_client',
+      7002138,
+      `No matching federated identity record found for presented assertion subject '${sub}'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. See documentation at: ${WIF_LEARN}. See breaking change notification and remediation at: https://learn.microsoft.com/en-us/entra/identity-platform/reference-breaking-changes#august-2024.`,
+      c,
+    ),
+  /**
+   * Issuer and subject match a credential whose audience is not the assertion's. No public capture shows this
+   * body; its wording follows the 700211 and 700213 ones, with the code the same family uses for the audience.
+   */
+  audienceMismatch: (aud: string, c?: EntraErrorContext) =>
+    entra(
+      401,
+      'invalid_client',
+      700212,
+      `No matching federated identity record found for presented assertion audience '${aud}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. ${WIF_LEARN}`,
       c,
     ),
   assertionOutsideValidity: (

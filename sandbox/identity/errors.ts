@@ -14,7 +14,8 @@
 //   (Azure/azure-sdk-for-net#46932). We do not echo the presented value (it may be a secret).
 // - Entra ID: `{error, error_description, error_codes, timestamp, trace_id, correlation_id, error_uri}` with the
 //   description carrying "\r\nTrace ID: …\r\nCorrelation ID: …\r\nTimestamp: …" (Azure/azure-workload-identity#616).
-//   Codes and messages quoted from real bodies: 70021 (#616, #340), 700024 (Azure/login#180, obikuro/Sato#1),
+//   Codes and messages quoted from real bodies: 70021 (#616, #340), 700211 (#1200), 700213 (Azure/login#482,
+//   #379), 7002138 (Azure/login#515, #517), 700024 (Azure/login#180, obikuro/Sato#1),
 //   7000272 (Azure/azure-workload-identity#1232), 50013 (microsoftgraph/msgraph-sdk-php#1585), 700016, 90002,
 //   7000215, 7000216, 700222 (MicrosoftDocs/azure-docs#90321). Codes marked "(unverified)" below are our best
 //   match for a case no public capture shows.
@@ -37,6 +38,18 @@ function imds(status: number, error: string, description: string, headers: Recor
 export const imdsErrors = {
   /** Real IMDS: `Metadata: true` missing (also what the DefaultAzureCredential probe gets, §3.2). */
   metadataRequired: () => imds(400, 'bad_request_102', 'Required metadata header not specified'),
+  /**
+   * IMDS refuses any request that carries X-Forwarded-For, its sign of a request relayed by a proxy (an SSRF
+   * defence: "Requests also must not contain an X-Forwarded-For header", learn.microsoft.com
+   * virtual-machines/instance-metadata-service "Security and authentication"). The status is documented; the
+   * body wording is ours.
+   */
+  forwardedRequest: () =>
+    imds(
+      400,
+      'bad_request',
+      'Requests with an X-Forwarded-For header are not accepted by the Instance Metadata Service.',
+    ),
   /** The requested (or the system) identity is not assigned to this compute resource. */
   identityNotFound: () => imds(400, 'invalid_request', 'Identity not found'),
   missingQuery: (name: string) =>

@@ -13,6 +13,8 @@ import type { World } from '../world.ts';
 import { armErrors } from './arm/errors.ts';
 import { ArmModel } from './arm/model.ts';
 import { armHandler } from './arm/server.ts';
+import type { ArmDeps } from './arm/server.ts';
+import { graphHandler } from './graph.ts';
 import { startAzurite } from './blob/azurite.ts';
 import type { AzuriteProcess } from './blob/azurite.ts';
 import { blobFault, blobGatewayHandler, upstreamAgent } from './blob/gateway.ts';
@@ -42,7 +44,15 @@ function actorOf(req: IncomingMessage): string | undefined {
   }
 }
 
-export async function startResourcePlane(ctx: SandboxContext): Promise<PlaneHandle> {
+export interface ResourcePlaneOptions {
+  /** The Entra authority host (https origin), published in ARM's /metadata/endpoints. */
+  entraOrigin: string;
+}
+
+export async function startResourcePlane(
+  ctx: SandboxContext,
+  opts: ResourcePlaneOptions,
+): Promise<PlaneHandle> {
   const servers: RunningServer[] = [];
   let azurite: AzuriteProcess | undefined;
   const agent = upstreamAgent(ctx.ca.caCertPem);
@@ -57,38 +67,28 @@ export async function startResourcePlane(ctx: SandboxContext): Promise<PlaneHand
     // instead of sleeping through the delay.
     const clock = new AdjustableClock();
     const rbac = new RoleAssignmentStore(ctx.world, ctx.options.propagationDelaySeconds, clock.now);
-    let model = new ArmModel(ctx.world);
-
     const { seedSecrets, vaultOrigins } = await startVaults(ctx, rbac, servers);
     azurite = await startAzuriteFor(ctx);
     const az = azurite;
     const blobOrigin = az ? await startBlobGateway(ctx, rbac, az, agent, servers) : '';
-
-    let armOrigin = '';
-    const arm = await ctx.startServer({
-      endpoint: 'arm',
-      label: 'arm',
-      tls: ctx.serverCert,
-      handler: armHandler({
-        ctx,
+    const graphOrigin = await startGraph(ctx, servers);
+    // ARM shows the world as it is now: writes through ARM (identities, federated credentials) change the world.
+    const createdTime = new Date().toISOString();
+    const armOrigin = await startArm(
+      ctx,
+      {
         rbac,
-        model: () => model,
+        model: () => new ArmModel(ctx.world, createdTime),
         accountKeys: (name) => az?.keys.get(name),
-        serverOrigin: () => armOrigin,
-      }),
-      renderFault: (f, req) =>
-        armErrors.fault(
-          f.status ?? 500,
-          { subscriptionId: ctx.world.subscriptionId, oid: actorOf(req) },
-          f.retryAfterSeconds,
-        ),
-    });
-    servers.push(arm);
-    armOrigin = arm.origin;
+        vaultUri: (name) => (vaultOrigins.has(name) ? `${vaultOrigins.get(name)}/` : undefined),
+        entraOrigin: () => opts.entraOrigin,
+        graphOrigin: () => graphOrigin,
+      },
+      servers,
+    );
 
     ctx.onWorldChange(async (world) => {
       rbac.resetFromWorld(world);
-      model = new ArmModel(world);
       seedSecrets(world);
       const unknown = world.storageAccounts.filter((a) => !az?.keys.has(a.name));
       if (unknown.length)
@@ -112,6 +112,43 @@ export async function startResourcePlane(ctx: SandboxContext): Promise<PlaneHand
     await close();
     throw err;
   }
+}
+
+/** Resource Manager; returns its origin. */
+async function startArm(
+  ctx: SandboxContext,
+  deps: Omit<ArmDeps, 'ctx' | 'serverOrigin'>,
+  servers: RunningServer[],
+): Promise<string> {
+  let armOrigin = '';
+  const arm = await ctx.startServer({
+    endpoint: 'arm',
+    label: 'arm',
+    tls: ctx.serverCert,
+    handler: armHandler({ ...deps, ctx, serverOrigin: () => armOrigin }),
+    renderFault: (f, req) =>
+      armErrors.fault(
+        f.status ?? 500,
+        { subscriptionId: ctx.world.subscriptionId, oid: actorOf(req) },
+        f.retryAfterSeconds,
+      ),
+  });
+  servers.push(arm);
+  armOrigin = arm.origin;
+  return armOrigin;
+}
+
+/** The little of Microsoft Graph the Azure CLI calls (./graph.ts); returns its origin. */
+async function startGraph(ctx: SandboxContext, servers: RunningServer[]): Promise<string> {
+  let origin = '';
+  const graph = await ctx.startServer({
+    label: 'graph',
+    tls: ctx.serverCert,
+    handler: graphHandler(ctx, () => origin),
+  });
+  servers.push(graph);
+  origin = graph.origin;
+  return origin;
 }
 
 /** Key Vault: one server (origin) per vault, since the SDK tells vaults apart by origin only (§1.3). */

@@ -1,6 +1,6 @@
 import { settingProblems } from '../config.ts';
 import { federatedIdentity } from './expected.ts';
-import { federatedRemediation, tokenSourceRule } from './federatedKnowledge.ts';
+import { federatedRemediation, ficFieldRule, tokenSourceRule } from './federatedKnowledge.ts';
 import {
   createFileTokenSource,
   createUrlTokenSource,
@@ -55,6 +55,7 @@ export const federated: IdentityPath = {
     const fed = federatedTokenStatus();
     return {
       clientId: config.federated.clientId,
+      resourceId: config.federated.resourceId,
       tenantId: config.tenantId,
       issuer: fed?.issuer,
       subject: fed?.subject,
@@ -63,7 +64,7 @@ export const federated: IdentityPath = {
       source: fed?.source,
     };
   },
-  errors: { typed: [tokenSourceRule] },
+  errors: { typed: [tokenSourceRule, ficFieldRule] },
   remediate: federatedRemediation,
   // A fresh credential (timer run) has its own token source, so the external token is read or fetched again, and
   // its own MSAL confidential client (createMsalClient keeps one cache per credential instance), so the exchange

@@ -16,8 +16,54 @@ export const tokenSourceRule: ClassifyRule = (e) => {
     : e.is('misconfigured', 'token-source', { setting: sourceError.setting });
 };
 
-function identityLookup(clientId: string, field: 'name' | 'resourceGroup'): string {
-  return `"$(az identity list --query "[?clientId=='${clientId}'].${field} | [0]" -o tsv)"`;
+/**
+ * Entra's current answers name the field of the assertion that no federated credential matches (Azure/login#482,
+ * #515, #517; Azure/azure-workload-identity#1200): 700211 issuer, 700212 audience, 700213 and 7002137 subject,
+ * 7002138 a subject that matches only when case is ignored. The 2022 AADSTS70021 does not say which.
+ */
+const FIC_FIELD: Record<string, string> = {
+  '700211': 'fic-issuer',
+  '700212': 'fic-audience',
+  '700213': 'fic-subject',
+  '7002137': 'fic-subject',
+  '7002138': 'fic-subject-case',
+};
+
+/** A federated credential mismatch, with the field Entra named. */
+export const ficFieldRule: ClassifyRule = (e) => {
+  const reason = e.detail.aadsts ? FIC_FIELD[e.detail.aadsts] : undefined;
+  return reason ? e.is('federation-rejected', reason) : undefined;
+};
+
+/** What the reason says differs, in words, and the value the token carries there. */
+function mismatch(reason: string, fed: Readonly<Record<string, string | undefined>>): string {
+  switch (reason) {
+    case 'fic-issuer':
+      return `no federated credential on the identity has the token's issuer '${fed.issuer ?? '?'}'`;
+    case 'fic-subject':
+      return `no federated credential with this issuer has the token's subject '${fed.subject ?? '?'}'`;
+    case 'fic-subject-case':
+      return `a federated credential has the token's subject '${fed.subject ?? '?'}' only in another letter case (matching is case-sensitive)`;
+    case 'fic-audience':
+      return `the federated credential with this issuer and subject does not list the token's audience '${fed.audience ?? '?'}'`;
+    default:
+      return `no federated credential matches the token (issuer '${fed.issuer ?? '?'}', subject '${fed.subject ?? '?'}', audience '${fed.audience ?? '?'}'); matching is exact and case-sensitive`;
+  }
+}
+
+/**
+ * `--identity-name … --resource-group …` of the federated identity, from FEDERATED_RESOURCE_ID. No lookup by client
+ * ID: `az identity list` needs read access at subscription scope, and an empty result would make a broken command;
+ * without the setting the placeholders make remediation say what is missing.
+ */
+function identityArgs(resourceId: string | undefined): string {
+  const m =
+    /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/([^/]+)$/i.exec(
+      resourceId ?? '',
+    );
+  if (!m)
+    return '--identity-name <federated-identity-name> --resource-group <federated-identity-resource-group>';
+  return `--identity-name ${m[3]} --resource-group ${m[2]} --subscription ${m[1]}`;
 }
 
 function federationRejected(reason: string, aadsts: string | undefined, f: RemediationFacts): Remediation {
@@ -38,13 +84,12 @@ function federationRejected(reason: string, aadsts: string | undefined, f: Remed
     };
   const clientId = fed.clientId ?? '<client-id>';
   return {
-    summary: `Entra ID found no federated credential on identity ${clientId} matching the external token (AADSTS${aadsts ?? '?'}; issuer '${fed.issuer ?? '?'}', subject '${fed.subject ?? '?'}', audience '${fed.audience ?? '?'}'); matching is exact and case-sensitive, so add one for this issuer and subject.`,
+    summary: `Entra ID refused the external token (AADSTS${aadsts ?? '?'}): ${mismatch(reason, fed)}. Add a federated credential on identity ${clientId} with exactly the token's issuer, subject and audience${fed.resourceId ? '' : ' (set FEDERATED_RESOURCE_ID to have the command name the identity)'}.`,
     command: [
       'az identity federated-credential create --name identity-probes-federation',
-      `--identity-name ${identityLookup(clientId, 'name')}`,
-      `--resource-group ${identityLookup(clientId, 'resourceGroup')}`,
+      identityArgs(fed.resourceId),
       `--issuer ${q(fed.issuer ?? '<issuer>')} --subject ${q(fed.subject ?? '<subject>')}`,
-      '--audiences api://AzureADTokenExchange',
+      `--audiences ${q(fed.audience ?? '<audience>')}`,
     ].join(' '),
   };
 }

@@ -12,13 +12,15 @@ import type { Remediation } from './types.ts';
 
 export type { RemediationFacts } from './seams.ts';
 
-/** A shell expression that yields the user-assigned identity's resource id from whatever selects it. */
+/**
+ * The user-assigned identity's resource id (UAMI_RESOURCE_ID, or the selector itself); else a placeholder, so that
+ * remediation says it is missing rather than print a lookup that may come back empty.
+ */
 function identityIdExpression(f: RemediationFacts): string {
   if (f.expected.resourceId) return f.expected.resourceId;
   const s = f.expected.selector;
   if (s.kind === 'resourceId' && s.value) return s.value;
-  const field = s.kind === 'objectId' ? 'principalId' : 'clientId';
-  return `"$(az identity list --query "[?${field}=='${s.value ?? '<id>'}'].id | [0]" -o tsv)"`;
+  return '<identity-resource-id>';
 }
 
 function describeSelector(f: RemediationFacts): string {
@@ -40,7 +42,7 @@ export function wrongIdentityRemediation(f: RemediationFacts): Remediation {
     command = `az identity list --query "[?clientId=='${f.expected.appid?.value ?? '<client-id>'}'].{name:name, clientId:clientId, principalId:principalId}" -o table`;
   else
     command = `az identity show --ids ${identityIdExpression(f)} --query "{clientId:clientId, principalId:principalId}"`;
-  return { summary, command };
+  return exactOrMissing({ summary, command });
 }
 
 type KindRemediation = (c: Classification, f: RemediationFacts) => Remediation;
@@ -186,9 +188,23 @@ const BY_KIND: Record<OutcomeKind, KindRemediation> = {
   error: unexpected,
 };
 
+/**
+ * A command is printed only when it is complete: one that still holds a `<placeholder>` (a name, id or value the
+ * settings do not give) would fail or do the wrong thing when run as printed, so the summary names what is missing
+ * instead.
+ */
+export function exactOrMissing(r: Remediation): Remediation {
+  const missing = [...new Set(r.command?.match(/<[^<>\s]+>/g) ?? [])];
+  if (!missing.length) return r;
+  const what = missing.map((m) => m.slice(1, -1).replace(/-/g, ' ')).join(', ');
+  return {
+    summary: `${r.summary} No exact az command can be printed: the ${what} ${missing.length > 1 ? 'are' : 'is'} not known from the app's settings.`,
+  };
+}
+
 /** The remediation for a classified failure: the target's own, else the path's own, else the generic one. */
 export function remediate(c: Classification, f: RemediationFacts): Remediation {
-  return (
-    TARGETS[f.target].remediate?.(c, f) ?? IDENTITY_PATHS[f.path].remediate?.(c, f) ?? BY_KIND[c.kind](c, f)
+  return exactOrMissing(
+    TARGETS[f.target].remediate?.(c, f) ?? IDENTITY_PATHS[f.path].remediate?.(c, f) ?? BY_KIND[c.kind](c, f),
   );
 }

@@ -75,11 +75,13 @@ export const keyvault: Target = {
       ['KEY_VAULT_URL', 'KEY_VAULT_SECRET_NAME'],
       ['KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION'],
     ),
+  // The vault's name is in a real vault URL's host (https://<name>.vault.azure.net/); any other host (a private
+  // endpoint's custom name, the local sandbox) does not say it. No lookup finds it by URI: `az keyvault list` shows
+  // no properties. Then the scope keeps a <vault-name> placeholder and remediation says it is missing, unless Key
+  // Vault's own 403 named the vault (Classification.scope).
   scope(config) {
-    const name = vaultName(config.keyVault.url);
-    return name
-      ? `${resourceGroupScope(config)}/providers/Microsoft.KeyVault/vaults/${name}`
-      : `$(az keyvault list --query "[?properties.vaultUri=='${config.keyVault.url}/'].id | [0]" -o tsv)`;
+    const name = vaultName(config.keyVault.url) ?? '<vault-name>';
+    return `${resourceGroupScope(config)}/providers/Microsoft.KeyVault/vaults/${name}`;
   },
   async createCall(credential, config) {
     const { SecretClient } = await import('@azure/keyvault-secrets');

@@ -2,6 +2,7 @@
 // AZURE_POD_IDENTITY_AUTHORITY_HOST. The JS client lower-cases the URL and appends a slash, so
 // /metadata/identity/oauth2/token, …/token/ and //metadata/…/token/ all arrive here. `Metadata: true` is required;
 // DefaultAzureCredential's availability probe (no query, no Metadata) therefore gets the real 400 at once (§3.2).
+// A request that carries X-Forwarded-For (relayed by a proxy) gets 400 before anything else, as real IMDS answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxContext } from '../../core/context.ts';
 import { header, sendJson } from '../../core/http.ts';
@@ -23,6 +24,7 @@ export function imdsHandler(ctx: SandboxContext) {
     const r = parseRequest(req);
     if (r.path !== IMDS_TOKEN_PATH) throw E.notFound(r.rawPath);
     if (r.method !== 'GET') throw E.methodNotAllowed(r.method);
+    if (header(req, 'x-forwarded-for') !== undefined) throw E.forwardedRequest();
     if (header(req, 'metadata') !== 'true') throw E.metadataRequired();
     const apiVersion = q(r.query, 'api-version');
     if (apiVersion === undefined) throw E.missingQuery('api-version');

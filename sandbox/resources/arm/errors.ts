@@ -134,6 +134,78 @@ export const armErrors = {
     );
   },
 
+  /** Microsoft.Resources and Microsoft.Authorization: the list as the real message prints it (comma, no space). */
+  invalidApiVersion(value: string, supported: readonly string[]): SandboxError {
+    return armError(
+      400,
+      'InvalidApiVersionParameter',
+      `The api-version '${value}' is invalid. The supported versions are '${supported.join(',')}'.`,
+    );
+  },
+
+  /** A resource provider's type: the real message lists versions and locations with ", ". */
+  noRegisteredProvider(
+    value: string,
+    typeName: string,
+    supported: readonly string[],
+    location: string,
+  ): SandboxError {
+    return armError(
+      400,
+      'NoRegisteredProviderFound',
+      `No registered resource provider found for location '${location}' and API version '${value}' for type '${typeName}'. The supported api-versions are '${supported.join(', ')}'. The supported locations are '${location}'.`,
+    );
+  },
+
+  /**
+   * A write that links another resource the caller may not use (e.g. attaching a user-assigned identity to a site
+   * needs `userAssignedIdentities/assign/action` on the identity).
+   */
+  linkedAuthorizationFailed(
+    client: string,
+    oid: string,
+    action: string,
+    scope: string,
+    linkedAction: string,
+    linkedScope: string,
+  ): SandboxError {
+    return armError(
+      403,
+      'LinkedAuthorizationFailed',
+      `The client '${client}' with object id '${oid}' has permission to perform action '${action}' on scope '${scope}'; however, it does not have permission to perform action(s) '${linkedAction}' on the linked scope(s) '${linkedScope}' (respectively) or the linked scope(s) are invalid.`,
+    );
+  },
+
+  roleAssignmentExists(): SandboxError {
+    return armError(409, 'RoleAssignmentExists', 'The role assignment already exists.', {}, false);
+  },
+
+  roleAssignmentUpdateNotPermitted(): SandboxError {
+    return armError(
+      409,
+      'RoleAssignmentUpdateNotPermitted',
+      'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.',
+      {},
+      false,
+    );
+  },
+
+  /** The principal is not in the directory; the hint about principalType is part of the real message. */
+  principalNotFound(principalId: string, tenantId: string): SandboxError {
+    return armError(
+      400,
+      'PrincipalNotFound',
+      `Principal ${principalId.replace(/-/g, '')} does not exist in the directory ${tenantId}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`,
+      {},
+      false,
+    );
+  },
+
+  /** A request body the resource provider cannot use. */
+  badRequest(code: string, message: string): SandboxError {
+    return armError(400, code, message, {}, false);
+  },
+
   subscriptionNotFound(sub: string): SandboxError {
     return armError(404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`);
   },

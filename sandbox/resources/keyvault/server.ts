@@ -9,6 +9,7 @@ import type { Handler } from '../../core/server.ts';
 import type { VerifiedClaims } from '../../core/tokens.ts';
 import { authenticateBearer, BearerError, KEY_VAULT_AUDIENCES } from '../auth.ts';
 import type { RoleAssignmentStore } from '../rbac/store.ts';
+import { checkKeyVaultApiVersion } from './apiVersions.ts';
 import { keyVaultErrors as E } from './errors.ts';
 import { RECOVERABLE_DAYS, RECOVERY_LEVEL } from './store.ts';
 import type {
@@ -73,8 +74,8 @@ export function keyVaultHandler(
         : E.invalidToken(tenantId, location, err);
     }
     const url = requestUrl(req);
-    if (!url.searchParams.get('api-version'))
-      throw E.badParameter("The 'api-version' query parameter is missing or empty.", location);
+    const badVersion = checkKeyVaultApiVersion(url.searchParams.get('api-version'));
+    if (badVersion) throw E.badParameter(badVersion, location);
     const host = header(req, 'host');
     const s: RequestState = {
       ctx,

@@ -28,7 +28,7 @@ export interface NewAssignment {
   principalType?: RoleAssignment['principalType'];
   /** Overrides the sandbox's propagation delay for this change. */
   propagationDelaySeconds?: number;
-  /** The assignment's name (GUID) when the caller chooses it, as ARM's PUT does; default a new GUID. */
+  /** The assignment's name (a GUID the client chose, as ARM's PUT takes it); default a new one. */
   id?: string;
 }
 
@@ -123,12 +123,6 @@ export class RoleAssignmentStore {
     const now = this.#now();
     const delay =
       n.propagationDelaySeconds !== undefined ? Math.max(0, n.propagationDelaySeconds) * 1000 : this.#delayMs;
-    if (n.id !== undefined && (!GUID.test(n.id) || this.#items.some((x) => x.id === n.id!.toLowerCase())))
-      throw new AssignmentError(
-        400,
-        'InvalidRoleAssignmentId',
-        'The role assignment name must be a new GUID.',
-      );
     const a: StoredAssignment = {
       id: n.id?.toLowerCase() ?? randomUUID(),
       principalId,
@@ -166,10 +160,11 @@ export class RoleAssignmentStore {
     return this.#items.filter((a) => a.removedAt === undefined && (p === undefined || a.principalId === p));
   }
 
-  /** Every assignment that counts now (removed ones still count until their removal has propagated). */
-  inForce(): StoredAssignment[] {
+  /** The assignments in force now, of one principal or of all (on the store's clock: removed ones count until their removal has propagated). */
+  inForce(principalId?: string): StoredAssignment[] {
     const now = this.#now();
-    return this.#items.filter((a) => isEffective(a, now));
+    const p = principalId?.toLowerCase();
+    return this.#items.filter((a) => (p === undefined || a.principalId === p) && isEffective(a, now));
   }
 
   get(id: string): StoredAssignment | undefined {

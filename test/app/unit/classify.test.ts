@@ -371,16 +371,21 @@ describe('classify: credential errors (@azure/identity)', () => {
     });
     assert.deepEqual(pick(classify(fic, token)), { kind: 'federation-rejected', reason: 'fic-mismatch' });
     assert.equal(classify(fic, token).detail.aadsts, '70021');
-    assert.equal(
-      classify(
-        new AuthenticationError(
-          400,
-          body(700213, 'No matching federated identity record found for presented assertion subject.'),
+    // Entra's current codes name the field that differs; the classification says which.
+    const field = (code: number) =>
+      pick(
+        classify(
+          new AuthenticationError(
+            401,
+            body(code, `No matching federated identity record found for presented assertion subject 'x'.`),
+          ),
+          token,
         ),
-        token,
-      ).kind,
-      'federation-rejected',
-    );
+      );
+    assert.deepEqual(field(700213), { kind: 'federation-rejected', reason: 'fic-subject' });
+    assert.deepEqual(field(7002138), { kind: 'federation-rejected', reason: 'fic-subject-case' });
+    assert.deepEqual(field(700211), { kind: 'federation-rejected', reason: 'fic-issuer' });
+    assert.deepEqual(field(700212), { kind: 'federation-rejected', reason: 'fic-audience' });
     assert.deepEqual(
       pick(
         classify(

@@ -13,7 +13,7 @@ import {
 
 const SUB = 'fede0978-e421-4650-9304-746eefba010e';
 const UAMI_RID = `/subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-probes-app`;
-const config = loadConfig({
+const RAW = {
   KEY_VAULT_URL: 'https://kv-identity-probes.vault.azure.net/',
   KEY_VAULT_SECRET_NAME: 'canary',
   BLOB_SERVICE_URL: 'https://stidentityprobes.blob.core.windows.net/',
@@ -27,11 +27,13 @@ const config = loadConfig({
   AZURE_TENANT_ID: '0ddb16eb-3bbd-4edd-9043-81e700fd85cd',
   FEDERATED_CLIENT_ID: '115a83f8-df5d-40ef-8b07-b289488cdd0c',
   FEDERATED_PRINCIPAL_ID: '9e395a69-d650-4867-aeac-24efa03d5ea7',
+  FEDERATED_RESOURCE_ID: `/subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-probes-federated`,
   WEBSITE_SITE_NAME: 'func-identity-probes',
   // App Service's managed identity variables: the SDK's source is then AppService.
   IDENTITY_ENDPOINT: 'http://127.0.0.1:41741/msi/token',
   IDENTITY_HEADER: 'header-value-for-tests',
-});
+};
+const config = loadConfig(RAW);
 
 function facts(path: PathId, target: TargetId, extra: Partial<RemediationFacts> = {}): RemediationFacts {
   return {
@@ -85,25 +87,67 @@ describe('remediation', () => {
     assert.match(sys.command!, /--identities \[system\]$/);
   });
 
-  it('federation-rejected: the federated-credential command with the external token issuer and subject', () => {
-    const r = remediate(
-      c('federation-rejected', 'fic-mismatch', { aadsts: '70021' }),
-      facts('federated', 'keyvault', {
-        pathFacts: {
-          clientId: '115a83f8-df5d-40ef-8b07-b289488cdd0c',
-          issuer: 'https://oidc.example/issuer',
-          subject: 'system:serviceaccount:probes:other',
-          audience: 'api://AzureADTokenExchange',
-        },
-      }),
-    );
+  it('federation-rejected: names the field Entra named, and the credential command with the issuer, subject and audience of the token', () => {
+    const fed = {
+      clientId: '115a83f8-df5d-40ef-8b07-b289488cdd0c',
+      issuer: 'https://oidc.example/issuer',
+      subject: 'system:serviceaccount:probes:other',
+      audience: 'api://AzureADTokenExchange',
+      resourceId: config.federated.resourceId,
+    };
+    const run = (reason: string, aadsts: string) =>
+      remediate(
+        c('federation-rejected', reason, { aadsts }),
+        facts('federated', 'keyvault', { pathFacts: fed }),
+      );
+    const r = run('fic-subject', '700213');
     assert.match(r.command!, /^az identity federated-credential create /);
     assert.match(
       r.command!,
-      /--issuer 'https:\/\/oidc.example\/issuer' --subject 'system:serviceaccount:probes:other' --audiences api:\/\/AzureADTokenExchange/,
+      /--issuer 'https:\/\/oidc.example\/issuer' --subject 'system:serviceaccount:probes:other' --audiences 'api:\/\/AzureADTokenExchange'$/,
     );
-    assert.match(r.command!, /clientId=='115a83f8-df5d-40ef-8b07-b289488cdd0c'/);
-    assert.match(r.summary, /case-sensitive/);
+    assert.match(
+      r.command!,
+      new RegExp(
+        `--identity-name id-probes-federated --resource-group rg-identity-probes --subscription ${SUB} `,
+      ),
+    );
+    assert.doesNotMatch(r.command!, /\$\(/, 'no lookup that could come back empty');
+    assert.match(
+      r.summary,
+      /AADSTS700213\): no federated credential with this issuer has the token's subject 'system:serviceaccount:probes:other'/,
+    );
+    assert.match(
+      run('fic-subject-case', '7002138').summary,
+      /only in another letter case \(matching is case-sensitive\)/,
+    );
+    assert.match(
+      run('fic-issuer', '700211').summary,
+      /has the token's issuer 'https:\/\/oidc.example\/issuer'/,
+    );
+    assert.match(
+      run('fic-audience', '700212').summary,
+      /does not list the token's audience 'api:\/\/AzureADTokenExchange'/,
+    );
+    assert.match(run('fic-mismatch', '70021').summary, /exact and case-sensitive/);
+    // Without the token's subject the command cannot be exact: no command, and the summary says what is missing.
+    const unknown = remediate(
+      c('federation-rejected', 'fic-subject', { aadsts: '700213' }),
+      facts('federated', 'keyvault', { pathFacts: { ...fed, subject: undefined } }),
+    );
+    assert.equal(unknown.command, undefined);
+    assert.match(unknown.summary, /No exact az command can be printed: the subject is not known/);
+    // Without FEDERATED_RESOURCE_ID the identity's name and group are not known: said, not looked up.
+    const noId = remediate(
+      c('federation-rejected', 'fic-subject', { aadsts: '700213' }),
+      facts('federated', 'keyvault', { pathFacts: { ...fed, resourceId: undefined } }),
+    );
+    assert.equal(noId.command, undefined);
+    assert.match(noId.summary, /set FEDERATED_RESOURCE_ID/);
+    assert.match(
+      noId.summary,
+      /the federated identity name, federated identity resource group are not known/,
+    );
   });
 
   it('federation-rejected by the issuer: points at its discovery document, or at the token source', () => {
@@ -129,7 +173,7 @@ describe('remediation', () => {
     assert.equal(entra.command, undefined);
   });
 
-  it('misconfigured: names every setting at fault and sets them on the app', () => {
+  it('misconfigured: names every setting at fault; prints no command, since the right value is not known', () => {
     const r = remediate(
       c('misconfigured', 'setting', { phase: 'config' }),
       facts('federated', 'arm', {
@@ -137,9 +181,33 @@ describe('remediation', () => {
       }),
     );
     assert.match(r.summary, /FEDERATED_TOKEN_FILE \(is not set\)/);
-    assert.match(
-      r.command!,
-      /az functionapp config appsettings set --name func-identity-probes .* --settings FEDERATED_TOKEN_FILE=<value>$/,
+    assert.match(r.summary, /No exact az command can be printed: the value is not known/);
+    assert.equal(r.command, undefined);
+  });
+
+  it('forbidden on a vault whose URL does not name it: no broken lookup, the vault name is said to be missing', () => {
+    const local = loadConfig({ ...RAW, KEY_VAULT_URL: 'https://127.0.0.1:8443/' });
+    const f = {
+      ...remediationFacts(
+        'uami-client-id',
+        'keyvault',
+        local,
+        IDENTITY_PATHS['uami-client-id'].expected(local),
+        undefined,
+      ),
+      identityEnvironment: { IDENTITY_ENDPOINT: true, IDENTITY_HEADER: true },
+    };
+    const r = remediate(c('forbidden', 'rbac', { statusCode: 403 }), f);
+    assert.equal(r.command, undefined);
+    assert.match(r.summary, /the vault name is not known/);
+    // Key Vault's 403 names the vault: then the scope is exact.
+    const named = remediate(c('forbidden', 'rbac', { statusCode: 403 }), {
+      ...f,
+      scope: `/subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.KeyVault/vaults/kv-identity-probes`,
+    });
+    assert.equal(
+      named.command,
+      `az role assignment create --assignee-object-id 63b2d18a-12b0-4881-b036-8fda3dae8b69 --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope /subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.KeyVault/vaults/kv-identity-probes`,
     );
   });
 

@@ -30,12 +30,12 @@ let mismatch: TestSandbox;
 const assertions: Record<string, string> = {};
 
 /** A token claiming to come from the sandbox's OIDC issuer, signed with a key that issuer never published. */
-async function forge(kid: string, claims: { sub?: string } = {}): Promise<string> {
+async function forge(kid: string, claims: { sub?: string; iss?: string } = {}): Promise<string> {
   const { privateKey } = await generateKeyPair('RS256');
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({})
     .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-    .setIssuer(conn.endpoints.oidcIssuer)
+    .setIssuer(claims.iss ?? conn.endpoints.oidcIssuer)
     .setSubject(claims.sub ?? SUBJECT)
     .setAudience(EXCHANGE)
     .setIssuedAt(now)
@@ -55,6 +55,8 @@ before(async () => {
     keys: Array<{ kid: string }>;
   }>();
   assertions.forgedUnknownKey = await forge('not-a-published-key');
+  // Entra matches the credential before it fetches any key, so an issuer no credential names is refused as such.
+  assertions.wrongIssuer = await forge('any', { iss: 'https://issuer.example.invalid/other' });
   assertions.forgedKnownKey = await forge(keys.keys[0].kid);
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
@@ -155,32 +157,40 @@ function assertAadsts(run: Awaited<ReturnType<typeof runFixture>>, error: string
 }
 
 describe('assertions Entra refuses, as the SDK surfaces them', { concurrency: true }, () => {
-  it('federated credential subject mismatch (scenario fic-subject-mismatch): AADSTS70021 naming iss/sub/aud', async () => {
+  it('federated credential subject mismatch (scenario fic-subject-mismatch): 401 invalid_client AADSTS700213', async () => {
     const c = mismatch.connection;
     const run = await runWorkloadIdentity(c);
-    const message = assertAadsts(run, 'invalid_request', 70021);
+    const message = assertAadsts(run, 'invalid_client', 700213);
     assert.ok(
       message.includes(
-        `Assertion Issuer: '${c.endpoints.oidcIssuer}'. Assertion Subject: '${SUBJECT}'. Assertion Audience: '${EXCHANGE}'.`,
+        `No matching federated identity record found for presented assertion subject '${SUBJECT}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
       ),
       message,
     );
   });
 
-  it('a subject that differs only in case: AADSTS70021 (matching is case-sensitive)', async () => {
+  it('a subject that differs only in case: AADSTS7002138 (matching is case-sensitive)', async () => {
     const run = await runWithAssertion('subjectCase');
+    const message = assertAadsts(run, 'invalid_client', 7002138);
+    assert.ok(message.includes(`assertion subject '${SUBJECT.toUpperCase()}'`), message);
     assert.ok(
-      assertAadsts(run, 'invalid_request', 70021).includes(`Assertion Subject: '${SUBJECT.toUpperCase()}'`),
+      message.includes(
+        'The subject matches with case-insensitive comparison, but not with case-sensitive comparison.',
+      ),
+      message,
     );
   });
 
-  it('a wrongly addressed assertion (aud not api://AzureADTokenExchange): AADSTS70021', async () => {
+  it('an issuer no credential names: AADSTS700211', async () => {
+    const run = await runWithAssertion('wrongIssuer');
+    const message = assertAadsts(run, 'invalid_client', 700211);
+    assert.ok(message.includes("presented assertion issuer 'https://issuer.example.invalid/other'"), message);
+  });
+
+  it('a wrongly addressed assertion (aud not api://AzureADTokenExchange): AADSTS700212', async () => {
     const run = await runWithAssertion('wrongAudience');
-    assert.ok(
-      assertAadsts(run, 'invalid_request', 70021).includes(
-        `Assertion Audience: 'https://wrong-audience.invalid'`,
-      ),
-    );
+    const message = assertAadsts(run, 'invalid_client', 700212);
+    assert.ok(message.includes("presented assertion audience 'https://wrong-audience.invalid'"), message);
   });
 
   it('an expired assertion: AADSTS700024', async () => {

@@ -553,7 +553,7 @@ describe('scenario switch at run time', () => {
       assert.equal((await uami()).status, 400);
       await admin(c, 'POST', '/_sandbox/scenario', { name: 'fic-subject-mismatch' });
       assert.equal((await uami()).status, 200);
-      assertEntraError(await federate(), 400, 'invalid_request', 70021);
+      assertEntraError(await federate(), 401, 'invalid_client', 700213);
       await admin(c, 'POST', '/_sandbox/scenario', { name: 'healthy' });
       assert.equal((await federate()).status, 200);
     } finally {

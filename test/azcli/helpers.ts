@@ -1,0 +1,102 @@
+// The real Azure CLI in tests: found in the project's cache (.cache/azcli, `npm run azcli -- install`) or on PATH.
+// Without one the suites are skipped with that reason, except under CI=true, where they fail (CI installs it).
+// Each session is one az configuration directory (its own login), so sessions run side by side.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJwt } from 'jose';
+import type { SandboxConnection } from '../../sandbox/connection.ts';
+import {
+  findAz,
+  loginOperator,
+  registerSandboxCloud,
+  runAz,
+  sandboxAzEnv,
+  type AzCli,
+  type AzResult,
+} from '../../scripts/lib/azcli.ts';
+
+export const AZ: AzCli | undefined = findAz();
+const REASON = 'no Azure CLI in .cache/azcli or on PATH (install it with `npm run azcli -- install`)';
+
+/** `skip` option for a suite that needs az: false when az is there or under CI (where the suite then fails). */
+export const SKIP: false | string = AZ || process.env.CI === 'true' ? false : REASON;
+
+/** The CLI, or a failure that says it is missing (CI must run these suites). */
+export function requireAz(): AzCli {
+  if (!AZ) assert.fail(`CI=true but ${REASON}`);
+  return AZ;
+}
+
+export interface AzSession {
+  name: string;
+  env: Record<string, string>;
+  /** Every result this session got, for the leak check. */
+  results: AzResult[];
+  run(args: string[], timeoutMs?: number): Promise<AzResult>;
+  /** Runs and asserts exit 0; returns stdout. */
+  ok(args: string[], timeoutMs?: number): Promise<string>;
+  close(): void;
+}
+
+/**
+ * A config directory with the sandbox registered as a cloud (from its /metadata/endpoints) and active. Sessions
+ * copy it, so the registration runs once per sandbox.
+ */
+export async function registeredConfig(conn: SandboxConnection): Promise<string> {
+  const cli = requireAz();
+  const dir = mkdtempSync(join(tmpdir(), 'idp-az-base-'));
+  await registerSandboxCloud(cli, conn, sandboxAzEnv(cli, conn, dir));
+  return dir;
+}
+
+/** A session on a copy of `base`, with `extra` in the az process environment (e.g. IDENTITY_ENDPOINT). */
+export function session(
+  conn: SandboxConnection,
+  base: string,
+  name: string,
+  extra: Record<string, string> = {},
+): AzSession {
+  const cli = requireAz();
+  const dir = mkdtempSync(join(tmpdir(), `idp-az-${name}-`));
+  cpSync(base, dir, { recursive: true });
+  const env = sandboxAzEnv(cli, conn, dir, extra);
+  const results: AzResult[] = [];
+  const run = async (args: string[], timeoutMs = 120_000) => {
+    const r = await runAz(cli, args, env, timeoutMs);
+    results.push(r);
+    return r;
+  };
+  return {
+    name,
+    env,
+    results,
+    run,
+    ok: async (args, timeoutMs) => {
+      const r = await run(args, timeoutMs);
+      assert.equal(r.code, 0, `${name}: az ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
+      return r.stdout;
+    },
+    close: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A session logged in as the world's operator. */
+export async function operatorSession(conn: SandboxConnection, base: string): Promise<AzSession> {
+  const s = session(conn, base, 'operator');
+  await loginOperator(requireAz(), conn, s.env);
+  return s;
+}
+
+/** The claims of the access token `az account get-access-token` gives (the token itself is never printed). */
+export async function tokenClaims(s: AzSession, resource?: string): Promise<Record<string, unknown>> {
+  const args = ['account', 'get-access-token', '--query', 'accessToken', '-o', 'tsv'];
+  if (resource) args.push('--resource', resource);
+  const r = await s.run(args);
+  assert.equal(r.code, 0, `${s.name}: get-access-token exited ${r.code}:\n${r.stderr}`);
+  // Keep the token out of every output: only its claims leave this function.
+  const token = r.stdout.trim();
+  r.stdout = '(token)';
+  return decodeJwt(token);
+}

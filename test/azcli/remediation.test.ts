@@ -1,0 +1,122 @@
+// Every remediation the app prints for a broken scenario, run unchanged with the real Azure CLI (bash, so the
+// printed quoting and lookups are what runs) as the world's operator, fixes the world: the next sweep of the failing
+// cells is `ok`. The same commands run as an identity without the rights (the app's system-assigned identity,
+// a Reader) get ARM's real AuthorizationFailed. One sandbox per scenario, scenarios side by side.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { after, describe, it } from 'node:test';
+import type { ProbeResult } from '../../src/probes/types.ts';
+import { listScenarios } from '../../sandbox/world.ts';
+import { runChild } from '../app/helpers/child.ts';
+import { identity, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { operatorSession, registeredConfig, requireAz, session, SKIP, type AzSession } from './helpers.ts';
+
+const SCENARIOS = listScenarios().filter((s) => s !== 'healthy');
+
+async function sweep(sb: TestSandbox): Promise<ProbeResult[]> {
+  const run = await runChild(sb.connection.appSettings, [{ op: 'sweep' }]);
+  return (run.steps[0].value as { results: ProbeResult[] }).results;
+}
+
+/** `bash -c command` with the session's environment (az first on PATH, its config dir): the command as printed. */
+function bash(s: AzSession, command: string): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', command], { env: s.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out });
+    });
+  });
+}
+
+const cell = (r: ProbeResult) => `${r.path}/${r.target}`;
+
+describe(
+  'remediations, run unchanged with the Azure CLI, fix every broken scenario',
+  { skip: SKIP, concurrency: true, timeout: 600_000 },
+  () => {
+    const cleanup: Array<() => unknown> = [];
+    after(async () => {
+      for (const f of cleanup.reverse()) await f();
+    });
+
+    for (const scenario of SCENARIOS)
+      it(scenario, async (t) => {
+        requireAz();
+        const sb = await startTestSandbox(scenario);
+        cleanup.push(() => sb.close());
+        const base = await registeredConfig(sb.connection);
+        cleanup.push(() => rmSync(base, { recursive: true, force: true }));
+        const before = (await sweep(sb)).filter((r) => r.outcome !== 'ok');
+        assert.ok(before.length > 0, `${scenario}: nothing fails`);
+        const commands = [...new Set(before.map((r) => r.remediation?.command ?? ''))];
+        for (const r of before)
+          assert.ok(
+            r.remediation?.command,
+            `${scenario} ${cell(r)} (${r.outcome}): no command: ${r.remediation?.summary}`,
+          );
+        const lines = [`${scenario}: failing ${before.map((r) => `${cell(r)}=${r.outcome}`).join(', ')}`];
+
+        // As an identity without the rights: ARM's AuthorizationFailed, and nothing changes.
+        const reader = session(sb.connection, base, `${scenario}-reader`, {
+          IDENTITY_ENDPOINT: sb.connection.appSettings.IDENTITY_ENDPOINT,
+          IDENTITY_HEADER: sb.connection.appSettings.IDENTITY_HEADER,
+        });
+        cleanup.push(() => reader.close());
+        // The app's own identities have no write rights anywhere: the system-assigned one (where it holds no role
+        // in the subscription and cannot log in, the app's UAMI).
+        let who = identity(sb.connection, 'system');
+        let login = await reader.run(['login', '--identity', '-o', 'none']);
+        if (login.code !== 0) {
+          who = identity(sb.connection, 'app');
+          login = await reader.run(['login', '--identity', '--client-id', who.clientId, '-o', 'none']);
+        }
+        assert.equal(login.code, 0, `${scenario}: no identity without rights could log in:\n${login.stderr}`);
+        const denied = await bash(reader, commands[0]);
+        assert.notEqual(denied.code, 0, `${scenario}: the Reader ran ${commands[0]}`);
+        assert.match(
+          denied.out,
+          new RegExp(
+            `\\(AuthorizationFailed\\) The client '[0-9a-f-]+' with object id '${who.principalId}' does not have authorization to perform action '[^']+' over scope '[^']+' or the scope is invalid`,
+          ),
+        );
+        const failed = /\(AuthorizationFailed\)[^\n]*/.exec(denied.out)?.[0] ?? '';
+        lines.push(`  as ${who.name} (no write rights): exit ${denied.code}, ${failed}`);
+        const still = (await sweep(sb)).filter((r) => r.outcome !== 'ok').map(cell);
+        assert.deepEqual(still, before.map(cell), `${scenario}: the refused command changed nothing`);
+
+        const operator: AzSession = await operatorSession(sb.connection, base);
+        cleanup.push(() => operator.close());
+        for (const command of commands) {
+          const r = await bash(operator, command);
+          assert.equal(r.code, 0, `${scenario}: ${command}\n${r.out}`);
+          lines.push(`  $ ${command}`, '    exit 0');
+        }
+
+        // Printed once per failing cell, a command may be run more than once: the second run changes nothing and
+        // still succeeds (az role assignment create answers RoleAssignmentExists by listing the assignment, which
+        // asks the sandbox's Graph for the principal's name).
+        for (const command of commands) {
+          const r = await bash(operator, command);
+          assert.equal(r.code, 0, `${scenario}: again: ${command}\n${r.out}`);
+        }
+        const afterFix = await sweep(sb);
+        const fixed = afterFix.filter((r) => before.some((b) => cell(b) === cell(r)));
+        lines.push(`  next sweep: ${fixed.map((r) => `${cell(r)}=${r.outcome}`).join(', ')}`);
+        for (const line of lines) t.diagnostic(line);
+        for (const r of fixed)
+          assert.equal(r.outcome, 'ok', `${scenario} ${cell(r)} after the fix: ${JSON.stringify(r.detail)}`);
+        assert.deepEqual(
+          afterFix.filter((r) => r.outcome !== 'ok').map(cell),
+          [],
+          `${scenario}: every cell is ok after the fix`,
+        );
+      });
+  },
+);
