@@ -19,13 +19,18 @@ function log(context: InvocationContext, path: PathId, results: ProbeResult[], r
   if (recordError) context.warn(`status store: result not recorded (${recordError})`);
 }
 
-async function probeAndRecord(path: PathId, target?: string) {
+/**
+ * Probes and records. With `answerBy` (an HTTP answer), the write is awaited only until then; it goes on in the
+ * background after that (status/service.ts), so the answer keeps one PROBE_TIMEOUT_MS budget for probe and write.
+ */
+async function probeAndRecord(path: PathId, target?: string, answerBy?: number) {
   const [{ runPath, runProbe }, { recordResults }] = await Promise.all([
     import('../probes/runner.ts'),
     import('../status/service.ts'),
   ]);
   const results = target && isTargetId(target) ? [await runProbe(path, target)] : await runPath(path);
-  return { results, record: await recordResults(path, results) };
+  const budget = answerBy === undefined ? undefined : answerBy - Date.now();
+  return { results, record: await recordResults(path, results, getConfig(), budget) };
 }
 
 export function probeHandler(path: PathId): HttpHandler {
@@ -33,9 +38,23 @@ export function probeHandler(path: PathId): HttpHandler {
     if (request.method !== 'GET') return methodNotAllowed(request.method);
     const target = request.params.target;
     if (target && !isTargetId(target)) return notFound(`Unknown target '${target}'.`);
-    const { results, record } = await probeAndRecord(path, target);
-    log(context, path, results, record.error);
-    const statusStore = { recorded: record.recorded, ...(record.error ? { error: record.error } : {}) };
+    const { results, record } = await probeAndRecord(path, target, Date.now() + getConfig().probeTimeoutMs);
+    log(
+      context,
+      path,
+      results,
+      record.error ?? (record.pending ? 'still writing when the answer was due' : undefined),
+    );
+    const statusStore = {
+      recorded: record.recorded,
+      ...(record.pending
+        ? {
+            pending: true,
+            message: 'still writing when the answer was due; the outcome shows in /api/status store.writes',
+          }
+        : {}),
+      ...(record.error ? { error: record.error } : {}),
+    };
     return json(
       200,
       target
