@@ -2,7 +2,9 @@
 //  (a) a full sweep (6 paths x 3 targets) against the slowest single probe: target ratio <= 1.3;
 //  (b) token requests over 100 consecutive sweeps against one per identity per audience: target 1.0 (also printed
 //      against one per credential selector per audience, the real floor: see the comment at (b) below);
-//  (c) the time to import the app's entry point against importing @azure/functions alone.
+//  (c) the time to import the app's entry point against importing @azure/functions alone;
+//  (d) every HTTP answer with each endpoint the app uses blackholed in turn, as a ratio of PROBE_TIMEOUT_MS
+//      (target <= 1.1; bench/blackhole.ts).
 // `npm run bench` (prebench builds dist/). Options: --latency-ms N (default 100), --repeat N (default 5),
 // --sweeps N (default 100), --imports N (default 15).
 import { spawn } from 'node:child_process';
@@ -135,3 +137,5 @@ try {
 } finally {
   await sb.close();
 }
+console.log('');
+await (await import('./blackhole.ts')).blackholeBench();
