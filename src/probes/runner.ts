@@ -4,6 +4,7 @@ import { getConfig, type Config, type SettingIssue } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../ids.ts';
 import {
   credentialFor,
+  forgetCredentials,
   federatedTokenStatus,
   IDENTITY_PATHS,
   type ExpectedIdentity,
@@ -36,6 +37,12 @@ interface Client {
 // One SDK client per (path, target), built on first use and reused: clients hold the token cycler, and their
 // construction is not free (ARCHITECTURE "Credentials are built once per process").
 const clients = new Map<string, Promise<Client>>();
+
+/** Forgets every client and credential, as a new process would start (tests and benchmarks). */
+export function forgetClients(): void {
+  clients.clear();
+  forgetCredentials();
+}
 
 function clientFor(path: PathId, target: TargetId, config: Config): Promise<Client> {
   const key = `${path}/${target}`;
