@@ -1,6 +1,6 @@
 import { settingProblems } from '../config.ts';
 import { defaultChainIdentity, defaultChainNamesUami } from './expected.ts';
-import { CREDENTIAL_RETRY, type IdentityPath } from './types.ts';
+import { CREDENTIAL_RETRY, managedIdentityIssuer, type IdentityPath } from './types.ts';
 
 export const defaultChain: IdentityPath = {
   id: 'default-chain',
@@ -18,6 +18,17 @@ export const defaultChain: IdentityPath = {
   // The chain's managed identity asks for client_id=AZURE_CLIENT_ID, the same cache entry as uami-client-id.
   cacheKey: (config) =>
     config.defaultChain.clientId ? `mi:client_id:${config.defaultChain.clientId.toLowerCase()}` : 'mi:system',
+  usesManagedIdentity: true,
+  errors: {
+    // DefaultAzureCredential's constructor rejects a bad AZURE_TOKEN_CREDENTIALS (identity-protocols.md §12.2).
+    settings: [
+      (e) =>
+        /Invalid value for AZURE_TOKEN_CREDENTIALS/.test(e.text)
+          ? e.is('misconfigured', 'setting', { setting: 'AZURE_TOKEN_CREDENTIALS' })
+          : undefined,
+    ],
+  },
+  tokenIssuer: managedIdentityIssuer,
   async create(config) {
     const { DefaultAzureCredential } = await import('@azure/identity');
     // AZURE_TOKEN_CREDENTIALS is read by the SDK itself from the environment (identity-protocols.md §12.2);

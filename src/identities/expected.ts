@@ -38,7 +38,7 @@ export function federatedIdentity(config: Config): ExpectedIdentity {
     oid: claim(config.federated.principalId, 'FEDERATED_PRINCIPAL_ID'),
     appid: claim(config.federated.clientId, 'FEDERATED_CLIENT_ID'),
     tid: tenant(config),
-    selector: { kind: 'federated', value: config.federated.clientId, setting: 'FEDERATED_CLIENT_ID' },
+    selector: { kind: 'clientAssertion', value: config.federated.clientId, setting: 'FEDERATED_CLIENT_ID' },
   };
 }
 

@@ -1,5 +1,6 @@
 import { settingProblems } from '../config.ts';
 import { federatedIdentity } from './expected.ts';
+import { federatedRemediation, tokenSourceRule } from './federatedKnowledge.ts';
 import {
   createFileTokenSource,
   createUrlTokenSource,
@@ -39,6 +40,26 @@ export const federated: IdentityPath = {
   },
   expected: federatedIdentity,
   cacheKey: (config) => `assertion:${config.federated.clientId?.toLowerCase()}`,
+  usesManagedIdentity: false,
+  tokenIssuer: () => 'Entra ID (AZURE_AUTHORITY_HOST)',
+  report: () => {
+    const federatedToken = federatedTokenStatus();
+    return federatedToken ? { federatedToken } : {};
+  },
+  facts(config) {
+    const fed = federatedTokenStatus();
+    return {
+      clientId: config.federated.clientId,
+      tenantId: config.tenantId,
+      issuer: fed?.issuer,
+      subject: fed?.subject,
+      audience: fed?.audience,
+      expiresOn: fed?.expiresOn,
+      source: fed?.source,
+    };
+  },
+  errors: { typed: [tokenSourceRule] },
+  remediate: federatedRemediation,
   async create(config) {
     const { ClientAssertionCredential } = await import('@azure/identity');
     const f = config.federated;

@@ -1,6 +1,8 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Config, SettingIssue } from '../config.ts';
 import type { PathId } from '../ids.ts';
+import type { ErrorKnowledge, RemediationHook } from '../probes/seams.ts';
+import type { FederatedTokenStatus } from './federatedTokenSource.ts';
 
 /** One expected claim value and the setting it comes from (so a mismatch can name the setting). */
 export interface ExpectedClaim {
@@ -19,7 +21,7 @@ export interface ExpectedIdentity {
   tid?: ExpectedClaim;
   /** How the credential selects the identity; used by remediation (`az functionapp identity assign`). */
   selector: {
-    kind: 'system' | 'clientId' | 'objectId' | 'resourceId' | 'federated';
+    kind: 'system' | 'clientId' | 'objectId' | 'resourceId' | 'clientAssertion';
     value?: string;
     setting?: string;
   };
@@ -42,7 +44,29 @@ export interface IdentityPath {
   cacheKey(config: Config): string;
   /** Builds the credential. Called once per process (identities/index.ts memoizes it). */
   create(config: Config): Promise<TokenCredential>;
+  /** Whether the credential asks a managed identity endpoint (false: it asks Entra ID itself). */
+  usesManagedIdentity: boolean;
+  /** Who issues this path's tokens, for remediation sentences. */
+  tokenIssuer(config: Config): string;
+  /** What this path adds to each of its results (never a token). */
+  report?(): PathReport;
+  /** Facts only this path knows, for its remediation hook. */
+  facts?(config: Config): Record<string, string | undefined>;
+  /** How to read this path's own errors (classify.ts). */
+  errors?: ErrorKnowledge;
+  /** Its own remediation for some classifications (remediation.ts asks it first). */
+  remediate?: RemediationHook;
 }
+
+/** Path-specific fields of a probe result. */
+export interface PathReport {
+  /** The federated path: where the external token comes from, when it expires and will be refreshed. */
+  federatedToken?: FederatedTokenStatus;
+}
+
+/** The token issuer of every managed identity path: the platform's endpoint msal-node picked. */
+export const managedIdentityIssuer = (config: Config): string =>
+  `the managed identity endpoint (${config.managedIdentitySource})`;
 
 /** Retries bounded so that a persistent failure surfaces as its real kind well before the probe deadline
  * (defaults are 3-5 retries with up to 64 s back-off: identity-protocols.md §1.7), while a single blip is still

@@ -1,6 +1,6 @@
 import { settingProblems } from '../config.ts';
 import { uamiIdentity } from './expected.ts';
-import { CREDENTIAL_RETRY, type IdentityPath } from './types.ts';
+import { CREDENTIAL_RETRY, managedIdentityIssuer, type IdentityPath } from './types.ts';
 
 export const uamiClientId: IdentityPath = {
   id: 'uami-client-id',
@@ -10,6 +10,8 @@ export const uamiClientId: IdentityPath = {
   expected: (config) =>
     uamiIdentity(config, { kind: 'clientId', value: config.uami.clientId, setting: 'UAMI_CLIENT_ID' }),
   cacheKey: (config) => `mi:client_id:${config.uami.clientId?.toLowerCase()}`,
+  usesManagedIdentity: true,
+  tokenIssuer: managedIdentityIssuer,
   async create(config) {
     const { ManagedIdentityCredential } = await import('@azure/identity');
     return new ManagedIdentityCredential({ clientId: config.uami.clientId!, retryOptions: CREDENTIAL_RETRY });

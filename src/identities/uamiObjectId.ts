@@ -1,6 +1,6 @@
 import { settingProblems } from '../config.ts';
 import { uamiIdentity } from './expected.ts';
-import { CREDENTIAL_RETRY, type IdentityPath } from './types.ts';
+import { CREDENTIAL_RETRY, managedIdentityIssuer, type IdentityPath } from './types.ts';
 
 export const uamiObjectId: IdentityPath = {
   id: 'uami-object-id',
@@ -10,6 +10,8 @@ export const uamiObjectId: IdentityPath = {
   expected: (config) =>
     uamiIdentity(config, { kind: 'objectId', value: config.uami.objectId, setting: 'UAMI_OBJECT_ID' }),
   cacheKey: (config) => `mi:object_id:${config.uami.objectId?.toLowerCase()}`,
+  usesManagedIdentity: true,
+  tokenIssuer: managedIdentityIssuer,
   async create(config) {
     const { ManagedIdentityCredential } = await import('@azure/identity');
     return new ManagedIdentityCredential({ objectId: config.uami.objectId!, retryOptions: CREDENTIAL_RETRY });

@@ -1,6 +1,6 @@
 import { settingProblems } from '../config.ts';
 import { uamiIdentity } from './expected.ts';
-import { CREDENTIAL_RETRY, type IdentityPath } from './types.ts';
+import { CREDENTIAL_RETRY, managedIdentityIssuer, type IdentityPath } from './types.ts';
 
 export const uamiResourceId: IdentityPath = {
   id: 'uami-resource-id',
@@ -10,6 +10,8 @@ export const uamiResourceId: IdentityPath = {
   expected: (config) =>
     uamiIdentity(config, { kind: 'resourceId', value: config.uami.resourceId, setting: 'UAMI_RESOURCE_ID' }),
   cacheKey: (config) => `mi:resource_id:${config.uami.resourceId?.toLowerCase()}`,
+  usesManagedIdentity: true,
+  tokenIssuer: managedIdentityIssuer,
   async create(config) {
     const { ManagedIdentityCredential } = await import('@azure/identity');
     return new ManagedIdentityCredential({

@@ -1,21 +1,9 @@
 // Runs one identity path against one target (or all three, in parallel): deadline, attestation, classification,
 // remediation, sanitizing. A probe never throws and never outlives its deadline; its result is data.
-import { getConfig, type Config, type SettingIssue } from '../config.ts';
+import { getConfig, type Config } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../ids.ts';
-import {
-  credentialFor,
-  forgetCredentials,
-  federatedTokenStatus,
-  IDENTITY_PATHS,
-  type ExpectedIdentity,
-} from '../identities/index.ts';
-import {
-  storageAccountName,
-  TARGETS,
-  vaultName,
-  type TargetCall,
-  type TargetData,
-} from '../targets/index.ts';
+import { credentialFor, forgetCredentials, IDENTITY_PATHS } from '../identities/index.ts';
+import { TARGETS, type TargetCall, type TargetData } from '../targets/index.ts';
 import {
   attest,
   AttestingCredential,
@@ -25,7 +13,8 @@ import {
 } from './attestation.ts';
 import { classify, type Classification } from './classify.ts';
 import { raceDeadline } from './deadline.ts';
-import { remediate, wrongIdentityRemediation, type RemediationFacts } from './remediation.ts';
+import { remediationFacts } from './facts.ts';
+import { remediate, wrongIdentityRemediation } from './remediation.ts';
 import { sanitizer } from './sanitize.ts';
 import type { Attestation, ProbeResult } from './types.ts';
 
@@ -60,55 +49,6 @@ function clientFor(path: PathId, target: TargetId, config: Config): Promise<Clie
 
 const round = (ms: number) => Math.round(ms);
 
-function remediationFacts(
-  path: PathId,
-  target: TargetId,
-  config: Config,
-  expected: ExpectedIdentity,
-  identity: Attestation | undefined,
-  scope?: string,
-  problems?: SettingIssue[],
-): RemediationFacts {
-  const t = TARGETS[target];
-  const fed = path === 'federated' ? federatedTokenStatus() : undefined;
-  return {
-    path,
-    target,
-    expected,
-    principalId: identity?.oid ?? expected.oid?.value,
-    attested: identity && {
-      oid: identity.oid,
-      appid: identity.appid,
-      aud: identity.aud,
-      expiresOn: identity.expiresOn,
-    },
-    mismatches: identity?.mismatches,
-    role: t.role,
-    scope: scope ?? t.scope(config),
-    audience: t.audience(config),
-    app: { name: config.app.siteName, resourceGroup: config.app.resourceGroup },
-    timeoutMs: config.probeTimeoutMs,
-    managedIdentitySource: config.managedIdentitySource,
-    identityEnvironment: config.identityEnvironment,
-    settingProblems: problems,
-    keyVault: { name: vaultName(config.keyVault.url), secretName: config.keyVault.secretName },
-    blob: { account: storageAccountName(config.blob.serviceUrl), container: config.blob.containerName },
-    arm: { subscriptionId: config.arm.subscriptionId, resourceGroup: config.arm.resourceGroup },
-    federated:
-      path === 'federated'
-        ? {
-            clientId: config.federated.clientId,
-            tenantId: config.tenantId,
-            issuer: fed?.issuer,
-            subject: fed?.subject,
-            audience: fed?.audience,
-            expiresOn: fed?.expiresOn,
-            source: fed?.source,
-          }
-        : undefined,
-  };
-}
-
 /** Probes one identity path against one target. Never throws; resolves by the deadline (PROBE_TIMEOUT_MS). */
 export async function runProbe(
   path: PathId,
@@ -129,7 +69,6 @@ export async function runProbe(
       tokenMs += performance.now() - record.pendingSince;
     const setup = round(setupMs);
     const { outcome, ...rest } = partial;
-    const federatedToken = path === 'federated' ? federatedTokenStatus() : undefined;
     const result: ProbeResult = {
       path,
       target,
@@ -142,7 +81,7 @@ export async function runProbe(
         ...(setup > 0 ? { setupMs: setup } : {}),
       },
       ...rest,
-      ...(federatedToken ? { federatedToken } : {}),
+      ...IDENTITY_PATHS[path].report?.(),
     };
     // The one sanitizer, applied to everything that leaves a probe.
     return sanitizer().deep(result);
@@ -222,7 +161,7 @@ export async function runProbe(
     tokenFailed: record.error !== undefined || !credentialReady,
     tokenPending: record.pending > 0,
     managedIdentitySource: config.managedIdentitySource,
-    usesManagedIdentity: path !== 'federated',
+    usesManagedIdentity: IDENTITY_PATHS[path].usesManagedIdentity,
   });
   if (c.kind === 'timeout' && c.reason === 'token') {
     // A token request that never answers leaves the client's token cycler waiting on it forever (managed

@@ -1,5 +1,6 @@
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { settingProblems } from '../config.ts';
+import type { RemediationHook } from '../probes/seams.ts';
 import { RESOURCE_RETRY, resourceGroupScope, type Target } from './types.ts';
 
 interface ErrorBody {
@@ -45,9 +46,33 @@ function errorBodyKeeper(): {
   };
 }
 
+const remediate: RemediationHook = (c, f) => {
+  const { subscriptionId, resourceGroup } = f.targetFacts;
+  if (c.kind === 'not-found' && c.reason === 'ResourceGroupNotFound')
+    return {
+      summary: `Resource group '${resourceGroup}' does not exist in subscription ${subscriptionId}: fix AZURE_RESOURCE_GROUP or AZURE_SUBSCRIPTION_ID.`,
+      command: `az group show --name ${resourceGroup} --subscription ${subscriptionId}`,
+    };
+  if (c.kind === 'not-found' && c.reason === 'SubscriptionNotFound')
+    return {
+      summary: `Subscription ${subscriptionId} is not visible to this identity: fix AZURE_SUBSCRIPTION_ID.`,
+      command: 'az account list --query "[].{name:name, id:id}" -o table',
+    };
+  return undefined;
+};
+
 export const arm: Target = {
   id: 'arm',
   role: 'Reader',
+  service: 'Azure Resource Manager',
+  endpointSetting: 'ARM_ENDPOINT',
+  facts: (config) => ({
+    subscriptionId: config.arm.subscriptionId,
+    resourceGroup: config.arm.resourceGroup,
+  }),
+  // ARM's 403 names the scope it checked: "... over scope '<scope>'" (dataplane-protocols.md §2.3).
+  errors: { scope: (text) => /over scope '([^']+)'/.exec(text)?.[1] },
+  remediate,
   audience: (config) => config.arm.audience,
   problems: (config) =>
     settingProblems(

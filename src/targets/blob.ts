@@ -1,4 +1,5 @@
 import { settingProblems } from '../config.ts';
+import type { RemediationHook } from '../probes/seams.ts';
 import { RESOURCE_RETRY, resourceGroupScope, TargetCheckError, type Target } from './types.ts';
 
 /** Account name from `https://<account>.blob.core.windows.net` or a path-style `https://host:port/<account>`. */
@@ -12,9 +13,38 @@ export function storageAccountName(url: string | undefined): string | undefined 
 /** Bytes read from the canary blob: enough to prove read access, bounded so a big blob cannot slow a probe. */
 const CANARY_READ_BYTES = 4096;
 
+const remediate: RemediationHook = (c, f) => {
+  const { account, container } = f.targetFacts;
+  if (c.kind !== 'not-found') return undefined;
+  if (c.reason === 'ContainerNotFound')
+    return {
+      summary: `The container '${container}' does not exist in storage account '${account}': create it or fix BLOB_CONTAINER_NAME.`,
+      command: `az storage container create --account-name ${account ?? '<account>'} --name ${container} --auth-mode login`,
+    };
+  if (c.reason === 'CanaryBlobNotFound')
+    return {
+      summary: `The container '${container}' holds no canary blob to read: upload one.`,
+      command: `az storage blob upload --account-name ${account ?? '<account>'} --container-name ${container} --name canary.txt --data canary --auth-mode login`,
+    };
+  return undefined;
+};
+
 export const blob: Target = {
   id: 'blob',
   role: 'Storage Blob Data Reader',
+  service: 'Blob Storage',
+  endpointSetting: 'BLOB_SERVICE_URL',
+  facts: (config) => ({
+    account: storageAccountName(config.blob.serviceUrl),
+    container: config.blob.containerName,
+  }),
+  // Storage's 403 AuthorizationFailure: the account's network rules refused the caller (dataplane-protocols.md §3.6).
+  errors: {
+    forbidden: [
+      (e) => (e.detail.code === 'AuthorizationFailure' ? e.is('forbidden', 'firewall') : undefined),
+    ],
+  },
+  remediate,
   audience: () => 'https://storage.azure.com',
   problems: (config) => settingProblems(config, ['BLOB_SERVICE_URL', 'BLOB_CONTAINER_NAME']),
   scope(config) {

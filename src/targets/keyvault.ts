@@ -1,4 +1,6 @@
 import { settingProblems } from '../config.ts';
+import { appSettingsCommand, settingNames } from '../probes/az.ts';
+import type { ErrorKnowledge, RemediationHook } from '../probes/seams.ts';
 import { RESOURCE_RETRY, resourceGroupScope, type Target } from './types.ts';
 
 /** The vault name from a `https://<name>.vault.azure.net` URL (any sovereign-cloud suffix); undefined otherwise. */
@@ -8,9 +10,63 @@ export function vaultName(url: string | undefined): string | undefined {
   return /\.vault(core)?\./i.test(host) ? host.split('.')[0] : undefined;
 }
 
+// Key Vault's own errors (dataplane-protocols.md §1.7; identity-protocols.md §13.2).
+const errors: ErrorKnowledge = {
+  settings: [
+    (e) =>
+      /The challenge resource .* does not match the requested domain/.test(e.text)
+        ? e.is('misconfigured', 'challenge-resource', { setting: 'KEY_VAULT_URL' })
+        : undefined,
+  ],
+  // Why a 403 beyond RBAC: a disabled secret, the vault's access-policy model, its network rules.
+  forbidden: [
+    (e) => (e.detail.innerCode === 'SecretDisabled' ? e.is('forbidden', 'secret-disabled') : undefined),
+    (e) => (e.detail.innerCode === 'AccessDenied' ? e.is('forbidden', 'access-policy') : undefined),
+    (e) =>
+      e.detail.innerCode === 'ForbiddenByFirewall' || /Client address .* is not authorized/.test(e.text)
+        ? e.is('forbidden', 'firewall')
+        : undefined,
+  ],
+  // RBAC's "Resource: '<...>/vaults/<v>/secrets/<s>'": the assignment goes on the vault, as infra/ does.
+  scope: (text) => /Resource:\s*'([^']+)'/.exec(text)?.[1]?.replace(/\/secrets\/[^/]+$/i, ''),
+};
+
+const remediate: RemediationHook = (c, f) => {
+  const vault = f.targetFacts.vaultName ?? '<vault-name>';
+  const secret = f.targetFacts.secretName;
+  if (c.kind === 'misconfigured' && c.reason === 'challenge-resource')
+    return {
+      summary: `The Key Vault challenge names a resource that KEY_VAULT_URL's host does not end with: use the vault's real URL (https://<name>.vault.azure.net/); only a local sandbox sets KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION=true.`,
+      command: appSettingsCommand(f, settingNames(f, c.detail.setting)),
+    };
+  if (c.kind === 'forbidden' && c.reason === 'access-policy') {
+    const oid = f.principalId ?? '<principal-id>';
+    return {
+      summary: `The vault uses access policies, not RBAC, and principal ${oid} has no 'get' secret permission: grant it (or switch the vault to RBAC and assign ${f.role}).`,
+      command: `az keyvault set-policy --name ${vault} --object-id ${oid} --secret-permissions get`,
+    };
+  }
+  if (c.kind === 'forbidden' && c.reason === 'secret-disabled')
+    return {
+      summary: `The canary secret '${secret}' is disabled; enable it.`,
+      command: `az keyvault secret set-attributes --vault-name ${vault} --name ${secret ?? '<secret>'} --enabled true`,
+    };
+  if (c.kind === 'not-found' && c.reason === 'SecretNotFound')
+    return {
+      summary: `The canary secret '${secret}' does not exist in the vault: create it or fix KEY_VAULT_SECRET_NAME.`,
+      command: `az keyvault secret set --vault-name ${vault} --name ${secret} --value "$(openssl rand -hex 16)"`,
+    };
+  return undefined;
+};
+
 export const keyvault: Target = {
   id: 'keyvault',
   role: 'Key Vault Secrets User',
+  service: 'Key Vault',
+  endpointSetting: 'KEY_VAULT_URL',
+  facts: (config) => ({ vaultName: vaultName(config.keyVault.url), secretName: config.keyVault.secretName }),
+  errors,
+  remediate,
   audience: () => 'https://vault.azure.net',
   problems: (config) =>
     settingProblems(

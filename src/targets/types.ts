@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Config, SettingIssue } from '../config.ts';
 import type { TargetId } from '../ids.ts';
+import type { ErrorKnowledge, RemediationHook } from '../probes/seams.ts';
 
 /** What a successful call may report: names, versions, counts; never a secret value or blob content. */
 export type TargetData = Record<string, string | number | boolean | null>;
@@ -18,6 +19,16 @@ export interface Target {
   /** The exact ARM scope a role assignment for this target belongs on, as far as settings tell. */
   scope(config: Config): string;
   createCall(credential: TokenCredential, config: Config): Promise<TargetCall>;
+  /** The service's name in sentences, e.g. "Key Vault". */
+  service: string;
+  /** The setting that points at the service's endpoint. */
+  endpointSetting: string;
+  /** Names of its resources read from settings, for its remediation hook. */
+  facts(config: Config): Record<string, string | undefined>;
+  /** How to read the service's own errors (classify.ts). */
+  errors?: ErrorKnowledge;
+  /** Its own remediation for some classifications (remediation.ts asks it first). */
+  remediate?: RemediationHook;
 }
 
 /** A check of ours that failed after the service answered (e.g. the canary container holds no blob). */

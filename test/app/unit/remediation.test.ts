@@ -4,12 +4,12 @@ import { loadConfig } from '../../../src/config.ts';
 import { IDENTITY_PATHS } from '../../../src/identities/index.ts';
 import type { PathId, TargetId } from '../../../src/ids.ts';
 import type { Classification } from '../../../src/probes/classify.ts';
+import { remediationFacts } from '../../../src/probes/facts.ts';
 import {
   remediate,
   wrongIdentityRemediation,
   type RemediationFacts,
 } from '../../../src/probes/remediation.ts';
-import { TARGETS } from '../../../src/targets/index.ts';
 
 const SUB = 'fede0978-e421-4650-9304-746eefba010e';
 const UAMI_RID = `/subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-probes-app`;
@@ -28,25 +28,15 @@ const config = loadConfig({
   FEDERATED_CLIENT_ID: '115a83f8-df5d-40ef-8b07-b289488cdd0c',
   FEDERATED_PRINCIPAL_ID: '9e395a69-d650-4867-aeac-24efa03d5ea7',
   WEBSITE_SITE_NAME: 'func-identity-probes',
+  // App Service's managed identity variables: the SDK's source is then AppService.
+  IDENTITY_ENDPOINT: 'http://127.0.0.1:41741/msi/token',
+  IDENTITY_HEADER: 'header-value-for-tests',
 });
 
 function facts(path: PathId, target: TargetId, extra: Partial<RemediationFacts> = {}): RemediationFacts {
-  const expected = IDENTITY_PATHS[path].expected(config);
   return {
-    path,
-    target,
-    expected,
-    principalId: expected.oid?.value,
-    role: TARGETS[target].role,
-    scope: TARGETS[target].scope(config),
-    audience: TARGETS[target].audience(config),
-    app: { name: config.app.siteName, resourceGroup: config.arm.resourceGroup },
-    timeoutMs: config.probeTimeoutMs,
-    managedIdentitySource: 'AppService',
+    ...remediationFacts(path, target, config, IDENTITY_PATHS[path].expected(config), undefined),
     identityEnvironment: { IDENTITY_ENDPOINT: true, IDENTITY_HEADER: true },
-    keyVault: { name: 'kv-identity-probes', secretName: 'canary' },
-    blob: { account: 'stidentityprobes', container: 'canary' },
-    arm: { subscriptionId: SUB, resourceGroup: 'rg-identity-probes' },
     ...extra,
   };
 }
@@ -99,7 +89,7 @@ describe('remediation', () => {
     const r = remediate(
       c('federation-rejected', 'fic-mismatch', { aadsts: '70021' }),
       facts('federated', 'keyvault', {
-        federated: {
+        pathFacts: {
           clientId: '115a83f8-df5d-40ef-8b07-b289488cdd0c',
           issuer: 'https://oidc.example/issuer',
           subject: 'system:serviceaccount:probes:other',
@@ -124,13 +114,13 @@ describe('remediation', () => {
     };
     const keys = remediate(
       c('federation-rejected', 'issuer-unreachable', { aadsts: '50166' }),
-      facts('federated', 'blob', { federated: fed }),
+      facts('federated', 'blob', { pathFacts: fed }),
     );
     assert.match(keys.summary, /AADSTS50166/);
     assert.equal(keys.command, `curl -fsS 'https://oidc.example/issuer/.well-known/openid-configuration'`);
     const entra = remediate(
       c('federation-rejected', 'entra-assertion', { aadsts: '700222' }),
-      facts('federated', 'blob', { federated: fed }),
+      facts('federated', 'blob', { pathFacts: fed }),
     );
     assert.match(
       entra.summary,

@@ -1,0 +1,47 @@
+// The facts remediation works from, gathered from settings, the attested token and the error. Generic: the
+// target and the path add what only they know (Target.facts, IdentityPath.facts).
+import type { Config, SettingIssue } from '../config.ts';
+import { IDENTITY_PATHS, type ExpectedIdentity } from '../identities/index.ts';
+import type { PathId, TargetId } from '../ids.ts';
+import { TARGETS } from '../targets/index.ts';
+import type { RemediationFacts } from './seams.ts';
+import type { Attestation } from './types.ts';
+
+export function remediationFacts(
+  path: PathId,
+  target: TargetId,
+  config: Config,
+  expected: ExpectedIdentity,
+  identity: Attestation | undefined,
+  scope?: string,
+  problems?: SettingIssue[],
+): RemediationFacts {
+  const t = TARGETS[target];
+  const p = IDENTITY_PATHS[path];
+  return {
+    path,
+    target,
+    expected,
+    principalId: identity?.oid ?? expected.oid?.value,
+    attested: identity && {
+      oid: identity.oid,
+      appid: identity.appid,
+      aud: identity.aud,
+      expiresOn: identity.expiresOn,
+    },
+    mismatches: identity?.mismatches,
+    role: t.role,
+    scope: scope ?? t.scope(config),
+    audience: t.audience(config),
+    service: t.service,
+    endpointSetting: t.endpointSetting,
+    tokenIssuer: p.tokenIssuer(config),
+    app: { name: config.app.siteName, resourceGroup: config.app.resourceGroup ?? config.arm.resourceGroup },
+    timeoutMs: config.probeTimeoutMs,
+    managedIdentitySource: config.managedIdentitySource,
+    identityEnvironment: config.identityEnvironment,
+    settingProblems: problems,
+    targetFacts: t.facts(config),
+    pathFacts: p.facts?.(config),
+  };
+}
