@@ -1,4 +1,5 @@
 import { settingProblems } from '../config.ts';
+import { answeringHttpClient } from '../lastAnswer.ts';
 import { federatedIdentity } from './expected.ts';
 import { federatedRemediation, tokenSourceRule } from './federatedKnowledge.ts';
 import {
@@ -75,6 +76,7 @@ export const federated: IdentityPath = {
       // (identity-protocols.md §10.2).
       disableInstanceDiscovery: f.disableInstanceDiscovery,
       retryOptions: CREDENTIAL_RETRY,
+      httpClient: answeringHttpClient('token'),
     });
   },
 };

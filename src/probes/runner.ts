@@ -3,6 +3,7 @@
 import { getConfig, type Config } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../ids.ts';
 import { credentialFor, forgetCredentials, IDENTITY_PATHS } from '../identities/index.ts';
+import { withAnswerLog, type AnswerLog } from '../lastAnswer.ts';
 import { TARGETS, type TargetCall, type TargetData } from '../targets/index.ts';
 import {
   attest,
@@ -13,6 +14,7 @@ import {
 } from './attestation.ts';
 import { classify, type Classification } from './classify.ts';
 import { raceDeadline } from './deadline.ts';
+import { noteReplay } from './replay.ts';
 import { remediationFacts } from './facts.ts';
 import { remediate, wrongIdentityRemediation } from './remediation.ts';
 import { sanitizer } from './sanitize.ts';
@@ -109,6 +111,7 @@ export async function runProbe(
   }
 
   const record = newTokenRecord();
+  const answers: AnswerLog = { answers: [] };
   let client: Client | undefined;
   let credentialReady = false;
   let data: TargetData | undefined;
@@ -127,7 +130,10 @@ export async function runProbe(
     const call = client.call;
     try {
       data = await raceDeadline(
-        withTokenRecord(record, () => call(AbortSignal.timeout(config.probeTimeoutMs))),
+        withAnswerLog(
+          () => withTokenRecord(record, () => call(AbortSignal.timeout(config.probeTimeoutMs))),
+          answers,
+        ),
         config.probeTimeoutMs,
       );
     } catch (err) {
@@ -157,12 +163,17 @@ export async function runProbe(
     );
   }
 
-  const c = classify(error, {
+  const classified = classify(error, {
     tokenFailed: record.error !== undefined || !credentialReady,
     tokenPending: record.pending > 0,
     managedIdentitySource: config.managedIdentitySource,
     usesManagedIdentity: IDENTITY_PATHS[path].usesManagedIdentity,
+    answers: answers.answers,
   });
+  const c = {
+    ...classified,
+    detail: noteReplay(classified.detail, classified.detail.message ?? '', answers.answers),
+  };
   if (c.kind === 'timeout' && c.reason === 'token') {
     // A token request that never answers leaves the client's token cycler waiting on it forever (managed
     // identity requests have no timeout: identity-protocols.md §1.7); start the next probe with a fresh client.

@@ -1,6 +1,14 @@
+import { lastAnswerPolicy } from '../lastAnswer.ts';
+
 import { settingProblems } from '../config.ts';
 import type { RemediationHook } from '../probes/seams.ts';
 import { RESOURCE_RETRY, resourceGroupScope, TargetCheckError, type Target } from './types.ts';
+
+interface StorageInternals {
+  storageClientContext?: {
+    pipeline?: { addPolicy(policy: typeof lastAnswerPolicy, options: { afterPhase: 'Retry' }): void };
+  };
+}
 
 /** Account name from `https://<account>.blob.core.windows.net` or a path-style `https://host:port/<account>`. */
 export function storageAccountName(url: string | undefined): string | undefined {
@@ -63,6 +71,11 @@ export const blob: Target = {
         maxRetryDelayInMs: RESOURCE_RETRY.maxRetryDelayInMs,
       },
     }).getContainerClient(containerName);
+    // Storage's client options take no additional policies (StoragePipelineOptions), but the core pipeline the
+    // client builds does; the policy goes after the retry phase, so it sees every attempt's answer.
+    (container as unknown as StorageInternals).storageClientContext?.pipeline?.addPolicy(lastAnswerPolicy, {
+      afterPhase: 'Retry',
+    });
     return async (abortSignal) => {
       const [props, page] = await Promise.all([
         container.getProperties({ abortSignal }),

@@ -1,3 +1,4 @@
+import { CALL_ANSWER_POLICIES } from '../lastAnswer.ts';
 import { settingProblems } from '../config.ts';
 import { appSettingsCommand, settingNames } from '../probes/az.ts';
 import type { ErrorKnowledge, RemediationHook } from '../probes/seams.ts';
@@ -88,6 +89,7 @@ export const keyvault: Target = {
       // challenge resource's host (identity-protocols.md §13.2).
       disableChallengeResourceVerification: config.keyVault.disableChallengeResourceVerification,
       retryOptions: RESOURCE_RETRY,
+      additionalPolicies: CALL_ANSWER_POLICIES,
     });
     return async (abortSignal) => {
       // Keep only properties: the value is dropped here and never returned, logged or stored.

@@ -67,18 +67,34 @@ export function baseline(
   }
 }
 
-/** What a fault on an endpoint that issues this cell's token does (the token phase fails, or the token is bad). */
-function tokenFault(f: FaultCase, endpoint: Endpoint): string | undefined {
+/** How long the sandbox's Entra waits for an issuer's OIDC metadata before answering AADSTS50166. */
+const ENTRA_ISSUER_FETCH_MS = 5000;
+
+/**
+ * What a fault on an endpoint that issues this cell's token does. The app never calls the OIDC issuer: the
+ * federated token comes from FEDERATED_TOKEN_FILE, and Entra fetches the issuer's metadata and keys to check it,
+ * so an issuer that fails makes Entra refuse the assertion (AADSTS50166: federation-rejected), and the issuer's
+ * token faults (applied to tokens it issues over HTTP) never reach the app. A hung issuer makes Entra wait
+ * ENTRA_ISSUER_FETCH_MS: with a deadline that close, either name is right (the race is real).
+ */
+function tokenFault(f: FaultCase, endpoint: Endpoint, timeoutMs: number): string | string[] | undefined {
   const { kind, status } = f.spec;
   if (kind === 'latency') return undefined;
+  if (endpoint === 'oidc') {
+    if (kind === 'expired-token' || kind === 'wrong-audience') return undefined;
+    if (kind === 'hang')
+      return timeoutMs > ENTRA_ISSUER_FETCH_MS + 1000
+        ? 'federation-rejected'
+        : ['timeout', 'federation-rejected'];
+    return 'federation-rejected';
+  }
   if (kind === 'hang') return 'timeout';
   if (kind === 'reset') return 'unreachable';
-  if (kind === 'expired-token' || kind === 'wrong-audience')
-    // A bad access token is refused by the service; a bad federated assertion is refused by Entra.
-    return endpoint === 'oidc' ? 'federation-rejected' : 'unauthenticated';
+  // A bad access token is refused by the service.
+  if (kind === 'expired-token' || kind === 'wrong-audience') return 'unauthenticated';
   if (status === 429) return 'throttled';
+  // The token endpoint refused the app's own authentication: not transient.
   if (status === 401 || status === 403) return 'unauthenticated';
-  if (status === 404) return endpoint === 'appService' ? 'no-identity-endpoint' : 'error';
   return 'error';
 }
 
@@ -95,18 +111,20 @@ function callFault(f: FaultCase): string | undefined {
   return 'error';
 }
 
+/** The outcome (or, where a real race decides, the outcomes) the cell may report. */
 export function expectedOutcome(
   scenario: Scenario,
   fault: FaultCase | undefined,
   endpoint: Endpoint | undefined,
   path: string,
   target: string,
-): string {
+  timeoutMs: number,
+): string | string[] {
   const base = baseline(scenario, path, target);
   if (!fault || !endpoint) return base.outcome;
   const tokenEndpoints: Endpoint[] = MI_PATHS.includes(path) ? ['appService'] : ['entra', 'oidc'];
   if (tokenEndpoints.includes(endpoint)) {
-    const t = tokenFault(fault, endpoint);
+    const t = tokenFault(fault, endpoint, timeoutMs);
     // A token-kind fault changes the token, not the scenario's own token failure.
     if (t === undefined) return base.outcome;
     if (
