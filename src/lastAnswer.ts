@@ -15,7 +15,9 @@ import {
 export interface Answer {
   /** Who asked: a credential (for a token) or a target's client (the service call). */
   source: 'token' | 'call';
+  /** 0: no answer, the connection failed (`network` says how). */
   status: number;
+  network?: string;
   /** A 401 to a request without credentials: the challenge step of challenge auth, not a refusal. */
   challenge?: boolean;
   /** Origin of the endpoint (no path or query). */
@@ -76,15 +78,42 @@ function note(source: Answer['source'], request: PipelineRequest, response: Pipe
   if (log.answers.length > MAX_ANSWERS) log.answers.shift();
 }
 
+/** Notes a request that got no answer at all (reset, refused): the last thing the service "said". */
+function noteFailure(source: Answer['source'], request: PipelineRequest, err: unknown): void {
+  const log = store.getStore();
+  const code = (err as { code?: unknown })?.code;
+  if (!log || (err as { name?: string })?.name === 'AbortError') return;
+  log.answers.push({
+    source,
+    status: 0,
+    network: typeof code === 'string' ? code : 'connection failed',
+    endpoint: URL.parse(request.url)?.origin ?? '',
+    at: new Date().toISOString(),
+  });
+  if (log.answers.length > MAX_ANSWERS) log.answers.shift();
+}
+
+async function noted(
+  source: Answer['source'],
+  request: PipelineRequest,
+  send: (r: PipelineRequest) => Promise<PipelineResponse>,
+): Promise<PipelineResponse> {
+  let response: PipelineResponse;
+  try {
+    response = await send(request);
+  } catch (err) {
+    noteFailure(source, request, err);
+    throw err;
+  }
+  note(source, request, response);
+  return response;
+}
+
 /** Notes every answer of the pipeline it is in (per retry). */
 function answerPolicy(source: Answer['source']): PipelinePolicy {
   return {
     name: `identityProbesLastAnswer-${source}`,
-    async sendRequest(request, next) {
-      const response = await next(request);
-      note(source, request, response);
-      return response;
-    },
+    sendRequest: (request, next) => noted(source, request, next),
   };
 }
 
@@ -97,11 +126,9 @@ let transport: HttpClient | undefined;
  */
 export function answeringHttpClient(source: Answer['source']): HttpClient {
   return {
-    async sendRequest(request) {
+    sendRequest(request) {
       transport ??= createDefaultHttpClient();
-      const response = await transport.sendRequest(request);
-      note(source, request, response);
-      return response;
+      return noted(source, request, (r) => transport!.sendRequest(r));
     },
   };
 }
@@ -113,11 +140,11 @@ export const lastAnswerPolicy = answerPolicy('call');
 export const CALL_ANSWER_POLICIES = [{ policy: lastAnswerPolicy, position: 'perRetry' as const }];
 
 /**
- * The answer that explains a failure: the last error answer (not a challenge) of the phase that failed, if the
- * phase's last answer was an error at all (a later success means the error was retried away).
+ * The answer that explains a failure: the last error answer (not a challenge) or failed connection of the phase
+ * that failed, if the phase's last answer was one at all (a later success means the error was retried away).
  */
 export function lastErrorAnswer(answers: readonly Answer[], source: Answer['source']): Answer | undefined {
   const mine = answers.filter((a) => a.source === source && !a.challenge);
   const last = mine.at(-1);
-  return last && last.status >= 400 ? last : undefined;
+  return last && (last.status >= 400 || last.status === 0) ? last : undefined;
 }

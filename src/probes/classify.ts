@@ -67,7 +67,7 @@ const deadline: ClassifyRule = (e) =>
 function fromAnswer(e: Parameters<ClassifyRule>[0], a: Answer, phase: 'token' | 'call'): Classification {
   const extra = {
     phase,
-    statusCode: a.status,
+    ...(a.status ? { statusCode: a.status } : {}),
     endpoint: a.endpoint,
     answeredAt: a.at,
     ...(a.retryAfterSeconds !== undefined ? { retryAfterSeconds: a.retryAfterSeconds } : {}),
@@ -75,6 +75,11 @@ function fromAnswer(e: Parameters<ClassifyRule>[0], a: Answer, phase: 'token' | 
     ...(a.code ? { code: a.code } : {}),
   };
   const s = a.status;
+  if (s === 0)
+    return e.is('unreachable', phase === 'token' ? 'identity-endpoint' : 'network', {
+      ...extra,
+      code: a.network,
+    });
   if (s === 429) return e.is('throttled', phase === 'token' ? 'identity-endpoint' : 'service', extra);
   if (phase === 'token' && (s === 401 || s === 403)) return e.is('unauthenticated', 'token-endpoint', extra);
   if (s === 401) return e.is('unauthenticated', 'invalid-token', extra);

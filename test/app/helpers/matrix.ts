@@ -19,14 +19,23 @@ export interface FaultCase {
   spec: { kind: string; status?: number; retryAfterSeconds?: number; ms?: number };
 }
 
+/**
+ * Every fault kind the sandbox has (latency, status, reset, hang, expired-token, wrong-audience), the status kind
+ * with one code per way of failing (throttled, server error, refused authentication). MATRIX_STATUSES=all adds
+ * 500, 403 and 404 (a longer run, not part of npm test's budget).
+ */
 export const FAULTS: FaultCase[] = [
   { name: 'latency 200 ms', spec: { kind: 'latency', ms: 200 } },
   { name: '429 Retry-After 1', spec: { kind: 'status', status: 429, retryAfterSeconds: 1 } },
   { name: '503', spec: { kind: 'status', status: 503 } },
-  { name: '500', spec: { kind: 'status', status: 500 } },
-  { name: '404', spec: { kind: 'status', status: 404 } },
   { name: '401', spec: { kind: 'status', status: 401 } },
-  { name: '403', spec: { kind: 'status', status: 403 } },
+  ...(process.env.MATRIX_STATUSES === 'all'
+    ? [
+        { name: '500', spec: { kind: 'status', status: 500 } },
+        { name: '403', spec: { kind: 'status', status: 403 } },
+        { name: '404', spec: { kind: 'status', status: 404 } },
+      ]
+    : []),
   { name: 'reset', spec: { kind: 'reset' } },
   { name: 'hang', spec: { kind: 'hang' } },
   { name: 'expired-token', spec: { kind: 'expired-token' } },
@@ -135,7 +144,16 @@ export function expectedOutcome(
     return t;
   }
   if (endpoint === CALL_ENDPOINT[target]) {
-    if (base.phase === 'token') return base.outcome; // the call is never made
+    // Key Vault's client authenticates by challenge: its first request goes out without a token, so a fault there
+    // is met before the token is asked for. Elsewhere a failed token means the call is never made.
+    if (base.phase === 'token' && target !== 'keyvault') return base.outcome;
+    if (
+      base.phase === 'token' &&
+      (fault.spec.kind === 'latency' ||
+        fault.spec.kind === 'expired-token' ||
+        fault.spec.kind === 'wrong-audience')
+    )
+      return base.outcome;
     return callFault(fault) ?? base.outcome;
   }
   return base.outcome;
