@@ -101,7 +101,8 @@ export async function listen(handler: Handler, hostname: string, port: number): 
           res,
           jsonResponse(400, {
             error: 'BadRequest',
-            message: 'The path has a dot segment (. or .., plain or percent-encoded); paths are not navigated',
+            message:
+              'The path has a dot segment (. or .., plain or percent-encoded); paths are not navigated',
           }),
         );
         return;

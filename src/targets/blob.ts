@@ -1,7 +1,7 @@
-import { lastAnswerPolicy } from '../lastAnswer.ts';
+import { lastAnswerPolicy, lastErrorAnswer } from '../lastAnswer.ts';
 
 import { settingProblems } from '../config.ts';
-import type { RemediationHook } from '../probes/seams.ts';
+import type { ClassifyRule, RemediationHook } from '../probes/seams.ts';
 import { RESOURCE_RETRY, resourceGroupScope, TargetCheckError, type Target } from './types.ts';
 
 interface StorageInternals {
@@ -9,6 +9,24 @@ interface StorageInternals {
     pipeline?: { addPolicy(policy: typeof lastAnswerPolicy, options: { afterPhase: 'Retry' }): void };
   };
 }
+
+/**
+ * Storage says why it refused a token only in the error body's AuthenticationErrorDetail ("Lifetime validation
+ * failed. The token is expired."; https://learn.microsoft.com/rest/api/storageservices/status-and-error-codes2),
+ * which the SDK's error does not carry: it is read from the answer itself (lastAnswer.ts).
+ */
+const storageAuthenticationDetail: ClassifyRule = (e) => {
+  if (e.detail.statusCode !== 401 && e.detail.statusCode !== 403) return undefined;
+  const body = lastErrorAnswer(e.ctx.answers ?? [], 'call')?.body ?? '';
+  const detail = /<AuthenticationErrorDetail>([^<]*)<\/AuthenticationErrorDetail>/.exec(body)?.[1];
+  if (!detail) return undefined;
+  const message = `${e.detail.message ?? ''} AuthenticationErrorDetail: ${detail}`.trim();
+  if (/expired|Lifetime validation failed/i.test(detail))
+    return e.is('unauthenticated', 'expired-token', { message });
+  if (/audience/i.test(detail)) return e.is('unauthenticated', 'wrong-audience', { message });
+  if (/issuer|tenant|signature/i.test(detail)) return e.is('unauthenticated', 'invalid-token', { message });
+  return undefined;
+};
 
 /** Account name from `https://<account>.blob.core.windows.net` or a path-style `https://host:port/<account>`. */
 export function storageAccountName(url: string | undefined): string | undefined {
@@ -48,6 +66,7 @@ export const blob: Target = {
   }),
   // Storage's 403 AuthorizationFailure: the account's network rules refused the caller (dataplane-protocols.md §3.6).
   errors: {
+    typed: [storageAuthenticationDetail],
     forbidden: [
       (e) => (e.detail.code === 'AuthorizationFailure' ? e.is('forbidden', 'firewall') : undefined),
     ],

@@ -1,8 +1,7 @@
 // The fault matrix: every scenario (healthy and each broken one) x every fault kind x every endpoint the app uses,
 // each cell of each sweep checked against the oracle (test/app/helpers/matrix.ts), at PROBE_TIMEOUT_MS 5000 and
 // 10000 (at 5000 the SDKs' own retries outlast the deadline; at 10000 many finish). One sandbox per scenario, all
-// at once; in each, two app processes (one per deadline) sweep together after each fault is set, with fresh
-// credentials and clients each time. Sandbox tokens live 25 s, so that every probe asks its identity endpoint
+// at a time; in each, two app processes (one per deadline) sweep together after each fault is set. Sandbox tokens live 25 s, so that every probe asks its identity endpoint
 // again (MSAL refreshes a token within 5 minutes of its expiry; the SDK clients within 30 s).
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -45,7 +44,7 @@ function startChild(env: Record<string, string>): Promise<ChildProcess> {
 }
 
 let seq = 0;
-function sweep(child: ChildProcess): Promise<MatrixCell[]> {
+function sweep(child: ChildProcess, fresh: boolean): Promise<MatrixCell[]> {
   const id = ++seq;
   return new Promise((resolve) => {
     const on = (m: { id: number; cells: MatrixCell[] }) => {
@@ -54,7 +53,7 @@ function sweep(child: ChildProcess): Promise<MatrixCell[]> {
       resolve(m.cells);
     };
     child.on('message', on);
-    child.send({ id });
+    child.send({ id, fresh });
   });
 }
 
@@ -69,10 +68,14 @@ async function runScenario(scenario: Scenario): Promise<Row[]> {
       [undefined, undefined],
       ...FAULTS.flatMap((f) => ENDPOINTS.map((e) => [f, e] as [FaultCase, Endpoint])),
     ];
+    // Warm-up (a cold start's first sweep is not part of the matrix).
+    await Promise.all(children.map((c) => sweep(c, false)));
     for (const [fault, endpoint] of combos) {
       if (fault && endpoint) await addFault(sb.connection, { endpoint, ...fault.spec });
       try {
-        const sweeps = await Promise.all(children.map((c) => sweep(c)));
+        // New credentials and clients for every combination: a token, a bad token or a cached error of one
+        // combination must not answer for the next.
+        const sweeps = await Promise.all(children.map((c) => sweep(c, true)));
         sweeps.forEach((cells, i) => {
           for (const cell of cells)
             rows.push({
