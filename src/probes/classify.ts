@@ -75,11 +75,15 @@ function fromAnswer(e: Parameters<ClassifyRule>[0], a: Answer, phase: 'token' | 
     ...(a.code ? { code: a.code } : {}),
   };
   const s = a.status;
-  if (s === 0)
+  if (s === 0) {
+    // With no platform variables msal-node falls back to IMDS: not reaching it means no identity endpoint here.
+    if (phase === 'token' && e.ctx.usesManagedIdentity && e.ctx.managedIdentitySource === 'Imds')
+      return e.is('no-identity-endpoint', 'imds-unreachable', { ...extra, code: a.network });
     return e.is('unreachable', phase === 'token' ? 'identity-endpoint' : 'network', {
       ...extra,
       code: a.network,
     });
+  }
   if (s === 429) return e.is('throttled', phase === 'token' ? 'identity-endpoint' : 'service', extra);
   if (phase === 'token' && (s === 401 || s === 403)) return e.is('unauthenticated', 'token-endpoint', extra);
   if (s === 401) return e.is('unauthenticated', 'invalid-token', extra);
@@ -108,7 +112,8 @@ const lastWordAtDeadline: ClassifyRule = (e) => {
 const tokenAnswer: ClassifyRule = (e) => {
   if (!e.credentialFailure) return undefined;
   const a = lastErrorAnswer(e.ctx.answers ?? [], 'token');
-  if (!a || a.status === 400) return undefined; // 400: the identity endpoint's own errors (credential rule)
+  // 400: the identity endpoint's own errors; no answer: network failures; both read by the credential rule.
+  if (!a || a.status === 400 || a.status === 0) return undefined;
   return fromAnswer(e, a, 'token');
 };
 
