@@ -171,7 +171,6 @@ describe('npm run deploy', () => {
       'node',
       'typescript-eslint',
       '@types/node',
-      'croner',
       '@peculiar/x509',
     ]) {
       assert.ok(!pkgs.includes(tool), `${tool} is in the package`);
