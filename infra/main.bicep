@@ -88,7 +88,14 @@ var statusContainerName = 'probe-status'
 
 // The status writer is whichever identity the declaration gives Storage Blob Data Contributor on the status
 // container: 'system' means STATUS_CLIENT_ID stays unset (src/status uses the system identity then).
-var statusWriter = first(filter(wiring.roleAssignments, a => a.scope == 'statusContainer')).identity
+// first() is typed `null | T` (BCP318); `!` says it is never null here: the drift check requires the declaration to
+// hold exactly this assignment, and without it the deployment stops at this line rather than deploying a half app.
+var statusWriter = first(filter(wiring.roleAssignments, a => a.scope == 'statusContainer'))!.identity
+
+// The identity the platform writes the app package with (functionAppConfig.deployment.storage) and its role on the
+// deployment container. `npm run deploy` reads the deploymentStorage output and waits until that role assignment
+// is visible before it publishes (docs/deploy.md).
+var deploymentStorageAssignment = first(filter(wiring.roleAssignments, a => a.scope == 'deploymentContainer'))!
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
@@ -217,6 +224,13 @@ module appPlaneRoleAssignments 'modules/role-assignments.bicep' = {
   }
 }
 
+var deploymentStoragePrincipalId = deploymentStorageAssignment.identity == 'system' ? functionApp.outputs.systemPrincipalId : identities.outputs.identities[deploymentStorageAssignment.identity].principalId
+
 output functionAppName string = functionApp.outputs.name
 output statusUrl string = 'https://${functionApp.outputs.defaultHostName}/api/${statusRoute}'
 output healthUrl string = 'https://${functionApp.outputs.defaultHostName}/api/${healthRoute}'
+output deploymentStorage object = {
+  principalId: deploymentStoragePrincipalId
+  scope: resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', hostStorageAccountName, 'default', deploymentContainerName)
+  roleDefinitionId: wiring.roles[deploymentStorageAssignment.role]
+}

@@ -1,6 +1,8 @@
-// npm run deploy: checks the wiring, checks az and func, creates or updates the Azure resources
-// (az deployment group create with infra/main.bicep), stages the deployment package and publishes it
-// (func azure functionapp publish), then prints the status URL and how to get a function key.
+// npm run deploy: checks the wiring and the Flex-supported properties, checks az and func, recovers a soft-deleted
+// Key Vault of an earlier deployment, creates or updates the Azure resources (az deployment group create with
+// infra/main.bicep), stages the deployment package, waits for the deployment identity's role on the deployment
+// container, publishes (func azure functionapp publish, retrying a 403 from the package upload), then prints the
+// status URL and how to get a function key.
 // --dry-run prints every command with its values filled in and runs none of them (not even `az account show`);
 // it still stages the package in a temporary folder, because that is local and it is how it reports the size.
 // Steps, options and the why of each: docs/deploy.md.
@@ -13,17 +15,31 @@ import { SETTING_NAMES } from '../src/config.ts';
 import type { DeployOptions } from './deploy/args.ts';
 import { USAGE, UsageError, parseDeployArgs } from './deploy/args.ts';
 import { checkDrift, formatDrift } from './deploy/drift.ts';
+import { makeExec } from './deploy/exec.ts';
+import { checkFlexProperties, formatFlex } from './deploy/flex.ts';
+import type { VaultTarget } from './deploy/keyvault.ts';
+import {
+  describeVaultCheck,
+  listDeletedCommand,
+  recoverCommand,
+  recoverDeletedVault,
+} from './deploy/keyvault.ts';
 import { mib, size, stagePackage } from './deploy/package.ts';
+import type { DeploymentStorage } from './deploy/publish.ts';
+import {
+  describePublishRetry,
+  describeRoleWait,
+  publishWithRetry,
+  roleListCommand,
+  waitForRole,
+} from './deploy/publish.ts';
+import type { WaitPolicy } from './deploy/waits.ts';
+import { waitPolicy } from './deploy/waits.ts';
+import { readWiring } from './deploy/wiring.ts';
+import type { Command } from './deploy/plan.ts';
+import { plan } from './deploy/plan.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-interface Command {
-  argv: string[];
-  /** Working directory, when not the repository root. */
-  cwd?: string;
-  /** Capture stdout (checks, outputs) instead of streaming it. */
-  capture?: boolean;
-}
 
 class DeployError extends Error {}
 
@@ -65,99 +81,24 @@ function run(c: Command): string {
   return r.stdout ?? '';
 }
 
-/** Every az and func command of a deployment, with the values filled in. */
-export function plan(o: DeployOptions, stagingDir: string) {
-  const sub = o.subscription ? ['--subscription', o.subscription] : [];
-  const deploymentName = `identity-probes-${o.env}`;
-  const parameters = [
-    `environmentName=${o.env}`,
-    `location=${o.location}`,
-    `functionAppName=${o.appName}`,
-    `federatedIssuer=${o.federatedIssuer}`,
-    `federatedSubject=${o.federatedSubject}`,
-    ...(o.federatedTokenUrl ? [`federatedTokenUrl=${o.federatedTokenUrl}`] : []),
-    ...(o.federatedTokenFile ? [`federatedTokenFile=${o.federatedTokenFile}`] : []),
-  ];
-  return {
-    checks: [
-      { argv: ['az', 'version', '--output', 'json'], capture: true },
-      { argv: ['az', 'account', 'show', ...sub, '--output', 'json'], capture: true },
-      { argv: ['func', '--version'], capture: true },
-    ] satisfies Command[],
-    group: {
-      argv: [
-        'az',
-        'group',
-        'create',
-        '--name',
-        o.resourceGroup,
-        '--location',
-        o.location,
-        '--tags',
-        `identity-probes-env=${o.env}`,
-        ...sub,
-        '--output',
-        'none',
-      ],
-    } satisfies Command,
-    deployment: {
-      argv: [
-        'az',
-        'deployment',
-        'group',
-        'create',
-        '--resource-group',
-        o.resourceGroup,
-        '--name',
-        deploymentName,
-        '--template-file',
-        'infra/main.bicep',
-        '--parameters',
-        '@infra/main.parameters.json',
-        '--parameters',
-        ...parameters,
-        ...sub,
-        '--query',
-        'properties.outputs',
-        '--output',
-        'json',
-      ],
-      capture: true,
-    } satisfies Command,
-    // Published from the staging folder, which holds only the package. --javascript: the folder has no
-    // local.settings.json or tsconfig to tell Core Tools the language; --no-build: it is already built (a Flex
-    // remote build would npm install again on Azure).
-    publish: (appName: string): Command => ({
-      argv: ['func', 'azure', 'functionapp', 'publish', appName, '--javascript', '--no-build', ...sub],
-      cwd: stagingDir,
-    }),
-    keys: (appName: string): Command => ({
-      argv: [
-        'az',
-        'functionapp',
-        'keys',
-        'list',
-        '--resource-group',
-        o.resourceGroup,
-        '--name',
-        appName,
-        ...sub,
-        '--query',
-        'functionKeys.default',
-        '--output',
-        'tsv',
-      ],
-    }),
-  };
+interface Context {
+  o: DeployOptions;
+  p: ReturnType<typeof plan>;
+  dry: boolean;
+  stagingDir: string;
+  waits: WaitPolicy;
+  sub: string[];
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let o: DeployOptions | undefined;
+  let waits: WaitPolicy;
   try {
     o = parseDeployArgs(argv);
+    waits = waitPolicy();
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`deploy: ${err.message}\n\n${USAGE}\n`);
+    if (err instanceof UsageError || (err instanceof Error && /DEPLOY_WAIT_SCALE/.test(err.message))) {
+      process.stderr.write(`deploy: ${(err as Error).message}\n\n${USAGE}\n`);
       return 2;
     }
     throw err;
@@ -169,10 +110,10 @@ function main(argv: string[]): number {
   const stagingDir = o.stagingDir
     ? resolve(o.stagingDir)
     : mkdtempSync(join(tmpdir(), 'identity-probes-package-'));
-  const p = plan(o, stagingDir);
-  const dry = o.dryRun;
+  const sub = o.subscription ? ['--subscription', o.subscription] : [];
+  const c: Context = { o, p: plan(o, stagingDir), dry: o.dryRun, stagingDir, waits, sub };
   out(
-    dry
+    c.dry
       ? 'identity-probes deploy: DRY RUN (no az or func command runs; nothing in Azure changes)'
       : 'identity-probes deploy',
   );
@@ -180,94 +121,13 @@ function main(argv: string[]): number {
     `  environment ${o.env}, resource group ${o.resourceGroup}, location ${o.location}, function app ${o.appName}`,
   );
   out();
-
   try {
-    out(
-      '1. Wiring: infra/identity-wiring.json against the Bicep, the sandbox world and the settings files (local, read-only)',
-    );
-    const report = checkDrift(ROOT, { settingNames: SETTING_NAMES });
-    if (report.problems.length)
-      throw new DeployError(`the wiring has drifted; fix it before deploying:\n${formatDrift(report)}`);
-    out(
-      `   no drift: ${report.checked.declaredAssignments} role assignments, ${report.checked.federatedCredentials} federated credential(s), ${report.checked.settings} settings`,
-    );
-    out();
-
-    out(
-      `2. Prerequisites: az installed and logged in, func (Core Tools 4.x) installed${dry ? ' (would check)' : ''}`,
-    );
-    for (const c of p.checks) out(show(c));
-    if (!dry) {
-      const azv = JSON.parse(run(p.checks[0])) as Record<string, string>;
-      let account: { id?: string; name?: string; tenantId?: string; user?: { name?: string } };
-      try {
-        account = JSON.parse(run(p.checks[1]));
-      } catch (err) {
-        throw new DeployError(`az is not logged in (run: az login): ${(err as Error).message}`);
-      }
-      const funcVersion = run(p.checks[2]).trim();
-      if (!/^4\./.test(funcVersion))
-        throw new DeployError(`func ${funcVersion} found; Core Tools 4.x is needed for Flex Consumption`);
-      out(
-        `   az ${azv['azure-cli']}; subscription ${account.name} (${account.id}), tenant ${account.tenantId}, as ${account.user?.name}`,
-      );
-      out(`   func ${funcVersion} (publishes with the az login above)`);
-    }
-    out();
-
-    out('3. Infrastructure: resource group, then infra/main.bicep (idempotent: creates or updates)');
-    out(show(p.group));
-    out(show(p.deployment));
-    let appName = o.appName;
-    let statusUrl = `https://${o.appName}.azurewebsites.net/api/status`;
-    let healthUrl = `https://${o.appName}.azurewebsites.net/api/health`;
-    if (!dry) {
-      run(p.group);
-      const outputs = JSON.parse(run(p.deployment)) as Record<string, { value: string }>;
-      appName = outputs.functionAppName?.value ?? appName;
-      statusUrl = outputs.statusUrl?.value ?? statusUrl;
-      healthUrl = outputs.healthUrl?.value ?? healthUrl;
-      out(`   deployed: function app ${appName}`);
-    }
-    if (!o.federatedTokenUrl && !o.federatedTokenFile)
-      out(
-        '   note: no --federated-token-url/--federated-token-file: the federated path will report misconfigured until FEDERATED_TOKEN_URL or FEDERATED_TOKEN_FILE is set',
-      );
-    out();
-
-    out(`4. Package: staged in ${stagingDir} (local; runs in a dry run too)`);
-    const staged = stagePackage(ROOT, stagingDir, { reuseDist: o.reuseDist, log: (l) => out(`  ${l}`) });
-    out(
-      `   package: ${staged.files} files, ${staged.bytes} bytes (${mib(staged.bytes)} MiB) in ${staged.packages} production packages`,
-    );
-    out(
-      `   by entry: ${Object.entries(staged.byEntry)
-        .map(([k, v]) => `${k} ${size(v)}`)
-        .join(', ')}; left out of packages: ${size(staged.prunedBytes)} of .d.ts/.map/.md`,
-    );
-    out(`   largest packages: ${staged.largest.map((x) => `${x.name} ${size(x.bytes)}`).join(', ')}`);
-    out(`   imports resolved from the package: ${staged.imports.join(', ')}`);
-    out();
-
-    const publish = p.publish(appName);
-    out('5. Publish: Core Tools uploads the staged folder to the Flex deployment container');
-    out(show(publish));
-    if (!dry) run(publish);
-    out();
-
-    out(`${dry ? 'After a real run' : 'Done'}: status and health`);
-    out(
-      `   status: ${statusUrl}${dry ? '   (the deployment output statusUrl; predicted from the app name)' : ''}`,
-    );
-    out(`   health: ${healthUrl}`);
-    out('   function key for the status endpoint:');
-    out(show(p.keys(appName)));
-    out(`   then: curl -H "x-functions-key: <key>" ${statusUrl}`);
-    out(
-      '   Right after the first deployment, probes may report forbidden for a few minutes while role assignments',
-    );
-    out('   propagate (user-pain-points.md P6); the status page records the time to green.');
-    if (!o.stagingDir) out(`   (the staging folder is removed on exit; give --staging-dir to keep it)`);
+    localChecks();
+    prerequisites(c);
+    const deployed = await infrastructure(c);
+    packageStep(c);
+    await publishStep(c, deployed);
+    summary(c, deployed);
     return 0;
   } catch (err) {
     // DeployError and staging errors carry a message meant for the user; anything else is a bug, shown in full.
@@ -280,6 +140,172 @@ function main(argv: string[]): number {
   }
 }
 
+function localChecks(): void {
+  out(
+    '1. Wiring: infra/identity-wiring.json against the Bicep, the sandbox world and the settings files (local, read-only)',
+  );
+  const report = checkDrift(ROOT, { settingNames: SETTING_NAMES });
+  if (report.problems.length)
+    throw new DeployError(`the wiring has drifted; fix it before deploying:\n${formatDrift(report)}`);
+  out(
+    `   no drift: ${report.checked.declaredAssignments} role assignments, ${report.checked.federatedCredentials} federated credential(s), ${report.checked.settings} settings`,
+  );
+  const flex = checkFlexProperties(ROOT);
+  if (flex.problems.length)
+    throw new DeployError(
+      `the Bicep sets what Flex Consumption does not support (docs/flex-consumption.md):\n${formatFlex(flex)}`,
+    );
+  out(
+    `   Flex Consumption: ${flex.read.length} site properties and app settings read, none on the not-supported list (docs/flex-consumption.md)`,
+  );
+  out();
+}
+
+function prerequisites({ p, dry }: Context): void {
+  out(
+    `2. Prerequisites: az installed and logged in, func (Core Tools 4.x) installed${dry ? ' (would check)' : ''}`,
+  );
+  for (const c of p.checks) out(show(c));
+  if (!dry) {
+    const azv = JSON.parse(run(p.checks[0])) as Record<string, string>;
+    let account: { id?: string; name?: string; tenantId?: string; user?: { name?: string } };
+    try {
+      account = JSON.parse(run(p.checks[1]));
+    } catch (err) {
+      throw new DeployError(`az is not logged in (run: az login): ${(err as Error).message}`);
+    }
+    const funcVersion = run(p.checks[2]).trim();
+    if (!/^4\./.test(funcVersion))
+      throw new DeployError(`func ${funcVersion} found; Core Tools 4.x is needed for Flex Consumption`);
+    out(
+      `   az ${azv['azure-cli']}; subscription ${account.name} (${account.id}), tenant ${account.tenantId}, as ${account.user?.name}`,
+    );
+    out(`   func ${funcVersion} (publishes with the az login above)`);
+  }
+  out();
+}
+
+interface Deployed {
+  appName: string;
+  statusUrl: string;
+  healthUrl: string;
+  storage?: DeploymentStorage;
+}
+
+async function infrastructure({ o, p, dry, sub }: Context): Promise<Deployed> {
+  out(
+    '3. Infrastructure: resource group, soft-deleted Key Vault check, then infra/main.bicep (creates or updates)',
+  );
+  out(show(p.group));
+  if (!dry) run(p.group);
+  const target: VaultTarget = {
+    resourceGroup: o.resourceGroup,
+    env: o.env,
+    location: o.location,
+    subscriptionArgs: sub,
+  };
+  for (const l of describeVaultCheck(target)) out(l);
+  out(show({ argv: listDeletedCommand(target) }));
+  if (dry) out(`${show({ argv: recoverCommand(target, '<its name, kv-...>') })}   (only if one is found)`);
+  else await recoverDeletedVault(exec, target, out);
+  out(show(p.deployment));
+  const d: Deployed = {
+    appName: o.appName,
+    statusUrl: `https://${o.appName}.azurewebsites.net/api/status`,
+    healthUrl: `https://${o.appName}.azurewebsites.net/api/health`,
+  };
+  if (!dry) {
+    const outputs = JSON.parse(run(p.deployment)) as Record<string, { value: unknown }>;
+    const str = (k: string, dflt: string) =>
+      typeof outputs[k]?.value === 'string' ? (outputs[k].value as string) : dflt;
+    d.appName = str('functionAppName', d.appName);
+    d.statusUrl = str('statusUrl', d.statusUrl);
+    d.healthUrl = str('healthUrl', d.healthUrl);
+    const ds = outputs.deploymentStorage?.value as Partial<DeploymentStorage> | undefined;
+    if (
+      typeof ds?.principalId === 'string' &&
+      typeof ds.scope === 'string' &&
+      typeof ds.roleDefinitionId === 'string'
+    )
+      d.storage = ds as DeploymentStorage;
+    out(`   deployed: function app ${d.appName}`);
+  }
+  if (!o.federatedTokenUrl && !o.federatedTokenFile)
+    out(
+      '   note: no --federated-token-url/--federated-token-file: the federated path will report misconfigured until FEDERATED_TOKEN_URL or FEDERATED_TOKEN_FILE is set',
+    );
+  out();
+  return d;
+}
+
+function packageStep({ o, stagingDir }: Context): void {
+  out(`4. Package: staged in ${stagingDir} (local; runs in a dry run too)`);
+  const staged = stagePackage(ROOT, stagingDir, { reuseDist: o.reuseDist, log: (l) => out(`  ${l}`) });
+  out(
+    `   package: ${staged.files} files, ${staged.bytes} bytes (${mib(staged.bytes)} MiB) in ${staged.packages} production packages`,
+  );
+  out(
+    `   by entry: ${Object.entries(staged.byEntry)
+      .map(([k, v]) => `${k} ${size(v)}`)
+      .join(', ')}; left out of packages: ${size(staged.prunedBytes)} of .d.ts/.map/.md`,
+  );
+  out(`   largest packages: ${staged.largest.map((x) => `${x.name} ${size(x.bytes)}`).join(', ')}`);
+  out(`   imports resolved from the package: ${staged.imports.join(', ')}`);
+  out();
+}
+
+async function publishStep({ o, p, dry, waits, sub }: Context, d: Deployed): Promise<void> {
+  out(
+    '5. Role propagation: the identity the platform uploads the package with needs its role on the deployment container',
+  );
+  out(`   (deployment output deploymentStorage); ${describeRoleWait(waits)}:`);
+  const storage: DeploymentStorage = d.storage ?? {
+    principalId: '<deploymentStorage.principalId>',
+    scope: `/subscriptions/<subscription>/resourceGroups/${o.resourceGroup}/providers/Microsoft.Storage/storageAccounts/<host storage account>/blobServices/default/containers/app-package`,
+    roleDefinitionId: deploymentRoleGuid(),
+  };
+  out(show({ argv: roleListCommand(storage, sub) }));
+  if (!dry) {
+    if (d.storage) await waitForRole(exec, d.storage, sub, waits, out);
+    else out('   the deployment did not return deploymentStorage; publishing with retries only');
+  }
+  out();
+
+  const publish = p.publish(d.appName);
+  out(
+    '6. Publish: Core Tools uploads the staged folder; the platform writes it to the Flex deployment container',
+  );
+  out(`   ${describePublishRetry(waits)}`);
+  out(show(publish));
+  if (!dry) await publishWithRetry(exec, publish.argv, publish.cwd ?? ROOT, waits, out);
+  out();
+}
+
+/** The role the declaration gives on the deployment container (shown in a dry run, before any output exists). */
+function deploymentRoleGuid(): string {
+  const w = readWiring(join(ROOT, 'infra', 'identity-wiring.json'));
+  const a = w.roleAssignments.find((x) => x.scope === 'deploymentContainer');
+  return a ? (w.roles[a.role] ?? a.role) : '<role>';
+}
+
+function summary({ o, p, dry }: Context, d: Deployed): void {
+  out(`${dry ? 'After a real run' : 'Done'}: status and health`);
+  out(
+    `   status: ${d.statusUrl}${dry ? '   (the deployment output statusUrl; predicted from the app name)' : ''}`,
+  );
+  out(`   health: ${d.healthUrl}`);
+  out('   function key for the status endpoint:');
+  out(show(p.keys(d.appName)));
+  out(`   then: curl -H "x-functions-key: <key>" ${d.statusUrl}`);
+  out(
+    '   Right after the first deployment, probes may report forbidden for a few minutes while role assignments',
+  );
+  out('   propagate (user-pain-points.md P6); the status page records the time to green.');
+  if (!o.stagingDir) out(`   (the staging folder is removed on exit; give --staging-dir to keep it)`);
+}
+
+const exec = makeExec(ROOT);
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 }

@@ -69,9 +69,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // No ftpsState, alwaysOn, linuxFxVersion, functionAppScaleLimit, ...: Flex Consumption rejects or ignores them
+    // (ARM error 51021 for ftpsState; FTP is not offered on Flex at all). The list and its source:
+    // docs/flex-consumption.md; test/infra/flex.test.ts fails when a site property or app setting on it comes back.
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
     }
     functionAppConfig: {
       deployment: {

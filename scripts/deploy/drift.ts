@@ -705,7 +705,7 @@ function checkFunctionApp(
   const params = nestedObject(bracketBody(mod.value, '{') ?? '', 'params') ?? [];
   const sw = squash(params.find((e) => e.key === 'statusWriter')?.value ?? '');
   const swVar = main.decls.find((x) => x.kind === 'var' && x.name === sw);
-  const swWant = `first(filter(${W}.roleAssignments, a => a.scope == '${STATUS_ROLE.scope}')).identity`;
+  const swWant = `first(filter(${W}.roleAssignments, a => a.scope == '${STATUS_ROLE.scope}'))!.identity`;
   if (!swVar || squash(swVar.value) !== swWant)
     b(`infra/main.bicep must pass statusWriter computed from the declaration: ${swWant}`);
 }

@@ -4,17 +4,7 @@
 // arguments; nothing reaches Azure), and bad input fails with a clear message before anything runs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -22,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { defaultAppName } from '../../scripts/deploy/args.ts';
 import { redactForDisplay } from '../../scripts/deploy.ts';
 import { packageDirs, walk } from '../../scripts/deploy/package.ts';
+import type { StandIns } from './standin-tools.ts';
+import { standIns } from './standin-tools.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const temps: string[] = [];
@@ -52,30 +44,11 @@ const BASE_ARGS = [
   TOKEN_URL,
 ];
 
-/** Stand-in az and func that log each call ("<tool> <args>" and the cwd) and print what the real ones would. */
-function stubTools(): { bin: string; log: string } {
-  const bin = temp('deploy-bin-');
-  const log = join(bin, 'calls.log');
-  const az = `#!/bin/sh
-echo "az $* ||| $(pwd)" >> "${log}"
-case "$1 $2" in
-  "version --output") echo '{"azure-cli": "2.75.0"}' ;;
-  "account show") echo '{"id": "fede0978-e421-4650-9304-746eefba010e", "name": "probes-sub", "tenantId": "0ddb16eb-3bbd-4edd-9043-81e700fd85cd", "user": {"name": "dev@example.com"}}' ;;
-  "deployment group") echo '{"functionAppName": {"type": "String", "value": "func-from-output"}, "statusUrl": {"type": "String", "value": "https://func-from-output.azurewebsites.net/api/status"}, "healthUrl": {"type": "String", "value": "https://func-from-output.azurewebsites.net/api/health"}}' ;;
-esac
-`;
-  const func = `#!/bin/sh
-echo "func $* ||| $(pwd)" >> "${log}"
-case "$1" in
-  --version) echo "4.0.7030" ;;
-  azure) test -f host.json && test -f package.json && test -d dist && test -d node_modules || exit 7 ;;
-esac
-`;
-  writeFileSync(join(bin, 'az'), az);
-  writeFileSync(join(bin, 'func'), func);
-  chmodSync(join(bin, 'az'), 0o755);
-  chmodSync(join(bin, 'func'), 0o755);
-  return { bin, log };
+/** Stand-in az and func (test/infra/fixtures/standin-tools.mjs) that log each call and answer like the real ones. */
+function stubTools(): { bin: string; log: string; calls: StandIns['calls'] } {
+  const s = standIns();
+  temps.push(s.dir);
+  return { bin: s.dir, log: join(s.dir, 'calls.log'), calls: s.calls };
 }
 
 function deploy(args: string[], path: string) {
@@ -83,7 +56,7 @@ function deploy(args: string[], path: string) {
   return spawnSync(process.execPath, [join(ROOT, 'scripts', 'deploy.ts'), ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { PATH: path, HOME: process.env.HOME ?? tmpdir() },
+    env: { PATH: path, HOME: process.env.HOME ?? tmpdir(), STANDIN_DIR: path },
     timeout: 120_000,
   });
 }
@@ -133,6 +106,25 @@ describe('npm run deploy', () => {
         `$ func azure functionapp publish ${app} --javascript --no-build\n      (in ${staging})`,
       ),
       outText,
+    );
+    // The soft-deleted vault check, the wait for the deployment identity's role, the bounded publish retry.
+    assert.ok(outText.includes('$ az keyvault list-deleted --resource-type vault --output json'), outText);
+    assert.match(
+      outText,
+      /\$ az keyvault recover --name '<its name, kv-\.\.\.>' --resource-group rg-probes-test --location swedencentral --output none {3}\(only if one is found\)/,
+    );
+    assert.match(outText, /polls every 10 s for at most 5 min until the assignment is listed/);
+    assert.match(
+      outText,
+      /\$ az role assignment list --assignee-object-id '<deploymentStorage\.principalId>' --scope '\/subscriptions\/<subscription>\/resourceGroups\/rg-probes-test\/providers\/Microsoft\.Storage\/storageAccounts\/<host storage account>\/blobServices\/default\/containers\/app-package' --role ba92f5b4-2d11-453d-a403-e96b0029c9fe /,
+    );
+    assert.match(
+      outText,
+      /at most 6 attempts; after a 403 \/ "Failed to upload blob package" from the package upload it waits 10 s, 20 s, 40 s, 1 min 20 s, 2 min \(4 min 30 s in all\)/,
+    );
+    assert.match(
+      outText,
+      /Flex Consumption: \d+ site properties and app settings read, none on the not-supported list/,
     );
     assert.ok(outText.includes(`status: https://${app}.azurewebsites.net/api/status`), outText);
     assert.ok(
@@ -184,12 +176,11 @@ describe('npm run deploy', () => {
   });
 
   test('a real run checks the tools, deploys, publishes from the staging folder and prints the status URL', () => {
-    const { bin, log } = stubTools();
+    const { bin, calls } = stubTools();
     const staging = join(temp('deploy-stage-'), 'package');
     const r = deploy([...BASE_ARGS, '--subscription', 'probes-sub', '--staging-dir', staging], bin);
     assert.equal(r.status, 0, r.stderr + r.stdout);
-    const calls = readFileSync(log, 'utf8').trim().split('\n');
-    const commands = calls.map((c) => c.split(' ||| ')[0]);
+    const commands = calls().map((c) => c.command);
     assert.deepEqual(
       commands.map((c) => c.split(' ').slice(0, 4).join(' ')),
       [
@@ -197,20 +188,24 @@ describe('npm run deploy', () => {
         'az account show --subscription',
         'func --version',
         'az group create --name',
+        'az keyvault list-deleted --resource-type',
         'az deployment group create',
+        'az role assignment list',
         'func azure functionapp publish',
       ],
     );
     assert.match(
-      commands[4],
+      commands[5],
       /--resource-group rg-probes-test .*federatedSubject=system:serviceaccount:probes:identity-probes .*--subscription probes-sub --query properties.outputs --output json$/,
     );
+    assert.match(commands[4], /--subscription probes-sub --output json$/);
+    assert.match(commands[6], /--subscription probes-sub --output json$/);
     // The app name comes from the deployment output, and func runs in the staging folder.
     assert.equal(
-      commands[5],
+      commands[7],
       'func azure functionapp publish func-from-output --javascript --no-build --subscription probes-sub',
     );
-    assert.equal(calls[5].split(' ||| ')[1], staging);
+    assert.equal(calls()[7].cwd, staging);
     assert.match(r.stdout, /subscription probes-sub \(fede0978-e421-4650-9304-746eefba010e\)/);
     assert.match(r.stdout, /status: https:\/\/func-from-output\.azurewebsites\.net\/api\/status\n/);
   });
