@@ -13,7 +13,7 @@ import {
   type TokenRecord,
 } from './attestation.ts';
 import { classify, type Classification } from './classify.ts';
-import { ProbeDeadlineError, raceDeadline } from './deadline.ts';
+import { raceDeadline } from './deadline.ts';
 import { noteReplay } from './replay.ts';
 import { remediationFacts } from './facts.ts';
 import { remediate, wrongIdentityRemediation } from './remediation.ts';
@@ -118,8 +118,7 @@ export async function runProbe(
   let error: unknown;
   try {
     // First use in this process: load the SDK modules and build the credential and client. No I/O, nothing that
-    // can hang, but CPU on a cold start: it is timed (setupMs) and counts against the answer's one budget, but
-    // leaves the token and the call at least half of PROBE_TIMEOUT_MS (a slow cold start is not a timeout).
+    // can hang, but seconds of CPU on a cold start: it is timed (setupMs) and kept out of the deadline.
     await credentialFor(path, config);
     credentialReady = true;
     client = await clientFor(path, target, config);
@@ -127,14 +126,15 @@ export async function runProbe(
     error = err;
   }
   setupMs = performance.now() - started;
-  const budgetMs = Math.round(Math.max(config.probeTimeoutMs - setupMs, config.probeTimeoutMs / 2));
   if (client) {
     const call = client.call;
     try {
       data = await raceDeadline(
-        withAnswerLog(() => withTokenRecord(record, () => call(AbortSignal.timeout(budgetMs))), answers),
-        budgetMs,
-        () => new ProbeDeadlineError(config.probeTimeoutMs),
+        withAnswerLog(
+          () => withTokenRecord(record, () => call(AbortSignal.timeout(config.probeTimeoutMs))),
+          answers,
+        ),
+        config.probeTimeoutMs,
       );
     } catch (err) {
       error = err;
