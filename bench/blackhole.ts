@@ -11,8 +11,10 @@ import { join } from 'node:path';
 import type { SandboxConnection } from '../sandbox/connection.ts';
 import { startSandboxProcess } from '../scripts/lib/stack.ts';
 import { PATH_IDS, TARGET_IDS, type PathId } from '../src/ids.ts';
-import { startAppHosts, timedGet } from '../test/app/helpers/hosts.ts';
-import { addFault, clearFaults } from '../test/app/helpers/sandbox.ts';
+import { startAppHosts, timedGet } from '../scripts/lib/appHosts.ts';
+import { addFault, admin } from '../support/sandbox.ts';
+
+const clearFaults = (conn: SandboxConnection) => admin(conn, 'DELETE', '/_sandbox/faults');
 
 type Case = { name: string; endpoint?: string; warm: readonly PathId[]; statusUrl?: boolean };
 const ALL = PATH_IDS;

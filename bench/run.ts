@@ -3,17 +3,20 @@
 //  (b) token requests over 100 consecutive sweeps against one per identity per audience: target 1.0 (also printed
 //      against one per credential selector per audience, the real floor: see the comment at (b) below);
 //  (c) the time to import the app's entry point against importing @azure/functions alone;
-//  (d) every HTTP answer with each endpoint the app uses blackholed in turn, as a ratio of PROBE_TIMEOUT_MS
+//  (d) detection latency of each kind of break against the timer schedule period (bench/detection.ts).
+//  (e) every HTTP answer with each endpoint the app uses blackholed in turn, as a ratio of PROBE_TIMEOUT_MS
 //      (target <= 1.1; bench/blackhole.ts).
 // `npm run bench` (prebench builds dist/). Options: --latency-ms N (default 100), --repeat N (default 5),
-// --sweeps N (default 100), --imports N (default 15).
+// --sweeps N (default 100), --imports N (default 15), --period-s N (default 5), --trials N (default 3),
+// --propagation-s N (default 3).
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { addFault, admin, start } from '../test/app/helpers/sandbox.ts';
-import { childEnv } from '../test/support/child.ts';
+import { addFault, admin, startQuietSandbox as start } from '../support/sandbox.ts';
+import { childEnv } from '../support/child.ts';
+import { printDetection } from './detection-report.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opts } = parseArgs({
@@ -22,6 +25,9 @@ const { values: opts } = parseArgs({
     repeat: { type: 'string', default: '5' },
     sweeps: { type: 'string', default: '100' },
     imports: { type: 'string', default: '15' },
+    'period-s': { type: 'string', default: '5' },
+    trials: { type: 'string', default: '3' },
+    'propagation-s': { type: 'string', default: '3' },
   },
 });
 const LATENCY_MS = Number(opts['latency-ms']);
@@ -117,6 +123,22 @@ try {
     `    vs one per credential selector per audience (${perSelector}): ${(counters.tokenRequests.total / perSelector).toFixed(2)} (target 1.0)\n`,
   );
 
+  // (b') timer runs: fresh tokens every run (README "Fresh tokens on every timer run").
+  const timerRuns = 3;
+  const tr = (await runNode(
+    [join(root, 'bench', 'worker.ts'), 'timer-runs', String(timerRuns), conn.endpoints.admin],
+    childEnv(conn.appSettings),
+    '@@BENCH@@',
+  )) as { runs: number; notOk: number };
+  const tc = await admin<{ tokenRequests: { total: number } }>(conn, 'GET', '/_sandbox/counters');
+  console.log(
+    `(b') token requests per timer run of all six paths, steady state (${tr.runs} runs, ${tr.notOk} not ok)`,
+  );
+  console.log(
+    `    ${(tc.tokenRequests.total / tr.runs).toFixed(1)} per run of all paths (one per path per audience: 18), ` +
+      `${(tc.tokenRequests.total / tr.runs / 6).toFixed(1)} per path\n`,
+  );
+
   // (c) alternate the two imports so machine noise hits both alike.
   const app: number[] = [];
   const lib: number[] = [];
@@ -132,8 +154,16 @@ try {
   console.log(`    @azure/functions alone: ${f1(median(lib))} ms`);
   console.log(`    app entry point (dist/src/index.js): ${f1(median(app))} ms`);
   console.log(
-    `    difference: ${f1(median(app) - median(lib))} ms (ratio ${(median(app) / median(lib)).toFixed(2)})`,
+    `    difference: ${f1(median(app) - median(lib))} ms (ratio ${(median(app) / median(lib)).toFixed(2)})\n`,
   );
+
+  // (d) without the injected latency: a timer run is then as fast as the app's own calls.
+  await admin(conn, 'DELETE', '/_sandbox/faults');
+  await printDetection(conn, {
+    periodS: Number(opts['period-s']),
+    trials: Number(opts.trials),
+    propagationS: Number(opts['propagation-s']),
+  });
 } finally {
   await sb.close();
 }

@@ -2,13 +2,15 @@
 // NODE_EXTRA_CA_CERTS are per process). Uses the built app (dist/, `prebench` builds it), prints one JSON line.
 import type * as Ids from '../src/ids.ts';
 import type * as Runner from '../src/probes/runner.ts';
+import type * as TimerRun from '../src/probes/timerRun.ts';
 
 // The built modules, typed by their sources.
 const dist = (p: string) => new URL(`../dist/src/${p}`, import.meta.url).href;
 const { PATH_IDS, TARGET_IDS } = (await import(dist('ids.js'))) as typeof Ids;
 const { runProbe, runSweep } = (await import(dist('probes/runner.js'))) as typeof Runner;
+const { runTimerPath } = (await import(dist('probes/timerRun.js'))) as typeof TimerRun;
 
-type Mode = 'sweep-vs-single' | 'sweeps';
+type Mode = 'sweep-vs-single' | 'sweeps' | 'timer-runs';
 const mode = process.argv[2] as Mode;
 const repeat = Number(process.argv[3] ?? '5');
 
@@ -47,6 +49,16 @@ if (mode === 'sweep-vs-single') {
     sweepMs: median(sweeps),
     sweeps,
   };
+} else if (mode === 'timer-runs') {
+  // Every path's timer run once to warm up, then the counters are reset (by the caller's admin URL) and `repeat`
+  // more runs of every path are counted: token requests per timer run in steady state.
+  const adminUrl = process.argv[4];
+  const all = () => Promise.all(PATH_IDS.map((p) => runTimerPath(p)));
+  await all();
+  await fetch(`${adminUrl}/_sandbox/counters/reset`, { method: 'POST' });
+  let notOk = 0;
+  for (let i = 0; i < repeat; i++) notOk += (await all()).flat().filter((r) => r.outcome !== 'ok').length;
+  out = { runs: repeat, notOk };
 } else {
   let notOk = 0;
   const [ms] = await timed(async () => {

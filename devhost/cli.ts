@@ -10,7 +10,7 @@ import { hostLog, sanitizeConsole, setVerbose } from './logger.ts';
 import { addSecret, sanitize } from './sanitize.ts';
 import { applyLocalSettings, StartupError } from './settings.ts';
 
-// The seam must exist before anything can load @azure/functions (reference/functions-host.md B.5 step 1).
+// The seam must exist before anything can load @azure/functions (docs/host-notes.md B.5 step 1).
 installCoreShim();
 
 const usage = `Usage: node devhost/cli.ts [options]
@@ -27,6 +27,72 @@ const START_ONLY = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'];
 function fail(message: string): never {
   process.stderr.write(sanitize(`[devhost] error: ${message}`) + '\n');
   process.exit(1);
+}
+
+/**
+ * Core Tools copies local.settings.json Values into the environment where unset. The parent of a re-exec has
+ * already done so; the child must not report every key as "skipped". Returns true when the host now runs in a
+ * child process (settings that Node reads only at start changed).
+ */
+function applySettingsOrReexec(appDir: string): boolean {
+  if (process.env.DEVHOST_SETTINGS_APPLIED === appDir) return false;
+  const before = Object.fromEntries(START_ONLY.map((k) => [k, process.env[k]]));
+  let settings;
+  try {
+    settings = applyLocalSettings(appDir);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (settings.found) {
+    hostLog(
+      'information',
+      `Settings from ${settings.path}: ${settings.applied.join(', ') || '(none applied)'}`,
+    );
+    for (const k of settings.skipped) {
+      hostLog(
+        'information',
+        `Skipping '${k}' from local settings as it's already defined in current environment variables.`,
+      );
+    }
+  }
+  if (!START_ONLY.some((k) => process.env[k] !== before[k])) return false;
+  // NODE_EXTRA_CA_CERTS is read only when Node starts; Core Tools starts the worker with these settings in its
+  // environment, so run the host in a child process that has them from the start.
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, DEVHOST_SETTINGS_APPLIED: appDir },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  return true;
+}
+
+/** SIGINT/SIGTERM close the host gracefully, but bounded; a second signal exits at once. */
+function stopOnSignals(host: RunningHost): void {
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) {
+      hostLog('warning', `${sig} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    hostLog('information', `${sig} received`);
+    // Graceful, but bounded: a hung invocation must not keep the process alive forever.
+    const force = setTimeout(() => {
+      hostLog('error', 'Shutdown took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    host.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        hostLog('error', `appTerminate hook failed: ${(err as Error)?.stack ?? err}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 async function main(): Promise<void> {
@@ -57,40 +123,7 @@ async function main(): Promise<void> {
   sanitizeConsole();
   const appDir = resolve(args['app-dir']);
 
-  // Core Tools copies local.settings.json Values into the environment where unset. The parent of a re-exec has
-  // already done so; the child must not report every key as "skipped".
-  if (process.env.DEVHOST_SETTINGS_APPLIED !== appDir) {
-    const before = Object.fromEntries(START_ONLY.map((k) => [k, process.env[k]]));
-    let settings;
-    try {
-      settings = applyLocalSettings(appDir);
-    } catch (err) {
-      fail((err as Error).message);
-    }
-    if (settings.found) {
-      hostLog(
-        'information',
-        `Settings from ${settings.path}: ${settings.applied.join(', ') || '(none applied)'}`,
-      );
-      for (const k of settings.skipped) {
-        hostLog(
-          'information',
-          `Skipping '${k}' from local settings as it's already defined in current environment variables.`,
-        );
-      }
-    }
-    if (START_ONLY.some((k) => process.env[k] !== before[k])) {
-      // NODE_EXTRA_CA_CERTS is read only when Node starts; Core Tools starts the worker with these settings in its
-      // environment, so run the host in a child process that has them from the start.
-      const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-        stdio: 'inherit',
-        env: { ...process.env, DEVHOST_SETTINGS_APPLIED: appDir },
-      });
-      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => child.kill(sig));
-      child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-      return;
-    }
-  }
+  if (applySettingsOrReexec(appDir)) return;
   addSecret(process.env.IDENTITY_HEADER);
 
   let host: RunningHost;
@@ -113,30 +146,7 @@ async function main(): Promise<void> {
     );
   }
 
-  let stopping = false;
-  const stop = (sig: string) => {
-    if (stopping) {
-      hostLog('warning', `${sig} again: exiting now`);
-      process.exit(1);
-    }
-    stopping = true;
-    hostLog('information', `${sig} received`);
-    // Graceful, but bounded: a hung invocation must not keep the process alive forever.
-    const force = setTimeout(() => {
-      hostLog('error', 'Shutdown took longer than 30 s; exiting');
-      process.exit(1);
-    }, 30_000);
-    force.unref();
-    host.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        hostLog('error', `appTerminate hook failed: ${(err as Error)?.stack ?? err}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(host);
 }
 
 process.on('unhandledRejection', (err) => {

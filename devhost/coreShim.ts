@@ -2,7 +2,7 @@
 // The Node worker answers `require('@azure/functions-core')` with a plain object through a Proxy on
 // Module.prototype.require (worker src/setupCoreModule.ts); @azure/functions looks it up lazily on its first app.*
 // call and caches the answer, null meaning "test mode" (src/utils/tryGetCoreApiLazy.ts). So this must be installed
-// before the app is loaded (reference/functions-host.md B.1, B.5 step 1).
+// before the app is loaded (docs/host-notes.md B.1, B.5 step 1).
 import Module from 'node:module';
 import type {
   FunctionCallback,

@@ -1,7 +1,7 @@
 // The dev host, wired in one place: settings -> app loading -> function specs -> route table, keys, timers ->
 // HTTP server. Reading startHost() shows the whole startup; handle() shows the whole request path: the admin API
 // (admin.ts), then the route table (routeTable.ts), then the invocation (invocations.ts).
-// Facts behind each behaviour: reference/functions-host.md B.4 (what the real host does) and B.5 (this design).
+// Facts behind each behaviour: docs/host-notes.md B.4 (what the real host does) and B.5 (this design).
 import { handleAdmin, unauthorized } from './admin.ts';
 import { installCoreShim } from './coreShim.ts';
 import type { CoreState } from './coreShim.ts';

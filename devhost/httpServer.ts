@@ -1,5 +1,5 @@
 // The node:http adapter and the fetch-style entry point, both over one transport-free handler
-// (ARCHITECTURE.md examples 6 and 12: explicit layers; test servers through a fetch-style entry point).
+// (docs/design.md "Patterns followed" 3: explicit layers; test servers through a fetch-style entry point).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,6 +1,6 @@
 // Invoking functions through the worker seam, as the host does: HTTP invocations (request -> RpcHttpData ->
 // response) and timer invocations, each logged like the host and counted, so that close() can wait for those in
-// flight (reference/functions-host.md B.4).
+// flight (docs/host-notes.md B.4).
 import type { CoreState } from './coreShim.ts';
 import type { HostRequest, HostResponse } from './httpServer.ts';
 import { invokeFunction } from './invoke.ts';

@@ -1,7 +1,7 @@
 // Loads the app the way the Node worker does (worker src/startApp.ts, src/loadScriptFile.ts): package.json `main`
 // (a glob is allowed), `import()` for .mjs or "type": "module", `require` otherwise; then the appStart hooks; then
 // getCapabilities, which locks app.setup(). Then turns the registrations into function specs and refuses anything
-// this host does not implement (reference/functions-host.md B.5 steps 3-4).
+// this host does not implement (docs/host-notes.md B.5 steps 3-4).
 import { existsSync, readFileSync, promises as fsp } from 'node:fs';
 import { createRequire } from 'node:module';
 import { extname, join, resolve } from 'node:path';

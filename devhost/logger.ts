@@ -1,5 +1,5 @@
 // Log output of the dev host. Invocation logs read `[time] [function] level message`, host (system) lines are
-// marked `[devhost]` (reference/functions-host.md B.5 step 8). Everything goes through sanitize() first.
+// marked `[devhost]` (docs/host-notes.md B.5 step 8). Everything goes through sanitize() first.
 import { format } from 'node:util';
 import { sanitize } from './sanitize.ts';
 import type { LogLevel } from './types.ts';

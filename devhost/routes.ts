@@ -1,7 +1,7 @@
 // Route templates as the Functions host reads them: ASP.NET Core syntax (`{id}`, `{id?}`, `{id:int}`, `{*rest}`),
 // matched case-insensitively, and ordered by ASP.NET Core's inbound route precedence so that a literal segment wins
 // over a constrained parameter, which wins over a plain parameter, which wins over a catch-all
-// (Microsoft.AspNetCore.Routing RoutePrecedence.ComputeInbound). See reference/functions-host.md B.4.
+// (Microsoft.AspNetCore.Routing RoutePrecedence.ComputeInbound). See docs/host-notes.md B.4.
 import { StartupError } from './settings.ts';
 
 type Constraint = { name: string; test: (value: string) => boolean };

@@ -1,4 +1,4 @@
-// Timer triggers on NCRONTAB schedules, evaluated by croner (reference/functions-host.md B.4 "Timer trigger"):
+// Timer triggers on NCRONTAB schedules, evaluated by croner (docs/host-notes.md B.4 "Timer trigger"):
 // six fields with seconds first (five fields also accepted, as CronSchedule.HasSeconds allows); day-of-month and
 // day-of-week combine with AND as NCrontab does (croner legacyMode: false); UTC unless WEBSITE_TIME_ZONE or TZ is
 // set. The payload is the host's TimerInfo JSON in PascalCase; the library camelCases it for the handler.
@@ -23,7 +23,24 @@ interface TimerState {
   lastUpdated: string;
   chain: Promise<void>;
   running: boolean;
+  handle?: unknown;
 }
+
+/** The time and timers schedules run on: the real ones, or a clock a test moves. */
+export interface TimerClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_CLOCK: TimerClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer wait is taken in steps. */
+const MAX_WAIT_MS = 2 ** 31 - 1;
 
 function iso(d: Date | null): string {
   return d ? d.toISOString().replace(/\.000Z$/, 'Z') : NEVER;
@@ -55,14 +72,17 @@ export class TimerScheduler {
   #timers = new Map<string, TimerState>();
   #run: (spec: FunctionSpec, payload: TimerPayload, reason: string) => Promise<void>;
   #stopped = false;
+  readonly #clock: TimerClock;
 
   /** Validates every schedule (throws StartupError) but starts nothing yet. */
   constructor(
     specs: FunctionSpec[],
     run: (spec: FunctionSpec, payload: TimerPayload, reason: string) => Promise<void>,
     tz = timeZone(),
+    clock: TimerClock = REAL_CLOCK,
   ) {
     this.#run = run;
+    this.#clock = clock;
     const problems: string[] = [];
     for (const spec of specs) {
       if (!spec.timer || spec.disabled) continue;
@@ -70,8 +90,8 @@ export class TimerScheduler {
         const cron = parseSchedule(spec.timer.schedule, tz);
         // useMonitor is forced off when more than one occurrence falls in the next minute
         // (TimerSchedule.Create, "disable persistence"); then ScheduleStatus is null.
-        const runs = cron.nextRuns(2);
-        const subMinute = runs.length === 2 && runs[1].getTime() - Date.now() <= 60_000;
+        const runs = cron.nextRuns(2, this.#date());
+        const subMinute = runs.length === 2 && runs[1].getTime() - this.#clock.now() <= 60_000;
         this.#timers.set(spec.name, {
           spec,
           cron,
@@ -92,7 +112,7 @@ export class TimerScheduler {
   describe(name: string): string {
     const t = this.#timers.get(name);
     if (!t) return '';
-    return `${t.spec.timer?.schedule} (next ${iso(t.cron.nextRun())})`;
+    return `${t.spec.timer?.schedule} (next ${iso(t.cron.nextRun(this.#date()))})`;
   }
 
   payload(name: string, isPastDue = false): TimerPayload {
@@ -100,7 +120,9 @@ export class TimerScheduler {
     return {
       Schedule: { AdjustForDST: true },
       ScheduleStatus:
-        t && t.monitor ? { Last: t.last, Next: iso(t.cron.nextRun()), LastUpdated: t.lastUpdated } : null,
+        t && t.monitor
+          ? { Last: t.last, Next: iso(t.cron.nextRun(this.#date())), LastUpdated: t.lastUpdated }
+          : null,
       IsPastDue: isPastDue,
     };
   }
@@ -108,20 +130,37 @@ export class TimerScheduler {
   /** Starts the schedules and the runOnStartup invocations. */
   start(): void {
     for (const t of this.#timers.values()) {
-      t.cron.schedule(() => {
-        // No overlap (TimerListener _invocationLock): an occurrence that falls during a run is not queued.
-        if (t.running) {
-          hostLog(
-            'warning',
-            `Timer "${t.spec.name}": occurrence skipped, the previous run is still in progress`,
-          );
-          return;
-        }
-        this.#enqueue(t, true, 'Timer fired');
-      });
-      t.cron.resume();
+      this.#arm(t);
       if (t.spec.timer?.runOnStartup) this.#enqueue(t, true, 'Timer fired at startup (runOnStartup)');
     }
+  }
+
+  #date(): Date {
+    return new Date(this.#clock.now());
+  }
+
+  /** Waits on the clock for the next occurrence, fires it, and arms the one after. */
+  #arm(t: TimerState): void {
+    if (this.#stopped) return;
+    const next = t.cron.nextRun(this.#date());
+    if (!next) return;
+    const wait = next.getTime() - this.#clock.now();
+    t.handle = this.#clock.setTimeout(
+      () => {
+        if (this.#clock.now() >= next.getTime()) this.#fire(t);
+        this.#arm(t);
+      },
+      Math.min(Math.max(0, wait), MAX_WAIT_MS),
+    );
+  }
+
+  #fire(t: TimerState): void {
+    // No overlap (TimerListener _invocationLock): an occurrence that falls during a run is not queued.
+    if (t.running) {
+      hostLog('warning', `Timer "${t.spec.name}": occurrence skipped, the previous run is still in progress`);
+      return;
+    }
+    void this.#enqueue(t, true, 'Timer fired');
   }
 
   /** Runs a timer now, as `POST /admin/functions/{name}` does: IsPastDue false plus the current status. */
@@ -135,7 +174,7 @@ export class TimerScheduler {
     const run = async () => {
       if (this.#stopped) return;
       t.running = true;
-      const startedAt = new Date();
+      const startedAt = this.#date();
       try {
         // A failed run is not retried; the next occurrence comes as scheduled (timer doc, "Retry behavior").
         await this.#run(t.spec, this.payload(t.spec.name), reason);
@@ -145,7 +184,7 @@ export class TimerScheduler {
         t.running = false;
         if (updatesStatus && t.monitor) {
           t.last = iso(startedAt);
-          t.lastUpdated = iso(new Date());
+          t.lastUpdated = iso(this.#date());
         }
       }
     };
@@ -156,7 +195,10 @@ export class TimerScheduler {
   /** Stops scheduling and waits for runs in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const t of this.#timers.values()) t.cron.stop();
+    for (const t of this.#timers.values()) {
+      if (t.handle !== undefined) this.#clock.clearTimeout(t.handle);
+      t.cron.stop();
+    }
     await Promise.all([...this.#timers.values()].map((t) => t.chain));
   }
 }

@@ -1,5 +1,5 @@
 // Minimal declarations of the worker's `@azure/functions-core` surface that the dev host implements.
-// Our own, deliberately small: only what @azure/functions 4.x calls (reference/functions-host.md B.1).
+// Our own, deliberately small: only what @azure/functions 4.x calls (docs/host-notes.md B.1).
 
 export type LogLevel = 'trace' | 'debug' | 'information' | 'warning' | 'error' | 'critical' | 'none';
 export type LogCategory = 'user' | 'system' | 'customMetric';

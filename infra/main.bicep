@@ -65,6 +65,12 @@ param instanceMemoryMB int = 2048
 @secure()
 param canarySecretValue string = newGuid()
 
+@description('E-mail address alerted when a path x target health check fails (and when it recovers). Empty: the action group has no receiver.')
+param alertEmail string = ''
+
+@description('Window of the availability alert; at least one period of probeSchedule (default every 5 minutes).')
+param alertWindowSize string = 'PT5M'
+
 @description('Route of the status function (see src/functions) and of the anonymous health function, under host.json routePrefix "api".')
 param statusRoute string = 'status'
 param healthRoute string = 'health'
@@ -86,6 +92,12 @@ var deploymentContainerName = 'app-package'
 var canaryContainerName = 'canary'
 var statusContainerName = 'probe-status'
 
+// The availability tests the app reports (src/telemetry: "<path>/<target>"): every path the wiring's identities
+// serve, against each target (src/ids.ts TARGET_IDS).
+var probeTargets = ['keyvault', 'blob', 'arm']
+var probePaths = flatten(map(items(wiring.identities), i => i.value.paths))
+var availabilityTests = flatten(map(probePaths, p => map(probeTargets, t => '${p}/${t}')))
+
 // The status writer is whichever identity the declaration gives Storage Blob Data Contributor on the status
 // container: 'system' means STATUS_CLIENT_ID stays unset (src/status uses the system identity then).
 // first() is typed `null | T` (BCP318); `!` says it is never null here: the drift check requires the declaration to
@@ -104,6 +116,20 @@ module monitoring 'modules/monitoring.bicep' = {
     tags: tags
     logAnalyticsName: 'log-${environmentName}-${resourceToken}'
     appInsightsName: 'appi-${environmentName}-${resourceToken}'
+  }
+}
+
+// Alerts: an action group and a metric alert that fires per failing path x target and resolves on recovery.
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    tags: tags
+    appInsightsName: monitoring.outputs.appInsightsName
+    testNames: availabilityTests
+    alertEmail: alertEmail
+    actionGroupName: 'ag-${environmentName}-${resourceToken}'
+    alertRuleName: 'alert-probes-${environmentName}-${resourceToken}'
+    windowSize: alertWindowSize
   }
 }
 
@@ -150,7 +176,7 @@ module keyVault 'modules/key-vault.bicep' = {
 }
 
 // Host plane first: the host identity must be able to read its storage, deployment package and telemetry before
-// the site starts (user-pain-points.md P10), so the function app waits for these assignments.
+// the site starts (docs/pain-points.md P10), so the function app waits for these assignments.
 module hostPlaneRoleAssignments 'modules/role-assignments.bicep' = {
   name: 'role-assignments-host-plane'
   params: {
@@ -200,9 +226,9 @@ module functionApp 'modules/function-app.bicep' = {
   ]
 }
 
-// App plane: every identity the probes use gets exactly the roles ARCHITECTURE's least-privilege table names.
+// App plane: every identity the probes use gets exactly the roles the least privilege of docs/design.md "Targets" names.
 // The system identity exists only once the site does, so this runs after the function app. Expect a few minutes
-// of `forbidden` right after the first deployment while RBAC propagates (user-pain-points.md P6); the status page
+// of `forbidden` right after the first deployment while RBAC propagates (docs/pain-points.md P6); the status page
 // records the time to green.
 module appPlaneRoleAssignments 'modules/role-assignments.bicep' = {
   name: 'role-assignments-app-plane'

@@ -46,6 +46,8 @@ export interface SandboxConnection {
     arm: string;
     /** Blob service URL of the world's storage account (through the RBAC gateway). */
     blob: string;
+    /** Application Insights ingestion endpoint (https origin; POST /v2.1/track). */
+    monitor: string;
   };
   identities: IdentityInfo[];
   /** Per-source secrets the compute resource would be given by the platform (never real credentials). */

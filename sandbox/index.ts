@@ -16,8 +16,10 @@ import type { PlaneHandle, SandboxContext, SandboxOptions } from './core/context
 import { loadWorld, listScenarios, WorldError } from './world.ts';
 import type { World } from './world.ts';
 import type { SandboxConnection } from './connection.ts';
+import type { SettingName } from '../common/catalog.ts';
 import { startIdentityPlane } from './identity/index.ts';
 import { startResourcePlane } from './resources/index.ts';
+import { startMonitorPlane, telemetrySettings } from './monitor/index.ts';
 
 export type { SandboxConnection } from './connection.ts';
 export type { SandboxOptions } from './core/context.ts';
@@ -34,8 +36,9 @@ export interface RunningSandbox {
   close(): Promise<void>;
 }
 
-export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const opts = {
+/** The options with their defaults filled in. */
+function withDefaults(options: SandboxOptions): SandboxContext['options'] {
+  return {
     scenario: options.scenario ?? 'healthy',
     stateDir: resolve(options.stateDir ?? DEFAULT_STATE_DIR),
     writeConnectionFile: options.writeConnectionFile ?? true,
@@ -45,14 +48,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     quiet: options.quiet ?? false,
     log: options.log ?? (options.quiet ? () => {} : (line: string) => console.error(line)),
   };
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const opts = withDefaults(options);
   mkdirSync(opts.stateDir, { recursive: true });
 
   // Validate the scenario before anything listens.
   const placeholders: Record<string, string> = {};
-  let world: World = loadWorld(opts.scenario, {
-    placeholders,
-    propagationDelaySeconds: opts.propagationDelaySeconds,
-  });
+  let world: World = loadWorld(opts.scenario, { placeholders });
 
   const ca = await loadOrCreateCa(join(opts.stateDir, 'ca'));
   const serverCert = await issueServerCert(ca);
@@ -78,7 +82,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     onWorldChange: (cb) => void worldListeners.push(cb),
     setPlaceholder: (name, value) => {
       placeholders[name] = value;
-      world = loadWorld(world.name, { placeholders, propagationDelaySeconds: opts.propagationDelaySeconds });
+      world = loadWorld(world.name, { placeholders });
     },
     startServer: (o) => startServer({ ...o, faults, counters, log: opts.log }),
     log: opts.log,
@@ -94,11 +98,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
 
   try {
     planes.push(await startIdentityPlane(ctx));
-    planes.push(await startResourcePlane(ctx));
+    const resources = await startResourcePlane(ctx);
+    planes.push(resources);
+    planes.push(await startMonitorPlane(ctx, resources.rbac!));
 
     registerCoreAdminRoutes(ctx, {
       switchScenario: async (name) => {
-        world = loadWorld(name, { placeholders, propagationDelaySeconds: opts.propagationDelaySeconds });
+        world = loadWorld(name, { placeholders });
         for (const cb of worldListeners) await cb(world);
       },
     });
@@ -124,6 +130,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     },
   };
 }
+
+/** What the Functions platform itself sets on an app (not settings of the app's own). */
+type PlatformSetting =
+  | 'IDENTITY_ENDPOINT'
+  | 'IDENTITY_HEADER'
+  | 'NODE_EXTRA_CA_CERTS'
+  | 'WEBSITE_SITE_NAME'
+  | 'WEBSITE_RESOURCE_GROUP'
+  | 'REGION_NAME';
 
 function buildConnection(ctx: SandboxContext, planes: PlaneHandle[], adminOrigin: string): SandboxConnection {
   const w = ctx.world;
@@ -151,50 +166,7 @@ function buildConnection(ctx: SandboxContext, planes: PlaneHandle[], adminOrigin
     })),
   ];
 
-  // Identity settings come from the wiring's settings map (the one source of truth shared with infra/).
-  const wiring = JSON.parse(readFileSync(WIRING_FILE, 'utf8')) as {
-    identities: Record<string, { settings?: Record<string, string[]> }>;
-  };
-  const identitySettings: Record<string, string> = {};
-  for (const [key, wi] of Object.entries(wiring.identities)) {
-    const id = w.identities.find((x) => x.key === key);
-    if (!id) continue;
-    for (const [field, names] of Object.entries(wi.settings ?? {})) {
-      const value = (id as unknown as Record<string, string | undefined>)[field];
-      if (value) for (const n of names) identitySettings[n] = value;
-    }
-  }
-
-  const appSettings: Record<string, string> = {
-    // What the Functions platform injects for managed identity (App Service source, api-version 2019-08-01).
-    IDENTITY_ENDPOINT: endpoints.appService ?? '',
-    IDENTITY_HEADER: sourceSecrets.identityHeader ?? '',
-    NODE_EXTRA_CA_CERTS: ctx.ca.caCertPath,
-    // Also platform-set on Azure Functions: the site and its resource group (remediation commands name them).
-    WEBSITE_SITE_NAME: w.functionApp.name,
-    WEBSITE_RESOURCE_GROUP: w.resourceGroup,
-    KEY_VAULT_URL: endpoints.keyVault ?? '',
-    KEY_VAULT_SECRET_NAME: resources.secretName ?? '',
-    BLOB_SERVICE_URL: endpoints.blob ?? '',
-    BLOB_CONTAINER_NAME: resources.canaryContainer ?? '',
-    ARM_ENDPOINT: endpoints.arm ?? '',
-    ARM_AUDIENCE: 'https://management.azure.com', // the ARM emulator, like ARM, accepts only management audiences
-    AZURE_SUBSCRIPTION_ID: w.subscriptionId,
-    AZURE_RESOURCE_GROUP: w.resourceGroup,
-    AZURE_TENANT_ID: w.tenantId,
-    ...identitySettings,
-    FEDERATED_TOKEN_FILE: files.federatedTokenFile ?? '',
-    AZURE_AUTHORITY_HOST: endpoints.entra ?? '',
-    PROBE_TIMEOUT_MS: '10000',
-    PROBE_SCHEDULE: '0 */5 * * * *',
-    STATUS_BLOB_SERVICE_URL: endpoints.blob ?? '',
-    STATUS_CONTAINER_NAME: resources.statusContainer ?? '',
-    // Local-only switches the SDKs need for loopback hosts (ARCHITECTURE "Local and Azure differ only in settings"):
-    // the Key Vault challenge names vault.azure.net, which 127.0.0.1 does not end with (identity-protocols.md §13.2),
-    // and MSAL's instance discovery would go to the public cloud.
-    KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
-    AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
-  };
+  const appSettings = appSettingsOf(ctx, endpoints, sourceSecrets, files, resources);
 
   return {
     scenario: w.name,
@@ -304,4 +276,70 @@ function registerCoreAdminRoutes(
       secrets: [...ctx.issued.secrets],
     }),
   );
+}
+
+/**
+ * The app settings that point the app at this sandbox. Names are the catalog's (common/catalog.ts): a name it does
+ * not have does not compile; test/infra/catalog.test.ts checks that every setting the catalog says the sandbox sets
+ * is here. Identity settings come from the wiring's settings map, generated from the catalog.
+ */
+function appSettingsOf(
+  ctx: SandboxContext,
+  endpoints: SandboxConnection['endpoints'],
+  sourceSecrets: SandboxConnection['sourceSecrets'],
+  files: SandboxConnection['files'],
+  resources: SandboxConnection['resources'],
+): Record<string, string> {
+  const w = ctx.world;
+  // Identity settings come from the wiring's settings map (the one source of truth shared with infra/).
+  const wiring = JSON.parse(readFileSync(WIRING_FILE, 'utf8')) as {
+    identities: Record<string, { plane?: string; settings?: Record<string, string[]> }>;
+  };
+  const identitySettings: Record<string, string> = {};
+  for (const [key, wi] of Object.entries(wiring.identities)) {
+    const id = w.identities.find((x) => x.key === key);
+    if (!id || wi.plane === 'host') continue; // host settings (AzureWebJobsStorage__*) are Azure-only
+    for (const [field, names] of Object.entries(wi.settings ?? {})) {
+      const value = (id as unknown as Record<string, string | undefined>)[field];
+      if (value) for (const n of names) identitySettings[n] = value;
+    }
+  }
+
+  const platform: Record<PlatformSetting, string> = {
+    // What the Functions platform injects for managed identity (App Service source, api-version 2019-08-01).
+    IDENTITY_ENDPOINT: endpoints.appService ?? '',
+    IDENTITY_HEADER: sourceSecrets.identityHeader ?? '',
+    NODE_EXTRA_CA_CERTS: ctx.ca.caCertPath,
+    // Also platform-set on Azure Functions: the site and its resource group (remediation commands name them).
+    WEBSITE_SITE_NAME: w.functionApp.name,
+    WEBSITE_RESOURCE_GROUP: w.resourceGroup,
+    // The region (platform-set on Azure Functions); the availability results' run location.
+    REGION_NAME: w.location,
+  };
+  const settings: Partial<Record<SettingName, string>> = {
+    KEY_VAULT_URL: endpoints.keyVault ?? '',
+    KEY_VAULT_SECRET_NAME: resources.secretName ?? '',
+    BLOB_SERVICE_URL: endpoints.blob ?? '',
+    BLOB_CONTAINER_NAME: resources.canaryContainer ?? '',
+    ARM_ENDPOINT: endpoints.arm ?? '',
+    ARM_AUDIENCE: 'https://management.azure.com', // the ARM emulator, like ARM, accepts only management audiences
+    AZURE_SUBSCRIPTION_ID: w.subscriptionId,
+    AZURE_RESOURCE_GROUP: w.resourceGroup,
+    AZURE_TENANT_ID: w.tenantId,
+    ...identitySettings,
+    FEDERATED_TOKEN_FILE: files.federatedTokenFile ?? '',
+    AZURE_AUTHORITY_HOST: endpoints.entra ?? '',
+    PROBE_TIMEOUT_MS: '10000',
+    PROBE_SCHEDULE: '0 */5 * * * *',
+    STATUS_BLOB_SERVICE_URL: endpoints.blob ?? '',
+    STATUS_CONTAINER_NAME: resources.statusContainer ?? '',
+    // Local-only switches the SDKs need for loopback hosts (docs/design.md "Local and Azure differ only in settings"):
+    // the Key Vault challenge names vault.azure.net, which 127.0.0.1 does not end with (docs/identity-wire.md §13.2),
+    // and MSAL's instance discovery would go to the public cloud.
+    KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
+    AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
+    // Host settings for telemetry, pointing at the monitor plane's ingestion endpoint (sandbox/monitor).
+    ...telemetrySettings(w, endpoints.monitor),
+  };
+  return { ...platform, ...(settings as Record<string, string>) };
 }

@@ -1,11 +1,22 @@
-// The declarative world: one JSON file per scenario under sandbox/worlds/, validated on load with an error that
-// names the bad field, and resolved into concrete ids. The healthy world takes its identities' role assignments and
+// The declarative world: one JSON file per scenario under sandbox/worlds/, loaded in three steps: read (with
+// `extends` and `set`), validate (a zod schema, sandbox/world/schema.ts, with an error that names the bad field) and
+// resolve into concrete ids (sandbox/world/resolve.ts). The healthy world takes its identities' role assignments and
 // federated credentials from infra/identity-wiring.json (the one source of truth shared with the Bicep).
 // A broken scenario `extends` another and changes it with `set` (dotted paths), `removeRoleAssignments` and
 // `extraRoleAssignments`.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { IdentityInfo } from './connection.ts';
+import {
+  resolveFederatedCredentials,
+  resolveIdentities,
+  resolveResources,
+  resolveRoleAssignments,
+  scopeResolver,
+  type Base,
+} from './world/resolve.ts';
+import { validate, wiringSchema, worldSchema, type RawWiring, type RawWorld } from './world/schema.ts';
 
 export const WORLDS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'worlds');
 
@@ -16,14 +27,8 @@ export class WorldError extends Error {
   }
 }
 
-export interface ResolvedIdentity {
-  key: string;
-  name: string;
-  kind: 'system-assigned' | 'user-assigned' | 'app-registration';
-  clientId: string;
-  principalId: string;
-  /** ARM resource id (user-assigned identities). */
-  resourceId?: string;
+/** An identity as the connection file shows it, plus what only the sandbox needs. */
+export interface ResolvedIdentity extends IdentityInfo {
   /** What goes into `xms_mirid`: the UAMI's resource id, or the compute resource's id for a system identity. */
   miResourceId?: string;
 }
@@ -84,14 +89,14 @@ export interface World {
     containers: Array<{ name: string; resourceId: string; blobs: string[]; wiringScope?: string }>;
   }>;
   armResources: Array<{ id: string; name: string; type: string; location: string }>;
+  /** The Application Insights component whose ingestion endpoint the sandbox serves (sandbox/monitor). */
+  applicationInsights?: { name: string; resourceId: string };
   roleAssignments: RoleAssignment[];
   /** Values substituted for ${...} placeholders (e.g. OIDC_ISSUER). */
   placeholders: Record<string, string>;
 }
 
 type Json = Record<string, unknown>;
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function listScenarios(dir = WORLDS_DIR): string[] {
   return readdirSync(dir)
@@ -156,324 +161,75 @@ function setPath(obj: Json, path: string, value: unknown, file: string): void {
 export interface LoadOptions {
   dir?: string;
   placeholders?: Record<string, string>;
-  propagationDelaySeconds?: number;
 }
 
-/** Loads, validates and resolves a scenario. */
+function check<T>(schema: Parameters<typeof validate<T>>[0], raw: unknown, file: string): T {
+  const r = validate(schema, raw);
+  if (!r.ok) throw new WorldError(file, r.field, r.problem);
+  return r.value;
+}
+
+/** The wiring file a world names, relative to the world file (or to sandbox/worlds/ for a world elsewhere). */
+function readWiringFile(rel: string, file: string): { wiring: RawWiring; wiringPath: string } {
+  const local = resolve(dirname(file), rel);
+  const wiringPath = existsSync(local) ? local : resolve(WORLDS_DIR, rel);
+  if (!existsSync(wiringPath)) throw new WorldError(file, 'wiring', `file not found: ${local}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(wiringPath, 'utf8'));
+  } catch (err) {
+    throw new WorldError(wiringPath, '(file)', `not valid JSON: ${(err as Error).message}`);
+  }
+  return { wiring: check(wiringSchema, json, wiringPath), wiringPath };
+}
+
+/** Loads a scenario in three steps: read (extends, set), validate (schema), resolve (ids). */
 export function loadWorld(name: string, opts: LoadOptions = {}): World {
-  const dir = opts.dir ?? WORLDS_DIR;
-  const { raw, file } = readScenario(name, dir);
-  const v = new Validator(file);
-  const placeholders = opts.placeholders ?? {};
-  const sub = (s: string) => s.replace(/\$\{([A-Z_]+)\}/g, (m, k: string) => placeholders[k] ?? m);
+  const { raw: merged, file } = readScenario(name, opts.dir ?? WORLDS_DIR);
+  const raw = check(worldSchema, merged, file);
+  const { wiring } = readWiringFile(raw.wiring, file);
+  return resolveWorld(name, file, raw, wiring, opts.placeholders ?? {});
+}
 
-  const tenantId = v.guid(raw, 'tenantId');
-  const subscriptionId = v.guid(raw, 'subscriptionId');
-  const resourceGroup = v.name(raw, 'resourceGroup');
-  const location = v.str(raw, 'location');
-  const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
-  const providerId = (type: string, name: string) => `${rgId}/providers/${type}/${name}`;
-
-  const wiringRel = v.str(raw, 'wiring');
-  const wiringFile = resolve(dirname(file), wiringRel);
-  const baseWiringFile = resolve(WORLDS_DIR, wiringRel);
-  const wiringPath = existsSync(wiringFile) ? wiringFile : baseWiringFile;
-  if (!existsSync(wiringPath)) throw new WorldError(file, 'wiring', `file not found: ${wiringFile}`);
-  const wiring = JSON.parse(readFileSync(wiringPath, 'utf8')) as Json;
-  const wv = new Validator(wiringPath);
-
-  // The function app and its system-assigned identity.
-  const fa = v.obj(raw, 'functionApp');
-  const faName = v.name(fa, 'functionApp.name', 'name');
-  const siteId = providerId('Microsoft.Web/sites', faName);
-  const sa = v.obj(fa, 'functionApp.systemAssigned', 'systemAssigned');
-  const system: ResolvedIdentity = {
-    key: 'system',
-    name: `${faName} (system-assigned)`,
-    kind: 'system-assigned',
-    clientId: v.guid(sa, 'functionApp.systemAssigned.clientId', 'clientId'),
-    principalId: v.guid(sa, 'functionApp.systemAssigned.principalId', 'principalId'),
-    miResourceId: siteId,
-  };
-
-  // User-assigned identities.
-  const uamis = v.arr(raw, 'userAssignedIdentities').map((u, i) => {
-    const f = `userAssignedIdentities[${i}]`;
-    const o = v.objAt(u, f);
-    const uname = v.name(o, `${f}.name`, 'name');
-    const resourceId = providerId('Microsoft.ManagedIdentity/userAssignedIdentities', uname);
-    const key = o.wiringKey === undefined ? uname : v.str(o, `${f}.wiringKey`, 'wiringKey');
-    return {
-      key,
-      name: uname,
-      kind: 'user-assigned' as const,
-      clientId: v.guid(o, `${f}.clientId`, 'clientId'),
-      principalId: v.guid(o, `${f}.principalId`, 'principalId'),
-      resourceId,
-      miResourceId: resourceId,
-    };
-  });
-  const attachedNames = v
-    .arr(fa, 'functionApp.userAssignedIdentities', 'userAssignedIdentities')
-    .map((n, i) => {
-      if (typeof n !== 'string')
-        throw new WorldError(file, `functionApp.userAssignedIdentities[${i}]`, 'must be a name');
-      const found = uamis.find((u) => u.name === n);
-      if (!found)
-        throw new WorldError(
-          file,
-          `functionApp.userAssignedIdentities[${i}]`,
-          `no user-assigned identity named '${n}'`,
-        );
-      return found.principalId;
-    });
-
-  const appRegistrations = (raw.appRegistrations === undefined ? [] : v.arr(raw, 'appRegistrations')).map(
-    (a, i) => {
-      const f = `appRegistrations[${i}]`;
-      const o = v.objAt(a, f);
-      return {
-        key: v.name(o, `${f}.name`, 'name'),
-        name: v.name(o, `${f}.name`, 'name'),
-        kind: 'app-registration' as const,
-        clientId: v.guid(o, `${f}.clientId`, 'clientId'),
-        principalId: v.guid(o, `${f}.principalId`, 'principalId'),
-      };
-    },
-  );
-
-  const identities: ResolvedIdentity[] = [system, ...uamis];
-  const all = [...identities, ...appRegistrations];
-  const dupes = all.map((x) => x.principalId).filter((p, i, arr) => arr.indexOf(p) !== i);
-  if (dupes.length) throw new WorldError(file, 'identities', `duplicate principal id ${dupes[0]}`);
-
-  const byWiringKey = (key: string, field: string): ResolvedIdentity => {
-    const id = key === 'system' ? system : uamis.find((u) => u.key === key);
-    if (!id)
-      throw new WorldError(
-        file,
-        field,
-        `identity '${key}' of the wiring has no identity in the world (wiringKey)`,
-      );
-    return id;
-  };
-
-  // Federated identity credentials, from the wiring's identities.
-  const params = (raw.federatedParameters ?? {}) as Record<string, string>;
-  const wIdentities = wv.obj(wiring, 'identities');
-  const federatedCredentials: FederatedCredential[] = [];
-  for (const [key, wi] of Object.entries(wIdentities)) {
-    const fics = ((wi as Json).federatedCredentials ?? []) as Json[];
-    fics.forEach((fic, i) => {
-      const f = `identities.${key}.federatedCredentials[${i}]`;
-      const value = (x: unknown, field: string): string => {
-        if (typeof x === 'string') return sub(x);
-        const p = (x as Json | undefined)?.parameter;
-        if (typeof p !== 'string' || typeof params[p] !== 'string') {
-          throw new WorldError(
-            file,
-            `federatedParameters.${String(p)}`,
-            `missing (needed by the wiring's ${f}.${field})`,
-          );
-        }
-        return sub(params[p]);
-      };
-      federatedCredentials.push({
-        name: wv.str(fic, `${f}.name`, 'name'),
-        principalId: byWiringKey(key, `wiring ${f}`).principalId,
-        issuer: value(fic.issuer, 'issuer'),
-        subject: value(fic.subject, 'subject'),
-        audiences: wv.arr(fic, `${f}.audiences`, 'audiences') as string[],
-      });
-    });
-  }
-
-  // Resources.
-  const keyVaults = (raw.keyVaults === undefined ? [] : v.arr(raw, 'keyVaults')).map((k, i) => {
-    const o = v.objAt(k, `keyVaults[${i}]`);
-    const kname = v.name(o, `keyVaults[${i}].name`, 'name');
-    const secrets = v.arr(o, `keyVaults[${i}].secrets`, 'secrets').map((s, j) => ({
-      name: v.name(v.objAt(s, `keyVaults[${i}].secrets[${j}]`), `keyVaults[${i}].secrets[${j}].name`, 'name'),
-    }));
-    return { name: kname, resourceId: providerId('Microsoft.KeyVault/vaults', kname), secrets };
-  });
-  const storageAccounts = (raw.storageAccounts === undefined ? [] : v.arr(raw, 'storageAccounts')).map(
-    (s, i) => {
-      const f = `storageAccounts[${i}]`;
-      const o = v.objAt(s, f);
-      const sname = v.str(o, `${f}.name`, 'name');
-      if (!/^[a-z0-9]{3,24}$/.test(sname))
-        throw new WorldError(
-          file,
-          `${f}.name`,
-          'storage account names are 3-24 lowercase letters and digits',
-        );
-      const accountId = providerId('Microsoft.Storage/storageAccounts', sname);
-      return {
-        name: sname,
-        resourceId: accountId,
-        allowSharedKeyAccess: o.allowSharedKeyAccess === true,
-        containers: v.arr(o, `${f}.containers`, 'containers').map((c, j) => {
-          const co = v.objAt(c, `${f}.containers[${j}]`);
-          const cname = v.str(co, `${f}.containers[${j}].name`, 'name');
-          return {
-            name: cname,
-            resourceId: `${accountId}/blobServices/default/containers/${cname}`,
-            blobs: (co.blobs ?? []) as string[],
-            ...(typeof co.wiringScope === 'string' ? { wiringScope: co.wiringScope } : {}),
-          };
-        }),
-      };
-    },
-  );
-
-  const armResources = (raw.armResources === undefined ? [] : v.arr(raw, 'armResources')).map((r, i) => {
-    const o = v.objAt(r, `armResources[${i}]`);
-    const type = v.str(o, `armResources[${i}].type`, 'type');
-    const rname = v.name(o, `armResources[${i}].name`, 'name');
-    return { id: providerId(type, rname), name: rname, type, location };
-  });
-
-  // Scope bindings: wiring scope key -> ARM scope string.
-  const bindings = v.obj(raw, 'scopeBindings') as Record<string, string>;
-  const scopeOf = (key: string, field: string): string => {
-    const b = bindings[key];
-    if (typeof b !== 'string')
-      throw new WorldError(file, `scopeBindings.${key}`, `missing (needed by ${field})`);
-    if (b === 'resourceGroup') return rgId;
-    if (b === 'subscription') return `/subscriptions/${subscriptionId}`;
-    const [kind, ref] = [b.slice(0, b.indexOf(':')), b.slice(b.indexOf(':') + 1)];
-    if (kind === 'keyVault') {
-      const kv = keyVaults.find((k) => k.name === ref);
-      if (!kv) throw new WorldError(file, `scopeBindings.${key}`, `no key vault named '${ref}'`);
-      return kv.resourceId;
-    }
-    if (kind === 'storageAccount') {
-      const sa2 = storageAccounts.find((s) => s.name === ref);
-      if (!sa2) throw new WorldError(file, `scopeBindings.${key}`, `no storage account named '${ref}'`);
-      return sa2.resourceId;
-    }
-    if (kind === 'container') {
-      const [acct, cont] = ref.split('/');
-      const c = storageAccounts.find((s) => s.name === acct)?.containers.find((x) => x.name === cont);
-      if (!c) throw new WorldError(file, `scopeBindings.${key}`, `no container '${ref}'`);
-      return c.resourceId;
-    }
-    if (kind === 'raw') return ref;
-    throw new WorldError(
-      file,
-      `scopeBindings.${key}`,
-      `unknown binding kind '${kind}' (resourceGroup, subscription, keyVault:, storageAccount:, container:, raw:)`,
-    );
-  };
-
-  const roles = wv.obj(wiring, 'roles') as Record<string, string>;
-  const roleGuid = (role: string, field: string): string => {
-    if (GUID.test(role)) return role.toLowerCase();
-    const g = roles[role];
-    if (!g)
-      throw new WorldError(
-        file,
-        field,
-        `unknown role '${role}' (the wiring's roles: ${Object.keys(roles).join(', ')})`,
-      );
-    return g;
-  };
-  const roleNameOf = (guid: string) => Object.entries(roles).find(([, g]) => g === guid)?.[0];
-  const createdOn = new Date().toISOString();
-  const delayMs = (opts.propagationDelaySeconds ?? 0) * 1000;
-  void delayMs; // World assignments exist "since deploy": they are effective at once.
-
-  type Decl = { identity: string; role: string; scope: string; plane?: string };
-  const sameDecl = (a: Decl, b: Decl) =>
-    a.identity === b.identity && a.role === b.role && a.scope === b.scope;
-  const removals = ((raw.removeRoleAssignments ?? []) as Decl[]).map((r, i) => {
-    v.objAt(r, `removeRoleAssignments[${i}]`);
-    return r;
-  });
-  const declared = (wv.arr(wiring, 'roleAssignments') as Decl[]).filter((d) => (d.plane ?? 'app') === 'app');
-  for (const [i, r] of removals.entries()) {
-    if (!declared.some((d) => sameDecl(d, r))) {
-      throw new WorldError(
-        file,
-        `removeRoleAssignments[${i}]`,
-        `no such assignment in the wiring: ${JSON.stringify(r)}`,
-      );
-    }
-  }
-  const roleAssignments: RoleAssignment[] = [];
-  let seq = 0;
-  const assignmentId = (principalId: string, guid: string, scope: string) =>
-    deterministicGuid(`${principalId}|${guid}|${scope.toLowerCase()}|${seq++}`);
-  for (const [i, d] of declared.entries()) {
-    if (removals.some((r) => sameDecl(d, r))) continue;
-    const f = `wiring roleAssignments[${i}]`;
-    const principalId = byWiringKey(d.identity, f).principalId;
-    const guid = roleGuid(d.role, f);
-    const scope = scopeOf(d.scope, f);
-    roleAssignments.push({
-      id: assignmentId(principalId, guid, scope),
-      principalId,
-      principalType: 'ServicePrincipal',
-      roleDefinitionId: guid,
-      roleName: d.role,
-      scope,
-      origin: 'wiring',
-      createdOn,
-      effectiveFrom: 0,
-    });
-  }
-  ((raw.extraRoleAssignments ?? []) as Json[]).forEach((x, i) => {
-    const f = `extraRoleAssignments[${i}]`;
-    const o = v.objAt(x, f);
-    const principalId =
-      typeof o.identity === 'string'
-        ? byWiringKey(o.identity, `${f}.identity`).principalId
-        : v.guid(o, `${f}.principalId`, 'principalId');
-    const guid = roleGuid(v.str(o, `${f}.role`, 'role'), `${f}.role`);
-    const scope =
-      typeof o.scope === 'string' && o.scope.startsWith('/')
-        ? o.scope
-        : scopeOf(v.str(o, `${f}.scope`, 'scope'), f);
-    roleAssignments.push({
-      id: assignmentId(principalId, guid, scope),
-      principalId,
-      principalType: 'ServicePrincipal',
-      roleDefinitionId: guid,
-      roleName: roleNameOf(guid),
-      scope,
-      origin: 'scenario',
-      createdOn,
-      effectiveFrom: 0,
-    });
-  });
-
-  const oidcWorkloads = (raw.oidcWorkloads === undefined ? [] : v.arr(raw, 'oidcWorkloads')).map((w, i) => {
-    const o = v.objAt(w, `oidcWorkloads[${i}]`);
-    return {
-      name: v.name(o, `oidcWorkloads[${i}].name`, 'name'),
-      subject: v.str(o, `oidcWorkloads[${i}].subject`, 'subject'),
-    };
-  });
-
-  return {
-    name: typeof raw.name === 'string' ? raw.name : name,
-    description: typeof raw.description === 'string' ? raw.description : '',
+function resolveWorld(
+  name: string,
+  file: string,
+  raw: RawWorld,
+  wiring: RawWiring,
+  placeholders: Record<string, string>,
+): World {
+  const rgId = `/subscriptions/${raw.subscriptionId}/resourceGroups/${raw.resourceGroup}`;
+  const base: Base = {
     file,
-    tenantId,
-    subscriptionId,
-    resourceGroup,
-    location,
+    raw,
+    rgId,
+    providerId: (type, n) => `${rgId}/providers/${type}/${n}`,
+    sub: (s) => s.replace(/\$\{([A-Z_]+)\}/g, (m, k: string) => placeholders[k] ?? m),
+  };
+  const ids = resolveIdentities(base);
+  const resources = resolveResources(base);
+  const scopeOf = scopeResolver(base, resources);
+  return {
+    name: raw.name ?? name,
+    description: raw.description ?? '',
+    file,
+    tenantId: raw.tenantId,
+    subscriptionId: raw.subscriptionId,
+    resourceGroup: raw.resourceGroup,
+    location: raw.location,
     resourceGroupId: rgId,
-    functionApp: { name: faName, resourceId: siteId, systemAssigned: system, attached: attachedNames },
-    identities,
-    federatedCredentials,
-    appRegistrations,
-    oidcWorkloads,
-    keyVaults,
-    storageAccounts,
-    armResources,
-    roleAssignments,
+    functionApp: {
+      name: raw.functionApp.name,
+      resourceId: ids.siteId,
+      systemAssigned: ids.system,
+      attached: ids.attached,
+    },
+    identities: [ids.system, ...ids.uamis],
+    federatedCredentials: resolveFederatedCredentials(base, wiring, ids.byWiringKey),
+    appRegistrations: ids.appRegistrations,
+    oidcWorkloads: raw.oidcWorkloads,
+    ...resources,
+    roleAssignments: resolveRoleAssignments(base, wiring, ids.byWiringKey, scopeOf),
     placeholders,
   };
 }
@@ -484,44 +240,4 @@ export function deterministicGuid(seed: string): string {
   const { createHash } = process.getBuiltinModule('node:crypto');
   const h = createHash('sha1').update(seed).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-class Validator {
-  readonly file: string;
-  constructor(file: string) {
-    this.file = file;
-  }
-  private get(o: Json, key: string): unknown {
-    return o[key];
-  }
-  str(o: Json, field: string, key = field): string {
-    const x = this.get(o, key);
-    if (typeof x !== 'string' || x.length === 0)
-      throw new WorldError(this.file, field, 'must be a non-empty string');
-    return x;
-  }
-  name(o: Json, field: string, key = field): string {
-    const x = this.str(o, field, key);
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,89}$/.test(x))
-      throw new WorldError(this.file, field, `'${x}' is not a valid resource name`);
-    return x;
-  }
-  guid(o: Json, field: string, key = field): string {
-    const x = this.str(o, field, key);
-    if (!GUID.test(x)) throw new WorldError(this.file, field, `'${x}' is not a GUID`);
-    return x.toLowerCase();
-  }
-  obj(o: Json, field: string, key = field): Json {
-    return this.objAt(this.get(o, key), field);
-  }
-  objAt(x: unknown, field: string): Json {
-    if (typeof x !== 'object' || x === null || Array.isArray(x))
-      throw new WorldError(this.file, field, 'must be an object');
-    return x as Json;
-  }
-  arr(o: Json, field: string, key = field): unknown[] {
-    const x = this.get(o, key);
-    if (!Array.isArray(x)) throw new WorldError(this.file, field, 'must be an array');
-    return x;
-  }
 }

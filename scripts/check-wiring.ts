@@ -2,13 +2,11 @@
 // exits 1 on drift. Usage: node scripts/check-wiring.ts [repository root (default: this repository)]
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SETTING_NAMES } from '../src/config.ts';
 import { checkDrift, formatDrift } from './deploy/drift.ts';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const root = process.argv[2] ?? repo;
-// src/config.ts's names are compared only for this repository (a copy under test has no src/).
-const report = checkDrift(root, root === repo ? { settingNames: SETTING_NAMES } : {});
+const report = checkDrift(root);
 const c = report.checked;
 console.log(
   `wiring drift check of ${report.root}: ${c.declaredAssignments} declared role assignments, ${c.bicepAssignmentLoops} Bicep role-assignment loops, ${c.sandboxAssignments} sandbox assignments, ${c.federatedCredentials} federated credential(s), ${c.settings} settings`,

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SETTING_NAMES } from '../src/config.ts';
+import { redactQueryValues } from '../common/redact.ts';
 import type { DeployOptions } from './deploy/args.ts';
 import { USAGE, UsageError, parseDeployArgs } from './deploy/args.ts';
 import { checkDrift, formatDrift } from './deploy/drift.ts';
@@ -54,9 +54,7 @@ export function shellQuote(arg: string): string {
  * Query values of URLs in an argument (a token URL may carry `code=` or `sig=`) are not printed: they would land in
  * terminal scrollback and CI logs.
  */
-export function redactForDisplay(arg: string): string {
-  return /:\/\/[^\s?]*\?/.test(arg) ? arg.replace(/([?&][^=&#\s]+=)[^&#\s]*/g, '$1[redacted]') : arg;
-}
+export const redactForDisplay = redactQueryValues;
 
 const show = (c: Command) =>
   `  $ ${c.argv.map((a) => shellQuote(redactForDisplay(a))).join(' ')}${c.cwd ? `\n      (in ${c.cwd})` : ''}`;
@@ -141,10 +139,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function localChecks(): void {
-  out(
-    '1. Wiring: infra/identity-wiring.json against the Bicep, the sandbox world and the settings files (local, read-only)',
-  );
-  const report = checkDrift(ROOT, { settingNames: SETTING_NAMES });
+  out('1. Wiring: infra/identity-wiring.json against the Bicep and the sandbox world (local, read-only)');
+  const report = checkDrift(ROOT);
   if (report.problems.length)
     throw new DeployError(`the wiring has drifted; fix it before deploying:\n${formatDrift(report)}`);
   out(
@@ -300,7 +296,7 @@ function summary({ o, p, dry }: Context, d: Deployed): void {
   out(
     '   Right after the first deployment, probes may report forbidden for a few minutes while role assignments',
   );
-  out('   propagate (user-pain-points.md P6); the status page records the time to green.');
+  out('   propagate (docs/pain-points.md P6); the status page records the time to green.');
   if (!o.stagingDir) out(`   (the staging folder is removed on exit; give --staging-dir to keep it)`);
 }
 

@@ -111,6 +111,29 @@ function tail(p: Proc | undefined, lines = 30): string {
   return (p?.output() ?? '').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
+/** The sweep of every path against every target, shown as a matrix with the app's URLs. */
+async function sweepAndShow(h: NonNullable<typeof host>): Promise<void> {
+  const prefix = routePrefix(appDir);
+  const key = args['enable-auth'] && h.kind === 'devhost' ? readHostKey(appDir) : undefined;
+  say('sweeping every identity path against every target...');
+  const cells = await sweep(h.baseUrl, prefix, key);
+
+  console.log('');
+  console.log(bold(`  identity-probes: paths x targets (scenario '${args.scenario}', ${h.kind})`));
+  console.log('');
+  console.log(renderMatrix(cells, { color }));
+  console.log('');
+  console.log(`  Status: ${apiUrl(h.baseUrl, prefix, 'status')}`);
+  console.log(`  Health: ${apiUrl(h.baseUrl, prefix, 'health')}`);
+  console.log(`  Probe:  ${apiUrl(h.baseUrl, prefix, 'probes/{path}/{target?}')}`);
+  if (args['enable-auth']) {
+    console.log(
+      `  Keys:   function routes need x-functions-key; read one with node -p "require('${defaultKeysFile(appDir)}').masterKey"`,
+    );
+  }
+  console.log('');
+}
+
 async function main(): Promise<void> {
   say(`starting the sandbox (scenario '${args.scenario}'); log: ${sandboxLogPath}`);
   try {
@@ -173,25 +196,7 @@ async function main(): Promise<void> {
     void stopAll(1);
   });
 
-  const prefix = routePrefix(appDir);
-  const key = args['enable-auth'] && host.kind === 'devhost' ? readHostKey(appDir) : undefined;
-  say('sweeping every identity path against every target...');
-  const cells = await sweep(host.baseUrl, prefix, key);
-
-  console.log('');
-  console.log(bold(`  identity-probes: paths x targets (scenario '${args.scenario}', ${host.kind})`));
-  console.log('');
-  console.log(renderMatrix(cells, { color }));
-  console.log('');
-  console.log(`  Status: ${apiUrl(host.baseUrl, prefix, 'status')}`);
-  console.log(`  Health: ${apiUrl(host.baseUrl, prefix, 'health')}`);
-  console.log(`  Probe:  ${apiUrl(host.baseUrl, prefix, 'probes/{path}/{target?}')}`);
-  if (args['enable-auth']) {
-    console.log(
-      `  Keys:   function routes need x-functions-key; read one with node -p "require('${defaultKeysFile(appDir)}').masterKey"`,
-    );
-  }
-  console.log('');
+  await sweepAndShow(host);
   say(`serving; host log follows (also in ${hostLogPath}). Ctrl-C stops the host and the sandbox.`);
   liveHostLog = true;
 }

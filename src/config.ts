@@ -1,7 +1,10 @@
-// The only module that reads process.env (ARCHITECTURE "config.ts"). It reads a declared list of names once,
+// The only module that reads process.env (docs/design.md "config.ts"). It reads a declared list of names once,
 // validates each, and returns a frozen Config. A missing or invalid setting never throws: it is recorded, and only
 // the identity paths / targets that need it report `misconfigured` naming it (see settingProblems()).
 // Logging follows @azure/identity environmentCredential.ts: which names are set, never their values.
+
+import type { SETTINGS as CATALOG } from '../common/catalog.ts';
+import { settingsOf, type SettingName } from '../common/catalog.ts';
 
 export interface SettingIssue {
   setting: string;
@@ -12,7 +15,7 @@ export interface Config {
   readonly keyVault: {
     readonly url?: string;
     readonly secretName?: string;
-    /** Sandbox-only switch KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION (identity-protocols.md §13.2). */
+    /** Sandbox-only switch KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION (docs/identity-wire.md §13.2). */
     readonly disableChallengeResourceVerification: boolean;
   };
   readonly blob: { readonly serviceUrl?: string; readonly containerName?: string };
@@ -20,7 +23,7 @@ export interface Config {
     readonly endpoint: string;
     /**
      * Token audience for ARM: ARM_AUDIENCE, else ARM_ENDPOINT. They differ on Azure Stack Hub, and for a local
-     * emulator, which (like ARM) accepts only the management audiences (dataplane-protocols.md §2.3).
+     * emulator, which (like ARM) accepts only the management audiences (docs/data-plane.md §2.3).
      */
     readonly audience: string;
     readonly subscriptionId?: string;
@@ -36,7 +39,7 @@ export interface Config {
     readonly tokenFile?: string;
     readonly tokenUrl?: string;
     readonly authorityHost?: string;
-    /** Sandbox-only switch AZURE_DISABLE_INSTANCE_DISCOVERY (identity-protocols.md §10.2). */
+    /** Sandbox-only switch AZURE_DISABLE_INSTANCE_DISCOVERY (docs/identity-wire.md §10.2). */
     readonly disableInstanceDiscovery: boolean;
   };
   readonly probeTimeoutMs: number;
@@ -49,15 +52,62 @@ export interface Config {
   };
   /** Platform-provided facts about the app itself (App Service sets these), used to fill in `az` commands. */
   readonly app: { readonly siteName?: string; readonly resourceGroup?: string };
-  /** Which managed-identity variables the platform set (presence only; user-pain-points.md P1). */
+  /** Availability results to Application Insights (host settings the app reads too; common/settings-catalog.ts). */
+  readonly telemetry: Telemetry;
+  /** Which managed-identity variables the platform set (presence only; docs/pain-points.md P1). */
   readonly identityEnvironment: Readonly<Record<string, boolean>>;
-  /** The managed-identity source msal-node will pick from that environment (identity-protocols.md §2). */
+  /** The managed-identity source msal-node will pick from that environment (docs/identity-wire.md §2). */
   readonly managedIdentitySource: string;
   /** Names of the declared settings that are set (non-empty). */
   readonly present: readonly string[];
   /** Settings that are set but invalid. Missing ones are judged by whoever needs them. */
   readonly issues: readonly SettingIssue[];
   readonly switchesOn: readonly string[];
+}
+
+export interface Telemetry {
+  /** APPLICATIONINSIGHTS_CONNECTION_STRING; absent: nothing is sent. */
+  readonly connectionString?: string;
+  /**
+   * From APPLICATIONINSIGHTS_AUTHENTICATION_STRING ('ClientId=<id>;Authorization=AAD'): the managed identity that
+   * sends; 'system' for 'Authorization=AAD' without a ClientId. Absent: the setting is missing or malformed (then
+   * nothing is sent: local authentication is disabled, so key-only ingestion would be refused anyway).
+   */
+  readonly clientId?: string;
+  readonly problem?: string;
+  /** REGION_NAME (platform-set on Azure Functions), else WEBSITE_SITE_NAME: the availability results' run location. */
+  readonly runLocation: string;
+}
+
+/** Host settings (common/settings-catalog.ts, group "host") the app reads too: where telemetry goes, who sends it. */
+const TELEMETRY_SETTINGS = [
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+] as const satisfies readonly SettingName[];
+
+/** Parses APPLICATIONINSIGHTS_AUTHENTICATION_STRING (https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication). */
+export function parseTelemetry(env: NodeJS.ProcessEnv): Telemetry {
+  const [connectionString, auth] = TELEMETRY_SETTINGS.map((n) => trimmed(env, n));
+  const runLocation = trimmed(env, 'REGION_NAME') ?? trimmed(env, 'WEBSITE_SITE_NAME') ?? 'unknown';
+  if (!connectionString) return { runLocation };
+  const parts = Object.fromEntries(
+    (auth ?? '')
+      .split(';')
+      .map((kv) => [kv.split('=')[0].trim().toLowerCase(), kv.split('=')[1]?.trim() ?? '']),
+  );
+  if (parts.authorization?.toLowerCase() !== 'aad')
+    return {
+      connectionString,
+      runLocation,
+      problem: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING must be 'ClientId=<client id>;Authorization=AAD'",
+    };
+  if (parts.clientid && !GUID.test(parts.clientid))
+    return {
+      connectionString,
+      runLocation,
+      problem: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING ClientId must be a GUID',
+    };
+  return { connectionString, runLocation, clientId: parts.clientid || 'system' };
 }
 
 export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
@@ -68,11 +118,11 @@ export const DEFAULT_STATUS_CACHE_MS = 5_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UAMI_RESOURCE_ID =
   /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
-// Key Vault secret names (dataplane-protocols.md §1.2), storage container names, resource group names.
+// Key Vault secret names (docs/data-plane.md §1.2), storage container names, resource group names.
 const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
 const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
-// Values accepted by DefaultAzureCredential for AZURE_TOKEN_CREDENTIALS (identity-protocols.md §12.2); anything
+// Values accepted by DefaultAzureCredential for AZURE_TOKEN_CREDENTIALS (docs/identity-wire.md §12.2); anything
 // else makes its constructor throw, so it is caught here with a clear message instead.
 const TOKEN_CREDENTIALS = [
   'prod',
@@ -96,7 +146,7 @@ const pattern =
 const httpsUrl: Check = (v) => {
   const u = URL.parse(v);
   if (!u) return 'must be an absolute URL';
-  // The SDK bearer policies refuse tokens over http (identity-protocols.md §13.1), and so does IdentityClient for
+  // The SDK bearer policies refuse tokens over http (docs/identity-wire.md §13.1), and so does IdentityClient for
   // authority hosts (§10.1): an http URL can never work, so say so here rather than at call time.
   return u.protocol === 'https:' ? undefined : 'must be an https:// URL';
 };
@@ -121,7 +171,7 @@ const intRange =
 const bool: Check = (v) => (/^(true|false|1|0)$/i.test(v) ? undefined : 'must be true or false');
 const ncrontab: Check = (v) => {
   // NCRONTAB: six fields {second} {minute} {hour} {day} {month} {day-of-week}; the extension also takes five
-  // (functions-host.md "Timer trigger"). Shape check only; the host parses it.
+  // (docs/host-notes.md "Timer trigger"). Shape check only; the host parses it.
   const fields = v.trim().split(/\s+/);
   if (fields.length !== 6 && fields.length !== 5) return 'must be an NCRONTAB expression with six fields';
   return fields.every((f) => /^[0-9A-Za-z*/,?-]+$/.test(f)) ? undefined : 'has an invalid NCRONTAB field';
@@ -131,8 +181,13 @@ const tokenCredentials: Check = (v) =>
     ? undefined
     : "must be 'prod', 'dev' or a credential name such as ManagedIdentityCredential";
 
-/** The declared settings: the contract shared with infra/, the sandbox and local.settings.sample.json. */
-const SETTINGS: Record<string, Check> = {
+/** The settings this module reads: exactly the catalog's app settings and local-only switches. */
+type ConfigSetting = {
+  [K in SettingName]: (typeof CATALOG)[K]['group'] extends 'app' | 'local' ? K : never;
+}[SettingName];
+
+/** How each is validated; the type makes this list and the catalog's (common/settings-catalog.ts) one list. */
+const SETTINGS: Record<ConfigSetting, Check> = {
   KEY_VAULT_URL: httpsUrl,
   KEY_VAULT_SECRET_NAME: pattern(SECRET_NAME, 'must be a Key Vault secret name (letters, digits, hyphens)'),
   BLOB_SERVICE_URL: httpsUrl,
@@ -164,12 +219,9 @@ const SETTINGS: Record<string, Check> = {
 };
 export const SETTING_NAMES: readonly string[] = Object.keys(SETTINGS);
 
-const LOCAL_SWITCHES = [
-  'KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION',
-  'AZURE_DISABLE_INSTANCE_DISCOVERY',
-];
+const LOCAL_SWITCHES = settingsOf('local');
 
-/** Managed-identity variables the platform injects; reported by presence only (user-pain-points.md P1). */
+/** Managed-identity variables the platform injects; reported by presence only (docs/pain-points.md P1). */
 const IDENTITY_ENV = [
   'IDENTITY_ENDPOINT',
   'IDENTITY_HEADER',
@@ -198,7 +250,7 @@ function truthy(v: string | undefined): boolean {
   return v !== undefined && /^(true|1)$/i.test(v);
 }
 
-/** msal-node's source detection order (identity-protocols.md §2), computed from presence only. */
+/** msal-node's source detection order (docs/identity-wire.md §2), computed from presence only. */
 function detectSource(has: (n: string) => boolean): string {
   if (has('IDENTITY_ENDPOINT') && has('IDENTITY_HEADER'))
     return has('IDENTITY_SERVER_THUMBPRINT') ? 'ServiceFabric' : 'AppService';
@@ -272,6 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       siteName: trimmed(env, 'WEBSITE_SITE_NAME'),
       resourceGroup: trimmed(env, 'WEBSITE_RESOURCE_GROUP'),
     },
+    telemetry: parseTelemetry(env),
     identityEnvironment,
     managedIdentitySource: detectSource((n) => identityEnvironment[n] === true),
     present,
@@ -305,7 +358,7 @@ export function secretEnvValues(env: NodeJS.ProcessEnv = process.env): string[] 
   return SECRET_ENV.map((n) => trimmed(env, n)).filter((v): v is string => v !== undefined && v.length >= 8);
 }
 
-/** One line for the log: names only, never values (ARCHITECTURE example 9). */
+/** One line for the log: names only, never values (docs/design.md "Patterns followed" 4). */
 export function describeConfig(config: Config): string {
   const parts = [`settings set: ${config.present.join(', ') || '(none)'}`];
   const missing = SETTING_NAMES.filter((n) => !config.present.includes(n));

@@ -1,20 +1,11 @@
-// Stable ids shared by routes, settings, status blobs and docs (ARCHITECTURE "Identity paths", "Targets",
-// "Outcomes"). A leaf module: everything may import it, it imports nothing.
+// Stable ids shared by routes, settings, status blobs and docs (docs/design.md "Identity paths", "Targets",
+// "Outcomes"). A leaf module: everything may import it; it imports only the catalog.
 
-export const PATH_IDS = [
-  'system-assigned',
-  'uami-client-id',
-  'uami-object-id',
-  'uami-resource-id',
-  'default-chain',
-  'federated',
-] as const;
-export type PathId = (typeof PATH_IDS)[number];
+// Path and target ids live in the catalog (common/catalog.ts), the one list every side reads.
+export { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../common/catalog.ts';
+import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../common/catalog.ts';
 
-export const TARGET_IDS = ['keyvault', 'blob', 'arm'] as const;
-export type TargetId = (typeof TARGET_IDS)[number];
-
-/** Closed set of probe outcomes (ARCHITECTURE "Outcomes"); callers branch on these, never on message text. */
+/** Closed set of probe outcomes (docs/design.md "Outcomes"); callers branch on these, never on message text. */
 export const OUTCOME_KINDS = [
   'ok',
   'wrong-identity',

@@ -79,7 +79,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       deployment: {
         storage: {
           // `func azure functionapp publish` hands the package to the platform, which writes it here with this
-          // identity; the identity needs a data role on the container (core-tools#4346, user-pain-points.md P10).
+          // identity; the identity needs a data role on the container (core-tools#4346, docs/pain-points.md P10).
           type: 'blobContainer'
           value: '${hostStorage.properties.primaryEndpoints.blob}${deploymentContainerName}'
           authentication: {

@@ -37,7 +37,7 @@ resource hostIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-
 
 // Entra ID rejects concurrent writes of federated credentials on one identity ("Too many Federated Identity
 // Credentials are written concurrently"), hence batchSize(1). Issuer, subject and audience are compared
-// case-sensitively with the external token's iss, sub and aud (user-pain-points.md P9).
+// case-sensitively with the external token's iss, sub and aud (docs/pain-points.md P9).
 @batchSize(1)
 resource federatedIdentityCredentials 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = [
   for credential in federatedCredentials: {

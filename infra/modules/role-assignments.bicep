@@ -11,7 +11,7 @@
 //
 // principalType is always 'ServicePrincipal' (every principal here is a managed identity): without it ARM may
 // look the principal up before Entra ID has replicated it and fail with PrincipalNotFound (bicep#3695,
-// user-pain-points.md P6).
+// docs/pain-points.md P6).
 
 @description('Declared role assignments to create: [{ identity, role, scope, why }].')
 param assignments array

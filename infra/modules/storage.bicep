@@ -13,7 +13,7 @@ param canaryContainerName string
 param statusContainerName string
 
 var accountProperties = {
-  allowSharedKeyAccess: false // identity only; `func` and the host use Entra tokens (user-pain-points.md P10)
+  allowSharedKeyAccess: false // identity only; `func` and the host use Entra tokens (docs/pain-points.md P10)
   allowBlobPublicAccess: false
   defaultToOAuthAuthentication: true
   minimumTlsVersion: 'TLS1_2'

@@ -1,5 +1,5 @@
 // The sandbox's local certificate authority. Servers speak HTTPS wherever Azure does; clients trust this CA through
-// NODE_EXTRA_CA_CERTS (read once at process start, identity-protocols.md §13.3), never by turning TLS checks off.
+// NODE_EXTRA_CA_CERTS (read once at process start, docs/identity-wire.md §13.3), never by turning TLS checks off.
 // The CA is cached under the state directory so a long-running client keeps trusting restarted sandboxes.
 import * as x509 from '@peculiar/x509';
 import { webcrypto, randomBytes, X509Certificate } from 'node:crypto';

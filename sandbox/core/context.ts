@@ -8,6 +8,7 @@ import type { TokenService } from './tokens.ts';
 import type { World } from '../world.ts';
 import type { AdminRouter } from './admin.ts';
 import type { SandboxConnection } from '../connection.ts';
+import type { RoleAssignmentStore } from '../resources/rbac/store.ts';
 
 export interface SandboxOptions {
   /** Scenario name (a file under sandbox/worlds/). Default 'healthy'. */
@@ -33,6 +34,8 @@ export interface PlaneHandle {
   sourceSecrets?: Partial<SandboxConnection['sourceSecrets']>;
   files?: Partial<SandboxConnection['files']>;
   resources?: Partial<SandboxConnection['resources']>;
+  /** The resource plane's role assignments (the monitor plane authorizes telemetry senders with them). */
+  rbac?: RoleAssignmentStore;
   close(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 // A typed error a sandbox server renders faithfully, in the real service's wire format (status, headers, body).
 // Every error a server can return is built by that service's catalog (e.g. sandbox/identity/errors.ts,
 // sandbox/resources/*/errors.ts) as a SandboxError; anything else that escapes a handler is a bug and becomes a
-// plain 500 (ARCHITECTURE "One error boundary per server").
+// plain 500 (docs/design.md "One error boundary per server").
 
 export interface ErrorBody {
   contentType: string;

@@ -13,6 +13,7 @@ export const ENDPOINT_NAMES = [
   'keyVault',
   'arm',
   'blob',
+  'monitor',
 ] as const;
 export type EndpointName = (typeof ENDPOINT_NAMES)[number];
 

@@ -61,7 +61,7 @@ export function sendText(
 
 /**
  * The query of a request with percent-encoded *names* decoded too: the Key Vault client sends `api%2Dversion`
- * (identity-protocols.md §13.2). URLSearchParams decodes names and values alike.
+ * (docs/identity-wire.md §13.2). URLSearchParams decodes names and values alike.
  */
 export function requestUrl(req: IncomingMessage): URL {
   const target = req.url ?? '/';

@@ -1,5 +1,5 @@
 // The tenant's token service: mints RS256 JWTs with the claim set of a real v1 managed identity / app token
-// (identity-protocols.md §11, dataplane-protocols.md §5) and validates them for the resource servers
+// (docs/identity-wire.md §11, docs/data-plane.md §5) and validates them for the resource servers
 // (signature against the tenant's keys, issuer, audience, lifetime).
 import {
   SignJWT,
@@ -139,7 +139,7 @@ export class TokenService {
 
   /**
    * Validates a bearer token as a resource server does. `audiences` are compared exactly, except that a trailing
-   * slash is ignored (ARM accepts https://management.azure.com and .../ alike, dataplane-protocols.md §5).
+   * slash is ignored (ARM accepts https://management.azure.com and .../ alike, docs/data-plane.md §5).
    */
   async verify(token: string, audiences: string[]): Promise<VerifiedClaims> {
     const parts = token.split('.');

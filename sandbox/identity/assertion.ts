@@ -1,4 +1,4 @@
-// Entra's validation of a federated client assertion (identity-protocols.md §10.6): the assertion must match a
+// Entra's validation of a federated client assertion (docs/identity-wire.md §10.6): the assertion must match a
 // federated identity credential of the client exactly and case-sensitively (iss, sub, aud), be within its lifetime,
 // and carry a signature that verifies with a key the issuer publishes: Entra fetches
 // `<iss>/.well-known/openid-configuration`, then its `jwks_uri`, over HTTPS. The order of the checks follows what
@@ -97,7 +97,7 @@ async function fetchIssuerKeys(issuer: string, caPem: string, ec: EntraErrorCont
   if (typeof jwksUri !== 'string') throw fail();
   const jwks = await fetchJson(jwksUri, caPem).catch(() => undefined);
   if (!jwks || !Array.isArray(jwks.keys)) throw fail();
-  // Entra stores only the first 100 keys of an issuer (identity-protocols.md §10.6).
+  // Entra stores only the first 100 keys of an issuer (docs/identity-wire.md §10.6).
   return { keys: (jwks.keys as JSONWebKeySet['keys']).slice(0, 100) };
 }
 

@@ -5,7 +5,7 @@
 // `functionApp.userAssignedIdentities`. One world then drives every source the same way (a scenario that detaches an
 // identity detaches it everywhere), and `xms_mirid` of the system identity is the site's resource id everywhere.
 // Cloud Shell and Service Fabric serve the system identity only, because their protocols cannot select another
-// (identity-protocols.md §6, §8). Identities not attached (e.g. the federated one) are reachable only through Entra.
+// (docs/identity-wire.md §6, §8). Identities not attached (e.g. the federated one) are reachable only through Entra.
 import type { ResolvedIdentity, World } from '../world.ts';
 
 export interface Selector {

@@ -1,4 +1,4 @@
-// Entra ID (the tenant's authority) over HTTPS (identity-protocols.md §10):
+// Entra ID (the tenant's authority) over HTTPS (docs/identity-wire.md §10):
 //   GET  /{tenant}/v2.0/.well-known/openid-configuration     OpenID metadata (msal-node reads this, §10.3)
 //   GET  /{tenant}/.well-known/openid-configuration          v1 metadata
 //   GET  /{tenant}/discovery/v2.0/keys, /{tenant}/discovery/keys, /common/discovery/[v2.0/]keys   signing keys
@@ -27,6 +27,22 @@ const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access']);
 export interface EntraOptions {
   /** Client secret per app registration client id (generated per run). */
   appSecrets: Record<string, string>;
+}
+
+/** The resource a token request asks for: v2 `scope` (exactly one `<resource>/.default`), or v1 `resource`. */
+function requestedResource(form: URLSearchParams, v2: boolean, ec: EntraErrorContext): string {
+  if (v2) {
+    const scope = q(form, 'scope');
+    if (scope === undefined) throw E.missingParameter('scope', ec);
+    const scopes = scope.split(/\s+/).filter((s) => s && !OIDC_SCOPES.has(s));
+    if (scopes.length !== 1 || !scopes[0].endsWith('/.default') || scopes[0] === '/.default')
+      throw E.invalidScope(scope, ec);
+    // https://management.azure.com//.default -> https://management.azure.com/ (the v1 `aud` keeps the slash).
+    return scopes[0].slice(0, -'/.default'.length);
+  }
+  const r = q(form, 'resource');
+  if (r === undefined) throw E.missingParameter('resource', ec);
+  return r;
 }
 
 export class EntraServer {
@@ -115,7 +131,7 @@ export class EntraServer {
       rbac_url: 'https://pas.windows.net',
     };
     // msal-node requires authorization_endpoint, token_endpoint, issuer and jwks_uri, and accepts an issuer on the
-    // authority's own scheme+host+port (identity-protocols.md §10.3).
+    // authority's own scheme+host+port (docs/identity-wire.md §10.3).
     return v2
       ? {
           ...common,
@@ -165,46 +181,24 @@ export class EntraServer {
     });
   }
 
-  async #token(req: IncomingMessage, res: ServerResponse, v2: boolean, ec: EntraErrorContext): Promise<void> {
+  /** Checks the client's secret or federated assertion; returns appidacr ('1' secret, '2' assertion). */
+  async #authenticate(
+    form: URLSearchParams,
+    principal: ResolvedIdentity,
+    clientId: string,
+    ec: EntraErrorContext,
+  ): Promise<'1' | '2'> {
     const ctx = this.#ctx;
-    const form = await readForm(req);
-    ec.correlationId ??= q(form, 'client-request-id');
-    const grant = q(form, 'grant_type');
-    if (grant === undefined) throw E.missingParameter('grant_type', ec);
-    if (grant !== 'client_credentials') throw E.unsupportedGrantType(grant, ec);
-    const clientId = q(form, 'client_id');
-    if (clientId === undefined) throw E.missingParameter('client_id', ec);
-
-    let resource: string;
-    if (v2) {
-      const scope = q(form, 'scope');
-      if (scope === undefined) throw E.missingParameter('scope', ec);
-      const scopes = scope.split(/\s+/).filter((s) => s && !OIDC_SCOPES.has(s));
-      if (scopes.length !== 1 || !scopes[0].endsWith('/.default') || scopes[0] === '/.default')
-        throw E.invalidScope(scope, ec);
-      // https://management.azure.com//.default -> https://management.azure.com/ (the v1 `aud` keeps the slash).
-      resource = scopes[0].slice(0, -'/.default'.length);
-    } else {
-      const r = q(form, 'resource');
-      if (r === undefined) throw E.missingParameter('resource', ec);
-      resource = r;
-    }
-
     const world = ctx.world;
-    const principal: ResolvedIdentity | undefined = [...world.identities, ...world.appRegistrations].find(
-      (i) => i.clientId === clientId.toLowerCase(),
-    );
-    if (!principal) throw E.unknownClient(clientId, world.tenantId, ec);
-
     const secret = q(form, 'client_secret');
     const assertion = q(form, 'client_assertion');
-    let appidacr: '1' | '2';
     if (secret !== undefined) {
       const expected =
         principal.kind === 'app-registration' ? this.#opts.appSecrets[principal.clientId] : undefined;
       if (expected === undefined || !safeEqual(secret, expected)) throw E.invalidClientSecret(clientId, ec);
-      appidacr = '1';
-    } else if (assertion !== undefined) {
+      return '1';
+    }
+    if (assertion !== undefined) {
       const type = q(form, 'client_assertion_type');
       if (type === undefined) throw E.missingParameter('client_assertion_type', ec);
       if (type !== JWT_BEARER) throw E.invalidAssertionType(type, ec);
@@ -220,10 +214,30 @@ export class EntraServer {
         caPem: ctx.ca.caCertPem,
         errorContext: ec,
       });
-      appidacr = '2';
-    } else {
-      throw E.credentialRequired(ec);
+      return '2';
     }
+    throw E.credentialRequired(ec);
+  }
+
+  async #token(req: IncomingMessage, res: ServerResponse, v2: boolean, ec: EntraErrorContext): Promise<void> {
+    const ctx = this.#ctx;
+    const form = await readForm(req);
+    ec.correlationId ??= q(form, 'client-request-id');
+    const grant = q(form, 'grant_type');
+    if (grant === undefined) throw E.missingParameter('grant_type', ec);
+    if (grant !== 'client_credentials') throw E.unsupportedGrantType(grant, ec);
+    const clientId = q(form, 'client_id');
+    if (clientId === undefined) throw E.missingParameter('client_id', ec);
+
+    const resource = requestedResource(form, v2, ec);
+
+    const world = ctx.world;
+    const principal: ResolvedIdentity | undefined = [...world.identities, ...world.appRegistrations].find(
+      (i) => i.clientId === clientId.toLowerCase(),
+    );
+    if (!principal) throw E.unknownClient(clientId, world.tenantId, ec);
+
+    const appidacr = await this.#authenticate(form, principal, clientId, ec);
 
     const t = await issueAccessToken(ctx, {
       source: 'entra',

@@ -29,6 +29,63 @@ function faultRenderer(render: (status: number, retryAfterSeconds?: number) => S
   return (fault: Fault, _req: IncomingMessage) => render(fault.status ?? 500, fault.retryAfterSeconds);
 }
 
+/**
+ * Managed identity sources: plain HTTP where Azure's are (IMDS, App Service, Arc, Cloud Shell, Azure ML), HTTPS for
+ * Service Fabric (docs/identity-wire.md §8).
+ */
+async function startSources(
+  ctx: SandboxContext,
+  servers: RunningServer[],
+  secrets: { identityHeader: string; msiSecret: string; serviceFabricSecret: string; arcKeys: ArcKeyStore },
+) {
+  const { identityHeader, msiSecret, serviceFabricSecret, arcKeys } = secrets;
+  const start = (
+    endpoint: 'appService' | 'imds' | 'arc' | 'cloudShell' | 'serviceFabric' | 'azureMl',
+    handler: Parameters<SandboxContext['startServer']>[0]['handler'],
+    render: (status: number, retryAfterSeconds?: number) => SandboxError,
+    tls = false,
+  ) =>
+    ctx
+      .startServer({
+        endpoint,
+        label: endpoint,
+        handler,
+        renderFault: faultRenderer(render),
+        ...(tls ? { tls: ctx.serverCert } : {}),
+      })
+      .then((s) => (servers.push(s), s));
+
+  const appService = await start(
+    'appService',
+    appServiceHandler(ctx, identityHeader),
+    appServiceErrors.fault,
+  );
+  const imds = await start('imds', imdsHandler(ctx), imdsErrors.fault);
+  const arc = await start('arc', arcHandler(ctx, arcKeys), imdsErrors.fault);
+  const cloudShell = await start('cloudShell', cloudShellHandler(ctx), imdsErrors.fault);
+  const serviceFabric = await start(
+    'serviceFabric',
+    serviceFabricHandler(ctx, serviceFabricSecret),
+    serviceFabricErrors.fault,
+    true,
+  );
+  const azureMl = await start('azureMl', azureMlHandler(ctx, msiSecret), imdsErrors.fault);
+
+  return { appService, imds, arc, cloudShell, serviceFabric, azureMl };
+}
+
+/** Secrets the platform would hand the compute resource, and the app registrations' client secrets. */
+function platformSecrets(ctx: SandboxContext) {
+  const identityHeader = newSecret();
+  const msiSecret = newSecret();
+  const serviceFabricSecret = newSecret();
+  const appSecrets: Record<string, string> = {};
+  for (const app of ctx.world.appRegistrations) appSecrets[app.clientId] = newSecret(30);
+  for (const s of [identityHeader, msiSecret, serviceFabricSecret, ...Object.values(appSecrets)])
+    ctx.issued.secrets.add(s);
+  return { identityHeader, msiSecret, serviceFabricSecret, appSecrets };
+}
+
 export async function startIdentityPlane(ctx: SandboxContext): Promise<PlaneHandle> {
   const servers: RunningServer[] = [];
   let tokenFiles: TokenFiles | undefined;
@@ -45,14 +102,7 @@ export async function startIdentityPlane(ctx: SandboxContext): Promise<PlaneHand
   };
 
   try {
-    // Secrets the platform would hand the compute resource, and the app registration's client secret.
-    const identityHeader = newSecret();
-    const msiSecret = newSecret();
-    const serviceFabricSecret = newSecret();
-    const appSecrets: Record<string, string> = {};
-    for (const app of ctx.world.appRegistrations) appSecrets[app.clientId] = newSecret(30);
-    for (const s of [identityHeader, msiSecret, serviceFabricSecret, ...Object.values(appSecrets)])
-      ctx.issued.secrets.add(s);
+    const { identityHeader, msiSecret, serviceFabricSecret, appSecrets } = platformSecrets(ctx);
 
     // External OIDC provider first: the world's federated credentials name its issuer (${OIDC_ISSUER}).
     const oidc = await OidcProvider.create(ctx.options.oidcTokenLifetimeSeconds);
@@ -83,39 +133,12 @@ export async function startIdentityPlane(ctx: SandboxContext): Promise<PlaneHand
     entra.origin = entraServer.origin;
     entra.port = entraServer.port;
 
-    // Managed identity sources: plain HTTP where Azure's are (IMDS, App Service, Arc, Cloud Shell, Azure ML),
-    // HTTPS for Service Fabric (identity-protocols.md §8).
-    const start = (
-      endpoint: 'appService' | 'imds' | 'arc' | 'cloudShell' | 'serviceFabric' | 'azureMl',
-      handler: Parameters<SandboxContext['startServer']>[0]['handler'],
-      render: (status: number, retryAfterSeconds?: number) => SandboxError,
-      tls = false,
-    ) =>
-      ctx
-        .startServer({
-          endpoint,
-          label: endpoint,
-          handler,
-          renderFault: faultRenderer(render),
-          ...(tls ? { tls: ctx.serverCert } : {}),
-        })
-        .then((s) => (servers.push(s), s));
-
-    const appService = await start(
-      'appService',
-      appServiceHandler(ctx, identityHeader),
-      appServiceErrors.fault,
-    );
-    const imds = await start('imds', imdsHandler(ctx), imdsErrors.fault);
-    const arc = await start('arc', arcHandler(ctx, arcKeys), imdsErrors.fault);
-    const cloudShell = await start('cloudShell', cloudShellHandler(ctx), imdsErrors.fault);
-    const serviceFabric = await start(
-      'serviceFabric',
-      serviceFabricHandler(ctx, serviceFabricSecret),
-      serviceFabricErrors.fault,
-      true,
-    );
-    const azureMl = await start('azureMl', azureMlHandler(ctx, msiSecret), imdsErrors.fault);
+    const { appService, imds, arc, cloudShell, serviceFabric, azureMl } = await startSources(ctx, servers, {
+      identityHeader,
+      msiSecret,
+      serviceFabricSecret,
+      arcKeys,
+    });
 
     // Service Fabric clients only check that IDENTITY_SERVER_THUMBPRINT is set (§8); give the real one anyway.
     const serviceFabricThumbprint = new X509Certificate(ctx.serverCert.certPem).fingerprint.replace(/:/g, '');

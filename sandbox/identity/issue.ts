@@ -18,7 +18,7 @@ export interface IssueRequest {
   /** Endpoint whose token faults apply (same name as the source). */
   endpoint: EndpointName;
   identity: ResolvedIdentity;
-  /** The resource exactly as requested: becomes `aud` (identity-protocols.md §11). */
+  /** The resource exactly as requested: becomes `aud` (docs/identity-wire.md §11). */
   resource: string;
   lifetimeSeconds?: number;
   /** Entra: "1" for a client secret, "2" for an assertion or managed identity (default). */
@@ -31,7 +31,7 @@ export async function issueAccessToken(ctx: SandboxContext, r: IssueRequest): Pr
     subject: {
       principalId: r.identity.principalId,
       clientId: r.identity.clientId,
-      // xms_mirid only for managed identities (identity-protocols.md §11); app registrations have none.
+      // xms_mirid only for managed identities (docs/identity-wire.md §11); app registrations have none.
       ...(r.identity.kind !== 'app-registration' && r.identity.miResourceId
         ? { miResourceId: r.identity.miResourceId }
         : {}),

@@ -3,7 +3,7 @@
 // against the service's own list, because each service has its own rule about the trailing slash: Key Vault accepts
 // only `https://vault.azure.net` ("AKV10022: Invalid audience. Expected https://vault.azure.net, found:
 // https://vault.azure.net/." in Azure/go-autorest#525) while ARM and Storage accept both forms
-// (dataplane-protocols.md §2.3, §3.4, §5). Each service maps a failure to its own 401.
+// (docs/data-plane.md §2.3, §3.4, §5). Each service maps a failure to its own 401.
 import type { IncomingMessage } from 'node:http';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { SandboxContext } from '../core/context.ts';

@@ -21,6 +21,7 @@ import { keyVaultErrors } from './keyvault/errors.ts';
 import { keyVaultHandler } from './keyvault/server.ts';
 import type { Vault } from './keyvault/server.ts';
 import { SecretStore } from './keyvault/store.ts';
+import { AdjustableClock, registerClockRoutes } from './rbac/clock.ts';
 import { AssignmentError, RoleAssignmentStore } from './rbac/store.ts';
 import type { StoredAssignment } from './rbac/store.ts';
 
@@ -52,65 +53,16 @@ export async function startResourcePlane(ctx: SandboxContext): Promise<PlaneHand
   };
 
   try {
-    const rbac = new RoleAssignmentStore(ctx.world, ctx.options.propagationDelaySeconds);
+    // Role-assignment propagation runs on this clock; tests move it forward through the admin API (/_sandbox/clock)
+    // instead of sleeping through the delay.
+    const clock = new AdjustableClock();
+    const rbac = new RoleAssignmentStore(ctx.world, ctx.options.propagationDelaySeconds, clock.now);
     let model = new ArmModel(ctx.world);
 
-    // Key Vault: one server (origin) per vault, since the SDK tells vaults apart by origin only (§1.3).
-    const vaults = new Map<string, Vault>();
-    const seedSecrets = (world: World) => {
-      for (const kv of world.keyVaults) {
-        let vault = vaults.get(kv.name);
-        if (!vault)
-          vaults.set(
-            kv.name,
-            (vault = { name: kv.name, resourceId: kv.resourceId, store: new SecretStore() }),
-          );
-        vault.resourceId = kv.resourceId;
-        for (const s of kv.secrets) {
-          if (vault.store.get(s.name) || vault.store.isDeleted(s.name)) continue;
-          const value = newSecretValue();
-          ctx.issued.secrets.add(value);
-          vault.store.set(s.name, value, { contentType: 'text/plain' });
-        }
-      }
-    };
-    seedSecrets(ctx.world);
-    const vaultOrigins = new Map<string, string>();
-    for (const vault of vaults.values()) {
-      let origin = '';
-      const server = await ctx.startServer({
-        endpoint: 'keyVault',
-        label: `keyVault ${vault.name}`,
-        tls: ctx.serverCert,
-        handler: keyVaultHandler(ctx, vault, rbac, () => origin),
-        renderFault: (f) => keyVaultErrors.fault(f.status ?? 500, ctx.world.location, f.retryAfterSeconds),
-      });
-      servers.push(server);
-      origin = server.origin;
-      vaultOrigins.set(vault.name, origin);
-    }
-
-    // Azurite, then its data, then the gateway in front of it.
-    const accounts = ctx.world.storageAccounts.map((a) => a.name);
-    if (accounts.length) {
-      azurite = await startAzurite({ cert: ctx.serverCert, accounts, log: ctx.log });
-      // The account keys are secrets the sandbox holds (served only by ARM listKeys): leak tests look for them too.
-      for (const keys of azurite.keys.values()) for (const k of keys) ctx.issued.secrets.add(k);
-      await seedWorldData(ctx, ctx.world, azurite.origin, ctx.ca.caCertPem);
-    }
+    const { seedSecrets, vaultOrigins } = await startVaults(ctx, rbac, servers);
+    azurite = await startAzuriteFor(ctx);
     const az = azurite;
-    let blobOrigin = '';
-    if (az) {
-      const gateway = await ctx.startServer({
-        endpoint: 'blob',
-        label: 'blob',
-        tls: ctx.serverCert,
-        handler: blobGatewayHandler({ ctx, rbac, upstream: () => az.origin, agent }),
-        renderFault: (f, req) => blobFault(f.status ?? 500, req, f.retryAfterSeconds),
-      });
-      servers.push(gateway);
-      blobOrigin = gateway.origin;
-    }
+    const blobOrigin = az ? await startBlobGateway(ctx, rbac, az, agent, servers) : '';
 
     let armOrigin = '';
     const arm = await ctx.startServer({
@@ -153,38 +105,116 @@ export async function startResourcePlane(ctx: SandboxContext): Promise<PlaneHand
     });
 
     registerAdminRoutes(ctx, rbac, () => az);
+    registerClockRoutes(ctx.admin, clock);
 
-    const w = ctx.world;
-    const kv = w.keyVaults[0];
-    const sa = w.storageAccounts[0];
-    const canary =
-      sa?.containers.find((c) => c.wiringScope === 'canaryContainer') ??
-      sa?.containers.find((c) => c.blobs.length);
-    const status =
-      sa?.containers.find((c) => c.wiringScope === 'statusContainer') ??
-      sa?.containers.find((c) => c !== canary);
-    return {
-      endpoints: {
-        // Real vault URIs end with '/' (https://<name>.vault.azure.net/).
-        keyVault: kv ? `${vaultOrigins.get(kv.name)}/` : '',
-        arm: armOrigin,
-        // Path-style account URL: the SDK and Azurite take the account from the first path segment (§3.3).
-        blob: sa ? `${blobOrigin}/${sa.name}` : '',
-      },
-      resources: {
-        keyVaultName: kv?.name ?? '',
-        secretName: kv?.secrets[0]?.name ?? '',
-        storageAccount: sa?.name ?? '',
-        canaryContainer: canary?.name ?? '',
-        canaryBlob: canary?.blobs[0] ?? '',
-        statusContainer: status?.name ?? '',
-      },
-      close,
-    };
+    return { ...planeHandle(ctx, vaultOrigins, armOrigin, blobOrigin, close), rbac };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** Key Vault: one server (origin) per vault, since the SDK tells vaults apart by origin only (§1.3). */
+async function startVaults(ctx: SandboxContext, rbac: RoleAssignmentStore, servers: RunningServer[]) {
+  const vaults = new Map<string, Vault>();
+  const seedSecrets = (world: World) => {
+    for (const kv of world.keyVaults) {
+      let vault = vaults.get(kv.name);
+      if (!vault)
+        vaults.set(kv.name, (vault = { name: kv.name, resourceId: kv.resourceId, store: new SecretStore() }));
+      vault.resourceId = kv.resourceId;
+      for (const s of kv.secrets) {
+        if (vault.store.get(s.name) || vault.store.isDeleted(s.name)) continue;
+        const value = newSecretValue();
+        ctx.issued.secrets.add(value);
+        vault.store.set(s.name, value, { contentType: 'text/plain' });
+      }
+    }
+  };
+  seedSecrets(ctx.world);
+  const vaultOrigins = new Map<string, string>();
+  for (const vault of vaults.values()) {
+    let origin = '';
+    const server = await ctx.startServer({
+      endpoint: 'keyVault',
+      label: `keyVault ${vault.name}`,
+      tls: ctx.serverCert,
+      handler: keyVaultHandler(ctx, vault, rbac, () => origin),
+      renderFault: (f) => keyVaultErrors.fault(f.status ?? 500, ctx.world.location, f.retryAfterSeconds),
+    });
+    servers.push(server);
+    origin = server.origin;
+    vaultOrigins.set(vault.name, origin);
+  }
+
+  return { seedSecrets, vaultOrigins };
+}
+
+/** Azurite for the world's storage accounts, then its data. */
+async function startAzuriteFor(ctx: SandboxContext): Promise<AzuriteProcess | undefined> {
+  const accounts = ctx.world.storageAccounts.map((a) => a.name);
+  if (!accounts.length) return undefined;
+  const azurite = await startAzurite({ cert: ctx.serverCert, accounts, log: ctx.log });
+  // The account keys are secrets the sandbox holds (served only by ARM listKeys): leak tests look for them too.
+  for (const keys of azurite.keys.values()) for (const k of keys) ctx.issued.secrets.add(k);
+  await seedWorldData(ctx, ctx.world, azurite.origin, ctx.ca.caCertPem);
+  return azurite;
+}
+
+/** The RBAC gateway in front of Azurite; returns its origin. */
+async function startBlobGateway(
+  ctx: SandboxContext,
+  rbac: RoleAssignmentStore,
+  az: AzuriteProcess,
+  agent: ReturnType<typeof upstreamAgent>,
+  servers: RunningServer[],
+): Promise<string> {
+  const gateway = await ctx.startServer({
+    endpoint: 'blob',
+    label: 'blob',
+    tls: ctx.serverCert,
+    handler: blobGatewayHandler({ ctx, rbac, upstream: () => az.origin, agent }),
+    renderFault: (f, req) => blobFault(f.status ?? 500, req, f.retryAfterSeconds),
+  });
+  servers.push(gateway);
+  return gateway.origin;
+}
+
+/** What the plane tells the connection file: endpoints and the names of the canary resources. */
+function planeHandle(
+  ctx: SandboxContext,
+  vaultOrigins: Map<string, string>,
+  armOrigin: string,
+  blobOrigin: string,
+  close: () => Promise<void>,
+): PlaneHandle {
+  const w = ctx.world;
+  const kv = w.keyVaults[0];
+  const sa = w.storageAccounts[0];
+  const canary =
+    sa?.containers.find((c) => c.wiringScope === 'canaryContainer') ??
+    sa?.containers.find((c) => c.blobs.length);
+  const status =
+    sa?.containers.find((c) => c.wiringScope === 'statusContainer') ??
+    sa?.containers.find((c) => c !== canary);
+  return {
+    endpoints: {
+      // Real vault URIs end with '/' (https://<name>.vault.azure.net/).
+      keyVault: kv ? `${vaultOrigins.get(kv.name)}/` : '',
+      arm: armOrigin,
+      // Path-style account URL: the SDK and Azurite take the account from the first path segment (§3.3).
+      blob: sa ? `${blobOrigin}/${sa.name}` : '',
+    },
+    resources: {
+      keyVaultName: kv?.name ?? '',
+      secretName: kv?.secrets[0]?.name ?? '',
+      storageAccount: sa?.name ?? '',
+      canaryContainer: canary?.name ?? '',
+      canaryBlob: canary?.blobs[0] ?? '',
+      statusContainer: status?.name ?? '',
+    },
+    close,
+  };
 }
 
 function assignmentJson(a: StoredAssignment): Record<string, unknown> {

@@ -59,6 +59,63 @@ export function defaultAppName(resourceGroup: string, env: string): string {
   return `func-${env}-${hash}`;
 }
 
+const OPTIONS = {
+  'dry-run': { type: 'boolean', default: false },
+  'resource-group': { type: 'string' },
+  location: { type: 'string' },
+  'name-prefix': { type: 'string' },
+  env: { type: 'string' },
+  'app-name': { type: 'string' },
+  subscription: { type: 'string' },
+  'federated-issuer': { type: 'string' },
+  'federated-subject': { type: 'string' },
+  'federated-token-url': { type: 'string' },
+  'federated-token-file': { type: 'string' },
+  'staging-dir': { type: 'string' },
+  'reuse-dist': { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** The federated path's options: the external token's issuer and subject, and where the app reads the token. */
+function federationOptions(
+  values: { [k: string]: string | boolean | undefined },
+  env: NodeJS.ProcessEnv,
+): { issuer: string; subject: string; tokenUrl?: string; tokenFile?: string } {
+  const issuer = (values['federated-issuer'] as string | undefined) ?? env.FEDERATED_ISSUER;
+  const subject = (values['federated-subject'] as string | undefined) ?? env.FEDERATED_SUBJECT;
+  if (!issuer)
+    throw new UsageError(
+      '--federated-issuer is required: the issuer (iss) of the external OIDC token the federated path exchanges',
+    );
+  if (!subject) throw new UsageError('--federated-subject is required: the subject (sub) of that token');
+  let issuerUrl: URL;
+  try {
+    issuerUrl = new URL(issuer);
+  } catch {
+    throw new UsageError(`--federated-issuer '${issuer}' is not a URL`);
+  }
+  // Entra ID accepts only https issuers, and compares issuer and subject case-sensitively and verbatim: stray
+  // whitespace makes every exchange fail (docs/pain-points.md P9).
+  if (issuerUrl.protocol !== 'https:') throw new UsageError('--federated-issuer must be an https:// URL');
+  if (issuer.trim() !== issuer || subject.trim() !== subject)
+    throw new UsageError('--federated-issuer and --federated-subject must not start or end with whitespace');
+  const tokenUrl = values['federated-token-url'] as string | undefined;
+  const tokenFile = values['federated-token-file'] as string | undefined;
+  if (tokenUrl && tokenFile)
+    throw new UsageError('give one of --federated-token-url and --federated-token-file');
+  if (tokenUrl) {
+    try {
+      new URL(tokenUrl);
+    } catch {
+      throw new UsageError(`--federated-token-url '${tokenUrl}' is not a URL`);
+    }
+  }
+  if (tokenFile && !tokenFile.startsWith('/'))
+    throw new UsageError('--federated-token-file must be an absolute path');
+
+  return { issuer, subject, tokenUrl, tokenFile };
+}
+
 /** Parses and validates argv; returns undefined for --help. Throws UsageError with a clear message. */
 export function parseDeployArgs(
   argv: string[],
@@ -70,22 +127,7 @@ export function parseDeployArgs(
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: {
-        'dry-run': { type: 'boolean', default: false },
-        'resource-group': { type: 'string' },
-        location: { type: 'string' },
-        'name-prefix': { type: 'string' },
-        env: { type: 'string' },
-        'app-name': { type: 'string' },
-        subscription: { type: 'string' },
-        'federated-issuer': { type: 'string' },
-        'federated-subject': { type: 'string' },
-        'federated-token-url': { type: 'string' },
-        'federated-token-file': { type: 'string' },
-        'staging-dir': { type: 'string' },
-        'reuse-dist': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: OPTIONS,
     }));
   } catch (err) {
     throw new UsageError((err as Error).message);
@@ -116,37 +158,7 @@ export function parseDeployArgs(
   )
     throw new UsageError('--subscription must be a subscription ID or name');
 
-  const issuer = values['federated-issuer'] ?? env.FEDERATED_ISSUER;
-  const subject = values['federated-subject'] ?? env.FEDERATED_SUBJECT;
-  if (!issuer)
-    throw new UsageError(
-      '--federated-issuer is required: the issuer (iss) of the external OIDC token the federated path exchanges',
-    );
-  if (!subject) throw new UsageError('--federated-subject is required: the subject (sub) of that token');
-  let issuerUrl: URL;
-  try {
-    issuerUrl = new URL(issuer);
-  } catch {
-    throw new UsageError(`--federated-issuer '${issuer}' is not a URL`);
-  }
-  // Entra ID accepts only https issuers, and compares issuer and subject case-sensitively and verbatim: stray
-  // whitespace makes every exchange fail (user-pain-points.md P9).
-  if (issuerUrl.protocol !== 'https:') throw new UsageError('--federated-issuer must be an https:// URL');
-  if (issuer.trim() !== issuer || subject.trim() !== subject)
-    throw new UsageError('--federated-issuer and --federated-subject must not start or end with whitespace');
-  const tokenUrl = values['federated-token-url'];
-  const tokenFile = values['federated-token-file'];
-  if (tokenUrl && tokenFile)
-    throw new UsageError('give one of --federated-token-url and --federated-token-file');
-  if (tokenUrl) {
-    try {
-      new URL(tokenUrl);
-    } catch {
-      throw new UsageError(`--federated-token-url '${tokenUrl}' is not a URL`);
-    }
-  }
-  if (tokenFile && !tokenFile.startsWith('/'))
-    throw new UsageError('--federated-token-file must be an absolute path');
+  const { issuer, subject, tokenUrl, tokenFile } = federationOptions(values, env);
 
   return {
     dryRun: values['dry-run'] === true,

@@ -37,26 +37,37 @@ interface LockEntry {
 export const ALLOWED_TOP_LEVEL = ['dist', 'host.json', 'package.json', 'node_modules'];
 
 // Never needed at run time: type declarations, source maps and docs inside the copied packages.
+/** What the build emits: the app, and the redactor it shares with the dev host (common/). */
+const APP_DIRS = ['src', 'common'];
 const PRUNE = /(\.d\.[cm]?ts|\.map|\.md|\.markdown)$/i;
 
 type Log = (line: string) => void;
 
 export function stagePackage(root: string, dir: string, opts: { reuseDist: boolean; log: Log }): StageResult {
-  const { log } = opts;
   if (existsSync(dir) && readdirSync(dir).length > 0)
     throw new Error(`staging folder ${dir} is not empty; give an empty or new folder`);
   mkdirSync(dir, { recursive: true });
+  buildApp(root, dir, opts);
+  const pkg = writeManifest(root, dir);
+  const { copied, prunedBytes, devOnly } = copyProductionModules(root, dir, opts.log);
+  const imports = verifyPackage(dir, pkg, devOnly);
+  return { dir, packages: copied, imports, prunedBytes, ...figures(dir) };
+}
 
-  // 1. The app: compile src/ straight into the staging folder (the repository's dist/ is left alone), or reuse it.
+/** 1. The app: compile src/ straight into the staging folder (the repository's dist/ is left alone), or reuse it. */
+function buildApp(root: string, dir: string, opts: { reuseDist: boolean; log: Log }): void {
+  const { log } = opts;
   if (opts.reuseDist) {
     const built = join(root, 'dist', 'src');
     if (!existsSync(join(built, 'index.js')))
       throw new Error('--reuse-dist: dist/src/index.js does not exist; run npm run build');
-    log(`- copy dist/src/**/*.js to ${join(dir, 'dist', 'src')}`);
-    cpSync(built, join(dir, 'dist', 'src'), {
-      recursive: true,
-      filter: (src) => statSync(src).isDirectory() || src.endsWith('.js'),
-    });
+    for (const part of APP_DIRS) {
+      log(`- copy dist/${part}/**/*.js to ${join(dir, 'dist', part)}`);
+      cpSync(join(root, 'dist', part), join(dir, 'dist', part), {
+        recursive: true,
+        filter: (src) => statSync(src).isDirectory() || src.endsWith('.js'),
+      });
+    }
   } else {
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const args = [tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist'), '--sourceMap', 'false'];
@@ -67,8 +78,10 @@ export function stagePackage(root: string, dir: string, opts: { reuseDist: boole
     const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`TypeScript build failed:\n${r.stdout}${r.stderr}`);
   }
+}
 
-  // 2. host.json and a package.json that declares only what runs.
+/** 2. host.json and a package.json that declares only what runs. */
+function writeManifest(root: string, dir: string): Record<string, unknown> {
   cpSync(join(root, 'host.json'), join(dir, 'host.json'));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
   const slim = {
@@ -85,7 +98,11 @@ export function stagePackage(root: string, dir: string, opts: { reuseDist: boole
   const main = join(dir, String(pkg.main));
   if (!existsSync(main)) throw new Error(`package.json main ${String(pkg.main)} is not in the package`);
 
-  // 3. Production node_modules from the lockfile.
+  return pkg;
+}
+
+/** 3. Production node_modules from the lockfile. */
+function copyProductionModules(root: string, dir: string, log: Log) {
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
     packages: Record<string, LockEntry>;
   };
@@ -127,13 +144,17 @@ export function stagePackage(root: string, dir: string, opts: { reuseDist: boole
     `- copy ${copied} production packages listed in package-lock.json (${devOnly.size} dev-only packages left out)`,
   );
 
-  // 4. Verify: only allowed entries, no dev-only package, and every bare import resolves from the package.
+  return { copied, prunedBytes, devOnly };
+}
+
+/** 4. Verify: only allowed entries, no dev-only package, and every bare import resolves from the package. */
+function verifyPackage(dir: string, pkg: Record<string, unknown>, devOnly: Set<string>): string[] {
   for (const name of readdirSync(dir)) {
     if (!ALLOWED_TOP_LEVEL.includes(name)) throw new Error(`unexpected ${name} in the package`);
   }
   for (const f of walk(join(dir, 'dist'))) {
     const rel = relative(dir, f).split(sep).join('/');
-    if (!rel.startsWith('dist/src/') || !rel.endsWith('.js'))
+    if (!APP_DIRS.some((part) => rel.startsWith(`dist/${part}/`)) || !rel.endsWith('.js'))
       throw new Error(`unexpected ${rel} in the package`);
   }
   const staged = packageDirs(join(dir, 'node_modules')).map((p) => `node_modules/${p}`);
@@ -158,7 +179,11 @@ export function stagePackage(root: string, dir: string, opts: { reuseDist: boole
   );
   if (r.status !== 0) throw new Error(`an import of the app does not resolve from the package:\n${r.stderr}`);
 
-  // 5. Figures.
+  return imports;
+}
+
+/** 5. Figures: size by top-level entry and the largest packages. */
+function figures(dir: string) {
   const byEntry: Record<string, number> = {};
   let files = 0;
   let bytes = 0;
@@ -179,7 +204,7 @@ export function stagePackage(root: string, dir: string, opts: { reuseDist: boole
     .map(([name, b]) => ({ name, bytes: b }))
     .sort((a, b) => b.bytes - a.bytes)
     .slice(0, 8);
-  return { dir, files, bytes, packages: copied, largest, byEntry, imports, prunedBytes };
+  return { files, bytes, largest, byEntry };
 }
 
 export function* walk(dir: string): Generator<string> {

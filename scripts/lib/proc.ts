@@ -42,11 +42,8 @@ export interface ProcOptions extends SpawnOptions {
   onData?: (chunk: Buffer) => void;
 }
 
-export function startProc(command: string, args: string[], opts: ProcOptions = {}): Proc {
-  const { onData: tee, ...spawnOpts } = opts;
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...spawnOpts });
-  if (child.pid === undefined) throw new Error(`could not start ${command}`);
-  const pid = child.pid;
+/** The process's output, kept (bounded), and waits for a pattern to appear in it. */
+function outputWatcher(exited: Promise<number | string>, tee?: (chunk: Buffer) => void) {
   let out = '';
   const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   const onData = (d: Buffer) => {
@@ -62,11 +59,50 @@ export function startProc(command: string, args: string[], opts: ProcOptions = {
       }
     }
   };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
+  const waitFor = (re: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> => {
+    const m = out.match(re);
+    if (m) return Promise.resolve(m);
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        const i = waiters.indexOf(w);
+        if (i >= 0) waiters.splice(i, 1);
+      };
+      const w = {
+        re,
+        resolve: (found: RegExpMatchArray) => {
+          done();
+          resolve(found);
+        },
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new Error(`timed out after ${timeoutMs} ms waiting for ${re} in output:\n${out.slice(-4000)}`),
+        );
+      }, timeoutMs);
+      waiters.push(w);
+      void exited.then((code) => {
+        if (!waiters.includes(w)) return;
+        done();
+        reject(new Error(`process exited (${code}) before ${re} appeared; output:\n${out.slice(-4000)}`));
+      });
+    });
+  };
+  return { onData, output: () => out, waitFor };
+}
+
+export function startProc(command: string, args: string[], opts: ProcOptions = {}): Proc {
+  const { onData: tee, ...spawnOpts } = opts;
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...spawnOpts });
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  const pid = child.pid;
   const exited = new Promise<number | string>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? signal ?? -1));
   });
+  const watcher = outputWatcher(exited, tee);
+  child.stdout?.on('data', watcher.onData);
+  child.stderr?.on('data', watcher.onData);
   const kill = () => {
     try {
       process.kill(-pid, 'SIGKILL');
@@ -77,38 +113,9 @@ export function startProc(command: string, args: string[], opts: ProcOptions = {
   return {
     child,
     pid,
-    output: () => out,
+    output: watcher.output,
     exited,
-    waitFor(re, timeoutMs = 30_000) {
-      const m = out.match(re);
-      if (m) return Promise.resolve(m);
-      return new Promise((resolve, reject) => {
-        const done = () => {
-          clearTimeout(timer);
-          const i = waiters.indexOf(w);
-          if (i >= 0) waiters.splice(i, 1);
-        };
-        const w = {
-          re,
-          resolve: (found: RegExpMatchArray) => {
-            done();
-            resolve(found);
-          },
-        };
-        const timer = setTimeout(() => {
-          done();
-          reject(
-            new Error(`timed out after ${timeoutMs} ms waiting for ${re} in output:\n${out.slice(-4000)}`),
-          );
-        }, timeoutMs);
-        waiters.push(w);
-        void exited.then((code) => {
-          if (!waiters.includes(w)) return;
-          done();
-          reject(new Error(`process exited (${code}) before ${re} appeared; output:\n${out.slice(-4000)}`));
-        });
-      });
-    },
+    waitFor: watcher.waitFor,
     async stop(signal = 'SIGTERM', timeoutMs = 35_000) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       else kill(); // the leader is gone; make sure nothing of its group remains
@@ -117,7 +124,7 @@ export function startProc(command: string, args: string[], opts: ProcOptions = {
       if (r === 'timeout') {
         kill();
         throw new Error(
-          `process ${pid} did not exit within ${timeoutMs} ms of ${signal}; output:\n${out.slice(-4000)}`,
+          `process ${pid} did not exit within ${timeoutMs} ms of ${signal}; output:\n${watcher.output().slice(-4000)}`,
         );
       }
       return r;

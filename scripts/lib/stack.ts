@@ -15,7 +15,7 @@ import type { Proc, ProcOptions } from './proc.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Stable ids (ARCHITECTURE.md "Identity paths", "Targets"), from the app's src/ids.ts. */
+/** Stable ids (docs/design.md "Identity paths", "Targets"), from the app's src/ids.ts. */
 export { PATH_IDS, TARGET_IDS };
 
 // ---------------------------------------------------------------------------------------------------------------

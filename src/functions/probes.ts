@@ -19,18 +19,37 @@ function log(context: InvocationContext, path: PathId, results: ProbeResult[], r
   if (recordError) context.warn(`status store: result not recorded (${recordError})`);
 }
 
+interface ProbeRun {
+  target?: string;
+  /** An HTTP answer's due time: the write is awaited only until then (one PROBE_TIMEOUT_MS for probe and write). */
+  answerBy?: number;
+  /** A timer run: fresh tokens (README "Fresh tokens on every timer run"). */
+  timer?: boolean;
+}
+
 /**
- * Probes and records. With `answerBy` (an HTTP answer), the write is awaited only until then; it goes on in the
- * background after that (status/service.ts), so the answer keeps one PROBE_TIMEOUT_MS budget for probe and write.
+ * Probes and records. With `answerBy`, the write is awaited only until then; it goes on in the background after
+ * that (status/service.ts). Telemetry is sent when the write ends, whenever that is, and never awaited.
  */
-async function probeAndRecord(path: PathId, target?: string, answerBy?: number) {
-  const [{ runPath, runProbe }, { recordResults }] = await Promise.all([
+async function probeAndRecord(path: PathId, { target, answerBy, timer = false }: ProbeRun = {}) {
+  const [{ runPath, runProbe }, { runTimerPath }, { recordResults }, telemetry] = await Promise.all([
     import('../probes/runner.ts'),
+    import('../probes/timerRun.ts'),
     import('../status/service.ts'),
+    import('../telemetry/index.ts'),
   ]);
-  const results = target && isTargetId(target) ? [await runProbe(path, target)] : await runPath(path);
+  // Timer runs acquire fresh tokens; HTTP probes use the cached ones (README "Fresh tokens on every timer run").
+  const results = timer
+    ? await runTimerPath(path)
+    : target && isTargetId(target)
+      ? [await runProbe(path, target)]
+      : await runPath(path);
   const budget = answerBy === undefined ? undefined : answerBy - Date.now();
-  return { results, record: await recordResults(path, results, getConfig(), budget) };
+  // never throws: sending must not delay or fail a probe
+  const record = await recordResults(path, results, getConfig(), budget, (outcome) =>
+    telemetry.report(results, outcome.doc),
+  );
+  return { results, record };
 }
 
 export function probeHandler(path: PathId): HttpHandler {
@@ -38,7 +57,10 @@ export function probeHandler(path: PathId): HttpHandler {
     if (request.method !== 'GET') return methodNotAllowed(request.method);
     const target = request.params.target;
     if (target && !isTargetId(target)) return notFound(`Unknown target '${target}'.`);
-    const { results, record } = await probeAndRecord(path, target, Date.now() + getConfig().probeTimeoutMs);
+    const { results, record } = await probeAndRecord(path, {
+      target,
+      answerBy: Date.now() + getConfig().probeTimeoutMs,
+    });
     log(
       context,
       path,
@@ -66,7 +88,7 @@ export function probeHandler(path: PathId): HttpHandler {
 
 export function timerHandler(path: PathId): TimerHandler {
   return async (_timer, context) => {
-    const { results, record } = await probeAndRecord(path);
+    const { results, record } = await probeAndRecord(path, { timer: true });
     log(context, path, results, record.error);
   };
 }
@@ -96,7 +118,7 @@ for (const path of PATH_IDS) {
     handler: probeHandler(path),
   });
   // The host resolves %PROBE_SCHEDULE% only when the setting exists; resolving it (or its default) here keeps the
-  // default working everywhere (functions-host.md "Timer trigger").
+  // default working everywhere (docs/host-notes.md "Timer trigger").
   app.timer(`timer-${path}`, { schedule: getConfig().probeSchedule, handler: timerHandler(path) });
 }
 

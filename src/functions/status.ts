@@ -12,13 +12,17 @@ function wantsHtml(request: HttpRequest): boolean {
 
 export const statusHandler: HttpHandler = async (request) => {
   if (request.method !== 'GET') return methodNotAllowed(request.method);
-  const { getStatus } = await import('../status/service.ts');
-  const view = await getStatus();
+  const [{ getStatus }, { telemetryStatus }] = await Promise.all([
+    import('../status/service.ts'),
+    import('../telemetry/index.ts'),
+  ]);
+  // Whether availability results reach Application Insights (never part of the verdict: probes do not depend on it).
+  const view = { ...(await getStatus()), telemetry: telemetryStatus() };
   if (!wantsHtml(request)) return json(200, view);
   const { renderStatusHtml } = await import('../status/render.ts');
   return {
     status: 200,
-    body: renderStatusHtml(view),
+    body: renderStatusHtml(view, view.telemetry),
     headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
   };
 };

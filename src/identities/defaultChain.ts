@@ -21,7 +21,7 @@ export const defaultChain: IdentityPath = {
     config.defaultChain.clientId ? `mi:client_id:${config.defaultChain.clientId.toLowerCase()}` : 'mi:system',
   usesManagedIdentity: true,
   errors: {
-    // DefaultAzureCredential's constructor rejects a bad AZURE_TOKEN_CREDENTIALS (identity-protocols.md §12.2).
+    // DefaultAzureCredential's constructor rejects a bad AZURE_TOKEN_CREDENTIALS (docs/identity-wire.md §12.2).
     settings: [
       (e) =>
         /Invalid value for AZURE_TOKEN_CREDENTIALS/.test(e.text)
@@ -32,7 +32,7 @@ export const defaultChain: IdentityPath = {
   tokenIssuer: managedIdentityIssuer,
   async create(config) {
     const { DefaultAzureCredential } = await import('@azure/identity');
-    // AZURE_TOKEN_CREDENTIALS is read by the SDK itself from the environment (identity-protocols.md §12.2);
+    // AZURE_TOKEN_CREDENTIALS is read by the SDK itself from the environment (docs/identity-wire.md §12.2);
     // config.ts validates it first so a bad value is a `misconfigured` result, not a constructor throw.
     return new DefaultAzureCredential({
       ...(config.defaultChain.clientId ? { managedIdentityClientId: config.defaultChain.clientId } : {}),

@@ -51,7 +51,7 @@ export function defaultChainNamesUami(config: Config): boolean {
 /**
  * DefaultAzureCredential must come back as the identity AZURE_CLIENT_ID names: when that is the attached UAMI,
  * the UAMI's oid is known; otherwise only appid can be checked. Without AZURE_CLIENT_ID the chain's managed
- * identity is the system-assigned one (identity-protocols.md §12.3).
+ * identity is the system-assigned one (docs/identity-wire.md §12.3).
  */
 export function defaultChainIdentity(config: Config): ExpectedIdentity {
   const clientId = config.defaultChain.clientId;

@@ -11,10 +11,15 @@ import {
 import { CREDENTIAL_RETRY, type IdentityPath } from './types.ts';
 
 let source: FederatedTokenSource | undefined;
+/** The token source of the last fresh credential (timer run). */
+let freshSource: FederatedTokenSource | undefined;
 
-/** Where the external token comes from and when it expires / will be refreshed (never the token). */
+/** Where the external token comes from and when it expires / will be refreshed (never the token): the one read last. */
 export function federatedTokenStatus(): FederatedTokenStatus | undefined {
-  return source?.status();
+  const a = source?.status();
+  const b = freshSource?.status();
+  if (!a || !b) return a ?? b;
+  return Date.parse(b.obtainedAt ?? '') > Date.parse(a.obtainedAt ?? '') ? b : a;
 }
 
 export const federated: IdentityPath = {
@@ -61,19 +66,23 @@ export const federated: IdentityPath = {
   },
   errors: { typed: [tokenSourceRule] },
   remediate: federatedRemediation,
-  async create(config) {
+  // A fresh credential (timer run) has its own token source, so the external token is read or fetched again, and
+  // its own MSAL confidential client (createMsalClient keeps one cache per credential instance), so the exchange
+  // at Entra ID happens again. The status then describes the token read last.
+  async create(config, options) {
     const { ClientAssertionCredential } = await import('@azure/identity');
     const f = config.federated;
-    source = f.tokenFile
+    const tokenSource = f.tokenFile
       ? createFileTokenSource(f.tokenFile)
       : createUrlTokenSource(f.tokenUrl!, { timeoutMs: config.probeTimeoutMs });
-    const tokenSource = source;
+    if (options?.fresh) freshSource = tokenSource;
+    else source = tokenSource;
     // Not AZURE_FEDERATED_TOKEN_FILE: that name switches ManagedIdentityCredential into AKS token-exchange mode
-    // for every path (identity-protocols.md §9.2).
+    // for every path (docs/identity-wire.md §9.2).
     return new ClientAssertionCredential(config.tenantId!, f.clientId!, () => tokenSource.getAssertion(), {
       ...(f.authorityHost ? { authorityHost: f.authorityHost } : {}),
       // Sandbox-only switch: MSAL would otherwise ask login.microsoftonline.com to validate a loopback authority
-      // (identity-protocols.md §10.2).
+      // (docs/identity-wire.md §10.2).
       disableInstanceDiscovery: f.disableInstanceDiscovery,
       retryOptions: CREDENTIAL_RETRY,
       httpClient: answeringHttpClient('token'),

@@ -1,7 +1,7 @@
 // Where the federated path's external OIDC token comes from: a file (Kubernetes-style projected token, re-read
 // when it changes) or a URL (GitHub-Actions-style token endpoint). The token is decoded without verification
 // (jose decodeJwt) only to learn iss/sub/aud/exp: exp schedules the refresh, iss/sub feed the
-// `az identity federated-credential` remediation (user-pain-points.md P9). The token itself never leaves here
+// `az identity federated-credential` remediation (docs/pain-points.md P9). The token itself never leaves here
 // except as the assertion handed to ClientAssertionCredential.
 import { stat, readFile } from 'node:fs/promises';
 import { decodeJwt } from 'jose';

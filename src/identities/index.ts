@@ -1,10 +1,11 @@
-// The six identity paths of ARCHITECTURE, and their credentials: built once per process and reused, because the
-// SDK caches tokens per credential instance and a credential per request gets throttled (user-pain-points.md P8).
+// The six identity paths (docs/design.md "Identity paths"), and their credentials: built once per process and reused, because the
+// SDK caches tokens per credential instance and a credential per request gets throttled (docs/pain-points.md P8).
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../config.ts';
 import type { PathId } from '../ids.ts';
 import { defaultChain } from './defaultChain.ts';
 import { federated } from './federated.ts';
+import { freshCredential } from './fresh.ts';
 import { OneAtATimeCredential } from './oneAtATime.ts';
 import { systemAssigned } from './systemAssigned.ts';
 import type { IdentityPath } from './types.ts';
@@ -42,4 +43,9 @@ export function credentialFor(path: PathId, config: Config): Promise<TokenCreden
     credentials.set(path, p);
   }
   return p;
+}
+
+/** A new credential for the path that asks its token endpoint on every getToken (timer runs; never memoized). */
+export function freshCredentialFor(path: PathId, config: Config): Promise<TokenCredential> {
+  return freshCredential(IDENTITY_PATHS[path], config);
 }

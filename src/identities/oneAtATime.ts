@@ -8,7 +8,7 @@ const inflight = new Map<string, Promise<unknown>>();
  * Lets one token request per cache entry (path cacheKey + scope) run at a time, process-wide. msal-node does not
  * coalesce concurrent requests, so paths that share an entry (uami-client-id and default-chain) would each ask
  * the identity endpoint on a cold start; waiting for the first lets the second be answered from the cache
- * (user-pain-points.md P8). The wait is bounded: a hung request must not stall the next probes.
+ * (docs/pain-points.md P8). The wait is bounded: a hung request must not stall the next probes.
  */
 export class OneAtATimeCredential implements TokenCredential {
   readonly #inner: TokenCredential;

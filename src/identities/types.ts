@@ -10,13 +10,13 @@ export interface ExpectedClaim {
   setting: string;
 }
 
-/** The identity the settings say a path must come back as (ARCHITECTURE "Attestation"). */
+/** The identity the settings say a path must come back as (docs/design.md "Attestation"). */
 export interface ExpectedIdentity {
   /** e.g. "the app's system-assigned identity". */
   description: string;
   oid?: ExpectedClaim;
   appid?: ExpectedClaim;
-  /** Compared case-insensitively, and only when the token carries xms_mirid (identity-protocols.md §11). */
+  /** Compared case-insensitively, and only when the token carries xms_mirid (docs/identity-wire.md §11). */
   xmsMirid?: ExpectedClaim;
   tid?: ExpectedClaim;
   /** How the credential selects the identity; used by remediation (`az functionapp identity assign`). */
@@ -29,7 +29,7 @@ export interface ExpectedIdentity {
   resourceId?: string;
 }
 
-/** One identity path: one small module per path, one entry point each (ARCHITECTURE example 1). */
+/** One identity path: one small module per path, one entry point each (docs/design.md "Patterns followed" 1). */
 export interface IdentityPath {
   id: PathId;
   /** How the credential is built, for humans: `ManagedIdentityCredential({ clientId })`. */
@@ -39,11 +39,14 @@ export interface IdentityPath {
   expected(config: Config): ExpectedIdentity;
   /**
    * Which token cache entry the credential fills: msal-node keys managed-identity tokens by selector
-   * (identity-protocols.md §1.8), so two paths with the same key share tokens.
+   * (docs/identity-wire.md §1.8), so two paths with the same key share tokens.
    */
   cacheKey(config: Config): string;
-  /** Builds the credential. Called once per process (identities/index.ts memoizes it). */
-  create(config: Config): Promise<TokenCredential>;
+  /**
+   * Builds the credential. Called once per process (identities/index.ts memoizes it), and once per timer run with
+   * `fresh` (identities/fresh.ts): then nothing cached may answer, e.g. the external token is read again.
+   */
+  create(config: Config, options?: { fresh?: boolean }): Promise<TokenCredential>;
   /** Whether the credential asks a managed identity endpoint (false: it asks Entra ID itself). */
   usesManagedIdentity: boolean;
   /** Who issues this path's tokens, for remediation sentences. */
@@ -69,6 +72,6 @@ export const managedIdentityIssuer = (config: Config): string =>
   `the managed identity endpoint (${config.managedIdentitySource})`;
 
 /** Retries bounded so that a persistent failure surfaces as its real kind well before the probe deadline
- * (defaults are 3-5 retries with up to 64 s back-off: identity-protocols.md §1.7), while a single blip is still
+ * (defaults are 3-5 retries with up to 64 s back-off: docs/identity-wire.md §1.7), while a single blip is still
  * absorbed the way an app with default settings would absorb it. */
 export const CREDENTIAL_RETRY = { maxRetries: 3, retryDelayInMs: 300, maxRetryDelayInMs: 2000 } as const;

@@ -1,4 +1,4 @@
-// Token attestation (ARCHITECTURE "Attestation"): a TokenCredential wrapper sees each access token its SDK
+// Token attestation (docs/design.md "Attestation"): a TokenCredential wrapper sees each access token its SDK
 // client receives, decodes the claims (jose decodeJwt: no verification, nothing printed), records them for the
 // probe in progress, and returns the token to the SDK without keeping it.
 //
@@ -72,7 +72,7 @@ export function compareIdentity(expected: ExpectedIdentity, claims: Claims): str
     else if (!eq(claims.appid, expected.appid.value))
       out.push(`appid is ${claims.appid} but ${expected.appid.setting} is ${expected.appid.value}`);
   }
-  // xms_mirid is only emitted for some audiences (identity-protocols.md §11): compare it when present.
+  // xms_mirid is only emitted for some audiences (docs/identity-wire.md §11): compare it when present.
   if (expected.xmsMirid && claims.xms_mirid && !eq(claims.xms_mirid, expected.xmsMirid.value))
     out.push(
       `xms_mirid is ${claims.xms_mirid} but ${expected.xmsMirid.setting} is ${expected.xmsMirid.value}`,

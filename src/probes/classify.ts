@@ -1,5 +1,5 @@
 // Failure classification: from the error shapes the SDKs really throw to one outcome kind of the closed set
-// (ARCHITECTURE "Outcomes"; @azure/identity src/errors.ts: callers branch on the kind, not on message text).
+// (docs/design.md "Outcomes"; @azure/identity src/errors.ts: callers branch on the kind, not on message text).
 // An ordered table of rules; the first that answers wins. Generic rows read Entra, managed identity, HTTP and
 // network failures; rows for one path's or one target's own errors come from that path or target
 // (IdentityPath.errors, Target.errors), slotted in at fixed stages. Pure: no I/O, no SDK imports.
@@ -31,7 +31,7 @@ export function serviceScope(text: string): string | undefined {
   return undefined;
 }
 
-// AADSTS codes (Entra error bodies: identity-protocols.md §10.5; user-pain-points.md P9).
+// AADSTS codes (Entra error bodies: docs/identity-wire.md §10.5; docs/pain-points.md P9).
 const FEDERATION_AADSTS = new Set([
   '70021', // no matching federated identity record
   '700211', // issuer mismatch
@@ -121,7 +121,7 @@ const tokenAnswer: ClassifyRule = (e) => {
 const targetCheck: ClassifyRule = (e) =>
   e.names.includes('TargetCheckError') ? e.is('not-found', e.codes.find(Boolean) ?? 'check') : undefined;
 
-// Settings the SDK itself rejects (messages: identity-protocols.md §10.1, §10.4, §13.1).
+// Settings the SDK itself rejects (messages: docs/identity-wire.md §10.1, §10.4, §13.1).
 const sdkSettings: ClassifyRule = (e) => {
   if (/authorityHost address must use the 'https' protocol|authority_uri_insecure/.test(e.text))
     return e.is('misconfigured', 'setting', { setting: 'AZURE_AUTHORITY_HOST' });
@@ -149,7 +149,7 @@ const isNetwork = (e: Parameters<ClassifyRule>[0]) =>
 const credential: ClassifyRule = (e) => {
   if (!e.credentialFailure) return undefined;
   const text = e.text;
-  // An identity not assigned to the resource: IMDS answers 400 "Identity not found" (identity-protocols.md
+  // An identity not assigned to the resource: IMDS answers 400 "Identity not found" (docs/identity-wire.md
   // §3.3), App Service 400 "Unable to load the proper Managed Identity."; Arc fails closed when it cannot
   // confirm the user-assigned identity (§5). MSAL's messages always say "Error(s): Not Available": no hint.
   if (
@@ -163,8 +163,8 @@ const credential: ClassifyRule = (e) => {
   if (e.detail.statusCode === 429 || /\b(?:HTTP|status code:?)\s*429\b|Too Many Requests|throttl/i.test(text))
     return e.is('throttled', 'identity-endpoint');
   if (isNetwork(e) || TLS_TEXT.test(text)) {
-    // With no platform variables msal-node falls back to IMDS (identity-protocols.md §2): a managed identity
-    // that cannot reach it means there is no identity endpoint here at all (user-pain-points.md P1).
+    // With no platform variables msal-node falls back to IMDS (docs/identity-wire.md §2): a managed identity
+    // that cannot reach it means there is no identity endpoint here at all (docs/pain-points.md P1).
     if (
       e.ctx.usesManagedIdentity &&
       e.ctx.managedIdentitySource === 'Imds' &&
@@ -178,7 +178,7 @@ const credential: ClassifyRule = (e) => {
   return e.is('error', 'credential');
 };
 
-// Resource calls: RestError (statusCode + code), service error codes (dataplane-protocols.md §1.7, §2.3, §3.6).
+// Resource calls: RestError (statusCode + code), service error codes (docs/data-plane.md §1.7, §2.3, §3.6).
 const unauthenticated: ClassifyRule = (e) => {
   const code = e.detail.code ?? '';
   if (

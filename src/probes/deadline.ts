@@ -1,6 +1,6 @@
 // The one deadline helper: probes (runner.ts) and the status store (status/store.ts) both bound their work with it,
 // because an abort signal does not reach everything: managed identity token requests have no timeout and ignore
-// abort signals (identity-protocols.md §1.7).
+// abort signals (docs/identity-wire.md §1.7).
 
 /** Thrown (or used as the rejection) when the probe's own deadline passes. */
 export class ProbeDeadlineError extends Error {

@@ -1,5 +1,5 @@
 // One sentence per failure, and where it applies the exact `az` command with the real principal id, role and
-// scope filled in (user-pain-points.md P2, P6, P7, P9: say what is wrong and the fix, not just the symptom).
+// scope filled in (docs/pain-points.md P2, P6, P7, P9: say what is wrong and the fix, not just the symptom).
 // Pure: the runner gathers the facts from settings, the attested token and the error. Generic: the path's and
 // the target's own remediation hooks (IdentityPath.remediate, Target.remediate) are asked first; what is said
 // here holds for any path and target.

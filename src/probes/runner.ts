@@ -1,10 +1,12 @@
 // Runs one identity path against one target (or all three, in parallel): deadline, attestation, classification,
 // remediation, sanitizing. A probe never throws and never outlives its deadline; its result is data.
-import { getConfig, type Config } from '../config.ts';
+import type { TokenCredential } from '@azure/identity';
+import { getConfig, type Config, type SettingIssue } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../ids.ts';
 import { credentialFor, forgetCredentials, IDENTITY_PATHS } from '../identities/index.ts';
 import { withAnswerLog, type AnswerLog } from '../lastAnswer.ts';
 import { TARGETS, type TargetCall, type TargetData } from '../targets/index.ts';
+import { acquisitionOf } from './acquisition.ts';
 import {
   attest,
   AttestingCredential,
@@ -26,7 +28,7 @@ interface Client {
 }
 
 // One SDK client per (path, target), built on first use and reused: clients hold the token cycler, and their
-// construction is not free (ARCHITECTURE "Credentials are built once per process").
+// construction is not free (docs/design.md "Credentials are built once per process").
 const clients = new Map<string, Promise<Client>>();
 
 /** Forgets every client and credential, as a new process would start (tests and benchmarks). */
@@ -35,14 +37,16 @@ export function forgetClients(): void {
   forgetCredentials();
 }
 
+async function newClient(credential: TokenCredential, target: TargetId, config: Config): Promise<Client> {
+  const wrapper = new AttestingCredential(credential);
+  return { wrapper, call: await TARGETS[target].createCall(wrapper, config) };
+}
+
 function clientFor(path: PathId, target: TargetId, config: Config): Promise<Client> {
   const key = `${path}/${target}`;
   let p = clients.get(key);
   if (!p) {
-    p = (async () => {
-      const wrapper = new AttestingCredential(await credentialFor(path, config));
-      return { wrapper, call: await TARGETS[target].createCall(wrapper, config) };
-    })();
+    p = (async () => newClient(await credentialFor(path, config), target, config))();
     p.catch(() => {}); // every caller awaits it; this only avoids an unhandled-rejection warning
     clients.set(key, p);
   }
@@ -51,144 +55,189 @@ function clientFor(path: PathId, target: TargetId, config: Config): Promise<Clie
 
 const round = (ms: number) => Math.round(ms);
 
-/** Probes one identity path against one target. Never throws; resolves by the deadline (PROBE_TIMEOUT_MS). */
-export async function runProbe(
-  path: PathId,
-  target: TargetId,
-  config: Config = getConfig(),
-): Promise<ProbeResult> {
+export interface ProbeOptions {
+  /**
+   * Timer runs: a fresh credential (identities/fresh.ts) and a new SDK client around it, so that no cache answers
+   * (probes/timerRun.ts). Absent: the process-wide credential and client, with their caches (HTTP probes).
+   */
+  freshCredential?: Promise<TokenCredential>;
+}
+
+/** What a probe found: everything in a result but its identity, time and timings. */
+type Findings = Omit<ProbeResult, 'path' | 'target' | 'at' | 'timings'>;
+
+/**
+ * Builds the result: timings from the probe's clock and token record, how the token was obtained (fresh or the
+ * cached one), the path's own report, sanitized.
+ */
+function finisher(path: PathId, target: TargetId, options: ProbeOptions) {
   const at = new Date().toISOString();
   const started = performance.now();
   let setupMs = 0;
-  const expected = IDENTITY_PATHS[path].expected(config);
-  const finish = (
-    partial: Omit<ProbeResult, 'path' | 'target' | 'at' | 'timings'>,
-    record?: TokenRecord,
-  ): ProbeResult => {
-    const totalMs = performance.now() - started;
-    let tokenMs = record?.tokenMs ?? 0;
-    if (record && record.pending > 0 && record.pendingSince !== undefined)
-      tokenMs += performance.now() - record.pendingSince;
-    const setup = round(setupMs);
-    const { outcome, ...rest } = partial;
-    const result: ProbeResult = {
-      path,
-      target,
-      outcome,
-      at,
-      timings: {
-        tokenMs: round(tokenMs),
-        callMs: round(Math.max(0, totalMs - setupMs - tokenMs)),
-        totalMs: round(totalMs),
-        ...(setup > 0 ? { setupMs: setup } : {}),
-      },
-      ...rest,
-      ...IDENTITY_PATHS[path].report?.(),
-    };
-    // The one sanitizer, applied to everything that leaves a probe.
-    return sanitizer().deep(result);
+  return {
+    started,
+    setupDone: () => (setupMs = performance.now() - started),
+    finish(partial: Findings, record?: TokenRecord): ProbeResult {
+      const totalMs = performance.now() - started;
+      let tokenMs = record?.tokenMs ?? 0;
+      if (record && record.pending > 0 && record.pendingSince !== undefined)
+        tokenMs += performance.now() - record.pendingSince;
+      const setup = round(setupMs);
+      const { outcome, ...rest } = partial;
+      const result: ProbeResult = {
+        path,
+        target,
+        outcome,
+        at,
+        timings: {
+          tokenMs: round(tokenMs),
+          callMs: round(Math.max(0, totalMs - setupMs - tokenMs)),
+          totalMs: round(totalMs),
+          ...(setup > 0 ? { setupMs: setup } : {}),
+        },
+        ...rest,
+        acquisition: acquisitionOf(options.freshCredential ? 'fresh' : 'cached', rest.identity),
+        ...IDENTITY_PATHS[path].report?.(),
+      };
+      // The one sanitizer, applied to everything that leaves a probe.
+      return sanitizer().deep(result);
+    },
   };
+}
 
-  const problems = [...IDENTITY_PATHS[path].problems(config), ...TARGETS[target].problems(config)];
-  if (problems.length) {
-    const c: Classification = {
-      kind: 'misconfigured',
-      reason: 'setting',
-      detail: {
-        phase: 'config',
-        setting: problems[0].setting,
-        message: problems.map((p) => `${p.setting} ${p.problem}`).join('; '),
-      },
-    };
-    return finish({
-      outcome: 'misconfigured',
-      detail: c.detail,
-      remediation: remediate(
-        c,
-        remediationFacts(path, target, config, expected, undefined, undefined, problems),
-      ),
-    });
-  }
+/** `misconfigured` before anything runs: the settings the path or the target needs are missing or invalid. */
+function misconfigured(path: PathId, target: TargetId, config: Config, problems: SettingIssue[]): Findings {
+  const c: Classification = {
+    kind: 'misconfigured',
+    reason: 'setting',
+    detail: {
+      phase: 'config',
+      setting: problems[0].setting,
+      message: problems.map((p) => `${p.setting} ${p.problem}`).join('; '),
+    },
+  };
+  const expected = IDENTITY_PATHS[path].expected(config);
+  const facts = remediationFacts(path, target, config, expected, undefined, undefined, problems);
+  return { outcome: 'misconfigured', detail: c.detail, remediation: remediate(c, facts) };
+}
 
-  const record = newTokenRecord();
-  const answers: AnswerLog = { answers: [] };
-  let client: Client | undefined;
-  let credentialReady = false;
-  let data: TargetData | undefined;
-  let error: unknown;
+interface Run {
+  client?: Client;
+  /** The HTTP answers the probe's clients received (classification reads the last). */
+  answers: AnswerLog;
+  credentialReady: boolean;
+  data?: TargetData;
+  error?: unknown;
+}
+
+/** Builds (first use) and calls the client within the deadline, recording what the credential does. */
+async function execute(
+  path: PathId,
+  target: TargetId,
+  config: Config,
+  record: TokenRecord,
+  setupDone: () => void,
+  options: ProbeOptions,
+): Promise<Run> {
+  const run: Run = { credentialReady: false, answers: { answers: [] } };
   try {
     // First use in this process: load the SDK modules and build the credential and client. No I/O, nothing that
-    // can hang, but seconds of CPU on a cold start: it is timed (setupMs) and kept out of the deadline.
-    await credentialFor(path, config);
-    credentialReady = true;
-    client = await clientFor(path, target, config);
+    // can hang, but seconds of CPU on a cold start: it is timed (setupMs) and kept out of the deadline. A timer
+    // run brings a fresh credential instead, and gets a new client around it (no cache answers).
+    const fresh = await options.freshCredential;
+    if (!fresh) await credentialFor(path, config);
+    run.credentialReady = true;
+    run.client = fresh ? await newClient(fresh, target, config) : await clientFor(path, target, config);
   } catch (err) {
-    error = err;
+    run.error = err;
   }
-  setupMs = performance.now() - started;
-  if (client) {
-    const call = client.call;
+  setupDone();
+  if (run.client) {
+    const call = run.client.call;
     try {
-      data = await raceDeadline(
+      run.data = await raceDeadline(
         withAnswerLog(
           () => withTokenRecord(record, () => call(AbortSignal.timeout(config.probeTimeoutMs))),
-          answers,
+          run.answers,
         ),
         config.probeTimeoutMs,
       );
     } catch (err) {
-      error = err;
+      run.error = err;
     }
   }
   record.closed = true;
+  return run;
+}
 
+/** What the run shows: ok, the wrong identity, or the classified failure with its remediation. */
+function judge(
+  path: PathId,
+  target: TargetId,
+  config: Config,
+  record: TokenRecord,
+  run: Run,
+  options: ProbeOptions,
+): Findings {
+  const expected = IDENTITY_PATHS[path].expected(config);
   // Claims of this probe's token; when the SDK client reused its cached token, the claims it was issued with.
   // After a failed getToken the old claims say nothing about this probe.
   const claims =
-    record.claims.at(-1) ?? (record.error === undefined ? client?.wrapper.lastClaims : undefined);
+    record.claims.at(-1) ?? (record.error === undefined ? run.client?.wrapper.lastClaims : undefined);
   const identity = attest(expected, claims, record.claims.length ? 'credential' : 'client-cache');
+  const wrongIdentity = (who: Attestation, extra: Partial<Findings>): Findings => ({
+    outcome: 'wrong-identity',
+    identity: who,
+    ...extra,
+    remediation: wrongIdentityRemediation(remediationFacts(path, target, config, expected, who)),
+  });
 
-  if (error === undefined) {
-    if (identity?.matches) return finish({ outcome: 'ok', identity, data }, record);
+  if (run.error === undefined) {
+    if (identity?.matches) return { outcome: 'ok', identity, data: run.data };
     const unattested: Attestation = identity ?? {
       tokenFrom: 'client-cache',
       expected: {},
       matches: false,
       mismatches: ['no access token was observed, so the identity cannot be attested'],
     };
-    const facts = remediationFacts(path, target, config, expected, unattested);
-    return finish(
-      { outcome: 'wrong-identity', identity: unattested, data, remediation: wrongIdentityRemediation(facts) },
-      record,
-    );
+    return wrongIdentity(unattested, { data: run.data });
   }
 
-  const classified = classify(error, {
-    tokenFailed: record.error !== undefined || !credentialReady,
+  const classified = classify(run.error, {
+    tokenFailed: record.error !== undefined || !run.credentialReady,
     tokenPending: record.pending > 0,
     managedIdentitySource: config.managedIdentitySource,
     usesManagedIdentity: IDENTITY_PATHS[path].usesManagedIdentity,
-    answers: answers.answers,
+    answers: run.answers.answers,
   });
   const c = {
     ...classified,
-    detail: noteReplay(classified.detail, classified.detail.message ?? '', answers.answers),
+    detail: noteReplay(classified.detail, classified.detail.message ?? '', run.answers.answers),
   };
-  if (c.kind === 'timeout' && c.reason === 'token') {
+  if (c.kind === 'timeout' && c.reason === 'token' && !options.freshCredential) {
     // A token request that never answers leaves the client's token cycler waiting on it forever (managed
-    // identity requests have no timeout: identity-protocols.md §1.7); start the next probe with a fresh client.
+    // identity requests have no timeout: docs/identity-wire.md §1.7); start the next probe with a fresh client.
     clients.delete(`${path}/${target}`);
   }
   // A token for the wrong identity is the root cause even when the call then failed (e.g. 403 for that principal).
-  if (identity && !identity.matches) {
-    const facts = remediationFacts(path, target, config, expected, identity);
-    return finish(
-      { outcome: 'wrong-identity', identity, detail: c.detail, remediation: wrongIdentityRemediation(facts) },
-      record,
-    );
-  }
+  if (identity && !identity.matches) return wrongIdentity(identity, { detail: c.detail });
   const facts = remediationFacts(path, target, config, expected, identity, c.scope);
-  return finish({ outcome: c.kind, identity, detail: c.detail, remediation: remediate(c, facts) }, record);
+  return { outcome: c.kind, identity, detail: c.detail, remediation: remediate(c, facts) };
+}
+
+/** Probes one identity path against one target. Never throws; resolves by the deadline (PROBE_TIMEOUT_MS). */
+export async function runProbe(
+  path: PathId,
+  target: TargetId,
+  config: Config = getConfig(),
+  options: ProbeOptions = {},
+): Promise<ProbeResult> {
+  const { finish, setupDone } = finisher(path, target, options);
+  const problems = [...IDENTITY_PATHS[path].problems(config), ...TARGETS[target].problems(config)];
+  if (problems.length) return finish(misconfigured(path, target, config, problems));
+  const record = newTokenRecord();
+  const run = await execute(path, target, config, record, setupDone, options);
+  return finish(judge(path, target, config, record, run, options), record);
 }
 
 /** One path against all three targets, in parallel. */

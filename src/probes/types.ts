@@ -2,7 +2,7 @@ import type { FederatedTokenStatus } from '../identities/index.ts';
 import type { OutcomeKind, PathId, TargetId } from '../ids.ts';
 import type { TargetData } from '../targets/index.ts';
 
-/** The claims attestation reads from an access token (identity-protocols.md §11). Nothing else is kept. */
+/** The claims attestation reads from an access token (docs/identity-wire.md §11). Nothing else is kept. */
 export interface Claims {
   oid?: string;
   appid?: string;
@@ -89,4 +89,19 @@ export interface ProbeResult {
   remediation?: Remediation;
   /** federated path only: where the external token comes from, when it expires and will be refreshed. */
   federatedToken?: FederatedTokenStatus;
+  /** How this probe's token was obtained (README "Fresh tokens on every timer run"). */
+  acquisition?: Acquisition;
+}
+
+/** Fresh (timer runs: a new token request, no cache) or cached (HTTP probes), and what that says about expiry. */
+export interface Acquisition {
+  mode: 'fresh' | 'cached';
+  /** When the token this probe used was issued (its iat): for cached tokens, how old the proof is. */
+  acquiredAt?: string;
+  expiresOn?: string;
+  /**
+   * A fresh acquisition failed while the token the app already holds still works: when that token expires, so
+   * when the app starts failing ("works now, fails at ...").
+   */
+  failsAt?: string;
 }

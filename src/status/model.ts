@@ -1,5 +1,5 @@
 // The status model (pure): one document per identity path holding the latest result per target plus a bounded
-// history (transitions, time to green: user-pain-points.md P6, P11), and the status view with its verdict.
+// history (transitions, time to green: docs/pain-points.md P6, P11), and the status view with its verdict.
 import type { FederatedTokenStatus } from '../identities/index.ts';
 import { PATH_IDS, TARGET_IDS, type OutcomeKind, type PathId, type TargetId } from '../ids.ts';
 import type { ProbeResult } from '../probes/types.ts';
@@ -56,7 +56,9 @@ export function mergeResults(
       .sort((a, b) => time(a.at) - time(b.at))
       .slice(-HISTORY_LIMIT);
     // Concurrent writers may land out of order: an older result joins the history but does not replace latest.
-    if (prev && time(prev.latest.at) > time(r.at)) {
+    // Nor does an ok on a cached token (HTTP probe) replace a fresh acquisition's failure while the app's cached
+    // token still hides it (README "Fresh tokens on every timer run"): the cell stays failing until a fresh run.
+    if (prev && (time(prev.latest.at) > time(r.at) || masksFreshFailure(prev.latest, r))) {
       next.targets[r.target] = { ...prev, history };
       continue;
     }
@@ -76,6 +78,17 @@ export function mergeResults(
     if (r.federatedToken) next.federatedToken = r.federatedToken;
   }
   return next;
+}
+
+function masksFreshFailure(latest: ProbeResult, r: ProbeResult): boolean {
+  const failsAt = latest.acquisition?.failsAt;
+  return (
+    r.outcome === 'ok' &&
+    r.acquisition?.mode === 'cached' &&
+    latest.outcome !== 'ok' &&
+    failsAt !== undefined &&
+    time(failsAt) > time(r.at)
+  );
 }
 
 export type Verdict = 'ok' | 'degraded' | 'failing' | 'unknown';

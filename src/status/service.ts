@@ -1,6 +1,6 @@
 // What the functions call: record a path's results, and read the status view. Reads are cached for
 // STATUS_CACHE_MS with a single request in flight, so a flood of status requests costs at most one storage read
-// per path per interval (user-pain-points.md design cautions). When the store fails, probes still answer and the
+// per path per interval (docs/pain-points.md design cautions). When the store fails, probes still answer and the
 // view reports the store as unreachable with the age of what this instance last saw; nothing here throws. Nothing
 // here waits long either: a status read ends by PROBE_TIMEOUT_MS (store.ts), and a probe waits for its write only
 // as long as its own budget allows (one PROBE_TIMEOUT_MS per answer, probe and write together); the write then goes
@@ -10,6 +10,7 @@ import { PATH_IDS, TARGET_IDS, type PathId } from '../ids.ts';
 import { sanitizer } from '../probes/sanitize.ts';
 import type { ProbeResult } from '../probes/types.ts';
 import { buildStatusView, type PathDocument, type StatusView, type StoreState } from './model.ts';
+import { toPathDocument } from './cells.ts';
 import { staleAfterMs } from './schedule.ts';
 import { statusStore } from './store.ts';
 import { CoalescingWriter } from './writer.ts';
@@ -19,10 +20,16 @@ export interface RecordOutcome {
   /** Not stored yet when the answer was due: the write goes on in the background (see /api/status store.writes). */
   pending?: boolean;
   error?: string;
+  /** The cells written for these results, as one path document (streaks, time to green): telemetry reads
+   *  transitions from it. */
+  doc?: PathDocument;
 }
 
 /** A write that outlives a probe's answer goes on in the background for at most this many probe deadlines. */
 export const WRITE_DEADLINE_FACTOR = 3;
+
+/** The clock the status cache and "last seen" ages run on (tests hold it still or move it). */
+export const statusClock = { now: (): number => Date.now() };
 
 let lastSeen: { at: number; docs: Partial<Record<PathId, PathDocument | undefined>> } | undefined;
 let cached: { at: number; view: StatusView } | undefined;
@@ -44,8 +51,9 @@ function describe(err: unknown): string {
 function writes(config: Config): CoalescingWriter {
   writer ??= new CoalescingWriter(async (path, target, results) => {
     const store = await statusStore(config);
-    await store.recordCell(path, target, results, WRITE_DEADLINE_FACTOR * config.probeTimeoutMs);
+    const doc = await store.recordCell(path, target, results, WRITE_DEADLINE_FACTOR * config.probeTimeoutMs);
     cached = undefined; // this instance's next status read shows its own write
+    return doc;
   }, describe);
   return writer;
 }
@@ -53,21 +61,27 @@ function writes(config: Config): CoalescingWriter {
 /**
  * Persists one path's results. Never throws. Waits at most `budgetMs` (default: until the write ends, itself
  * bounded by WRITE_DEADLINE_FACTOR probe deadlines); a write still under way then continues in the background and
- * its outcome shows in the status view's `store.writes`.
+ * its outcome shows in the status view's `store.writes`. `onSettled` gets the outcome when the write ends, even
+ * after the budget (telemetry reads transitions from its `doc`).
  */
 export async function recordResults(
   path: PathId,
   results: ProbeResult[],
   config: Config = getConfig(),
   budgetMs?: number,
+  onSettled?: (outcome: RecordOutcome) => void,
 ): Promise<RecordOutcome> {
   // `results` come from the probe runner, which sanitizes everything that leaves a probe.
   const write = writes(config)
     .record(results.filter((r) => r.path === path))
     .then(
-      (): RecordOutcome => ({ recorded: true }),
+      (cells): RecordOutcome => {
+        const doc = toPathDocument(path, cells);
+        return { recorded: true, ...(doc ? { doc } : {}) };
+      },
       (err: unknown): RecordOutcome => ({ recorded: false, error: describe(err) }),
     );
+  if (onSettled) void write.then(onSettled);
   if (budgetMs === undefined) return write;
   let timer: NodeJS.Timeout | undefined;
   const due = new Promise<RecordOutcome>((resolve) => {
@@ -81,7 +95,7 @@ function view(config: Config, docs: Partial<Record<PathId, PathDocument | undefi
   return buildStatusView(
     docs,
     withWrites,
-    Date.now(),
+    statusClock.now(),
     staleAfterMs(config.probeSchedule, config.probeTimeoutMs),
   );
 }
@@ -90,10 +104,10 @@ async function load(config: Config): Promise<StatusView> {
   try {
     const store = await statusStore(config);
     const docs = await store.readAll(PATH_IDS, TARGET_IDS);
-    lastSeen = { at: Date.now(), docs };
+    lastSeen = { at: statusClock.now(), docs };
     return view(config, docs, { reachable: true, lastSeenAgeMs: 0 });
   } catch (err) {
-    const now = Date.now();
+    const now = statusClock.now();
     return view(config, lastSeen?.docs ?? {}, {
       reachable: false,
       error: describe(err),
@@ -103,11 +117,11 @@ async function load(config: Config): Promise<StatusView> {
 }
 /** The status view, from cache when younger than STATUS_CACHE_MS. Never throws. */
 export function getStatus(config: Config = getConfig()): Promise<StatusView> {
-  if (cached && Date.now() - cached.at < config.status.cacheMs) return Promise.resolve(cached.view);
+  if (cached && statusClock.now() - cached.at < config.status.cacheMs) return Promise.resolve(cached.view);
   inflight ??= load(config)
     .then((view) => {
       // Failures are cached too: an unreachable store must not be hammered either.
-      cached = { at: Date.now(), view: sanitizer().deep(view) };
+      cached = { at: statusClock.now(), view: sanitizer().deep(view) };
       return cached.view;
     })
     .finally(() => {

@@ -6,7 +6,7 @@
 // Reads (all cells, in parallel) have one deadline, PROBE_TIMEOUT_MS; a write has its own, longer one, because it
 // may go on after the probe has answered (service.ts). Either way the store waits at most that long, even when the
 // managed identity endpoint never answers (its token requests have no timeout and ignore abort signals:
-// identity-protocols.md §1.7).
+// docs/identity-wire.md §1.7).
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { ContainerClient } from '@azure/storage-blob';
 import { getConfig, settingProblems, type Config } from '../config.ts';

@@ -4,14 +4,15 @@
 // Each result's write resolves when a write that contained it lands, or rejects with that write's error.
 import type { PathId, TargetId } from '../ids.ts';
 import type { ProbeResult } from '../probes/types.ts';
+import type { CellDocument } from './cells.ts';
 import type { WriteState } from './model.ts';
 
-/** Writes one cell's batch of results; resolves when stored. */
-export type CellWrite = (path: PathId, target: TargetId, results: ProbeResult[]) => Promise<unknown>;
+/** Writes one cell's batch of results; resolves with the cell's document as stored. */
+export type CellWrite = (path: PathId, target: TargetId, results: ProbeResult[]) => Promise<CellDocument>;
 
 interface Waiting {
   result: ProbeResult;
-  resolve: () => void;
+  resolve: (doc: CellDocument) => void;
   reject: (err: unknown) => void;
 }
 
@@ -27,15 +28,18 @@ export class CoalescingWriter {
     this.#describe = describe;
   }
 
-  /** Queues each result for its cell's next write; resolves when all are stored, rejects with the first error. */
-  record(results: ProbeResult[]): Promise<void> {
-    return Promise.all(results.map((r) => this.#enqueue(r))).then(() => undefined);
+  /**
+   * Queues each result for its cell's next write; resolves with the cells' documents as stored (one per result)
+   * when all are stored, rejects with the first error.
+   */
+  record(results: ProbeResult[]): Promise<CellDocument[]> {
+    return Promise.all(results.map((r) => this.#enqueue(r)));
   }
 
-  #enqueue(result: ProbeResult): Promise<void> {
+  #enqueue(result: ProbeResult): Promise<CellDocument> {
     const key = `${result.path}/${result.target}`;
     this.state.pending++;
-    const done = new Promise<void>((resolve, reject) => {
+    const done = new Promise<CellDocument>((resolve, reject) => {
       const queue = this.#queues.get(key) ?? [];
       queue.push({ result, resolve, reject });
       this.#queues.set(key, queue);
@@ -49,14 +53,14 @@ export class CoalescingWriter {
     try {
       for (let batch = this.#take(key); batch.length; batch = this.#take(key)) {
         try {
-          await this.#write(
+          const doc = await this.#write(
             path,
             target,
             batch.map((w) => w.result),
           );
           this.#settled(batch.length);
           this.state.lastRecordedAt = new Date().toISOString();
-          for (const w of batch) w.resolve();
+          for (const w of batch) w.resolve(doc);
         } catch (err) {
           const error = this.#describe(err);
           this.#settled(0, batch.length);

@@ -1,5 +1,6 @@
 import { CALL_ANSWER_POLICIES } from '../lastAnswer.ts';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
 import type { RemediationHook } from '../probes/seams.ts';
 import { RESOURCE_RETRY, resourceGroupScope, type Target } from './types.ts';
@@ -11,7 +12,7 @@ interface ErrorBody {
 
 /**
  * arm-resources v8 pages through @azure-rest/core-client, which throws "Pagination failed with unexpected
- * statusCode 403" and drops the service's error body (dataplane-protocols.md §2.1). This per-client policy keeps
+ * statusCode 403" and drops the service's error body (docs/data-plane.md §2.1). This per-client policy keeps
  * the body of failed responses by client request id so the error can be given its real code and message back.
  */
 function errorBodyKeeper(): {
@@ -64,14 +65,14 @@ const remediate: RemediationHook = (c, f) => {
 
 export const arm: Target = {
   id: 'arm',
-  role: 'Reader',
+  role: CATALOG.arm.role,
   service: 'Azure Resource Manager',
-  endpointSetting: 'ARM_ENDPOINT',
+  endpointSetting: CATALOG.arm.endpointSetting,
   facts: (config) => ({
     subscriptionId: config.arm.subscriptionId,
     resourceGroup: config.arm.resourceGroup,
   }),
-  // ARM's 403 names the scope it checked: "... over scope '<scope>'" (dataplane-protocols.md §2.3).
+  // ARM's 403 names the scope it checked: "... over scope '<scope>'" (docs/data-plane.md §2.3).
   errors: { scope: (text) => /over scope '([^']+)'/.exec(text)?.[1] },
   remediate,
   audience: (config) => config.arm.audience,
@@ -87,7 +88,7 @@ export const arm: Target = {
     const { endpoint, audience, resourceGroup } = config.arm;
     const keeper = errorBodyKeeper();
     // v8 ignores `endpoint` when choosing the token scope (it always asks for management.azure.com) unless
-    // credentials.scopes is given (dataplane-protocols.md §2.1), so the scope follows the configured audience.
+    // credentials.scopes is given (docs/data-plane.md §2.1), so the scope follows the configured audience.
     const client = new ResourceManagementClient(credential, config.arm.subscriptionId!, {
       endpoint,
       credentials: { scopes: [`${audience}/.default`] },

@@ -1,5 +1,5 @@
 import { lastAnswerPolicy, lastErrorAnswer } from '../lastAnswer.ts';
-
+import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
 import type { ClassifyRule, RemediationHook } from '../probes/seams.ts';
 import { RESOURCE_RETRY, resourceGroupScope, TargetCheckError, type Target } from './types.ts';
@@ -57,14 +57,14 @@ const remediate: RemediationHook = (c, f) => {
 
 export const blob: Target = {
   id: 'blob',
-  role: 'Storage Blob Data Reader',
+  role: CATALOG.blob.role,
   service: 'Blob Storage',
-  endpointSetting: 'BLOB_SERVICE_URL',
+  endpointSetting: CATALOG.blob.endpointSetting,
   facts: (config) => ({
     account: storageAccountName(config.blob.serviceUrl),
     container: config.blob.containerName,
   }),
-  // Storage's 403 AuthorizationFailure: the account's network rules refused the caller (dataplane-protocols.md §3.6).
+  // Storage's 403 AuthorizationFailure: the account's network rules refused the caller (docs/data-plane.md §3.6).
   errors: {
     typed: [storageAuthenticationDetail],
     forbidden: [
@@ -83,7 +83,7 @@ export const blob: Target = {
     const { BlobServiceClient } = await import('@azure/storage-blob');
     const containerName = config.blob.containerName!;
     const container = new BlobServiceClient(config.blob.serviceUrl!, credential, {
-      // Storage has its own retry policy (dataplane-protocols.md §0); bounded for the same reason as RESOURCE_RETRY.
+      // Storage has its own retry policy (docs/data-plane.md §0); bounded for the same reason as RESOURCE_RETRY.
       retryOptions: {
         maxTries: RESOURCE_RETRY.maxRetries + 1,
         retryDelayInMs: RESOURCE_RETRY.retryDelayInMs,

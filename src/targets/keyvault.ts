@@ -1,4 +1,5 @@
 import { CALL_ANSWER_POLICIES } from '../lastAnswer.ts';
+import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
 import { appSettingsCommand, settingNames } from '../probes/az.ts';
 import type { ErrorKnowledge, RemediationHook } from '../probes/seams.ts';
@@ -11,7 +12,7 @@ export function vaultName(url: string | undefined): string | undefined {
   return /\.vault(core)?\./i.test(host) ? host.split('.')[0] : undefined;
 }
 
-// Key Vault's own errors (dataplane-protocols.md §1.7; identity-protocols.md §13.2).
+// Key Vault's own errors (docs/data-plane.md §1.7; docs/identity-wire.md §13.2).
 const errors: ErrorKnowledge = {
   settings: [
     (e) =>
@@ -62,9 +63,9 @@ const remediate: RemediationHook = (c, f) => {
 
 export const keyvault: Target = {
   id: 'keyvault',
-  role: 'Key Vault Secrets User',
+  role: CATALOG.keyvault.role,
   service: 'Key Vault',
-  endpointSetting: 'KEY_VAULT_URL',
+  endpointSetting: CATALOG.keyvault.endpointSetting,
   facts: (config) => ({ vaultName: vaultName(config.keyVault.url), secretName: config.keyVault.secretName }),
   errors,
   remediate,
@@ -86,7 +87,7 @@ export const keyvault: Target = {
     const name = config.keyVault.secretName!;
     const client = new SecretClient(config.keyVault.url!, credential, {
       // Sandbox-only switch (logged by config.ts when on): a loopback vault host can never end with the
-      // challenge resource's host (identity-protocols.md §13.2).
+      // challenge resource's host (docs/identity-wire.md §13.2).
       disableChallengeResourceVerification: config.keyVault.disableChallengeResourceVerification,
       retryOptions: RESOURCE_RETRY,
       additionalPolicies: CALL_ANSWER_POLICIES,

@@ -11,7 +11,7 @@ export type TargetCall = (abortSignal: AbortSignal) => Promise<TargetData>;
 
 export interface Target {
   id: TargetId;
-  /** The least built-in role that allows the call (ARCHITECTURE "Targets"). */
+  /** The least built-in role that allows the call (docs/design.md "Targets"; common/catalog.ts TARGETS). */
   role: string;
   /** The token audience the SDK requests for this target (for attestation notes). */
   audience(config: Config): string;

@@ -1,4 +1,4 @@
-// The fetch-style entry point (reference/functions-host.md B.5 step 5), in this test file's own process: the test
+// The fetch-style entry point (docs/host-notes.md B.5 step 5), in this test file's own process: the test
 // runner gives each file a process, so the core shim and the app's registrations stay isolated.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';

@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import { compileRoute, comparePrecedence, matchRoute, splitPath } from '../../devhost/routes.ts';
 import { sanitize } from '../../devhost/sanitize.ts';
 import { jsonProblem, readJsonFile, resolveSettingTokens, StartupError } from '../../devhost/settings.ts';
-import { parseSchedule } from '../../devhost/timers.ts';
+import type { FunctionSpec } from '../../devhost/loadApp.ts';
+import { parseSchedule, TimerScheduler, type TimerClock, type TimerPayload } from '../../devhost/timers.ts';
 
 const match = (template: string, path: string) => matchRoute(compileRoute(template), splitPath(path)!);
 
@@ -84,6 +85,111 @@ describe('NCRONTAB schedules (croner configured as NCrontab)', () => {
   });
 });
 
+/** A clock that moves only when the test says so, firing the timers that fall due on the way. */
+function fakeClock(startMs: number) {
+  let now = startMs;
+  let seq = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  const clock: TimerClock = {
+    now: () => now,
+    setTimeout: (fn, ms) => {
+      timers.set(++seq, { at: now + ms, fn });
+      return seq;
+    },
+    clearTimeout: (h) => timers.delete(h as number),
+  };
+  const advance = async (ms: number) => {
+    const until = now + ms;
+    for (;;) {
+      const due = [...timers.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      timers.delete(due[0]);
+      now = due[1].at;
+      due[1].fn();
+      await new Promise((r) => setImmediate(r)); // let the run the timer queued start and finish
+    }
+    now = until;
+  };
+  return { clock, advance, pending: () => timers.size };
+}
+
+describe('timer schedules on a clock the test controls', () => {
+  const spec = (name: string, schedule: string, runOnStartup = false) =>
+    ({
+      name,
+      disabled: false,
+      timer: { schedule, runOnStartup, useMonitor: true },
+    }) as unknown as FunctionSpec;
+
+  it('fires a six-field sub-minute schedule once per occurrence, with ScheduleStatus null (monitor off)', async () => {
+    const { clock, advance } = fakeClock(Date.parse('2026-01-01T00:00:00.500Z'));
+    const runs: { name: string; payload: TimerPayload; at: number }[] = [];
+    const scheduler = new TimerScheduler(
+      [spec('fast', '*/1 * * * * *')],
+      async (s, payload) => void runs.push({ name: s.name, payload, at: clock.now() }),
+      'UTC',
+      clock,
+    );
+    scheduler.start();
+    await advance(400);
+    assert.equal(runs.length, 0, 'nothing is due before the next whole second');
+    await advance(3000);
+    assert.deepEqual(
+      runs.map((r) => [r.name, new Date(r.at).toISOString()]),
+      [
+        ['fast', '2026-01-01T00:00:01.000Z'],
+        ['fast', '2026-01-01T00:00:02.000Z'],
+        ['fast', '2026-01-01T00:00:03.000Z'],
+      ],
+    );
+    assert.deepEqual(runs[0].payload, {
+      Schedule: { AdjustForDST: true },
+      ScheduleStatus: null,
+      IsPastDue: false,
+    });
+    await scheduler.stop();
+  });
+
+  it('fires a daily schedule at its time, with a fresh monitor status', async () => {
+    const { clock, advance } = fakeClock(Date.parse('2026-01-01T00:00:00.500Z'));
+    const runs: { payload: TimerPayload; at: number }[] = [];
+    const scheduler = new TimerScheduler(
+      [spec('daily', '0 0 3 * * *')],
+      async (_s, payload) => void runs.push({ payload, at: clock.now() }),
+      'UTC',
+      clock,
+    );
+    scheduler.start();
+    await advance(3 * 3600_000);
+    assert.deepEqual(
+      runs.map((r) => new Date(r.at).toISOString()),
+      ['2026-01-01T03:00:00.000Z'],
+    );
+    assert.equal(runs[0].payload.ScheduleStatus?.Last, '0001-01-01T00:00:00', 'a fresh monitor');
+    await scheduler.stop();
+  });
+
+  it('waits past the longest Node timer for a yearly schedule without firing early', async () => {
+    const { clock, advance } = fakeClock(Date.parse('2026-01-02T00:00:00Z'));
+    const runs: number[] = [];
+    const scheduler = new TimerScheduler(
+      [spec('yearly', '0 0 0 1 1 *')],
+      async () => void runs.push(clock.now()),
+      'UTC',
+      clock,
+    );
+    scheduler.start();
+    await advance(200 * 86_400_000);
+    assert.equal(runs.length, 0);
+    await advance(200 * 86_400_000);
+    assert.deepEqual(
+      runs.map((r) => new Date(r).toISOString()),
+      ['2027-01-01T00:00:00.000Z'],
+    );
+    await scheduler.stop();
+  });
+});
+
 describe('log redaction', () => {
   it('hides bearer tokens, JWTs, SAS signatures, account keys and codes', () => {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJvaWQiOiJ4In0.c2lnbmF0dXJl';
@@ -92,7 +198,7 @@ describe('log redaction', () => {
     );
     for (const secret of ['abc.def-ghi', jwt, 'S1GV4LUE', 'K3Y==', 'C0DE'])
       assert.equal(line.includes(secret), false, secret);
-    assert.match(line, /Bearer \[redacted\]/);
+    assert.match(line, /Authorization: \[REDACTED\]/);
     assert.match(line, /sv=1/);
   });
 });

@@ -1,26 +1,19 @@
 // End-to-end stack: the sandbox and the dev host as separate processes, started by the same code as `npm start`
 // (scripts/lib/stack.ts), against a throw-away copy of the app folder so that a user's local.settings.json, keys
 // or .sandbox/ are never touched.
-import {
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { appMirror, killMentioning, processesMentioning } from '../../scripts/lib/appHosts.ts';
 import { waitGroupGone } from '../../scripts/lib/proc.ts';
 import {
   ensureLocalSettings,
   hostEnv,
-  REPO_ROOT,
   startHostProcess,
   startSandboxProcess,
 } from '../../scripts/lib/stack.ts';
 import type { HostProcess, SandboxProcess } from '../../scripts/lib/stack.ts';
+
+export { appMirror, killMentioning, processesMentioning } from '../../scripts/lib/appHosts.ts';
 
 export interface Stack {
   appDir: string;
@@ -32,16 +25,6 @@ export interface Stack {
   /** Every PID whose process group the stack started. */
   groups: number[];
   stop(): Promise<{ host: number | string; sandbox: number | string }>;
-}
-
-/** A deployment-like app folder: package.json and host.json copied, dist/ and node_modules linked. */
-export function appMirror(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'probes-app-'));
-  copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
-  copyFileSync(join(REPO_ROOT, 'host.json'), join(dir, 'host.json'));
-  symlinkSync(join(REPO_ROOT, 'dist'), join(dir, 'dist'), 'dir');
-  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  return dir;
 }
 
 export async function startStack(opts: { scenario?: string; enableAuth?: boolean } = {}): Promise<Stack> {
@@ -88,33 +71,6 @@ export async function startStack(opts: { scenario?: string; enableAuth?: boolean
       }
     },
   };
-}
-
-/** PIDs of live processes whose command line mentions `needle` (Linux /proc). */
-export function processesMentioning(needle: string): number[] {
-  if (!existsSync('/proc')) return [];
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      if (cmd.includes(needle)) found.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return found;
-}
-
-/** Last resort after a failed test: SIGKILL every process whose command line names this test's temp folder. */
-export function killMentioning(needle: string): void {
-  for (const pid of processesMentioning(needle)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
 }
 
 /** True when no process of the stack's groups, and none naming its folders (e.g. Azurite's), remains. */

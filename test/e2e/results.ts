@@ -1,5 +1,6 @@
 // Reading probe results out of app responses without depending on their envelope: a result is any object with a
 // `path`, a `target` and an `outcome` (src/probes/types.ts ProbeResult).
+import { identityOfPath } from '../../common/catalog.ts';
 import { PATH_IDS, TARGET_IDS } from '../../src/ids.ts';
 import type { PathId } from '../../src/ids.ts';
 
@@ -35,12 +36,8 @@ export function findResults(doc: unknown): ResultLike[] {
 export const PATHS = PATH_IDS;
 export const TARGETS = TARGET_IDS;
 
-/** The world identity each path must come back as (ARCHITECTURE.md "Identity paths"; infra/identity-wiring.json). */
-export const IDENTITY_KEY: Record<PathId, string> = {
-  'system-assigned': 'system',
-  'uami-client-id': 'app',
-  'uami-object-id': 'app',
-  'uami-resource-id': 'app',
-  'default-chain': 'app',
-  federated: 'federated',
-};
+/** The world identity each path must come back as (the catalog's identities, common/catalog.ts). */
+export const IDENTITY_KEY = Object.fromEntries(PATH_IDS.map((p) => [p, identityOfPath(p)])) as Record<
+  PathId,
+  string
+>;

@@ -7,21 +7,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { startSandbox } from '../../sandbox/index.ts';
 import type { RunningSandbox } from '../../sandbox/index.ts';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
+import { startQuietSandbox, type SandboxOptions } from '../../support/sandbox.ts';
 
-export type SandboxOptions = NonNullable<Parameters<typeof startSandbox>[0]>;
+export { admin, identity, startQuietSandbox, type SandboxOptions } from '../../support/sandbox.ts';
 
 /** Audiences (resource URIs) of the three services, as the SDK asks for them. */
 export const VAULT = 'https://vault.azure.net';
 export const ARM = 'https://management.azure.com/';
 export const STORAGE = 'https://storage.azure.com';
-
-/** A sandbox on free loopback ports that writes no connection file and logs nothing. */
-export function startQuietSandbox(scenario = 'healthy', extra: SandboxOptions = {}): Promise<RunningSandbox> {
-  return startSandbox({ scenario, writeConnectionFile: false, quiet: true, ...extra });
-}
 
 export interface TestSandbox extends RunningSandbox {
   stateDir: string;
@@ -80,30 +75,6 @@ export function useTestSandbox(
   };
 }
 
-/** A call to the sandbox's admin API (JSON over loopback); throws on any status but 2xx. */
-export async function admin<T = unknown>(
-  conn: SandboxConnection,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await fetch(`${conn.endpoints.admin}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} -> ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
-
-/** The world's identity `key` (system, app, federated, app registrations). */
-export function identity(conn: SandboxConnection, key: string) {
-  const id = conn.identities.find((i) => i.key === key);
-  if (!id) throw new Error(`no identity '${key}' in the sandbox world`);
-  return id;
-}
-
 export interface HttpResult {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -118,7 +89,7 @@ export interface HttpResult {
 export function request(
   conn: SandboxConnection,
   url: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
 ): Promise<HttpResult> {
   const u = new URL(url);
   const mod = u.protocol === 'https:' ? https : http;

@@ -1,4 +1,4 @@
-// App Service / Azure Functions managed identity endpoint, api-version 2019-08-01 (identity-protocols.md §4):
+// App Service / Azure Functions managed identity endpoint, api-version 2019-08-01 (docs/identity-wire.md §4):
 // GET IDENTITY_ENDPOINT?api-version=2019-08-01&resource=…[&client_id|object_id|principal_id|mi_res_id=…]
 // with `X-IDENTITY-HEADER: <IDENTITY_HEADER>` and no Metadata header. Serves the function app's identities.
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,4 +1,4 @@
-// Azure Arc (hybrid IMDS) managed identity endpoint (identity-protocols.md §5). A request without credentials gets
+// Azure Arc (hybrid IMDS) managed identity endpoint (docs/identity-wire.md §5). A request without credentials gets
 // 401 `WWW-Authenticate: Basic realm=<key file>`; the client reads that file and repeats the request with
 // `Authorization: Basic <file contents>`. msal-node accepts only /var/opt/azcmagent/tokens/<name>.key on Linux
 // (≤ 4096 bytes), so the sandbox writes its key files exactly there: possible only as root. Without root it logs

@@ -1,4 +1,4 @@
-// Azure Machine Learning managed identity endpoint, api-version 2017-09-01 (identity-protocols.md §7):
+// Azure Machine Learning managed identity endpoint, api-version 2017-09-01 (docs/identity-wire.md §7):
 // GET MSI_ENDPOINT?api-version=2017-09-01&resource=…[&clientid=…] with `secret: <MSI_SECRET>` (and Metadata: true).
 // `clientid` (2017 spelling) selects a user-assigned identity; without it, the compute's system identity
 // (the client sends DEFAULT_IDENTITY_CLIENT_ID as clientid when that variable is set).

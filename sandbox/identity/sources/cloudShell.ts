@@ -1,4 +1,4 @@
-// Cloud Shell managed identity endpoint (identity-protocols.md §6): POST MSI_ENDPOINT with `Metadata: true` and a
+// Cloud Shell managed identity endpoint (docs/identity-wire.md §6): POST MSI_ENDPOINT with `Metadata: true` and a
 // form body `resource=…`, no query. Only the one identity of the session (here: the app's system identity); the
 // JS client refuses user-assigned selectors itself, so a selector that still arrives is a client error.
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,4 +1,4 @@
-// Azure Instance Metadata Service, managed identity token (identity-protocols.md §3), reached by clients through
+// Azure Instance Metadata Service, managed identity token (docs/identity-wire.md §3), reached by clients through
 // AZURE_POD_IDENTITY_AUTHORITY_HOST. The JS client lower-cases the URL and appends a slash, so
 // /metadata/identity/oauth2/token, …/token/ and //metadata/…/token/ all arrive here. `Metadata: true` is required;
 // DefaultAzureCredential's availability probe (no query, no Metadata) therefore gets the real 400 at once (§3.2).

@@ -1,4 +1,4 @@
-// Service Fabric managed identity token service (identity-protocols.md §8): HTTPS,
+// Service Fabric managed identity token service (docs/identity-wire.md §8): HTTPS,
 // GET IDENTITY_ENDPOINT?api-version=2019-07-01-preview&resource=… with `secret: <IDENTITY_HEADER>`. The JS client
 // detects it by IDENTITY_SERVER_THUMBPRINT but validates the certificate through the CA chain, not the thumbprint.
 // Serves the application's system identity only (the JS client refuses user-assigned selectors at construction).

@@ -1,4 +1,4 @@
-// Every error the sandbox's Resource Manager returns, in ARM's wire format (dataplane-protocols.md §2.3):
+// Every error the sandbox's Resource Manager returns, in ARM's wire format (docs/data-plane.md §2.3):
 // `{"error":{"code","message"}}` with the gateway's headers (`x-ms-failure-cause: gateway`, request and correlation
 // ids). 401s carry ARM's `WWW-Authenticate` challenge.
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 // The world as Resource Manager shows it: generic resources (with the shapes the list API returns), user-assigned
-// identities and their federated identity credentials (dataplane-protocols.md §2.2). Ids keep their original
+// identities and their federated identity credentials (docs/data-plane.md §2.2). Ids keep their original
 // casing (`resourceGroups`, `providers/Microsoft.X/type/name`); lookups are case-insensitive, as ARM's are.
 import type { World } from '../../world.ts';
 

@@ -1,4 +1,4 @@
-// Azure Resource Manager, read-only, as far as identity-probes and its tests need it (dataplane-protocols.md §2):
+// Azure Resource Manager, read-only, as far as identity-probes and its tests need it (docs/data-plane.md §2):
 // token validation (the management audiences only) -> api-version -> subscription -> case-insensitive route ->
 // RBAC action at the request's scope -> existence -> RBAC-filtered, paged results. Handlers translate; errors come
 // from ./errors.ts.

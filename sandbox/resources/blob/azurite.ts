@@ -1,5 +1,5 @@
 // Azurite's blob service as a child process, from the project's own devDependency (node_modules/azurite), started
-// and stopped by the sandbox (dataplane-protocols.md §3.2, §3.8): HTTPS with the sandbox's server certificate,
+// and stopped by the sandbox (docs/data-plane.md §3.2, §3.8): HTTPS with the sandbox's server certificate,
 // `--oauth basic`, data in memory, the world's storage accounts with random keys. It never outlives the sandbox:
 // close() stops it (SIGTERM, then SIGKILL), a process 'exit' hook kills it, and it exits by itself when its IPC
 // channel to the sandbox closes (the sandbox died, even by SIGKILL). It runs in its own process group, so only the
@@ -47,22 +47,9 @@ function exitedWithin(exited: Promise<void>, ms: number): Promise<boolean> {
   ]).finally(() => clearTimeout(timer));
 }
 
-export async function startAzurite(opts: {
-  cert: ServerCert;
-  accounts: string[];
-  log: (line: string) => void;
-}): Promise<AzuriteProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'idp-azurite-'));
-  const certPath = join(dir, 'cert.pem');
-  const keyPath = join(dir, 'key.pem');
-  writeFileSync(certPath, opts.cert.certPem, { mode: 0o600 });
-  writeFileSync(keyPath, opts.cert.keyPem, { mode: 0o600 });
-  const keys = new Map(
-    opts.accounts.map((a) => [a, [randomBytes(64).toString('base64'), randomBytes(64).toString('base64')]]),
-  );
-  const accountsEnv = [...keys].map(([a, [k1, k2]]) => `${a}:${k1}:${k2}`).join(';');
-
-  const args = [
+/** Azurite's blob service: https on a free loopback port, OAuth, in memory, quiet. */
+function azuriteArgs(certPath: string, keyPath: string): string[] {
+  return [
     '--import',
     EXIT_WITH_PARENT,
     azuriteBlobMain(),
@@ -85,6 +72,53 @@ export async function startAzurite(opts: {
     '--disableTelemetry',
     '--silent',
   ];
+}
+
+/** Resolves with the origin Azurite prints once it listens; rejects if it fails, exits or takes too long. */
+function listeningOrigin(child: ChildProcess): Promise<string> {
+  let output = '';
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new AzuriteError(`Azurite did not start within ${STARTUP_TIMEOUT_MS} ms:\n${output}`)),
+      STARTUP_TIMEOUT_MS,
+    );
+    const onData = (d: Buffer) => {
+      output += d.toString('utf8');
+      const m = /successfully listens on (https:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new AzuriteError(`Azurite could not be started: ${err.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new AzuriteError(`Azurite exited (${code ?? signal}) before listening:\n${output}`));
+    });
+  });
+}
+
+export async function startAzurite(opts: {
+  cert: ServerCert;
+  accounts: string[];
+  log: (line: string) => void;
+}): Promise<AzuriteProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'idp-azurite-'));
+  const certPath = join(dir, 'cert.pem');
+  const keyPath = join(dir, 'key.pem');
+  writeFileSync(certPath, opts.cert.certPem, { mode: 0o600 });
+  writeFileSync(keyPath, opts.cert.keyPem, { mode: 0o600 });
+  const keys = new Map(
+    opts.accounts.map((a) => [a, [randomBytes(64).toString('base64'), randomBytes(64).toString('base64')]]),
+  );
+  const accountsEnv = [...keys].map(([a, [k1, k2]]) => `${a}:${k1}:${k2}`).join(';');
+
+  const args = azuriteArgs(certPath, keyPath);
   // A minimal environment: no AZURITE_DB / AZURITE_* from the caller can change what runs, no NODE_OPTIONS.
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: dir,
@@ -112,31 +146,7 @@ export async function startAzurite(opts: {
     }),
   );
 
-  let output = '';
-  const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new AzuriteError(`Azurite did not start within ${STARTUP_TIMEOUT_MS} ms:\n${output}`)),
-      STARTUP_TIMEOUT_MS,
-    );
-    const onData = (d: Buffer) => {
-      output += d.toString('utf8');
-      const m = /successfully listens on (https:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString('utf8')));
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(new AzuriteError(`Azurite could not be started: ${err.message}`));
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new AzuriteError(`Azurite exited (${code ?? signal}) before listening:\n${output}`));
-    });
-  }).catch(async (err: unknown) => {
+  const origin = await listeningOrigin(child).catch(async (err: unknown) => {
     killOnExit();
     await exitedWithin(exitPromise, STOP_TIMEOUT_MS);
     process.off('exit', killOnExit);

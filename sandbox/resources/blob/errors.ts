@@ -1,4 +1,4 @@
-// Every error the Blob gateway itself returns, in Azure Storage's wire format (dataplane-protocols.md §3.6;
+// Every error the Blob gateway itself returns, in Azure Storage's wire format (docs/data-plane.md §3.6;
 // learn.microsoft.com "Status and error codes"): XML `<Error><Code/><Message>…\nRequestId:…\nTime:…</Message>`,
 // the code again in `x-ms-error-code`, and Storage's headers. 401s carry Storage's challenge, unquoted and
 // space-separated, because the SDK's tenant-challenge parser splits on single spaces (core-client

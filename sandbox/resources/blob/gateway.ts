@@ -1,4 +1,4 @@
-// The Blob front end: what Azure Storage checks and Azurite does not (dataplane-protocols.md §3.5, §3.8). Azurite
+// The Blob front end: what Azure Storage checks and Azurite does not (docs/data-plane.md §3.5, §3.8). Azurite
 // never verifies a token's signature, tenant or principal and authorizes nothing, so every request goes through
 // here first, in order: account -> authentication scheme (bearer; shared key and SAS only if the account allows
 // key access; user delegation SAS is not key-based) -> full token validation -> operation -> RBAC permission for

@@ -1,4 +1,4 @@
-// Every error the sandbox's Key Vault returns, in the real wire format (dataplane-protocols.md §1.7):
+// Every error the sandbox's Key Vault returns, in the real wire format (docs/data-plane.md §1.7):
 // `{"error":{"code","message","innererror"?:{"code"}}}`, JSON, with Key Vault's headers. Every 401 carries the
 // challenge, because the SDK answers a 401 with WWW-Authenticate by getting a token and retrying once (§1.6.7).
 import { randomUUID } from 'node:crypto';

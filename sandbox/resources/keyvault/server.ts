@@ -1,4 +1,4 @@
-// Key Vault secrets, one vault per origin (dataplane-protocols.md §1.3). The request path: challenge (401 before
+// Key Vault secrets, one vault per origin (docs/data-plane.md §1.3). The request path: challenge (401 before
 // the body is read, §1.6.1) -> token validation (§1.7) -> api-version -> route -> RBAC data action (§1.8) -> store.
 // Handlers translate; errors come from ./errors.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,4 +1,4 @@
-// One vault's secrets: versions, soft delete, recover and purge (dataplane-protocols.md §1.2, §1.5). Names are
+// One vault's secrets: versions, soft delete, recover and purge (docs/data-plane.md §1.2, §1.5). Names are
 // case-insensitive in Key Vault, so entries are keyed on the lowercased name and keep the name as first created.
 // Times are integer unix seconds, as on the wire.
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Azure RBAC evaluation, pure (dataplane-protocols.md §4): an assignment at scope S applies to S and everything
+// Azure RBAC evaluation, pure (docs/data-plane.md §4): an assignment at scope S applies to S and everything
 // beneath it; a role allows an action when one of its permission blocks matches it in `actions` (or `dataActions`)
 // and none of that block's `notActions` (`notDataActions`) does. NotActions are not deny rules: they subtract only
 // within their own role, so another role that grants the action still wins. Control plane and data plane are

@@ -1,7 +1,9 @@
-// Built-in role definitions with their real GUIDs and permissions (dataplane-protocols.md §1.8, §2.4, §3.7, §4.4;
+// Built-in role definitions with their real permissions, GUIDs from the catalog (common/catalog.ts ROLES) (docs/data-plane.md §1.8, §2.4, §3.7, §4.4;
 // Microsoft Learn "Azure built-in roles": general.md, security.md, storage.md, monitor.md). Only what the sandbox's
 // world and its tests use; every entry is copied from the published definition, not trimmed, so that notActions and
 // wildcards behave as they do in Azure.
+
+import { ROLES, type RoleName } from '../../../common/catalog.ts';
 
 export interface Permission {
   actions: string[];
@@ -27,8 +29,8 @@ const perm = (p: Partial<Permission>): Permission => ({
   notDataActions: p.notDataActions ?? [],
 });
 
-const role = (id: string, roleName: string, description: string, p: Partial<Permission>): RoleDefinition => ({
-  id,
+const role = (roleName: RoleName, description: string, p: Partial<Permission>): RoleDefinition => ({
+  id: ROLES[roleName],
   roleName,
   description,
   roleType: 'BuiltInRole',
@@ -54,7 +56,6 @@ const BLOB = 'Microsoft.Storage/storageAccounts/blobServices';
 
 export const BUILT_IN_ROLES: readonly RoleDefinition[] = Object.freeze([
   role(
-    '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
     'Owner',
     'Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.',
     {
@@ -62,7 +63,6 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = Object.freeze([
     },
   ),
   role(
-    'b24988ac-6180-42a0-ab88-20f7382dd24c',
     'Contributor',
     'Grants full access to manage all resources, but does not allow you to assign roles in Azure RBAC, manage assignments in Azure Blueprints, or share image galleries.',
     {
@@ -82,28 +82,18 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = Object.freeze([
       ],
     },
   ),
+  role('Reader', 'View all resources, but does not allow you to make any changes.', {
+    actions: ['*/read'],
+  }),
+  role('User Access Administrator', 'Lets you manage user access to Azure resources.', {
+    actions: ['*/read', 'Microsoft.Authorization/*', 'Microsoft.Support/*'],
+  }),
   role(
-    'acdd72a7-3385-48ef-bd42-f606fba81ae7',
-    'Reader',
-    'View all resources, but does not allow you to make any changes.',
-    {
-      actions: ['*/read'],
-    },
-  ),
-  role(
-    '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
-    'User Access Administrator',
-    'Lets you manage user access to Azure resources.',
-    { actions: ['*/read', 'Microsoft.Authorization/*', 'Microsoft.Support/*'] },
-  ),
-  role(
-    '00482a5a-887f-4fb3-b363-3b7fe8e74483',
     'Key Vault Administrator',
     "Perform all data plane operations on a key vault and all objects in it, including certificates, keys, and secrets. Cannot manage key vault resources or manage role assignments. Only works for key vaults that use the 'Azure role-based access control' permission model.",
     { actions: KEY_VAULT_MANAGEMENT_READS, dataActions: ['Microsoft.KeyVault/vaults/*'] },
   ),
   role(
-    '21090545-7ca7-4776-b22c-e363652d74d2',
     'Key Vault Reader',
     "Read metadata of key vaults and its certificates, keys, and secrets. Cannot read sensitive values such as secret contents or key material. Only works for key vaults that use the 'Azure role-based access control' permission model.",
     {
@@ -115,13 +105,11 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = Object.freeze([
     },
   ),
   role(
-    'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
     'Key Vault Secrets Officer',
     "Perform any action on the secrets of a key vault, except manage permissions. Only works for key vaults that use the 'Azure role-based access control' permission model.",
     { actions: KEY_VAULT_MANAGEMENT_READS, dataActions: ['Microsoft.KeyVault/vaults/secrets/*'] },
   ),
   role(
-    '4633458b-17de-408a-b874-0445c86b69e6',
     'Key Vault Secrets User',
     "Read secret contents. Only works for key vaults that use the 'Azure role-based access control' permission model.",
     {
@@ -131,37 +119,26 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = Object.freeze([
       ],
     },
   ),
+  role('Storage Blob Data Reader', 'Read and list Azure Storage containers and blobs.', {
+    actions: [`${BLOB}/containers/read`, `${BLOB}/generateUserDelegationKey/action`],
+    dataActions: [`${BLOB}/containers/blobs/read`],
+  }),
+  role('Storage Blob Data Contributor', 'Read, write, and delete Azure Storage containers and blobs.', {
+    actions: [
+      `${BLOB}/containers/delete`,
+      `${BLOB}/containers/read`,
+      `${BLOB}/containers/write`,
+      `${BLOB}/generateUserDelegationKey/action`,
+    ],
+    dataActions: [
+      `${BLOB}/containers/blobs/delete`,
+      `${BLOB}/containers/blobs/read`,
+      `${BLOB}/containers/blobs/write`,
+      `${BLOB}/containers/blobs/move/action`,
+      `${BLOB}/containers/blobs/add/action`,
+    ],
+  }),
   role(
-    '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
-    'Storage Blob Data Reader',
-    'Read and list Azure Storage containers and blobs.',
-    {
-      actions: [`${BLOB}/containers/read`, `${BLOB}/generateUserDelegationKey/action`],
-      dataActions: [`${BLOB}/containers/blobs/read`],
-    },
-  ),
-  role(
-    'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
-    'Storage Blob Data Contributor',
-    'Read, write, and delete Azure Storage containers and blobs.',
-    {
-      actions: [
-        `${BLOB}/containers/delete`,
-        `${BLOB}/containers/read`,
-        `${BLOB}/containers/write`,
-        `${BLOB}/generateUserDelegationKey/action`,
-      ],
-      dataActions: [
-        `${BLOB}/containers/blobs/delete`,
-        `${BLOB}/containers/blobs/read`,
-        `${BLOB}/containers/blobs/write`,
-        `${BLOB}/containers/blobs/move/action`,
-        `${BLOB}/containers/blobs/add/action`,
-      ],
-    },
-  ),
-  role(
-    'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
     'Storage Blob Data Owner',
     'Provides full access to Azure Storage blob containers and data, including assigning POSIX access control.',
     {
@@ -169,26 +146,21 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = Object.freeze([
       dataActions: [`${BLOB}/containers/blobs/*`],
     },
   ),
-  role(
-    '3913510d-42f4-4e42-8a64-420c390055eb',
-    'Monitoring Metrics Publisher',
-    'Enables publishing metrics against Azure resources.',
-    {
-      actions: [
-        'Microsoft.Insights/Register/Action',
-        'Microsoft.Support/*',
-        'Microsoft.Resources/subscriptions/resourceGroups/read',
-      ],
-      dataActions: ['Microsoft.Insights/Metrics/Write', 'Microsoft.Insights/Telemetry/Write'],
-    },
-  ),
+  role('Monitoring Metrics Publisher', 'Enables publishing metrics against Azure resources.', {
+    actions: [
+      'Microsoft.Insights/Register/Action',
+      'Microsoft.Support/*',
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+    ],
+    dataActions: ['Microsoft.Insights/Metrics/Write', 'Microsoft.Insights/Telemetry/Write'],
+  }),
 ]);
 
 const GUID_IN = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\s*$/i;
 
 /**
  * The role GUID of a role definition id in any of its forms: bare GUID, `/providers/Microsoft.Authorization/
- * roleDefinitions/{guid}` or the subscription-prefixed form (dataplane-protocols.md §4.1: compare on the GUID).
+ * roleDefinitions/{guid}` or the subscription-prefixed form (docs/data-plane.md §4.1: compare on the GUID).
  */
 export function roleGuidOf(roleDefinitionId: string): string | undefined {
   return GUID_IN.exec(roleDefinitionId)?.[1]?.toLowerCase();

@@ -1,6 +1,6 @@
 // Role assignments in force: the world's (they exist "since deploy", so they are effective at once) plus the ones
 // added or removed at run time through the admin API. A change takes effect after the propagation delay
-// (dataplane-protocols.md §4.5: "it can take up to 10 minutes for changes to take effect"), which reproduces the
+// (docs/data-plane.md §4.5: "it can take up to 10 minutes for changes to take effect"), which reproduces the
 // "403 right after deploy" trap: a new assignment starts to count, and a removed one stops counting, only then.
 // A scenario switch replaces everything with the new world's assignments (a different deployment).
 import { randomUUID } from 'node:crypto';

@@ -2,7 +2,7 @@
 // environment (plus overrides), and returns the step results and everything it printed.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childEnv, runMarkedChild } from '../../support/child.ts';
+import { childEnv, runMarkedChild } from '../../../support/child.ts';
 import type { Step } from '../fixtures/probe-child.ts';
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'probe-child.ts');

@@ -1,5 +1,5 @@
 // Real signed JWTs for unit tests (jose), shaped like v1 managed-identity access tokens
-// (identity-protocols.md §11) or external OIDC tokens.
+// (docs/identity-wire.md §11) or external OIDC tokens.
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 
 const keys = generateKeyPair('RS256');

@@ -3,6 +3,7 @@
 import { startQuietSandbox, admin, identity } from '../../support/sandbox.ts';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
 import type { PathId } from '../../../src/ids.ts';
+import { identityOfPath } from '../../../common/catalog.ts';
 
 export { admin, identity } from '../../support/sandbox.ts';
 
@@ -12,15 +13,7 @@ export function start(scenario = 'healthy'): Promise<Sandbox> {
   return startQuietSandbox(scenario);
 }
 
-export interface Fault {
-  endpoint: string;
-  kind: string;
-  count?: number;
-  [k: string]: unknown;
-}
-
-export const addFault = (conn: SandboxConnection, fault: Fault) =>
-  admin<{ id: string }>(conn, 'POST', '/_sandbox/faults', fault);
+export { addFault, type Fault } from '../../../support/sandbox.ts';
 export const clearFaults = (conn: SandboxConnection) => admin(conn, 'DELETE', '/_sandbox/faults');
 
 export interface Issued {
@@ -30,8 +23,7 @@ export interface Issued {
 }
 export const issued = (conn: SandboxConnection) => admin<Issued>(conn, 'GET', '/_sandbox/issued');
 
-/** The world's principal id each path must attest to (infra/identity-wiring.json "paths"). */
+/** The world's principal id each path must attest to (the catalog's identities, common/catalog.ts). */
 export function expectedPrincipal(conn: SandboxConnection, path: PathId): string {
-  const key = path === 'system-assigned' ? 'system' : path === 'federated' ? 'federated' : 'app';
-  return identity(conn, key).principalId;
+  return identity(conn, identityOfPath(path)).principalId;
 }

@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { childEnv } from '../../support/child.ts';
+import { childEnv } from '../../../support/child.ts';
 import { startQuietSandbox } from '../../support/sandbox.ts';
 import type { MatrixCell } from '../fixtures/matrix-child.ts';
 import {

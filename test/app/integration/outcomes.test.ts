@@ -228,7 +228,7 @@ describe('outcome kinds against the sandbox', { timeout: 600_000 }, () => {
     const waited = arm.timings.totalMs - (arm.timings.setupMs ?? 0);
     assert.ok(waited >= 1400 && waited < 2500, `${waited} ms`);
     await clearFaults(sb.connection);
-    // Managed identity requests have no timeout and ignore abort signals (identity-protocols.md §1.7).
+    // Managed identity requests have no timeout and ignore abort signals (docs/identity-wire.md §1.7).
     await addFault(sb.connection, { endpoint: 'appService', kind: 'hang' });
     const run = await runChild(settings, [{ op: 'sweep' }], { PROBE_TIMEOUT_MS: '1500' });
     const { results, wallMs } = run.steps[0].value as { results: ProbeResult[]; wallMs: number };

@@ -53,14 +53,18 @@ describe('coalescing writer', () => {
     const writes: number[] = [];
     let inFlight = 0;
     let maxInFlight = 0;
-    const w = new CoalescingWriter(async (_p, _t, batch) => {
+    const w = new CoalescingWriter(async (p, t, batch) => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       await new Promise((r) => setTimeout(r, 5));
       writes.push(batch.length);
       inFlight--;
+      return mergeCell(undefined, p, t, batch);
     }, String);
-    await Promise.all(Array.from({ length: 50 }, (_, i) => w.record([result(i)])));
+    const docs = await Promise.all(Array.from({ length: 50 }, (_, i) => w.record([result(i)])));
+    // Each result resolves with the document of the write that contained it (its latest is that result or newer).
+    for (const [i, [doc]] of docs.entries())
+      assert.ok(doc.record.latest.at >= result(i).at, `result ${i} resolved with its write's document`);
     assert.equal(maxInFlight, 1);
     assert.equal(
       writes.reduce((a, b) => a + b, 0),

@@ -1,6 +1,6 @@
 // Two getToken calls on one credential make one token request, read from the admin counters: the sandbox answers
 // so that the SDK's cache works (expires_on in Unix seconds, `resource` echoed byte for byte, Entra's expires_in;
-// identity-protocols.md §1.4, §10.5).
+// docs/identity-wire.md §1.4, §10.5).
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';

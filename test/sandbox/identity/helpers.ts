@@ -4,7 +4,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
-import { childEnv, runMarkedChild } from '../../support/child.ts';
+import { childEnv, runMarkedChild } from '../../../support/child.ts';
 import { admin, identity, request } from '../../support/sandbox.ts';
 import type { FixtureResult, FixtureSpec } from './fixtures/get-token.ts';
 
@@ -27,7 +27,7 @@ export interface CounterSnapshot {
 export const counters = (conn: SandboxConnection) =>
   admin<CounterSnapshot>(conn, 'GET', '/_sandbox/counters');
 
-/** The environment variables each platform sets for its managed identity source (identity-protocols.md §2). */
+/** The environment variables each platform sets for its managed identity source (docs/identity-wire.md §2). */
 export function sourceEnv(
   conn: SandboxConnection,
   source: 'appService' | 'imds' | 'arc' | 'cloudShell' | 'serviceFabric' | 'azureMl' | 'aks',

@@ -48,7 +48,7 @@ async function systemAndSelectors(source: 'appService' | 'imds' | 'arc') {
   ]);
   assertIdentity(claimsOf(system), 'system', VAULT);
   assertIdentity(claimsOf(byClient), 'app', VAULT);
-  // A scope without /.default is sent as is: ARM's trailing slash survives into `aud` (identity-protocols.md §1.3).
+  // A scope without /.default is sent as is: ARM's trailing slash survives into `aud` (docs/identity-wire.md §1.3).
   assertIdentity(claimsOf(byObject), 'app', ARM);
   assertIdentity(claimsOf(byResource), 'app', STORAGE);
   const oids = new Set([byClient, byObject, byResource].map((r) => claimsOf(r).oid));
@@ -59,7 +59,7 @@ async function systemAndSelectors(source: 'appService' | 'imds' | 'arc') {
 
 const arcSkip = ArcKeyStore.canCreate()
   ? false
-  : 'Arc needs root: msal-node reads the key file only from /var/opt/azcmagent/tokens (identity-protocols.md §5)';
+  : 'Arc needs root: msal-node reads the key file only from /var/opt/azcmagent/tokens (docs/identity-wire.md §5)';
 
 describe('managed identity sources with the real ManagedIdentityCredential', { concurrency: true }, () => {
   it('App Service / Functions: system-assigned, and the user-assigned identity by client, object and resource ID', () =>

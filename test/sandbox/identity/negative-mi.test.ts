@@ -31,7 +31,7 @@ after(() => Promise.all([healthy.close(), detached.close()]));
 
 /**
  * ManagedIdentityCredential with retries off: 404/410/5xx answers are retried with backoff for many seconds
- * (identity-protocols.md §1.7); these tests are about the answer, not the retry.
+ * (docs/identity-wire.md §1.7); these tests are about the answer, not the retry.
  */
 const mi = (options: Record<string, unknown> = {}): FixtureSpec => ({
   credential: 'ManagedIdentityCredential',

@@ -1,4 +1,4 @@
-// Wire-level conformance of the identity plane (identity-protocols.md §15 checklist): transports, paths, body
+// Wire-level conformance of the identity plane (docs/identity-wire.md §15 checklist): transports, paths, body
 // shapes, token signatures, Entra metadata and errors, the OIDC provider, token files, faults, scenario switches.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -12,6 +12,8 @@ const EXPECTED_RESOURCES = [
   'Microsoft.Storage/storageAccounts/stidentityprobes',
   'Microsoft.ManagedIdentity/userAssignedIdentities/id-probes-app',
   'Microsoft.ManagedIdentity/userAssignedIdentities/id-probes-federated',
+  // The host identity (host storage, deployment, telemetry): in the world since the sandbox serves its telemetry role.
+  'Microsoft.ManagedIdentity/userAssignedIdentities/id-probes-host',
 ];
 
 describe('Resource Manager (ResourceManagementClient)', () => {
@@ -53,7 +55,7 @@ describe('Resource Manager (ResourceManagementClient)', () => {
     const pages = ok(paged).pages as string[][];
     assert.deepEqual(
       pages.map((p) => p.length),
-      [2, 2, 1],
+      [2, 2, 2],
       'top=2 pages, nextLink followed verbatim',
     );
     assert.deepEqual(ok(paged).names, EXPECTED_RESOURCES);
@@ -156,7 +158,7 @@ describe('Resource Manager (ResourceManagementClient)', () => {
     );
     assert.deepEqual(
       all.json().value!.map((x) => x.name),
-      ['id-probes-app', 'id-probes-federated'],
+      ['id-probes-app', 'id-probes-federated', 'id-probes-host'],
     );
     const fics = await get(
       `${federated.resourceId}/federatedIdentityCredentials?api-version=2023-01-31`,

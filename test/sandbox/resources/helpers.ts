@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKeyPair, SignJWT } from 'jose';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
-import { childEnv, runMarkedChild } from '../../support/child.ts';
+import { childEnv, runMarkedChild } from '../../../support/child.ts';
 import { admin, identity } from '../../support/sandbox.ts';
 import type { ChildSpec, CredentialSpec, Step, StepResult } from './fixtures/sdk-child.ts';
 

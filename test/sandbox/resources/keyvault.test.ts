@@ -149,7 +149,7 @@ describe('Key Vault (SecretClient)', () => {
       if (canList) assert.ok((ok(list).names as string[]).includes('canary'), roleName);
       else {
         // The SDK's pager keeps status and code but drops the body ("Pagination failed with unexpected statusCode
-        // 403"), as with ARM v8 (dataplane-protocols.md §2.1); the body on the wire is the real one.
+        // 403"), as with ARM v8 (docs/data-plane.md §2.1); the body on the wire is the real one.
         assert.equal(err(list).statusCode, 403, roleName);
         assert.equal(err(list).code, 'Forbidden', roleName);
         assert.equal(JSON.parse(err(list).body!).error.innererror.code, 'ForbiddenByRbac', roleName);

@@ -1,0 +1,223 @@
+// The catalog: one typed list of the project's facts (docs/design.md "Patterns followed" 6). Identity paths,
+// targets, the identities that serve them, the roles and scopes they need, and every setting. From it
+// scripts/catalog.ts generates infra/identity-wiring.json (which the Bicep and the sandbox's worlds read),
+// local.settings.sample.json and the settings tables of docs/settings.md and README.md, and checks them (`npm run catalog --
+// --check`, test/infra/catalog.test.ts). The app (src/ids.ts, src/targets/*, src/config.ts), the sandbox's role table
+// and the deploy scripts take their names and GUIDs from here, so a name the catalog does not have does not compile.
+// Imports nothing outside common/: the app, the sandbox, the dev host and the scripts may all read it.
+import type { SettingName } from './settings-catalog.ts';
+
+export { SETTINGS, settingsOf, type SettingFacts, type SettingName } from './settings-catalog.ts';
+
+/** Identity paths: stable ids shared by routes, settings, status blobs and docs. */
+export const PATH_IDS = [
+  'system-assigned',
+  'uami-client-id',
+  'uami-object-id',
+  'uami-resource-id',
+  'default-chain',
+  'federated',
+] as const;
+export type PathId = (typeof PATH_IDS)[number];
+
+/** Targets: one least-privilege call each. */
+export const TARGET_IDS = ['keyvault', 'blob', 'arm'] as const;
+export type TargetId = (typeof TARGET_IDS)[number];
+
+/** Built-in role definition GUIDs (Azure built-in roles reference; docs/data-plane.md §4.4). */
+export const ROLES = {
+  Owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  Reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  'User Access Administrator': '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+  'Key Vault Administrator': '00482a5a-887f-4fb3-b363-3b7fe8e74483',
+  'Key Vault Reader': '21090545-7ca7-4776-b22c-e363652d74d2',
+  'Key Vault Secrets Officer': 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+  'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
+  'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
+  'Storage Blob Data Contributor': 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+  'Storage Blob Data Owner': 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
+} as const;
+export type RoleName = keyof typeof ROLES;
+
+/** Scopes role assignments are made at: what each is, and its ARM resource type. */
+export const SCOPES = {
+  resourceGroup: {
+    description: 'The resource group that holds everything (ARM target: list resources).',
+    resourceType: 'Microsoft.Resources/resourceGroups',
+  },
+  keyVault: {
+    description: 'The Key Vault (RBAC mode) that holds the canary secret.',
+    resourceType: 'Microsoft.KeyVault/vaults',
+  },
+  canaryContainer: {
+    description: 'The canary container in the probe storage account (Blob target).',
+    resourceType: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+  },
+  statusContainer: {
+    description: 'The status container in the probe storage account (where probe results are stored).',
+    resourceType: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+  },
+  hostStorage: {
+    description: 'The host storage account (AzureWebJobsStorage), separate from the probe storage account.',
+    resourceType: 'Microsoft.Storage/storageAccounts',
+  },
+  deploymentContainer: {
+    description: 'The Flex Consumption deployment container in the host storage account.',
+    resourceType: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+  },
+  appInsights: {
+    description: 'The Application Insights component (Entra ID authentication only).',
+    resourceType: 'Microsoft.Insights/components',
+  },
+} as const;
+export type ScopeKey = keyof typeof SCOPES;
+
+export interface TargetFacts {
+  /** The least built-in role that allows the call. */
+  role: RoleName;
+  /** Where that role is assigned. */
+  scope: ScopeKey;
+  /** The setting that points at the service. */
+  endpointSetting: SettingName;
+  /** Why the role, for the wiring's role assignments. */
+  why: string;
+}
+
+export const TARGETS: Readonly<Record<TargetId, TargetFacts>> = {
+  keyvault: {
+    role: 'Key Vault Secrets User',
+    scope: 'keyVault',
+    endpointSetting: 'KEY_VAULT_URL',
+    why: 'get the canary secret',
+  },
+  blob: {
+    role: 'Storage Blob Data Reader',
+    scope: 'canaryContainer',
+    endpointSetting: 'BLOB_SERVICE_URL',
+    why: 'read the canary container',
+  },
+  arm: {
+    role: 'Reader',
+    scope: 'resourceGroup',
+    endpointSetting: 'ARM_ENDPOINT',
+    why: 'list resources in the group',
+  },
+};
+
+/** The status writer: the system identity unless STATUS_CLIENT_ID names another. */
+export const STATUS_WRITER = {
+  identity: 'system',
+  role: 'Storage Blob Data Contributor',
+  scope: 'statusContainer',
+  why: 'status store: write probe results (STATUS_CLIENT_ID unset means the system identity writes)',
+} as const satisfies { identity: IdentityKey; role: RoleName; scope: ScopeKey; why: string };
+
+/** The audience Entra ID requires on federated identity credentials for token exchange. */
+export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+
+export interface IdentityFacts {
+  kind: 'system-assigned' | 'user-assigned';
+  /** 'host': Azure-only wiring the Functions platform needs; the sandbox does not emulate it. */
+  plane?: 'host';
+  description: string;
+  attachedToApp?: boolean;
+  paths: readonly PathId[];
+  /** Identity field -> the settings that carry it. */
+  settings: Partial<Record<'clientId' | 'principalId' | 'resourceId', readonly SettingName[]>>;
+  federatedCredentials?: ReadonlyArray<{
+    name: string;
+    issuer: { parameter: string };
+    subject: { parameter: string };
+    audiences: readonly string[];
+  }>;
+}
+
+export const IDENTITIES = {
+  system: {
+    kind: 'system-assigned',
+    description: "The function app's own system-assigned identity.",
+    paths: ['system-assigned'],
+    settings: { principalId: ['SYSTEM_PRINCIPAL_ID'] },
+  },
+  app: {
+    kind: 'user-assigned',
+    description:
+      'User-assigned identity attached to the function app, selected by client ID, object ID and resource ID, and named by AZURE_CLIENT_ID for the DefaultAzureCredential chain.',
+    attachedToApp: true,
+    paths: ['uami-client-id', 'uami-object-id', 'uami-resource-id', 'default-chain'],
+    settings: {
+      clientId: ['UAMI_CLIENT_ID', 'AZURE_CLIENT_ID'],
+      principalId: ['UAMI_OBJECT_ID'],
+      resourceId: ['UAMI_RESOURCE_ID'],
+    },
+  },
+  federated: {
+    kind: 'user-assigned',
+    description:
+      'User-assigned identity NOT attached to the app; reached only through workload identity federation (an external OIDC token exchanged at Entra ID).',
+    attachedToApp: false,
+    paths: ['federated'],
+    settings: { clientId: ['FEDERATED_CLIENT_ID'], principalId: ['FEDERATED_PRINCIPAL_ID'] },
+    federatedCredentials: [
+      {
+        name: 'external-workload',
+        issuer: { parameter: 'federatedIssuer' },
+        subject: { parameter: 'federatedSubject' },
+        audiences: [TOKEN_EXCHANGE_AUDIENCE],
+      },
+    ],
+  },
+  host: {
+    kind: 'user-assigned',
+    plane: 'host',
+    description:
+      'User-assigned identity the Functions platform uses for host storage (AzureWebJobsStorage), the Flex deployment package and Application Insights. Kept apart from the probed identities so they stay exactly least-privileged and a broken probe identity never takes the host down.',
+    attachedToApp: true,
+    paths: [],
+    settings: { clientId: ['AzureWebJobsStorage__clientId'] },
+  },
+} as const satisfies Record<string, IdentityFacts>;
+export type IdentityKey = keyof typeof IDENTITIES;
+
+/** The identity each path must come back as. */
+export function identityOfPath(path: PathId): IdentityKey {
+  const key = (Object.keys(IDENTITIES) as IdentityKey[]).find((k) =>
+    (IDENTITIES[k].paths as readonly string[]).includes(path),
+  );
+  if (!key) throw new Error(`no identity serves path ${path}`);
+  return key;
+}
+
+/**
+ * Role assignments of the host plane (Azure only), except those marked `sandbox`: the sandbox serves them too (the
+ * telemetry role, which its ingestion endpoint enforces; sandbox/monitor).
+ */
+export const HOST_ASSIGNMENTS: ReadonlyArray<{
+  identity: IdentityKey;
+  role: RoleName;
+  scope: ScopeKey;
+  sandbox?: true;
+  why: string;
+}> = [
+  {
+    identity: 'host',
+    role: 'Storage Blob Data Owner',
+    scope: 'hostStorage',
+    why: 'host storage: the Functions host keeps keys, timer locks and coordination blobs here (host only + timer trigger need exactly this role)',
+  },
+  {
+    identity: 'host',
+    role: 'Storage Blob Data Contributor',
+    scope: 'deploymentContainer',
+    why: 'Flex deployment storage: the platform writes and reads the app package with this identity (functionAppConfig.deployment.storage.authentication); kept explicit so the container keeps working if it moves to another account (core-tools#4346)',
+  },
+  {
+    identity: 'host',
+    role: 'Monitoring Metrics Publisher',
+    scope: 'appInsights',
+    sandbox: true,
+    why: "telemetry: Application Insights has local (key) auth disabled, so the host, and the app's availability results and transition events (src/telemetry), are sent with an Entra token of this identity; the sandbox emulates this one (its ingestion endpoint enforces the role)",
+  },
+];

@@ -1,0 +1,92 @@
+// Alerts on the probes' availability results (src/telemetry): one metric alert rule that fires for each path x
+// target whose availability result fails, and resolves by itself when that cell's results are successful again
+// (autoMitigate). Each cell is its own alert instance, because the rule splits by the test name dimension
+// (availabilityResult/name = "<path>/<target>"), listed from the identity wiring in main.bicep. Notifications go to
+// one action group, with an e-mail receiver when an address is given. How to test it: infra/README.md "Alerts".
+
+param tags object
+
+@description('Resource name of the Application Insights component the app sends availability results to.')
+param appInsightsName string
+
+@description('Availability test names, "<path>/<target>", one per identity path x target (from the wiring).')
+param testNames array
+
+@description('Address that receives the alert e-mails; empty: the action group has no receiver (add one later).')
+param alertEmail string = ''
+
+@description('Names of the action group and the alert rule.')
+param actionGroupName string
+param alertRuleName string
+
+@description('Window the failure rate is computed over: at least one timer period, so every window holds a result per cell.')
+param windowSize string = 'PT5M'
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
+  name: actionGroupName
+  location: 'Global'
+  tags: tags
+  properties: {
+    groupShortName: 'idprobes'
+    enabled: true
+    emailReceivers: empty(alertEmail)
+      ? []
+      : [
+          {
+            name: 'operator'
+            emailAddress: alertEmail
+            useCommonAlertSchema: true
+          }
+        ]
+  }
+}
+
+resource availabilityAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+  name: alertRuleName
+  location: 'global'
+  tags: tags
+  properties: {
+    description: 'An identity path x target of identity-probes failed its health check (availability result success = false). The alert names the test "<path>/<target>"; its message carries the outcome kind and the remediation. Resolves when that cell is ok again.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsights.id
+    ]
+    evaluationFrequency: 'PT1M'
+    windowSize: windowSize
+    autoMitigate: true
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: [
+        {
+          criterionType: 'StaticThresholdCriterion'
+          name: 'ProbeCellFailing'
+          metricNamespace: 'microsoft.insights/components'
+          metricName: 'availabilityResults/availabilityPercentage'
+          dimensions: [
+            {
+              name: 'availabilityResult/name'
+              operator: 'Include'
+              values: testNames
+            }
+          ]
+          operator: 'LessThan'
+          threshold: 100
+          timeAggregation: 'Average'
+        }
+      ]
+    }
+    actions: [
+      {
+        actionGroupId: actionGroup.id
+      }
+    ]
+  }
+}
+
+output actionGroupId string = actionGroup.id
+output alertRuleId string = availabilityAlert.id

@@ -1,0 +1,223 @@
+// The Application Insights ingestion endpoint ("Breeze") as the real service answers it: POST /v2.1/track (and the
+// older /v2/track) with a JSON array of envelopes (or newline-delimited JSON), plain or gzip-compressed
+// (Content-Encoding: gzip). With local authentication disabled, a request needs a bearer token for the Azure Monitor
+// audience (https://monitor.azure.com) whose principal holds Monitoring Metrics Publisher
+// (Microsoft.Insights/Telemetry/Write) on the component; otherwise 401 / 403 with the Breeze response body
+// (https://learn.microsoft.com/azure/azure-monitor/app/azure-ad-authentication#troubleshooting). Items that are not
+// valid envelopes, or carry another component's instrumentation key, are refused one by one: 206 partial success
+// with one error per item (https://learn.microsoft.com/azure/azure-monitor/app/api-custom-events-metrics and the
+// exporter's handling of 206 in @azure/monitor-opentelemetry-exporter baseSender).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import type { SandboxContext } from '../core/context.ts';
+import { SandboxError } from '../core/errors.ts';
+import { header, readBody, requestUrl, sendJson } from '../core/http.ts';
+import { authenticateBearer, BearerError } from '../resources/auth.ts';
+import type { RoleAssignmentStore } from '../resources/rbac/store.ts';
+
+/** Audiences the ingestion endpoint accepts (the exporter asks for https://monitor.azure.com/.default). */
+export const MONITOR_AUDIENCES = ['https://monitor.azure.com', 'https://monitor.azure.com/'];
+const TELEMETRY_WRITE = 'Microsoft.Insights/Telemetry/Write';
+
+/** One accepted telemetry item, as the sandbox stores it. */
+export interface ReceivedItem {
+  receivedAt: string;
+  /** The sender's oid (from its verified token). */
+  principalId: string;
+  /** Envelope name, e.g. Microsoft.ApplicationInsights.Availability. */
+  envelope: string;
+  /** data.baseType: AvailabilityData, EventData, MessageData... */
+  baseType: string;
+  /** baseData.name (the availability test name, the event name). */
+  name?: string;
+  time: string;
+  baseData: Record<string, unknown>;
+  tags: Record<string, unknown>;
+}
+
+/** One request to the track API and what it was answered. */
+export interface TrackRequest {
+  at: string;
+  status: number;
+  encoding: 'gzip' | 'identity';
+  itemsReceived: number;
+  itemsAccepted: number;
+  principalId?: string;
+}
+
+export class TelemetryStore {
+  items: ReceivedItem[] = [];
+  requests: TrackRequest[] = [];
+  /** Every decompressed request body received (authorized or not), for the leak tests. */
+  bodies: string[] = [];
+
+  counts() {
+    const byBaseType: Record<string, number> = {};
+    for (const i of this.items) byBaseType[i.baseType] = (byBaseType[i.baseType] ?? 0) + 1;
+    const byStatus: Record<string, number> = {};
+    for (const r of this.requests) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+    return { items: this.items.length, byBaseType, requests: this.requests.length, byStatus };
+  }
+
+  clear(): void {
+    this.items = [];
+    this.requests = [];
+    this.bodies = [];
+  }
+}
+
+export interface Component {
+  resourceId: string;
+  instrumentationKey: string;
+}
+
+type ItemError = { index: number; statusCode: number; message: string };
+
+function breeze(received: number, accepted: number, errors: ItemError[]) {
+  return { itemsReceived: received, itemsAccepted: accepted, appId: null, errors };
+}
+
+function parseItems(text: string): unknown[] {
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) return JSON.parse(trimmed) as unknown[];
+  // Newline-delimited JSON (what the classic SDKs send).
+  return trimmed
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as unknown);
+}
+
+function decode(req: IncomingMessage, body: Buffer): { text: string; encoding: TrackRequest['encoding'] } {
+  const enc = (header(req, 'content-encoding') ?? '').toLowerCase();
+  if (enc === 'gzip') {
+    try {
+      return { text: gunzipSync(body).toString('utf8'), encoding: 'gzip' };
+    } catch {
+      throw SandboxError.json(
+        400,
+        breeze(0, 0, [{ index: 0, statusCode: 400, message: 'Invalid gzip body' }]),
+      );
+    }
+  }
+  return { text: body.toString('utf8'), encoding: 'identity' };
+}
+
+/** Checks one envelope; returns the stored item or the per-item error message. */
+function validate(
+  raw: unknown,
+  component: Component,
+): Omit<ReceivedItem, 'receivedAt' | 'principalId'> | string {
+  if (typeof raw !== 'object' || raw === null) return 'Invalid envelope: not an object';
+  const e = raw as Record<string, unknown>;
+  const data = e.data as Record<string, unknown> | undefined;
+  if (typeof e.name !== 'string' || !e.name) return "Field 'name' on type 'Envelope' is required but missing";
+  if (typeof e.time !== 'string' || Number.isNaN(Date.parse(e.time)))
+    return "Field 'time' on type 'Envelope' is required but missing or invalid";
+  if (typeof e.iKey !== 'string' || e.iKey.toLowerCase() !== component.instrumentationKey)
+    return 'Invalid instrumentation key';
+  if (!data || typeof data.baseType !== 'string' || typeof data.baseData !== 'object' || !data.baseData)
+    return "Field 'data' on type 'Envelope' is required but missing or invalid";
+  const baseData = data.baseData as Record<string, unknown>;
+  if (data.baseType === 'AvailabilityData' && (typeof baseData.name !== 'string' || !baseData.duration))
+    return "Field 'name' and 'duration' on type 'AvailabilityData' are required";
+  return {
+    envelope: e.name,
+    baseType: data.baseType,
+    ...(typeof baseData.name === 'string' ? { name: baseData.name } : {}),
+    time: e.time,
+    baseData,
+    tags: (e.tags as Record<string, unknown>) ?? {},
+  };
+}
+
+async function authorizeSender(
+  ctx: SandboxContext,
+  req: IncomingMessage,
+  rbac: RoleAssignmentStore,
+  component: Component,
+  received: number,
+): Promise<string> {
+  let oid: string;
+  try {
+    const claims = await authenticateBearer(ctx, req, MONITOR_AUDIENCES);
+    oid = String(claims.oid ?? '');
+  } catch (err) {
+    if (!(err instanceof BearerError)) throw err;
+    const message =
+      err.kind === 'missing'
+        ? 'Authorization header is missing; this resource accepts only Microsoft Entra authenticated telemetry'
+        : `Invalid token: ${err.message}`;
+    throw SandboxError.json(401, breeze(received, 0, [{ index: 0, statusCode: 401, message }]));
+  }
+  const decision = rbac.authorize({
+    principalId: oid,
+    action: TELEMETRY_WRITE,
+    kind: 'dataAction',
+    scope: component.resourceId,
+  });
+  if (!decision.allowed)
+    throw SandboxError.json(
+      403,
+      breeze(received, 0, [
+        {
+          index: 0,
+          statusCode: 403,
+          message: 'The provided credentials have insufficient access to perform the requested operation',
+        },
+      ]),
+    );
+  return oid;
+}
+
+/** The track API handler. */
+export function ingestionHandler(
+  ctx: SandboxContext,
+  store: TelemetryStore,
+  rbac: RoleAssignmentStore,
+  component: () => Component | undefined,
+) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = requestUrl(req);
+    if (url.pathname !== '/v2.1/track' && url.pathname !== '/v2/track')
+      throw SandboxError.json(404, { error: 'not_found', message: `No route ${url.pathname}` });
+    if (req.method !== 'POST') throw SandboxError.json(405, { error: 'method_not_allowed' });
+    const c = component();
+    if (!c)
+      throw SandboxError.json(404, { error: 'not_found', message: 'The world has no Application Insights' });
+    const { text, encoding } = decode(req, await readBody(req));
+    store.bodies.push(text);
+    const at = new Date().toISOString();
+    let raw: unknown[];
+    try {
+      raw = parseItems(text);
+    } catch {
+      store.requests.push({ at, status: 400, encoding, itemsReceived: 0, itemsAccepted: 0 });
+      throw SandboxError.json(400, breeze(0, 0, [{ index: 0, statusCode: 400, message: 'Invalid JSON' }]));
+    }
+    let principalId: string;
+    try {
+      principalId = await authorizeSender(ctx, req, rbac, c, raw.length);
+    } catch (err) {
+      const status = err instanceof SandboxError ? err.status : 500;
+      store.requests.push({ at, status, encoding, itemsReceived: raw.length, itemsAccepted: 0 });
+      throw err;
+    }
+    const errors: ItemError[] = [];
+    raw.forEach((r, index) => {
+      const v = validate(r, c);
+      if (typeof v === 'string') errors.push({ index, statusCode: 400, message: v });
+      else store.items.push({ ...v, receivedAt: at, principalId });
+    });
+    const accepted = raw.length - errors.length;
+    const status = errors.length === 0 ? 200 : accepted > 0 ? 206 : 400;
+    store.requests.push({
+      at,
+      status,
+      encoding,
+      itemsReceived: raw.length,
+      itemsAccepted: accepted,
+      principalId,
+    });
+    sendJson(res, status, breeze(raw.length, accepted, errors));
+  };
+}

@@ -1,0 +1,98 @@
+// Reports probe results to Application Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set (README
+// "Availability results in Application Insights"). report() returns at once and never throws: sending never delays
+// or fails a probe; whether it works is shown in /api/status (health.ts).
+import { randomUUID } from 'node:crypto';
+import { getConfig, type Config } from '../config.ts';
+import { sanitizer } from '../probes/sanitize.ts';
+import type { ProbeResult } from '../probes/types.ts';
+import type { PathDocument } from '../status/model.ts';
+import type { Sender } from './client.ts';
+import { countTracked, markConfigured, sendFailed, telemetryHealth, type TelemetryHealth } from './health.ts';
+import { availabilityOf, effectiveResult, streakOf, transitionOf, type Streak } from './items.ts';
+
+export type { TelemetryHealth } from './health.ts';
+
+let sender: Promise<Sender> | undefined;
+/** Sends in flight (drain() waits for them, e.g. before a process exits). */
+const inflight = new Set<Promise<void>>();
+/** Last outcome per cell seen by this instance: transitions when the status store could not be read. */
+const lastSeen = new Map<string, { outcome: string; since: string }>();
+
+function senderFor(config: Config): Promise<Sender> | undefined {
+  const t = config.telemetry;
+  if (!t.connectionString) return undefined;
+  if (t.problem || !t.clientId) {
+    markConfigured(t.problem ?? 'no Entra identity for telemetry');
+    return undefined;
+  }
+  if (!sender) {
+    markConfigured();
+    // Statsbeat (the library's own usage statistics) goes to Microsoft-owned endpoints, not to this component:
+    // this app sends only its own results (https://learn.microsoft.com/azure/azure-monitor/app/statsbeat).
+    process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED ??= 'true';
+    process.env.APPLICATION_INSIGHTS_NO_STATSBEAT ??= 'true';
+    process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED ??= 'true';
+    sender = import('./client.ts').then((m) => m.createSender(config));
+    sender.catch((err) => sendFailed(err, 'connection'));
+  }
+  return sender;
+}
+
+/** Telemetry's state for /api/status. */
+export function telemetryStatus(config: Config = getConfig()): TelemetryHealth {
+  const t = config.telemetry;
+  if (t.connectionString)
+    markConfigured(t.problem ?? (t.clientId ? undefined : 'no Entra identity for telemetry'));
+  return telemetryHealth();
+}
+
+function streakFromMemory(r: ProbeResult): Streak {
+  const key = `${r.path}/${r.target}`;
+  const prev = lastSeen.get(key);
+  const changed = prev !== undefined && prev.outcome !== r.outcome;
+  const since = prev && !changed ? prev.since : r.at;
+  lastSeen.set(key, { outcome: r.outcome, since });
+  return {
+    since,
+    ...(changed ? { previous: prev.outcome } : {}),
+    ...(changed && r.outcome === 'ok' ? { timeToGreenMs: Date.parse(r.at) - Date.parse(prev.since) } : {}),
+  };
+}
+
+/** Sends one availability result per result, and an event per transition. Returns at once; never throws. */
+export function report(results: ProbeResult[], doc?: PathDocument, config: Config = getConfig()): void {
+  const s = senderFor(config);
+  if (!s) return;
+  const runId = randomUUID();
+  const items = results.map((r) => {
+    const memory = streakFromMemory(r);
+    const streak = doc ? streakOf(doc, r) : memory;
+    const cell = effectiveResult(doc, r);
+    return {
+      availability: availabilityOf(cell, streak, config.telemetry.runLocation, runId, r.at),
+      transition: transitionOf(r, streak),
+    };
+  });
+  const sending = s
+    .then(async (client) => {
+      const clean = sanitizer();
+      let events = 0;
+      for (const i of items) {
+        client.trackAvailability(clean.deep(i.availability));
+        if (i.transition) {
+          client.trackEvent(clean.deep(i.transition));
+          events++;
+        }
+      }
+      countTracked(items.length, events);
+      await client.flush();
+    })
+    .catch((err) => sendFailed(err, 'connection'))
+    .finally(() => inflight.delete(sending));
+  inflight.add(sending);
+}
+
+/** Resolves when every report() so far has been handed to ingestion and answered (or failed). Never rejects. */
+export async function drain(): Promise<void> {
+  while (inflight.size) await Promise.allSettled([...inflight]);
+}
