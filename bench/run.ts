@@ -4,7 +4,9 @@
 //      against one per credential selector per audience, the real floor: see the comment at (b) below);
 //  (c) the time to import the app's entry point against importing @azure/functions alone;
 //  (d) detection latency of each kind of break against the timer schedule period (bench/detection.ts);
-//  (e) storage reads of open status pages in Chromium against one per status cache period (bench/status-page.ts).
+//  (e) storage reads of open status pages in Chromium against one per status cache period (bench/status-page.ts);
+//  (f) every HTTP answer with each endpoint the app uses blackholed in turn, as a ratio of PROBE_TIMEOUT_MS
+//      (target <= 1.1; bench/blackhole.ts).
 // `npm run bench` (prebench builds dist/). Options: --latency-ms N (default 100), --repeat N (default 5),
 // --sweeps N (default 100), --imports N (default 15), --period-s N (default 5), --trials N (default 3),
 // --propagation-s N (default 3), --page-seconds N (default 60).
@@ -170,3 +172,5 @@ try {
 
 const { benchStatusPage } = await import('./status-page.ts');
 await benchStatusPage(Number(opts['page-seconds']));
+console.log('');
+await (await import('./blackhole.ts')).blackholeBench();

@@ -209,7 +209,7 @@ export const SETTINGS = {
     inAzure: 'parameter `probeTimeoutMs` (10000)',
     inSandbox: '`10000`',
     meaning:
-      'Deadline in ms per probe and per status store write or read (how long a probe answer or `/api/status` may wait)',
+      'Budget in ms of every answer: a probe with its status write, a status read (longer writes go on in background)',
     sample: '10000',
   },
   PROBE_SCHEDULE: {

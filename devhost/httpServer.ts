@@ -32,6 +32,17 @@ export function jsonResponse(status: number, body: unknown, extra: [string, stri
   };
 }
 
+/**
+ * True when the request target's path has a `.` or `..` segment, plain or percent-encoded (`%2e`), split at `/` or
+ * `\` as WHATWG URL parsing does. `new URL()` would resolve such segments, even encoded ones, into navigation
+ * (`/api/probes/%2e%2e/%2e%2e/admin/...` becomes `/admin/...`), which would route a request outside /api/; the
+ * host refuses them instead, before any routing.
+ */
+export function hasDotSegment(target: string): boolean {
+  const path = target.split(/[?#]/, 1)[0];
+  return path.split(/[/\\]/).some((seg) => /^(?:\.|%2e){1,2}$/i.test(seg));
+}
+
 function collectHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
@@ -85,6 +96,17 @@ export async function listen(handler: Handler, hostname: string, port: number): 
     req.on('error', () => res.destroy());
     req.on('end', () => {
       if (tooLarge) return;
+      if (hasDotSegment(req.url ?? '/')) {
+        send(
+          res,
+          jsonResponse(400, {
+            error: 'BadRequest',
+            message:
+              'The path has a dot segment (. or .., plain or percent-encoded); paths are not navigated',
+          }),
+        );
+        return;
+      }
       let url: URL;
       try {
         url = new URL(req.url ?? '/', `http://${req.headers.host ?? `${hostname}:${port}`}`);

@@ -118,10 +118,23 @@ export function ensureLocalSettings(
 }
 
 /**
+ * Settings the sandbox suggests but does not own: they are not one of its endpoints, ids or secrets, so the user's
+ * shell decides them when it sets them (e.g. `PROBE_TIMEOUT_MS=5000 npm start`).
+ */
+export const SANDBOX_DEFAULTS: ReadonlySet<string> = new Set([
+  'FUNCTIONS_WORKER_RUNTIME',
+  'AzureWebJobsStorage',
+  'PROBE_TIMEOUT_MS',
+  'PROBE_SCHEDULE',
+]);
+
+/**
  * The host process environment. NODE_EXTRA_CA_CERTS is read only when Node starts and, as with Core Tools, an
  * environment variable wins over local.settings.json; some machines set it globally. So the CA the settings name is
  * put in the environment, bundled with the one already there. When the settings file is the one npm start wrote,
- * its values are passed as environment too, so a stray variable in the user's shell cannot point the run elsewhere.
+ * its values are passed as environment too, so a stray variable in the user's shell cannot point the run elsewhere;
+ * except the sandbox's defaults (SANDBOX_DEFAULTS), where the shell wins. A settings file of the user's own
+ * (`kept`) is read by the host itself, and the shell wins over it for every setting, as with Core Tools.
  */
 export function hostEnv(
   base: NodeJS.ProcessEnv,
@@ -133,6 +146,7 @@ export function hostEnv(
   if (settings.action !== 'kept') {
     for (const [k, v] of Object.entries(settings.values)) {
       if (k === 'NODE_EXTRA_CA_CERTS') continue;
+      if (SANDBOX_DEFAULTS.has(k) && env[k] !== undefined) continue;
       if (env[k] !== undefined && env[k] !== v) overridden.push(k);
       env[k] = v;
     }

@@ -20,7 +20,19 @@ function log(context: InvocationContext, path: PathId, results: ProbeResult[], r
   if (recordError) context.warn(`status store: result not recorded (${recordError})`);
 }
 
-async function probeAndRecord(path: PathId, target?: string, timer = false) {
+interface ProbeRun {
+  target?: string;
+  /** An HTTP answer's due time: the write is awaited only until then (one PROBE_TIMEOUT_MS for probe and write). */
+  answerBy?: number;
+  /** A timer run: fresh tokens (README "Fresh tokens on every timer run"). */
+  timer?: boolean;
+}
+
+/**
+ * Probes and records. With `answerBy`, the write is awaited only until then; it goes on in the background after
+ * that (status/service.ts). Telemetry is sent when the write ends, whenever that is, and never awaited.
+ */
+async function probeAndRecord(path: PathId, { target, answerBy, timer = false }: ProbeRun = {}) {
   const [{ runPath, runProbe }, { runTimerPath }, { recordResults }, telemetry] = await Promise.all([
     import('../probes/runner.ts'),
     import('../probes/timerRun.ts'),
@@ -33,8 +45,11 @@ async function probeAndRecord(path: PathId, target?: string, timer = false) {
     : target && isTargetId(target)
       ? [await runProbe(path, target)]
       : await runPath(path);
-  const record = await recordResults(path, results);
-  telemetry.report(results, record.doc); // never awaited, never throws: sending must not delay or fail a probe
+  const budget = answerBy === undefined ? undefined : answerBy - Date.now();
+  // never throws: sending must not delay or fail a probe
+  const record = await recordResults(path, results, getConfig(), budget, (outcome) =>
+    telemetry.report(results, outcome.doc),
+  );
   return { results, record };
 }
 
@@ -43,9 +58,26 @@ export function probeHandler(path: PathId): HttpHandler {
     if (request.method !== 'GET') return methodNotAllowed(request.method);
     const target = request.params.target;
     if (target && !isTargetId(target)) return notFound(`Unknown target '${target}'.`);
-    const { results, record } = await probeAndRecord(path, target);
-    log(context, path, results, record.error);
-    const statusStore = { recorded: record.recorded, ...(record.error ? { error: record.error } : {}) };
+    const { results, record } = await probeAndRecord(path, {
+      target,
+      answerBy: Date.now() + getConfig().probeTimeoutMs,
+    });
+    log(
+      context,
+      path,
+      results,
+      record.error ?? (record.pending ? 'still writing when the answer was due' : undefined),
+    );
+    const statusStore = {
+      recorded: record.recorded,
+      ...(record.pending
+        ? {
+            pending: true,
+            message: 'still writing when the answer was due; the outcome shows in /api/status store.writes',
+          }
+        : {}),
+      ...(record.error ? { error: record.error } : {}),
+    };
     return json(
       200,
       target
@@ -57,7 +89,7 @@ export function probeHandler(path: PathId): HttpHandler {
 
 export function timerHandler(path: PathId): TimerHandler {
   return async (_timer, context) => {
-    const { results, record } = await probeAndRecord(path, undefined, true);
+    const { results, record } = await probeAndRecord(path, { timer: true });
     log(context, path, results, record.error);
     await privilegesOnTimer(path, context); // the identity's privileges check, on its first path's timer only
   };

@@ -47,9 +47,17 @@ export const statusAssetHandler: HttpHandler = async (request) => {
 export const healthHandler: HttpHandler = async (request) => {
   if (request.method !== 'GET') return methodNotAllowed(request.method);
   const { getStatus } = await import('../status/service.ts');
-  const { status } = await getStatus();
-  // 503 only when every known result fails, so load balancers and monitors can act on it.
-  return json(status === 'failing' ? 503 : 200, { status, timestamp: new Date().toISOString() });
+  const view = await getStatus();
+  // 503 only when every known result fails, so load balancers and monitors can act on it. No ids: the verdict, why
+  // it is not ok, whether the store could be read and how old the newest result is.
+  return json(view.status === 'failing' ? 503 : 200, {
+    status: view.status,
+    timestamp: new Date().toISOString(),
+    newestResultAgeMs: view.newestResultAgeMs ?? null,
+    staleAfterMs: view.staleAfterMs,
+    storeReachable: view.store.reachable,
+    reasons: view.reasons.map((r) => r.replace(/:.*$/, '')),
+  });
 };
 
 app.http('status', { route: 'status', methods: ALL_METHODS, authLevel: 'function', handler: statusHandler });

@@ -1,4 +1,5 @@
 import { settingProblems } from '../config.ts';
+import { answeringHttpClient } from '../lastAnswer.ts';
 import { defaultChainIdentity, defaultChainNamesUami } from './expected.ts';
 import { CREDENTIAL_RETRY, managedIdentityIssuer, type IdentityPath } from './types.ts';
 
@@ -36,6 +37,7 @@ export const defaultChain: IdentityPath = {
     return new DefaultAzureCredential({
       ...(config.defaultChain.clientId ? { managedIdentityClientId: config.defaultChain.clientId } : {}),
       retryOptions: CREDENTIAL_RETRY,
+      httpClient: answeringHttpClient('token'),
     });
   },
 };

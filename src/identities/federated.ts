@@ -1,4 +1,5 @@
 import { settingProblems } from '../config.ts';
+import { answeringHttpClient } from '../lastAnswer.ts';
 import { federatedIdentity } from './expected.ts';
 import { federatedRemediation, ficFieldRule, tokenSourceRule } from './federatedKnowledge.ts';
 import {
@@ -85,6 +86,7 @@ export const federated: IdentityPath = {
       // (docs/identity-wire.md §10.2).
       disableInstanceDiscovery: f.disableInstanceDiscovery,
       retryOptions: CREDENTIAL_RETRY,
+      httpClient: answeringHttpClient('token'),
     });
   },
 };

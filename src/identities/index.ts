@@ -28,6 +28,11 @@ export const IDENTITY_PATHS: Readonly<Record<PathId, IdentityPath>> = Object.fre
 
 const credentials = new Map<PathId, Promise<TokenCredential>>();
 
+/** Forgets every credential (and so its token cache), as a new process would start: for tests and benchmarks. */
+export function forgetCredentials(): void {
+  credentials.clear();
+}
+
 /** The path's credential, created on first use. A constructor error is kept too: it depends only on settings. */
 export function credentialFor(path: PathId, config: Config): Promise<TokenCredential> {
   let p = credentials.get(path);

@@ -1,4 +1,5 @@
 import { settingProblems } from '../config.ts';
+import { answeringHttpClient } from '../lastAnswer.ts';
 import { systemIdentity } from './expected.ts';
 import { CREDENTIAL_RETRY, managedIdentityIssuer, type IdentityPath } from './types.ts';
 
@@ -12,6 +13,9 @@ export const systemAssigned: IdentityPath = {
   tokenIssuer: managedIdentityIssuer,
   async create() {
     const { ManagedIdentityCredential } = await import('@azure/identity');
-    return new ManagedIdentityCredential({ retryOptions: CREDENTIAL_RETRY });
+    return new ManagedIdentityCredential({
+      retryOptions: CREDENTIAL_RETRY,
+      httpClient: answeringHttpClient('token'),
+    });
   },
 };

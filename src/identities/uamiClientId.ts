@@ -1,4 +1,5 @@
 import { settingProblems } from '../config.ts';
+import { answeringHttpClient } from '../lastAnswer.ts';
 import { uamiIdentity } from './expected.ts';
 import { CREDENTIAL_RETRY, managedIdentityIssuer, type IdentityPath } from './types.ts';
 
@@ -14,6 +15,10 @@ export const uamiClientId: IdentityPath = {
   tokenIssuer: managedIdentityIssuer,
   async create(config) {
     const { ManagedIdentityCredential } = await import('@azure/identity');
-    return new ManagedIdentityCredential({ clientId: config.uami.clientId!, retryOptions: CREDENTIAL_RETRY });
+    return new ManagedIdentityCredential({
+      clientId: config.uami.clientId!,
+      retryOptions: CREDENTIAL_RETRY,
+      httpClient: answeringHttpClient('token'),
+    });
   },
 };

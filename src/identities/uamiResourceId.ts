@@ -1,4 +1,5 @@
 import { settingProblems } from '../config.ts';
+import { answeringHttpClient } from '../lastAnswer.ts';
 import { uamiIdentity } from './expected.ts';
 import { CREDENTIAL_RETRY, managedIdentityIssuer, type IdentityPath } from './types.ts';
 
@@ -17,6 +18,7 @@ export const uamiResourceId: IdentityPath = {
     return new ManagedIdentityCredential({
       resourceId: config.uami.resourceId!,
       retryOptions: CREDENTIAL_RETRY,
+      httpClient: answeringHttpClient('token'),
     });
   },
 };

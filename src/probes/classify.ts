@@ -5,6 +5,7 @@
 // (IdentityPath.errors, Target.errors), slotted in at fixed stages. Pure: no I/O, no SDK imports.
 import { IDENTITY_PATHS } from '../identities/index.ts';
 import { TARGETS } from '../targets/index.ts';
+import { lastErrorAnswer, type Answer } from '../lastAnswer.ts';
 import { NETWORK_CODES, NETWORK_TEXT, readError, TLS_TEXT } from './errorReading.ts';
 import type { Classification, ClassifyContext, ClassifyRule, ErrorKnowledge } from './seams.ts';
 
@@ -61,6 +62,60 @@ const deadline: ClassifyRule = (e) =>
   e.names.includes('ProbeDeadlineError') || e.names.includes('AbortError') || e.names.includes('TimeoutError')
     ? e.is('timeout', e.detail.phase === 'token' ? 'token' : 'call', { phase: e.detail.phase })
     : undefined;
+
+/** The outcome an error answer names, in the phase that got it (the last thing the service said). */
+function fromAnswer(e: Parameters<ClassifyRule>[0], a: Answer, phase: 'token' | 'call'): Classification {
+  const extra = {
+    phase,
+    ...(a.status ? { statusCode: a.status } : {}),
+    endpoint: a.endpoint,
+    answeredAt: a.at,
+    ...(a.retryAfterSeconds !== undefined ? { retryAfterSeconds: a.retryAfterSeconds } : {}),
+    ...(a.requestId ? { requestId: a.requestId } : {}),
+    ...(a.code ? { code: a.code } : {}),
+  };
+  const s = a.status;
+  if (s === 0) {
+    // With no platform variables msal-node falls back to IMDS: not reaching it means no identity endpoint here.
+    if (phase === 'token' && e.ctx.usesManagedIdentity && e.ctx.managedIdentitySource === 'Imds')
+      return e.is('no-identity-endpoint', 'imds-unreachable', { ...extra, code: a.network });
+    return e.is('unreachable', phase === 'token' ? 'identity-endpoint' : 'network', {
+      ...extra,
+      code: a.network,
+    });
+  }
+  if (s === 429) return e.is('throttled', phase === 'token' ? 'identity-endpoint' : 'service', extra);
+  if (phase === 'token' && (s === 401 || s === 403)) return e.is('unauthenticated', 'token-endpoint', extra);
+  if (s === 401) return e.is('unauthenticated', 'invalid-token', extra);
+  if (s === 403) return e.is('forbidden', 'rbac', extra);
+  if (s === 404 && phase === 'call') return e.is('not-found', a.code ?? 'not-found', extra);
+  if (s === 408 || s === 504) return e.is('timeout', 'service', extra);
+  return e.is('error', `http-${s}`, extra);
+}
+
+/**
+ * The deadline ended the probe while the SDK was still retrying an error answer (its retries can outlast
+ * PROBE_TIMEOUT_MS): the outcome is what the service last said (e.g. throttled, with its Retry-After), not a hang.
+ */
+const lastWordAtDeadline: ClassifyRule = (e) => {
+  if (!e.names.some((n) => ['ProbeDeadlineError', 'AbortError', 'TimeoutError'].includes(n)))
+    return undefined;
+  const phase = e.detail.phase === 'token' ? 'token' : 'call';
+  const a = lastErrorAnswer(e.ctx.answers ?? [], phase);
+  return a ? fromAnswer(e, a, phase) : undefined;
+};
+
+/**
+ * A token endpoint's error answer that the auth library reported without its status (Entra's 401, 403, 429 or
+ * 5xx came out as a network failure) or without its Retry-After. AADSTS errors the table knows are read first.
+ */
+const tokenAnswer: ClassifyRule = (e) => {
+  if (!e.credentialFailure) return undefined;
+  const a = lastErrorAnswer(e.ctx.answers ?? [], 'token');
+  // 400: the identity endpoint's own errors; no answer: network failures; both read by the credential rule.
+  if (!a || a.status === 400 || a.status === 0) return undefined;
+  return fromAnswer(e, a, 'token');
+};
 
 /** A check of a target's own that failed after the service answered (targets/types.ts TargetCheckError). */
 const targetCheck: ClassifyRule = (e) =>
@@ -165,12 +220,14 @@ const fallback: ClassifyRule = (e) =>
 
 /** The classification table, in order. */
 const RULES: readonly ClassifyRule[] = [
+  lastWordAtDeadline,
   deadline,
   ...stage('typed'),
   targetCheck,
   ...stage('settings'),
   sdkSettings,
   entra,
+  tokenAnswer,
   credential,
   unauthenticated,
   forbidden,

@@ -104,6 +104,10 @@ function unauthenticated(c: Classification, f: RemediationFacts): Remediation {
     return {
       summary: `${service} rejected the token's audience${f.attested?.aud ? ` '${f.attested.aud}'` : ''}; it expects ${f.audience}: check ${f.endpointSetting} and that ${f.tokenIssuer} honours the requested resource.`,
     };
+  if (c.reason === 'token-endpoint')
+    return {
+      summary: `${f.tokenIssuer} refused to issue a token (HTTP ${d.statusCode}${d.code ? ` ${d.code}` : ''}${d.endpoint ? ` from ${d.endpoint}` : ''}): the app's authentication to its token endpoint failed, and retrying does not fix that; check that the endpoint and secret settings of this path are the ones the platform provides (e.g. IDENTITY_ENDPOINT and IDENTITY_HEADER, or AZURE_AUTHORITY_HOST and the client assertion).`,
+    };
   if (c.reason === 'client-credential')
     return {
       summary: `Entra ID rejected the client credential (AADSTS${d.aadsts}): rotate it and update the setting that holds it.`,
@@ -163,6 +167,10 @@ function unreachable(c: Classification, f: RemediationFacts): Remediation {
 
 function unexpected(c: Classification, f: RemediationFacts): Remediation {
   const d = c.detail;
+  if (d.replayed)
+    return {
+      summary: `${d.phase === 'token' ? f.tokenIssuer : f.service} failed${d.statusCode ? ` with HTTP ${d.statusCode}` : ''} at ${d.firstSeenAt ?? 'an earlier probe'}; the auth library is replaying that cached error without asking again (for up to its Retry-After, 60 s by default), so this result is not a new failure: look at the next probe after that.`,
+    };
   return {
     summary: `Unexpected failure${d.statusCode ? ` (HTTP ${d.statusCode}${d.code ? ` ${d.code}` : ''})` : d.errorName ? ` (${d.errorName})` : ''} from ${d.phase === 'token' ? f.tokenIssuer : f.service}: usually transient; if it persists, quote ${d.requestId ? `request id ${d.requestId}` : d.correlationId ? `correlation id ${d.correlationId}` : 'the time of failure'} to support.`,
   };

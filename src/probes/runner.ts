@@ -3,7 +3,8 @@
 import type { TokenCredential } from '@azure/identity';
 import { getConfig, type Config, type SettingIssue } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../ids.ts';
-import { credentialFor, IDENTITY_PATHS } from '../identities/index.ts';
+import { credentialFor, forgetCredentials, IDENTITY_PATHS } from '../identities/index.ts';
+import { withAnswerLog, type AnswerLog } from '../lastAnswer.ts';
 import { TARGETS, type TargetCall, type TargetData } from '../targets/index.ts';
 import { acquisitionOf } from './acquisition.ts';
 import {
@@ -15,6 +16,7 @@ import {
 } from './attestation.ts';
 import { classify, type Classification } from './classify.ts';
 import { raceDeadline } from './deadline.ts';
+import { noteReplay } from './replay.ts';
 import { remediationFacts } from './facts.ts';
 import { remediate, wrongIdentityRemediation } from './remediation.ts';
 import { sanitizer } from './sanitize.ts';
@@ -28,6 +30,12 @@ interface Client {
 // One SDK client per (path, target), built on first use and reused: clients hold the token cycler, and their
 // construction is not free (docs/design.md "Credentials are built once per process").
 const clients = new Map<string, Promise<Client>>();
+
+/** Forgets every client and credential, as a new process would start (tests and benchmarks). */
+export function forgetClients(): void {
+  clients.clear();
+  forgetCredentials();
+}
 
 async function newClient(credential: TokenCredential, target: TargetId, config: Config): Promise<Client> {
   const wrapper = new AttestingCredential(credential);
@@ -115,6 +123,8 @@ function misconfigured(path: PathId, target: TargetId, config: Config, problems:
 
 interface Run {
   client?: Client;
+  /** The HTTP answers the probe's clients received (classification reads the last). */
+  answers: AnswerLog;
   credentialReady: boolean;
   data?: TargetData;
   error?: unknown;
@@ -129,7 +139,7 @@ async function execute(
   setupDone: () => void,
   options: ProbeOptions,
 ): Promise<Run> {
-  const run: Run = { credentialReady: false };
+  const run: Run = { credentialReady: false, answers: { answers: [] } };
   try {
     // First use in this process: load the SDK modules and build the credential and client. No I/O, nothing that
     // can hang, but seconds of CPU on a cold start: it is timed (setupMs) and kept out of the deadline. A timer
@@ -146,7 +156,10 @@ async function execute(
     const call = run.client.call;
     try {
       run.data = await raceDeadline(
-        withTokenRecord(record, () => call(AbortSignal.timeout(config.probeTimeoutMs))),
+        withAnswerLog(
+          () => withTokenRecord(record, () => call(AbortSignal.timeout(config.probeTimeoutMs))),
+          run.answers,
+        ),
         config.probeTimeoutMs,
       );
     } catch (err) {
@@ -190,12 +203,17 @@ function judge(
     return wrongIdentity(unattested, { data: run.data });
   }
 
-  const c = classify(run.error, {
+  const classified = classify(run.error, {
     tokenFailed: record.error !== undefined || !run.credentialReady,
     tokenPending: record.pending > 0,
     managedIdentitySource: config.managedIdentitySource,
     usesManagedIdentity: IDENTITY_PATHS[path].usesManagedIdentity,
+    answers: run.answers.answers,
   });
+  const c = {
+    ...classified,
+    detail: noteReplay(classified.detail, classified.detail.message ?? '', run.answers.answers),
+  };
   if (c.kind === 'timeout' && c.reason === 'token' && !options.freshCredential) {
     // A token request that never answers leaves the client's token cycler waiting on it forever (managed
     // identity requests have no timeout: docs/identity-wire.md §1.7); start the next probe with a fresh client.

@@ -2,6 +2,7 @@
 // to the generic probe code: how to read their errors (classify.ts) and how to fix their failures
 // (remediation.ts). Types only: no path or target is named here.
 import type { ExpectedIdentity } from '../identities/types.ts';
+import type { Answer } from '../lastAnswer.ts';
 import type { OutcomeKind, PathId, TargetId } from '../ids.ts';
 import type { ErrorDetail, Remediation } from './types.ts';
 
@@ -14,6 +15,8 @@ export interface ClassifyContext {
   managedIdentitySource: string;
   /** Whether the probed path uses a managed identity (IdentityPath.usesManagedIdentity). */
   usesManagedIdentity: boolean;
+  /** The HTTP answers this probe received, oldest first (lastAnswer.ts). */
+  answers?: readonly Answer[];
 }
 
 export interface Classification {

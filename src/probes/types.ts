@@ -53,6 +53,11 @@ export interface ErrorDetail {
   /** The setting at fault, for `misconfigured`. */
   setting?: string;
   message?: string;
+  /** When the answer the outcome was read from arrived (the last thing the service said before the deadline). */
+  answeredAt?: string;
+  /** The auth library replayed an error it had cached (no request was made): `firstSeenAt` is when it was new. */
+  replayed?: boolean;
+  firstSeenAt?: string;
 }
 
 export interface Remediation {

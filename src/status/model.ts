@@ -108,8 +108,19 @@ export interface CellView extends ProbeResult, Omit<TargetRecord, 'latest'> {
   stale: boolean;
 }
 
+/** This instance's status writes since it started (a write that outlives a probe's answer ends here). */
+export interface WriteState {
+  /** Results whose write is still under way (after the probe answered, it goes on in the background). */
+  pending: number;
+  recorded: number;
+  failed: number;
+  lastRecordedAt?: string;
+  lastFailure?: { at: string; path: PathId; target: TargetId; error: string };
+}
+
 export interface StoreState {
   reachable: boolean;
+  writes?: WriteState;
   /** Age of the newest data this instance read from the store (absent when it never read any). */
   lastSeenAgeMs?: number;
   error?: string;
@@ -117,7 +128,13 @@ export interface StoreState {
 
 export interface StatusView {
   status: Verdict;
+  /** Why the verdict is not what the cells alone say (store unreadable, newest result too old). */
+  reasons: string[];
   generatedAt: string;
+  /** Age of the newest result of any cell (absent when there is none). */
+  newestResultAgeMs?: number;
+  /** A cell, and the newest result, count as stale after this (from the probe schedule). */
+  staleAfterMs: number;
   store: StoreState;
   counts: { ok: number; failing: number; unknown: number; total: number };
   paths: Record<
@@ -140,11 +157,32 @@ export function verdict(counts: StatusView['counts']): Verdict {
   return 'degraded';
 }
 
+/**
+ * The cells' verdict, made honest: a store that cannot be read, or a newest result older than the schedule allows,
+ * turns `ok` into `degraded` (the cells may look fine only because nothing new can be seen).
+ */
+export function honestVerdict(
+  cells: Verdict,
+  store: StoreState,
+  newestAgeMs: number | undefined,
+  staleAfterMs: number,
+): { status: Verdict; reasons: string[] } {
+  const reasons: string[] = [];
+  if (!store.reachable) reasons.push(`status store unreachable: ${store.error ?? 'no answer'}`);
+  if (newestAgeMs !== undefined && newestAgeMs > staleAfterMs)
+    reasons.push(
+      `newest result is ${Math.round(newestAgeMs / 1000)} s old (stale after ${staleAfterMs / 1000} s)`,
+    );
+  return { status: cells === 'ok' && reasons.length ? 'degraded' : cells, reasons };
+}
+
 export function buildStatusView(
   docs: Partial<Record<PathId, PathDocument | undefined>>,
   store: StoreState,
   now = Date.now(),
+  staleAfterMs = STALE_AFTER_MS,
 ): StatusView {
+  let newest: number | undefined;
   const counts = { ok: 0, failing: 0, unknown: 0, total: PATH_IDS.length * TARGET_IDS.length };
   const paths = {} as StatusView['paths'];
   for (const path of PATH_IDS) {
@@ -158,7 +196,8 @@ export function buildStatusView(
       }
       const { latest, ...streak } = rec;
       const ageMs = Math.max(0, now - time(latest.at));
-      const stale = ageMs > STALE_AFTER_MS;
+      newest = newest === undefined ? ageMs : Math.min(newest, ageMs);
+      const stale = ageMs > staleAfterMs;
       if (stale) counts.unknown++;
       else if (latest.outcome === 'ok') counts.ok++;
       else counts.failing++;
@@ -166,9 +205,13 @@ export function buildStatusView(
     }
     paths[path] = { targets, ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}) };
   }
+  const { status, reasons } = honestVerdict(verdict(counts), store, newest, staleAfterMs);
   return {
-    status: verdict(counts),
+    status,
+    reasons,
     generatedAt: new Date(now).toISOString(),
+    ...(newest !== undefined ? { newestResultAgeMs: newest } : {}),
+    staleAfterMs,
     store,
     counts,
     paths,

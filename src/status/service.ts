@@ -2,22 +2,33 @@
 // STATUS_CACHE_MS with a single request in flight, so a flood of status requests costs at most one storage read
 // per path per interval (docs/pain-points.md design cautions). When the store fails, probes still answer and the
 // view reports the store as unreachable with the age of what this instance last saw; nothing here throws. Nothing
-// here waits long either: each store operation ends by PROBE_TIMEOUT_MS (store.ts), so a hung identity endpoint
-// or storage account delays a probe's answer, or the one status read in flight, by at most that.
+// here waits long either: a status read ends by PROBE_TIMEOUT_MS (store.ts), and a probe waits for its write only
+// as long as its own budget allows (one PROBE_TIMEOUT_MS per answer, probe and write together); the write then goes
+// on in the background, bounded, and its outcome shows in the view's store.writes.
 import { getConfig, type Config } from '../config.ts';
-import { PATH_IDS, type PathId } from '../ids.ts';
+import { PATH_IDS, TARGET_IDS, type PathId } from '../ids.ts';
 import { sanitizer } from '../probes/sanitize.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
+import type { PrivilegesRecord } from './privileges.ts';
 import type { ProbeResult } from '../probes/types.ts';
-import { buildStatusView, type PathDocument, type StatusView } from './model.ts';
+import { buildStatusView, type PathDocument, type StatusView, type StoreState } from './model.ts';
+import { toPathDocument } from './cells.ts';
+import { staleAfterMs } from './schedule.ts';
 import { statusStore } from './store.ts';
+import { CoalescingWriter } from './writer.ts';
 
 export interface RecordOutcome {
   recorded: boolean;
+  /** Not stored yet when the answer was due: the write goes on in the background (see /api/status store.writes). */
+  pending?: boolean;
   error?: string;
-  /** The path's document as written (streaks, time to green): telemetry reads transitions from it. */
+  /** The cells written for these results, as one path document (streaks, time to green): telemetry reads
+   *  transitions from it. */
   doc?: PathDocument;
 }
+
+/** A write that outlives a probe's answer goes on in the background for at most this many probe deadlines. */
+export const WRITE_DEADLINE_FACTOR = 3;
 
 /** The clock the status cache and "last seen" ages run on (tests hold it still or move it). */
 export const statusClock = { now: (): number => Date.now() };
@@ -25,6 +36,7 @@ export const statusClock = { now: (): number => Date.now() };
 let lastSeen: { at: number; docs: Partial<Record<PathId, PathDocument | undefined>> } | undefined;
 let cached: { at: number; view: StatusView } | undefined;
 let inflight: Promise<StatusView> | undefined;
+let writer: CoalescingWriter | undefined;
 
 function describe(err: unknown): string {
   const e = err as { name?: string; message?: string; statusCode?: number; code?: string };
@@ -38,21 +50,56 @@ function describe(err: unknown): string {
   return sanitizer().text(parts.join(' ')).slice(0, 400);
 }
 
-/** Persists one path's results. Never throws. */
+function writes(config: Config): CoalescingWriter {
+  writer ??= new CoalescingWriter(async (path, target, results) => {
+    const store = await statusStore(config);
+    const doc = await store.recordCell(path, target, results, WRITE_DEADLINE_FACTOR * config.probeTimeoutMs);
+    cached = undefined; // this instance's next status read shows its own write
+    return doc;
+  }, describe);
+  return writer;
+}
+
+/**
+ * Persists one path's results. Never throws. Waits at most `budgetMs` (default: until the write ends, itself
+ * bounded by WRITE_DEADLINE_FACTOR probe deadlines); a write still under way then continues in the background and
+ * its outcome shows in the status view's `store.writes`. `onSettled` gets the outcome when the write ends, even
+ * after the budget (telemetry reads transitions from its `doc`).
+ */
 export async function recordResults(
   path: PathId,
   results: ProbeResult[],
   config: Config = getConfig(),
+  budgetMs?: number,
+  onSettled?: (outcome: RecordOutcome) => void,
 ): Promise<RecordOutcome> {
-  try {
-    const store = await statusStore(config);
-    // `results` come from the probe runner, which sanitizes everything that leaves a probe.
-    const doc = await store.record(path, results);
-    cached = undefined; // this instance's next status read shows its own write
-    return { recorded: true, doc };
-  } catch (err) {
-    return { recorded: false, error: describe(err) };
-  }
+  // `results` come from the probe runner, which sanitizes everything that leaves a probe.
+  const write = writes(config)
+    .record(results.filter((r) => r.path === path))
+    .then(
+      (cells): RecordOutcome => {
+        const doc = toPathDocument(path, cells);
+        return { recorded: true, ...(doc ? { doc } : {}) };
+      },
+      (err: unknown): RecordOutcome => ({ recorded: false, error: describe(err) }),
+    );
+  if (onSettled) void write.then(onSettled);
+  if (budgetMs === undefined) return write;
+  let timer: NodeJS.Timeout | undefined;
+  const due = new Promise<RecordOutcome>((resolve) => {
+    timer = setTimeout(() => resolve({ recorded: false, pending: true }), Math.max(0, budgetMs));
+  });
+  return Promise.race([write, due]).finally(() => clearTimeout(timer));
+}
+
+function view(config: Config, docs: Partial<Record<PathId, PathDocument | undefined>>, store: StoreState) {
+  const withWrites: StoreState = { ...store, ...(writer ? { writes: { ...writer.state } } : {}) };
+  return buildStatusView(
+    docs,
+    withWrites,
+    statusClock.now(),
+    staleAfterMs(config.probeSchedule, config.probeTimeoutMs),
+  );
 }
 
 /** Persists a privileges check in the document of the path that ran it. Never throws. */
@@ -60,12 +107,12 @@ export async function recordPrivileges(
   path: PathId,
   result: PrivilegesResult,
   config: Config = getConfig(),
-): Promise<RecordOutcome> {
+): Promise<RecordOutcome & { privileges?: PrivilegesRecord }> {
   try {
     const store = await statusStore(config);
-    await store.record(path, [], result); // `result` is sanitized by the check
+    const privileges = await store.recordPrivileges(path, result); // `result` is sanitized by the check
     cached = undefined;
-    return { recorded: true };
+    return { recorded: true, privileges };
   } catch (err) {
     return { recorded: false, error: describe(err) };
   }
@@ -74,19 +121,18 @@ export async function recordPrivileges(
 async function load(config: Config): Promise<StatusView> {
   try {
     const store = await statusStore(config);
-    const docs = await store.readAll(PATH_IDS);
+    const docs = await store.readAll(PATH_IDS, TARGET_IDS);
     lastSeen = { at: statusClock.now(), docs };
-    return buildStatusView(docs, { reachable: true, lastSeenAgeMs: 0 });
+    return view(config, docs, { reachable: true, lastSeenAgeMs: 0 });
   } catch (err) {
     const now = statusClock.now();
-    return buildStatusView(lastSeen?.docs ?? {}, {
+    return view(config, lastSeen?.docs ?? {}, {
       reachable: false,
       error: describe(err),
       ...(lastSeen ? { lastSeenAgeMs: now - lastSeen.at } : {}),
     });
   }
 }
-
 /** The status view, from cache when younger than STATUS_CACHE_MS. Never throws. */
 export function getStatus(config: Config = getConfig()): Promise<StatusView> {
   if (cached && statusClock.now() - cached.at < config.status.cacheMs) return Promise.resolve(cached.view);

@@ -1,21 +1,23 @@
-// Status store: one blob per identity path (`paths/<path-id>.json`) in STATUS_CONTAINER_NAME, so every instance and
-// the status endpoint see the same results, and each path writes only its own blob. Writes are read-modify-write
-// with ETag conditions (If-Match, or If-None-Match: * on create) and retry on 412/409, so concurrent invocations
-// (timer + HTTP, several instances) lose nothing.
-// Each operation (a record with all its retries, or a read of every path) has one deadline, PROBE_TIMEOUT_MS: a
-// probe's answer and the status endpoint wait for the store at most that long, even when the managed identity
-// endpoint never answers (its token requests have no timeout and ignore abort signals: docs/identity-wire.md §1.7).
+// Status store: one blob per cell (`cells/<path-id>/<target-id>.json`) in STATUS_CONTAINER_NAME, so every instance
+// and the status endpoint see the same results and writers of different cells never touch the same document.
+// Writes of one cell are read-modify-write with ETag conditions (If-Match, or If-None-Match: * on create) and retry
+// on 412/409 until their deadline (no attempt cap: a busy cell only slows a write down); inside one process the
+// writes of a cell are coalesced (service.ts), so at most one writer per cell per instance contends.
+// Reads (all cells, in parallel) have one deadline, PROBE_TIMEOUT_MS; a write has its own, longer one, because it
+// may go on after the probe has answered (service.ts). Either way the store waits at most that long, even when the
+// managed identity endpoint never answers (its token requests have no timeout and ignore abort signals:
+// docs/identity-wire.md §1.7).
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { ContainerClient } from '@azure/storage-blob';
 import { getConfig, settingProblems, type Config } from '../config.ts';
-import type { PathId } from '../ids.ts';
+import type { PathId, TargetId } from '../ids.ts';
 import { raceDeadline } from '../probes/deadline.ts';
 import type { ProbeResult } from '../probes/types.ts';
-import { mergeResults, type PathDocument } from './model.ts';
-import { mergePrivileges } from './privileges.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
+import { mergeCell, toPathDocument, type CellDocument } from './cells.ts';
+import type { PathDocument } from './model.ts';
+import { mergePrivileges, type PrivilegesRecord } from './privileges.ts';
 
-const MAX_WRITE_ATTEMPTS = 10;
 /** Short retries: a status write must not hold a probe's answer for long (the probe answers regardless). */
 const RETRY = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } as const;
 
@@ -59,12 +61,17 @@ class PendingTokenCredential implements TokenCredential {
   }
 }
 
-export function blobName(path: PathId): string {
-  return `paths/${path}.json`;
+export function blobName(path: PathId, target: TargetId): string {
+  return `cells/${path}/${target}.json`;
 }
 
-interface Versioned {
-  doc: PathDocument;
+/** The latest privileges check run with a path's credential: a document of its own, beside the path's cells. */
+export function privilegesBlobName(path: PathId): string {
+  return `privileges/${path}.json`;
+}
+
+interface Versioned<T> {
+  doc: T;
   etag: string;
 }
 
@@ -99,12 +106,15 @@ export class StatusStore {
    * Runs `work` under one deadline: its abort signal is aborted at the deadline (stopping blob calls and retries),
    * and the returned promise rejects then even if `work` is stuck in token acquisition, which no signal reaches.
    */
-  async #withinDeadline<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async #withinDeadline<T>(
+    work: (signal: AbortSignal) => Promise<T>,
+    timeoutMs = this.#timeoutMs,
+  ): Promise<T> {
     const controller = new AbortController();
     let missed: StatusStoreDeadlineError | undefined;
     try {
-      return await raceDeadline(work(controller.signal), this.#timeoutMs, () => {
-        missed = new StatusStoreDeadlineError(this.#timeoutMs, this.#credential.pending > 0);
+      return await raceDeadline(work(controller.signal), timeoutMs, () => {
+        missed = new StatusStoreDeadlineError(timeoutMs, this.#credential.pending > 0);
         return missed;
       });
     } finally {
@@ -115,46 +125,75 @@ export class StatusStore {
     }
   }
 
-  async #read(path: PathId, signal: AbortSignal): Promise<Versioned | undefined> {
+  async #read<T>(name: string, signal: AbortSignal): Promise<Versioned<T> | undefined> {
     try {
       const res = await this.#container
-        .getBlockBlobClient(blobName(path))
+        .getBlockBlobClient(name)
         .download(0, undefined, { abortSignal: signal });
       const chunks: Buffer[] = [];
       for await (const chunk of res.readableStreamBody ?? []) chunks.push(chunk as Buffer);
-      return { doc: JSON.parse(Buffer.concat(chunks).toString('utf8')) as PathDocument, etag: res.etag! };
+      return { doc: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T, etag: res.etag! };
     } catch (err) {
       if (statusCode(err) === 404) return undefined;
       throw err;
     }
   }
 
-  /** Every path's document, all within one deadline. */
-  readAll(paths: readonly PathId[]): Promise<Record<PathId, PathDocument | undefined>> {
+  /** Every path's cells, read in parallel within one deadline and folded into one document per path. */
+  readAll(
+    paths: readonly PathId[],
+    targets: readonly TargetId[],
+  ): Promise<Record<PathId, PathDocument | undefined>> {
     return this.#withinDeadline(async (signal) => {
       const docs = await Promise.all(
-        paths.map(async (p) => [p, (await this.#read(p, signal))?.doc] as const),
+        paths.map(async (p) => {
+          const [cells, privileges] = await Promise.all([
+            Promise.all(
+              targets.map(async (t) => (await this.#read<CellDocument>(blobName(p, t), signal))?.doc),
+            ),
+            this.#read<PrivilegesRecord>(privilegesBlobName(p), signal),
+          ]);
+          return [p, withPrivileges(p, toPathDocument(p, cells), privileges?.doc)] as const;
+        }),
       );
       return Object.fromEntries(docs) as Record<PathId, PathDocument | undefined>;
     });
   }
 
-  /** Merges `results` into the path's document; returns the document written. All attempts share one deadline. */
-  record(path: PathId, results: ProbeResult[], privileges?: PrivilegesResult): Promise<PathDocument> {
-    return this.#withinDeadline((signal) => this.#record(path, results, signal, privileges));
+  /**
+   * Merges `results` (all of one cell) into the cell's document; returns the document written. All attempts share
+   * one deadline, `timeoutMs`.
+   */
+  recordCell(
+    path: PathId,
+    target: TargetId,
+    results: ProbeResult[],
+    timeoutMs: number,
+  ): Promise<CellDocument> {
+    return this.#withinDeadline(
+      (signal) =>
+        this.#update<CellDocument>(
+          blobName(path, target),
+          (c) => mergeCell(c, path, target, results),
+          signal,
+        ),
+      timeoutMs,
+    );
   }
 
-  async #record(
-    path: PathId,
-    results: ProbeResult[],
-    signal: AbortSignal,
-    privileges?: PrivilegesResult,
-  ): Promise<PathDocument> {
-    const blob = this.#container.getBlockBlobClient(blobName(path));
+  /** Merges a privileges check into the path's privileges document; returns the record written. */
+  recordPrivileges(path: PathId, result: PrivilegesResult): Promise<PrivilegesRecord> {
+    return this.#withinDeadline((signal) =>
+      this.#update<PrivilegesRecord>(privilegesBlobName(path), (c) => mergePrivileges(c, result), signal),
+    );
+  }
+
+  /** Read, merge, conditional write; again on a concurrent write, until the deadline (`signal`). */
+  async #update<T>(name: string, merge: (current: T | undefined) => T, signal: AbortSignal): Promise<T> {
+    const blob = this.#container.getBlockBlobClient(name);
     for (let attempt = 1; ; attempt++) {
-      const current = await this.#read(path, signal);
-      const doc = mergeResults(current?.doc, path, results);
-      if (privileges) doc.privileges = mergePrivileges(doc.privileges, privileges);
+      const current = await this.#read<T>(name, signal);
+      const doc = merge(current?.doc);
       const body = JSON.stringify(doc);
       try {
         await blob.upload(body, Buffer.byteLength(body), {
@@ -165,9 +204,10 @@ export class StatusStore {
         return doc;
       } catch (err) {
         // 412 ConditionNotMet: someone wrote since we read; 409 BlobAlreadyExists: someone created it first.
+        // Retried until the deadline (its signal), with a jittered backoff that grows to half a second.
         const s = statusCode(err);
-        if ((s === 412 || s === 409) && attempt < MAX_WRITE_ATTEMPTS && !signal.aborted) {
-          await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * attempt));
+        if ((s === 412 || s === 409) && !signal.aborted) {
+          await new Promise((r) => setTimeout(r, Math.random() * Math.min(500, 20 * attempt)));
           continue;
         }
         throw err;
@@ -217,4 +257,13 @@ async function buildStore(config: Config, onTokenHang: () => void): Promise<Stat
     },
   }).getContainerClient(config.status.containerName!);
   return new StatusStore(container, config.probeTimeoutMs, credential, onTokenHang);
+}
+
+function withPrivileges(
+  path: PathId,
+  doc: PathDocument | undefined,
+  privileges: PrivilegesRecord | undefined,
+): PathDocument | undefined {
+  if (!privileges) return doc;
+  return { ...(doc ?? { schema: 1, path, updatedAt: privileges.latest.at, targets: {} }), privileges };
 }

@@ -1,3 +1,4 @@
+import { CALL_ANSWER_POLICIES } from '../lastAnswer.ts';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
@@ -92,7 +93,7 @@ export const arm: Target = {
       endpoint,
       credentials: { scopes: [`${audience}/.default`] },
       retryOptions: RESOURCE_RETRY,
-      additionalPolicies: [{ policy: keeper.policy, position: 'perCall' }],
+      additionalPolicies: [...CALL_ANSWER_POLICIES, { policy: keeper.policy, position: 'perCall' }],
     });
     return async (abortSignal) => {
       try {

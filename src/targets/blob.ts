@@ -1,7 +1,32 @@
+import { lastAnswerPolicy, lastErrorAnswer } from '../lastAnswer.ts';
 import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
-import type { RemediationHook } from '../probes/seams.ts';
+import type { ClassifyRule, RemediationHook } from '../probes/seams.ts';
 import { RESOURCE_RETRY, resourceGroupScope, TargetCheckError, type Target } from './types.ts';
+
+interface StorageInternals {
+  storageClientContext?: {
+    pipeline?: { addPolicy(policy: typeof lastAnswerPolicy, options: { afterPhase: 'Retry' }): void };
+  };
+}
+
+/**
+ * Storage says why it refused a token only in the error body's AuthenticationErrorDetail ("Lifetime validation
+ * failed. The token is expired."; https://learn.microsoft.com/rest/api/storageservices/status-and-error-codes2),
+ * which the SDK's error does not carry: it is read from the answer itself (lastAnswer.ts).
+ */
+const storageAuthenticationDetail: ClassifyRule = (e) => {
+  if (e.detail.statusCode !== 401 && e.detail.statusCode !== 403) return undefined;
+  const body = lastErrorAnswer(e.ctx.answers ?? [], 'call')?.body ?? '';
+  const detail = /<AuthenticationErrorDetail>([^<]*)<\/AuthenticationErrorDetail>/.exec(body)?.[1];
+  if (!detail) return undefined;
+  const message = `${e.detail.message ?? ''} AuthenticationErrorDetail: ${detail}`.trim();
+  if (/expired|Lifetime validation failed/i.test(detail))
+    return e.is('unauthenticated', 'expired-token', { message });
+  if (/audience/i.test(detail)) return e.is('unauthenticated', 'wrong-audience', { message });
+  if (/issuer|tenant|signature/i.test(detail)) return e.is('unauthenticated', 'invalid-token', { message });
+  return undefined;
+};
 
 /** Account name from `https://<account>.blob.core.windows.net` or a path-style `https://host:port/<account>`. */
 export function storageAccountName(url: string | undefined): string | undefined {
@@ -41,6 +66,7 @@ export const blob: Target = {
   }),
   // Storage's 403 AuthorizationFailure: the account's network rules refused the caller (docs/data-plane.md §3.6).
   errors: {
+    typed: [storageAuthenticationDetail],
     forbidden: [
       (e) => (e.detail.code === 'AuthorizationFailure' ? e.is('forbidden', 'firewall') : undefined),
     ],
@@ -64,6 +90,11 @@ export const blob: Target = {
         maxRetryDelayInMs: RESOURCE_RETRY.maxRetryDelayInMs,
       },
     }).getContainerClient(containerName);
+    // Storage's client options take no additional policies (StoragePipelineOptions), but the core pipeline the
+    // client builds does; the policy goes after the retry phase, so it sees every attempt's answer.
+    (container as unknown as StorageInternals).storageClientContext?.pipeline?.addPolicy(lastAnswerPolicy, {
+      afterPhase: 'Retry',
+    });
     return async (abortSignal) => {
       const [props, page] = await Promise.all([
         container.getProperties({ abortSignal }),

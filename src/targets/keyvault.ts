@@ -1,3 +1,4 @@
+import { CALL_ANSWER_POLICIES } from '../lastAnswer.ts';
 import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
 import { appSettingsCommand, settingNames } from '../probes/az.ts';
@@ -91,6 +92,7 @@ export const keyvault: Target = {
       // challenge resource's host (docs/identity-wire.md §13.2).
       disableChallengeResourceVerification: config.keyVault.disableChallengeResourceVerification,
       retryOptions: RESOURCE_RETRY,
+      additionalPolicies: CALL_ANSWER_POLICIES,
     });
     return async (abortSignal) => {
       // Keep only properties: the value is dropped here and never returned, logged or stored.

@@ -164,7 +164,6 @@ describe('npm run deploy', () => {
       'typescript-eslint',
       // (@types/node is not in this list: applicationinsights brings it as a production dependency, through the
       // typings packages of the OpenTelemetry instrumentations @azure/monitor-opentelemetry depends on.)
-      'croner',
       '@peculiar/x509',
     ]) {
       assert.ok(!pkgs.includes(tool), `${tool} is in the package`);

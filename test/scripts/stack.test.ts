@@ -86,6 +86,31 @@ describe('host environment', () => {
   });
 });
 
+describe("the user's settings over the sandbox's defaults", () => {
+  it('the shell decides PROBE_TIMEOUT_MS and PROBE_SCHEDULE; the sandbox keeps its endpoints and ids', () => {
+    const stateDir = mkdtempSync(join(dir, 'state-'));
+    const settings = {
+      path: '',
+      action: 'written' as const,
+      values: {
+        PROBE_TIMEOUT_MS: '10000',
+        PROBE_SCHEDULE: '0 */5 * * * *',
+        KEY_VAULT_URL: 'https://127.0.0.1:1/',
+      },
+    };
+    const { env, overridden } = hostEnv(
+      { PROBE_TIMEOUT_MS: '5000', PROBE_SCHEDULE: '*/30 * * * * *', KEY_VAULT_URL: 'https://elsewhere/' },
+      settings,
+      stateDir,
+    );
+    assert.equal(env.PROBE_TIMEOUT_MS, '5000', "the user's PROBE_TIMEOUT_MS");
+    assert.equal(env.PROBE_SCHEDULE, '*/30 * * * * *');
+    assert.equal(env.KEY_VAULT_URL, 'https://127.0.0.1:1/', 'an endpoint the sandbox owns');
+    assert.deepEqual(overridden, ['KEY_VAULT_URL']);
+    assert.equal(hostEnv({}, settings, stateDir).env.PROBE_TIMEOUT_MS, '10000', 'the default when unset');
+  });
+});
+
 describe('matrix', () => {
   it('shows outcome and latency in every cell, and the remediation of every failure', () => {
     const cells: Cell[] = PATH_IDS.flatMap((path) =>

@@ -5,9 +5,44 @@ import { after, before, describe, it } from 'node:test';
 import { PATH_IDS } from '../../../src/ids.ts';
 import type { Step } from '../fixtures/probe-child.ts';
 import { runChild, type ChildRun } from '../helpers/child.ts';
+import { runTimer, startAppHosts, timedGet } from '../helpers/hosts.ts';
 import { addFault, admin, clearFaults, issued, start, type Sandbox } from '../helpers/sandbox.ts';
 
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/;
+
+/**
+ * The app in a dev host process, over HTTP: every route, every timer, with the status store failing in the
+ * background (its write outcomes and errors show in /api/status store.writes) and with the health reasons; the
+ * answers and the host's whole log.
+ */
+async function overHttp(sb: Sandbox, out: (label: string, text: string) => void): Promise<void> {
+  const app = await startAppHosts(sb.connection, 1, { PROBE_TIMEOUT_MS: '1500', STATUS_CACHE_MS: '0' });
+  const base = app.hosts[0].baseUrl;
+  const routes = [
+    ...PATH_IDS.map((p) => `/api/probes/${p}`),
+    '/api/status',
+    '/api/status?format=html',
+    '/api/health',
+  ];
+  try {
+    for (const fault of [
+      undefined,
+      { endpoint: 'blob', kind: 'status', status: 403 },
+      { endpoint: 'blob', kind: 'hang' },
+      { endpoint: 'appService', kind: 'status', status: 401 },
+    ]) {
+      if (fault) await addFault(sb.connection, fault);
+      for (const p of PATH_IDS) await runTimer(base, `timer-${p}`);
+      for (const r of routes) out(`http ${JSON.stringify(fault)} ${r}`, (await timedGet(base, r)).text);
+      await clearFaults(sb.connection);
+    }
+    await new Promise((r) => setTimeout(r, 5000)); // background writes end (3 x PROBE_TIMEOUT_MS)
+    out('http /api/status after the background writes', (await timedGet(base, '/api/status')).text);
+  } finally {
+    out('dev host log', app.hosts[0].proc.output());
+    await app.stop();
+  }
+}
 
 describe('leak test', { timeout: 300_000 }, () => {
   let sb: Sandbox;
@@ -51,6 +86,7 @@ describe('leak test', { timeout: 300_000 }, () => {
       collect(`${fault.endpoint} ${fault.kind}`, await runChild(settings, everything));
       await clearFaults(sb.connection);
     }
+    await overHttp(sb, (label, text) => outputs.push({ label, text }));
   });
   after(() => sb?.close());
 
@@ -66,6 +102,14 @@ describe('leak test', { timeout: 300_000 }, () => {
     assert.ok(
       outputs.some((o) => o.text.includes('"outcome":"forbidden"')),
       'and real failures',
+    );
+    assert.ok(
+      outputs.some((o) => o.label.startsWith('http') && o.text.includes('"lastFailure"')),
+      'and the status store write failures /api/status reports',
+    );
+    assert.ok(
+      outputs.some((o) => o.label === 'dev host log' && /Executed/.test(o.text)),
+      'and the host log',
     );
   });
 

@@ -1,0 +1,61 @@
+// One document per cell (path x target), as the status store keeps it, and the fold of a path's cells into the
+// path document the status view is built from (pure). The merge rules (history, streaks, out-of-order results)
+// are model.ts's mergeResults, applied to one cell.
+import type { FederatedTokenStatus } from '../identities/index.ts';
+import type { PathId, TargetId } from '../ids.ts';
+import type { ProbeResult } from '../probes/types.ts';
+import { mergeResults, type PathDocument, type TargetRecord } from './model.ts';
+
+export interface CellDocument {
+  schema: 2;
+  path: PathId;
+  target: TargetId;
+  updatedAt: string;
+  record: TargetRecord;
+  federatedToken?: FederatedTokenStatus;
+}
+
+/** Folds `results` (those of this cell; others are ignored) into the cell's document; `doc` is not modified. */
+export function mergeCell(
+  doc: CellDocument | undefined,
+  path: PathId,
+  target: TargetId,
+  results: ProbeResult[],
+  now = new Date(),
+): CellDocument {
+  const mine = results.filter((r) => r.path === path && r.target === target);
+  const before: PathDocument | undefined = doc && {
+    schema: 1,
+    path,
+    updatedAt: doc.updatedAt,
+    targets: { [target]: doc.record },
+    ...(doc.federatedToken ? { federatedToken: doc.federatedToken } : {}),
+  };
+  const merged = mergeResults(before, path, mine, now);
+  const record = merged.targets[target];
+  if (!record) throw new Error(`no result for ${path}/${target} to record`);
+  return {
+    schema: 2,
+    path,
+    target,
+    updatedAt: merged.updatedAt,
+    record,
+    ...(merged.federatedToken ? { federatedToken: merged.federatedToken } : {}),
+  };
+}
+
+/** A path's document from its cells (absent cells skipped); the newest cell's federated token status wins. */
+export function toPathDocument(path: PathId, cells: (CellDocument | undefined)[]): PathDocument | undefined {
+  const present = cells.filter((c): c is CellDocument => c !== undefined && c.path === path && !!c.record);
+  if (present.length === 0) return undefined;
+  const byTime = [...present].sort((a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt));
+  const newest = byTime[byTime.length - 1];
+  const federated = byTime.filter((c) => c.federatedToken).pop()?.federatedToken;
+  return {
+    schema: 1,
+    path,
+    updatedAt: newest.updatedAt,
+    targets: Object.fromEntries(present.map((c) => [c.target, c.record])),
+    ...(federated ? { federatedToken: federated } : {}),
+  };
+}
