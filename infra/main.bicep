@@ -96,7 +96,10 @@ var statusContainerName = 'probe-status'
 // serve, against each target (src/ids.ts TARGET_IDS).
 var probeTargets = ['keyvault', 'blob', 'arm']
 var probePaths = flatten(map(items(wiring.identities), i => i.value.paths))
-var availabilityTests = flatten(map(probePaths, p => map(probeTargets, t => '${p}/${t}')))
+var cellTests = flatten(map(probePaths, p => map(probeTargets, t => '${p}/${t}')))
+// The privileges check of every identity the probes use (src/telemetry/privilegeItems.ts: "privileges/<identity>").
+var privilegesTests = map(filter(items(wiring.identities), i => length(i.value.paths) > 0), i => 'privileges/${i.key}')
+var availabilityTests = concat(cellTests, privilegesTests)
 
 // The status writer is whichever identity the declaration gives Storage Blob Data Contributor on the status
 // container: 'system' means STATUS_CLIENT_ID stays unset (src/status uses the system identity then).

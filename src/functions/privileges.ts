@@ -15,12 +15,15 @@ function log(context: InvocationContext, r: PrivilegesResult, recordError?: stri
 }
 
 async function checkAndRecord(path: PathId) {
-  const [{ checkPrivileges }, { recordPrivileges }] = await Promise.all([
+  const [{ checkPrivileges }, { recordPrivileges }, { reportPrivileges }] = await Promise.all([
     import('../privileges/check.ts'),
     import('../status/service.ts'),
+    import('../telemetry/index.ts'),
   ]);
   const result = await checkPrivileges(path);
-  return { result, record: await recordPrivileges(path, result) };
+  const record = await recordPrivileges(path, result);
+  reportPrivileges(result, record.privileges); // returns at once; sending never delays or fails the check
+  return { result, record };
 }
 
 /** Called by a path's timer after its probes: runs the identity's check when this path is the one that owns it. */

@@ -5,10 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { getConfig, type Config } from '../config.ts';
 import { sanitizer } from '../probes/sanitize.ts';
 import type { ProbeResult } from '../probes/types.ts';
+import type { PrivilegesResult } from '../privileges/types.ts';
 import type { PathDocument } from '../status/model.ts';
+import type { PrivilegesRecord } from '../status/privileges.ts';
 import type { Sender } from './client.ts';
 import { countTracked, markConfigured, sendFailed, telemetryHealth, type TelemetryHealth } from './health.ts';
 import { availabilityOf, effectiveResult, streakOf, transitionOf, type Streak } from './items.ts';
+import { privilegesAvailabilityOf, privilegesTransitionOf } from './privilegeItems.ts';
 
 export type { TelemetryHealth } from './health.ts';
 
@@ -73,6 +76,26 @@ export function report(results: ProbeResult[], doc?: PathDocument, config: Confi
       transition: transitionOf(r, streak),
     };
   });
+  enqueue(s, items);
+}
+
+/** Sends one availability result per identity checked, and an event when its outcome changed. Never throws. */
+export function reportPrivileges(
+  r: PrivilegesResult,
+  record?: PrivilegesRecord,
+  config: Config = getConfig(),
+): void {
+  const s = senderFor(config);
+  if (!s) return;
+  enqueue(s, [
+    {
+      availability: privilegesAvailabilityOf(r, record, config.telemetry.runLocation, randomUUID()),
+      transition: privilegesTransitionOf(r, record),
+    },
+  ]);
+}
+
+function enqueue(s: Promise<Sender>, items: { availability: object; transition?: object }[]): void {
   const sending = s
     .then(async (client) => {
       const clean = sanitizer();

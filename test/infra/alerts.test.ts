@@ -36,12 +36,14 @@ test('alerts.bicep: a metric alert per failing test name that resolves on recove
   assert.match(body, /actionGroupId: actionGroup\.id/);
 });
 
-test('main.bicep: the test names come from the wiring (every path x target the app reports)', () => {
+test("main.bicep: the test names come from the wiring (every path x target, and each identity's privileges check)", () => {
   const decls = read('main.bicep');
   const v = (name: string) => squash(decls.find((d) => d.kind === 'var' && d.name === name)!.value);
   assert.equal(v('probeTargets'), `[${TARGET_IDS.map((t) => `'${t}'`).join(', ')}]`);
   assert.equal(v('probePaths'), 'flatten(map(items(wiring.identities), i => i.value.paths))');
-  assert.match(v('availabilityTests'), /'\$\{p\}\/\$\{t\}'/);
+  assert.match(v('cellTests'), /'\$\{p\}\/\$\{t\}'/);
+  assert.match(v('privilegesTests'), /'privileges\/\$\{i\.key\}'/);
+  assert.equal(v('availabilityTests'), 'concat(cellTests, privilegesTests)');
   const wiring = JSON.parse(readFileSync(join(ROOT, 'infra', 'identity-wiring.json'), 'utf8')) as {
     identities: Record<string, { paths: string[] }>;
   };

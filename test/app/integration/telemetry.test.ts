@@ -99,7 +99,8 @@ describe('telemetry to Application Insights', { timeout: 600_000 }, () => {
       assert.ok(Number(up.baseData.properties.timeToGreenMs) > 0);
     }
     const failed = (await items('availability')).filter(
-      (i) => i.baseData.properties.path === path && i.baseData.success === false,
+      (i) =>
+        i.baseData.properties.path === path && i.baseData.properties.target && i.baseData.success === false,
     );
     assert.equal(failed.length, 3);
     for (const f of failed) {
@@ -107,6 +108,39 @@ describe('telemetry to Application Insights', { timeout: 600_000 }, () => {
       assert.ok(f.baseData.properties.failsAt);
       assert.equal(f.baseData.properties.tokenAcquisition, 'fresh');
     }
+  });
+
+  it("each identity's privileges check is an availability result too, with an event when it turns", async () => {
+    await admin(sb.connection, 'DELETE', '/_sandbox/telemetry');
+    const check: Step = { op: 'http', fn: 'privileges', params: { rest: 'uami-client-id' } };
+    await runChild(sb.connection.appSettings, [
+      check,
+      adminStep('/_sandbox/scenario', 'POST', { name: 'app-contributor-on-rg' }),
+      check,
+      adminStep('/_sandbox/scenario', 'POST', { name: 'healthy' }),
+      { op: 'telemetry-drain' },
+    ]);
+    const got = (await items('availability')).filter((i) => i.baseData.name === 'privileges/app');
+    assert.deepEqual(
+      got.map((i) => [i.baseData.success, i.baseData.properties.outcome]),
+      [
+        [true, 'ok'],
+        [false, 'over-privileged'],
+      ],
+    );
+    assert.equal(got[1].baseData.properties.attestedOid, identity(sb.connection, 'app').principalId);
+    assert.ok(Number(got[1].baseData.properties.extraActions) > 0);
+    assert.match(got[1].baseData.properties.remediationCommand ?? '', /^az role assignment /);
+    const turned = (await items('event')).filter((e) => e.baseData.properties.test === 'privileges/app');
+    assert.equal(turned.length, 1);
+    assert.deepEqual(
+      [
+        turned[0].baseData.properties.from,
+        turned[0].baseData.properties.to,
+        turned[0].baseData.properties.direction,
+      ],
+      ['ok', 'over-privileged', 'failing'],
+    );
   });
 
   it("without the sending identity's role, probes still answer and /api/status shows telemetry failing", async () => {
