@@ -4,6 +4,8 @@ import { append, facts, h, type Child } from './dom.ts';
 import { clock, duration, identityName, relative, SYMBOL, TARGET_LABELS, tone } from './format.ts';
 import type { Cell, PageData } from './types.ts';
 
+type FactRow = Parameters<typeof facts>[0][number];
+
 function errorCode(cell: Cell): string | undefined {
   const d = cell.detail;
   if (!d) return undefined;
@@ -55,6 +57,66 @@ function history(cell: Cell, open: boolean, now: number): Child {
   );
 }
 
+/** The detail's facts: what the service said, who answered, when, and how long it took. */
+function factRows(cell: Cell, name: string | undefined, now: number): FactRow[] {
+  const d = cell.detail ?? {};
+  const id = cell.identity;
+  return [
+    ['Service error code', errorCode(cell)],
+    ['HTTP status', d.statusCode],
+    ['Request id', d.requestId ? h('code', {}, d.requestId) : undefined],
+    ['Client request id', d.clientRequestId ? h('code', {}, d.clientRequestId) : undefined],
+    ['Correlation id', d.correlationId ? h('code', {}, d.correlationId) : undefined],
+    [
+      'Failed while',
+      d.phase === 'token' ? 'getting the token' : d.phase === 'call' ? 'calling the service' : d.phase,
+    ],
+    ['Setting', d.setting],
+    ['Endpoint', d.endpoint],
+    [
+      'Answered as',
+      id?.oid
+        ? `${name ?? 'an identity not in the wiring'}${id.matches === false ? ' (not the expected one)' : ''}`
+        : undefined,
+    ],
+    ['Object id (oid)', id?.oid ? h('code', { class: 'oid-full' }, id.oid) : undefined],
+    ['Application id', id?.appid ? h('code', {}, id.appid) : undefined],
+    ['Mismatches', id?.mismatches?.length ? id.mismatches.join('; ') : undefined],
+    ['Last run', cell.at ? `${clock(cell.at)} (${relative(cell.at, now)})` : undefined],
+    ['In this state since', cell.since ? `${clock(cell.since)} (${relative(cell.since, now)})` : undefined],
+    [
+      'Last ok',
+      cell.lastOkAt
+        ? `${clock(cell.lastOkAt)} (${relative(cell.lastOkAt, now)})`
+        : cell.outcome === 'ok'
+          ? undefined
+          : 'never',
+    ],
+    [
+      'Token',
+      cell.acquisition?.mode === 'fresh'
+        ? 'fresh (timer run)'
+        : cell.acquisition?.mode === 'cached'
+          ? `cached${cell.acquisition.acquiredAt ? `, from ${clock(cell.acquisition.acquiredAt)}` : ''}`
+          : undefined,
+    ],
+    [
+      'Fails at',
+      cell.acquisition?.failsAt
+        ? `${clock(cell.acquisition.failsAt)} (${relative(cell.acquisition.failsAt, now)})`
+        : undefined,
+    ],
+    ['Time to green', cell.timeToGreenMs !== undefined ? duration(cell.timeToGreenMs) : undefined],
+    [
+      'Timings',
+      cell.timings
+        ? `token ${cell.timings.tokenMs ?? 0} ms · call ${cell.timings.callMs ?? 0} ms · total ${cell.timings.totalMs ?? 0} ms`
+        : undefined,
+    ],
+    ['Message', d.message, true],
+  ];
+}
+
 export function renderDetail(
   data: PageData,
   path: string,
@@ -72,9 +134,7 @@ export function renderDetail(
       h('p', {}, 'No result yet: the probe has not run since the status store was created.'),
     );
   const t = tone(cell.outcome, cell.stale);
-  const d = cell.detail ?? {};
-  const id = cell.identity;
-  const name = identityName(data.identities, id?.oid);
+  const name = identityName(data.identities, cell.identity?.oid);
   return h(
     'div',
     { class: `detail d-${t}`, 'data-detail': `${path}/${target}` },
@@ -87,60 +147,7 @@ export function renderDetail(
     ),
     cell.remediation?.summary ? h('p', { class: 'remedy' }, cell.remediation.summary) : undefined,
     cell.remediation?.command ? commandBlock(cell.remediation.command) : undefined,
-    facts([
-      ['Service error code', errorCode(cell)],
-      ['HTTP status', d.statusCode],
-      ['Request id', d.requestId ? h('code', {}, d.requestId) : undefined],
-      ['Client request id', d.clientRequestId ? h('code', {}, d.clientRequestId) : undefined],
-      ['Correlation id', d.correlationId ? h('code', {}, d.correlationId) : undefined],
-      [
-        'Failed while',
-        d.phase === 'token' ? 'getting the token' : d.phase === 'call' ? 'calling the service' : d.phase,
-      ],
-      ['Setting', d.setting],
-      ['Endpoint', d.endpoint],
-      [
-        'Answered as',
-        id?.oid
-          ? `${name ?? 'an identity not in the wiring'}${id.matches === false ? ' (not the expected one)' : ''}`
-          : undefined,
-      ],
-      ['Object id (oid)', id?.oid ? h('code', { class: 'oid-full' }, id.oid) : undefined],
-      ['Application id', id?.appid ? h('code', {}, id.appid) : undefined],
-      ['Mismatches', id?.mismatches?.length ? id.mismatches.join('; ') : undefined],
-      ['Last run', cell.at ? `${clock(cell.at)} (${relative(cell.at, now)})` : undefined],
-      ['In this state since', cell.since ? `${clock(cell.since)} (${relative(cell.since, now)})` : undefined],
-      [
-        'Last ok',
-        cell.lastOkAt
-          ? `${clock(cell.lastOkAt)} (${relative(cell.lastOkAt, now)})`
-          : cell.outcome === 'ok'
-            ? undefined
-            : 'never',
-      ],
-      [
-        'Token',
-        cell.acquisition?.mode === 'fresh'
-          ? 'fresh (timer run)'
-          : cell.acquisition?.mode === 'cached'
-            ? `cached${cell.acquisition.acquiredAt ? `, from ${clock(cell.acquisition.acquiredAt)}` : ''}`
-            : undefined,
-      ],
-      [
-        'Fails at',
-        cell.acquisition?.failsAt
-          ? `${clock(cell.acquisition.failsAt)} (${relative(cell.acquisition.failsAt, now)})`
-          : undefined,
-      ],
-      ['Time to green', cell.timeToGreenMs !== undefined ? duration(cell.timeToGreenMs) : undefined],
-      [
-        'Timings',
-        cell.timings
-          ? `token ${cell.timings.tokenMs ?? 0} ms · call ${cell.timings.callMs ?? 0} ms · total ${cell.timings.totalMs ?? 0} ms`
-          : undefined,
-      ],
-      ['Message', d.message, true],
-    ]),
+    facts(factRows(cell, name, now)),
     history(cell, historyOpen, now),
   );
 }
