@@ -6,9 +6,9 @@
 // The declared roles' permissions ship here, pinned, instead of being read from ARM (roleDefinitions GET) on every
 // run: the declaration is the contract ("what this identity may do"), so it must not move when a definition moves;
 // reading it would cost requests on every run, and would need Microsoft.Authorization/roleDefinitions/read, which a
-// least-privileged identity may lack. Copied from the published built-in definitions
-// (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles); roles the check meets that are not
-// declared (the excess) are read from ARM when it names the granting assignment, once per process.
+// least-privileged identity may lack. They come from common/built-in-roles.ts, the published built-in definitions the
+// sandbox serves too; roles the check meets that are not declared (the excess) are read from ARM when it names the
+// granting assignment, once per process.
 import {
   IDENTITIES,
   ROLES,
@@ -18,6 +18,7 @@ import {
   type IdentityKey as CatalogIdentityKey,
   type RoleName,
 } from '../../common/catalog.ts';
+import { BUILT_IN_ROLES } from '../../common/built-in-roles.ts';
 import type { PathId } from '../ids.ts';
 import type { PermissionBlock } from './types.ts';
 
@@ -52,64 +53,19 @@ export interface RoleDefinition {
   permissions: PermissionBlock[];
 }
 
-const BLOB = 'Microsoft.Storage/storageAccounts/blobServices';
-const block = (p: Partial<PermissionBlock>): PermissionBlock => ({
-  actions: p.actions ?? [],
-  notActions: p.notActions ?? [],
-  dataActions: p.dataActions ?? [],
-  notDataActions: p.notDataActions ?? [],
-});
-
-export const DECLARED_ROLES: readonly RoleDefinition[] = [
-  {
-    id: ROLES['Reader'],
-    roleName: 'Reader',
-    permissions: [block({ actions: ['*/read'] })],
-  },
-  {
-    id: ROLES['Key Vault Secrets User'],
-    roleName: 'Key Vault Secrets User',
-    permissions: [
-      block({
-        dataActions: [
-          'Microsoft.KeyVault/vaults/secrets/getSecret/action',
-          'Microsoft.KeyVault/vaults/secrets/readMetadata/action',
-        ],
-      }),
-    ],
-  },
-  {
-    id: ROLES['Storage Blob Data Reader'],
-    roleName: 'Storage Blob Data Reader',
-    permissions: [
-      block({
-        actions: [`${BLOB}/containers/read`, `${BLOB}/generateUserDelegationKey/action`],
-        dataActions: [`${BLOB}/containers/blobs/read`],
-      }),
-    ],
-  },
-  {
-    id: ROLES['Storage Blob Data Contributor'],
-    roleName: 'Storage Blob Data Contributor',
-    permissions: [
-      block({
-        actions: [
-          `${BLOB}/containers/delete`,
-          `${BLOB}/containers/read`,
-          `${BLOB}/containers/write`,
-          `${BLOB}/generateUserDelegationKey/action`,
-        ],
-        dataActions: [
-          `${BLOB}/containers/blobs/delete`,
-          `${BLOB}/containers/blobs/read`,
-          `${BLOB}/containers/blobs/write`,
-          `${BLOB}/containers/blobs/move/action`,
-          `${BLOB}/containers/blobs/add/action`,
-        ],
-      }),
-    ],
-  },
+/** The roles the catalog declares for the probes' identities (each target's role, and the status writer's). */
+const DECLARED_ROLE_NAMES: readonly RoleName[] = [
+  'Reader',
+  'Key Vault Secrets User',
+  'Storage Blob Data Reader',
+  'Storage Blob Data Contributor',
 ];
+
+export const DECLARED_ROLES: readonly RoleDefinition[] = DECLARED_ROLE_NAMES.map((roleName) => {
+  const published = BUILT_IN_ROLES.find((r) => r.roleName === roleName);
+  if (!published) throw new Error(`common/built-in-roles.ts has no definition of '${roleName}'`);
+  return { id: ROLES[roleName], roleName, permissions: published.permissions };
+});
 
 export interface DeclaredAssignment {
   identity: IdentityKey;
