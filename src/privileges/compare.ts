@@ -4,26 +4,12 @@
 // when D matches P read as a literal string (each `*` of P then falls inside a `*` of D, which absorbs anything).
 // Declared blocks with not-lists are honoured conservatively: a declared block covers P only if each of its
 // exclusions is disjoint from P or excluded by the effective block too; otherwise P is reported.
+import { actionMatches } from '../../common/rbac-pattern.ts';
 import type { Excess, PermissionBlock } from './types.ts';
-
-const globs = new Map<string, RegExp>();
-
-function glob(pattern: string): RegExp {
-  let re = globs.get(pattern);
-  if (!re) {
-    const body = pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
-    re = new RegExp(`^${body}$`, 'i');
-    globs.set(pattern, re);
-  }
-  return re;
-}
 
 /** Whether every action `pattern` matches is matched by `by`. */
 export function covers(by: string, pattern: string): boolean {
-  return glob(by).test(pattern);
+  return actionMatches(by, pattern);
 }
 
 /** Whether two patterns may match a common action (false only when their fixed prefix or suffix differ). */

@@ -5,6 +5,7 @@
 // separate lists: `actions` never grant a data action, and the reverse.
 import { findRole } from './roles.ts';
 import type { RoleDefinition } from './roles.ts';
+import { actionMatches } from '../../../common/rbac-pattern.ts';
 
 export type PermissionKind = 'action' | 'dataAction';
 
@@ -38,25 +39,7 @@ export interface Decision {
   role?: RoleDefinition;
 }
 
-const globCache = new Map<string, RegExp>();
-
-/**
- * Wildcard match of an RBAC action pattern: `*` matches any characters, across `/`, anywhere in the string
- * (`*`, `*\/read`, `Microsoft.KeyVault/vaults/*\/read`); case-insensitive because built-ins mix case
- * (`Microsoft.Authorization/*\/Delete`) (§4.2).
- */
-export function actionMatches(pattern: string, action: string): boolean {
-  let re = globCache.get(pattern);
-  if (!re) {
-    const body = pattern
-      .split('*')
-      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
-    re = new RegExp(`^${body}$`, 'i');
-    globCache.set(pattern, re);
-  }
-  return re.test(action);
-}
+export { actionMatches };
 
 const normScope = (s: string) => {
   const t = s.trim().replace(/\/+$/, '').toLowerCase();
