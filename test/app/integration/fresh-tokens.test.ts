@@ -3,7 +3,7 @@
 // while an HTTP probe on the cached token still works; and what it costs in token requests.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { PathId } from '../../../src/ids.ts';
+import { PATH_IDS, type PathId } from '../../../src/ids.ts';
 import type { ProbeResult } from '../../../src/probes/types.ts';
 import type { Step } from '../fixtures/probe-child.ts';
 import { runChild } from '../helpers/child.ts';
@@ -135,14 +135,7 @@ describe('fresh tokens on every timer run', { timeout: 600_000 }, () => {
   });
 
   it('costs one token request per selector and audience per timer run, none per HTTP sweep in steady state', async () => {
-    const paths: PathId[] = [
-      'system-assigned',
-      'uami-client-id',
-      'uami-object-id',
-      'uami-resource-id',
-      'default-chain',
-      'federated',
-    ];
+    const paths: readonly PathId[] = PATH_IDS;
     const timers = paths.map((path): Step => ({ op: 'timer', path }));
     const sweep = paths.map((path): Step => ({ op: 'http', fn: 'probe', path }));
     const run = await runChild(sb.connection.appSettings, [
