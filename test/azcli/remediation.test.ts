@@ -1,23 +1,62 @@
 // Every remediation the app prints for a broken scenario, run unchanged with the real Azure CLI (bash, so the
 // printed quoting and lookups are what runs) as the world's operator, fixes the world: the next sweep of the failing
-// cells is `ok`. The same commands run as an identity without the rights (the app's system-assigned identity,
+// cells is `ok`, and an identity's over-privileged check (the scenarios where every probe is ok) is clean again. The same commands run as an identity without the rights (the app's system-assigned identity,
 // a Reader) get ARM's real AuthorizationFailed. One sandbox per scenario, scenarios side by side.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
+import { IDENTITY_KEYS, PATHS_OF_IDENTITY } from '../../src/privileges/catalog.ts';
+import type { PrivilegesResult } from '../../src/privileges/types.ts';
 import type { ProbeResult } from '../../src/probes/types.ts';
 import { listScenarios } from '../../sandbox/world.ts';
 import { runChild } from '../app/helpers/child.ts';
-import { identity, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { admin, identity, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { operatorSession, registeredConfig, requireAz, session, SKIP, type AzSession } from './helpers.ts';
 
 const SCENARIOS = listScenarios().filter((s) => s !== 'healthy');
 
-async function sweep(sb: TestSandbox): Promise<ProbeResult[]> {
-  const run = await runChild(sb.connection.appSettings, [{ op: 'sweep' }]);
-  return (run.steps[0].value as { results: ProbeResult[] }).results;
+/** What the app reports as broken: a probe cell, or an identity's privileges check. */
+interface Problem {
+  name: string;
+  outcome: string;
+  command?: string;
+  summary?: string;
+  detail?: unknown;
 }
+
+/** Each identity's privileges check runs with its first path's credential (as on the timers). */
+const CHECK_PATHS = IDENTITY_KEYS.map((k) => PATHS_OF_IDENTITY[k][0]);
+
+/** Every probe cell, and each identity's privileges check, as the app reports them. */
+async function survey(sb: TestSandbox): Promise<Problem[]> {
+  const run = await runChild(sb.connection.appSettings, [
+    { op: 'sweep' },
+    ...CHECK_PATHS.map((path) => ({ op: 'privileges' as const, path })),
+  ]);
+  const { results } = run.steps[0].value as { results: ProbeResult[] };
+  const checks = run.steps.slice(1).map((s) => s.value as PrivilegesResult);
+  return [
+    ...results.map((r) => ({
+      name: `${r.path}/${r.target}`,
+      outcome: r.outcome,
+      command: r.remediation?.command,
+      summary: r.remediation?.summary,
+      detail: r.detail,
+    })),
+    // Only excess is the check's own finding; its other failures are the probes' (same identity, same cause).
+    ...checks
+      .filter((c) => c.outcome === 'over-privileged')
+      .map((c) => ({
+        name: `privileges/${c.identity}`,
+        outcome: c.outcome,
+        command: c.remediation?.command,
+        summary: c.remediation?.summary,
+      })),
+  ];
+}
+
+const failing = (all: Problem[]) => all.filter((p) => p.outcome !== 'ok');
 
 /** `bash -c command` with the session's environment (az first on PATH, its config dir): the command as printed. */
 function bash(s: AzSession, command: string): Promise<{ code: number | null; out: string }> {
@@ -35,8 +74,6 @@ function bash(s: AzSession, command: string): Promise<{ code: number | null; out
   });
 }
 
-const cell = (r: ProbeResult) => `${r.path}/${r.target}`;
-
 describe(
   'remediations, run unchanged with the Azure CLI, fix every broken scenario',
   { skip: SKIP, concurrency: true, timeout: 600_000 },
@@ -53,15 +90,12 @@ describe(
         cleanup.push(() => sb.close());
         const base = await registeredConfig(sb.connection);
         cleanup.push(() => rmSync(base, { recursive: true, force: true }));
-        const before = (await sweep(sb)).filter((r) => r.outcome !== 'ok');
+        const before = failing(await survey(sb));
         assert.ok(before.length > 0, `${scenario}: nothing fails`);
-        const commands = [...new Set(before.map((r) => r.remediation?.command ?? ''))];
+        const commands = [...new Set(before.map((r) => r.command ?? ''))];
         for (const r of before)
-          assert.ok(
-            r.remediation?.command,
-            `${scenario} ${cell(r)} (${r.outcome}): no command: ${r.remediation?.summary}`,
-          );
-        const lines = [`${scenario}: failing ${before.map((r) => `${cell(r)}=${r.outcome}`).join(', ')}`];
+          assert.ok(r.command, `${scenario} ${r.name} (${r.outcome}): no command: ${r.summary}`);
+        const lines = [`${scenario}: failing ${before.map((r) => `${r.name}=${r.outcome}`).join(', ')}`];
 
         // As an identity without the rights: ARM's AuthorizationFailed, and nothing changes.
         const reader = session(sb.connection, base, `${scenario}-reader`, {
@@ -88,9 +122,28 @@ describe(
         );
         const failed = /\(AuthorizationFailed\)[^\n]*/.exec(denied.out)?.[0] ?? '';
         lines.push(`  as ${who.name} (no write rights): exit ${denied.code}, ${failed}`);
-        const still = (await sweep(sb)).filter((r) => r.outcome !== 'ok').map(cell);
-        assert.deepEqual(still, before.map(cell), `${scenario}: the refused command changed nothing`);
+        const still = failing(await survey(sb)).map((r) => r.name);
+        assert.deepEqual(
+          still,
+          before.map((r) => r.name),
+          `${scenario}: the refused command changed nothing`,
+        );
 
+        // Removing a grant at the subscription takes an administrator of the subscription; the world's operator is
+        // Owner of the resource group only, so it is given User Access Administrator there first, as such an
+        // administrator would hold it.
+        if (
+          commands.some((c) =>
+            /--ids \/subscriptions\/[^/\s]+\/providers\/Microsoft\.Authorization\//.test(c),
+          )
+        ) {
+          await admin(sb.connection, 'POST', '/_sandbox/role-assignments', {
+            principalId: identity(sb.connection, 'sp-probes-operator').principalId,
+            roleName: 'User Access Administrator',
+            scope: `/subscriptions/${sb.connection.subscriptionId}`,
+          });
+          lines.push('  (operator given User Access Administrator on the subscription: the grant is there)');
+        }
         const operator: AzSession = await operatorSession(sb.connection, base);
         cleanup.push(() => operator.close());
         for (const command of commands) {
@@ -106,16 +159,19 @@ describe(
           const r = await bash(operator, command);
           assert.equal(r.code, 0, `${scenario}: again: ${command}\n${r.out}`);
         }
-        const afterFix = await sweep(sb);
-        const fixed = afterFix.filter((r) => before.some((b) => cell(b) === cell(r)));
-        lines.push(`  next sweep: ${fixed.map((r) => `${cell(r)}=${r.outcome}`).join(', ')}`);
+        const afterFix = await survey(sb);
+        const fixed = afterFix.filter((r) => before.some((b) => b.name === r.name));
+        const cleared = before.filter((b) => !afterFix.some((r) => r.name === b.name));
+        lines.push(
+          `  next sweep: ${[...fixed.map((r) => `${r.name}=${r.outcome}`), ...cleared.map((r) => `${r.name}=ok`)].join(', ')}`,
+        );
         for (const line of lines) t.diagnostic(line);
         for (const r of fixed)
-          assert.equal(r.outcome, 'ok', `${scenario} ${cell(r)} after the fix: ${JSON.stringify(r.detail)}`);
+          assert.equal(r.outcome, 'ok', `${scenario} ${r.name} after the fix: ${JSON.stringify(r.detail)}`);
         assert.deepEqual(
-          afterFix.filter((r) => r.outcome !== 'ok').map(cell),
+          failing(afterFix).map((r) => r.name),
           [],
-          `${scenario}: every cell is ok after the fix`,
+          `${scenario}: every cell is ok and no identity is over-privileged after the fix`,
         );
       });
   },
