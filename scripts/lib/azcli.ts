@@ -173,8 +173,18 @@ export async function az(
   timeoutMs?: number,
 ): Promise<string> {
   const r = await runAz(cli, args, env, timeoutMs);
-  if (r.code !== 0) throw new Error(`az ${args.join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`);
+  if (r.code !== 0) throw new Error(`az ${shown(args).join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`);
   return r.stdout;
+}
+
+/** The arguments as they may be printed: the values of secret-bearing options are redacted. */
+const SECRET_OPTIONS = ['--password', '-p', '--federated-token', '--client-secret'];
+function shown(args: string[]): string[] {
+  return args.map((a, i) => {
+    const eq = SECRET_OPTIONS.find((o) => a.startsWith(`${o}=`));
+    if (eq) return `${eq}=[REDACTED]`;
+    return SECRET_OPTIONS.includes(args[i - 1] ?? '') ? '[REDACTED]' : a;
+  });
 }
 
 /** Registers the sandbox as a cloud from its /metadata/endpoints and makes it the active cloud. */
@@ -208,8 +218,9 @@ export async function loginOperator(
       '--service-principal',
       '--username',
       id,
-      '--password',
-      secret,
+      // One argument: a generated secret may start with '-', which the CLI would read as an option (its help:
+      // "Use --password=secret if the first character of the password is '-'").
+      `--password=${secret}`,
       '--tenant',
       sandbox.tenantId,
       '-o',
