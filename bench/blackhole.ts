@@ -43,11 +43,12 @@ async function blackhole(): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as { port: number }).port };
 }
 
-function line(name: string, ms: number[], timeoutMs: number): string {
-  const ratios = ms.map((m) => m / timeoutMs).sort((a, b) => a - b);
-  const max = ratios[ratios.length - 1];
-  const median = ratios[Math.floor(ratios.length / 2)];
-  return `    ${name.padEnd(30)} ${String(ms.length).padStart(3)} answers  median ${median.toFixed(2)}  max ${max.toFixed(2)}  (${Math.round(max * timeoutMs)} ms)${max <= 1.1 ? '' : '  over target'}`;
+function line(name: string, answers: { route: string; ms: number }[], timeoutMs: number): string {
+  const sorted = [...answers].sort((a, b) => a.ms - b.ms);
+  const slowest = sorted[sorted.length - 1];
+  const max = slowest.ms / timeoutMs;
+  const median = sorted[Math.floor(sorted.length / 2)].ms / timeoutMs;
+  return `    ${name.padEnd(30)} ${String(answers.length).padStart(3)} answers  median ${median.toFixed(2)}  max ${max.toFixed(2)}  (${Math.round(slowest.ms)} ms, ${slowest.route})${max <= 1.1 ? '' : '  over target'}`;
 }
 
 async function measure(
@@ -70,8 +71,10 @@ async function measure(
     ]);
     if (c.endpoint) await addFault(conn, { endpoint: c.endpoint, kind: 'hang' });
     try {
-      const ms = await Promise.all(ROUTES.map(async (r) => (await timedGet(base, r)).ms));
-      return line(c.name, ms, timeoutMs);
+      const answers = await Promise.all(
+        ROUTES.map(async (route) => ({ route, ms: (await timedGet(base, route)).ms })),
+      );
+      return line(c.name, answers, timeoutMs);
     } finally {
       await clearFaults(conn);
     }

@@ -40,11 +40,13 @@ async function probeAndRecord(path: PathId, { target, answerBy, timer = false }:
     import('../telemetry/index.ts'),
   ]);
   // Timer runs acquire fresh tokens; HTTP probes use the cached ones (README "Fresh tokens on every timer run").
+  // An HTTP probe's deadline is its answer's: what ran before it (these imports, a busy process) counts too.
+  const options = { deadlineAt: answerBy };
   const results = timer
     ? await runTimerPath(path)
     : target && isTargetId(target)
-      ? [await runProbe(path, target)]
-      : await runPath(path);
+      ? [await runProbe(path, target, getConfig(), options)]
+      : await runPath(path, getConfig(), options);
   const budget = answerBy === undefined ? undefined : answerBy - Date.now();
   // never throws: sending must not delay or fail a probe
   const record = await recordResults(path, results, getConfig(), budget, (outcome) =>

@@ -15,7 +15,7 @@ import {
   type TokenRecord,
 } from './attestation.ts';
 import { classify, type Classification } from './classify.ts';
-import { raceDeadline } from './deadline.ts';
+import { ProbeDeadlineError, raceDeadline } from './deadline.ts';
 import { noteReplay } from './replay.ts';
 import { remediationFacts } from './facts.ts';
 import { remediate, wrongIdentityRemediation } from './remediation.ts';
@@ -30,6 +30,11 @@ interface Client {
 // One SDK client per (path, target), built on first use and reused: clients hold the token cycler, and their
 // construction is not free (docs/design.md "Credentials are built once per process").
 const clients = new Map<string, Promise<Client>>();
+
+/** The `path/target` keys of the clients built so far in this process (tests). */
+export function preparedClientKeys(): string[] {
+  return [...clients.keys()].sort();
+}
 
 /** Forgets every client and credential, as a new process would start (tests and benchmarks). */
 export function forgetClients(): void {
@@ -61,6 +66,11 @@ export interface ProbeOptions {
    * (probes/timerRun.ts). Absent: the process-wide credential and client, with their caches (HTTP probes).
    */
   freshCredential?: Promise<TokenCredential>;
+  /**
+   * When the answer is due (epoch ms): an HTTP probe's deadline counts from the request, so that what ran before the
+   * probe (module loads, a busy process) comes out of the same PROBE_TIMEOUT_MS. Absent: PROBE_TIMEOUT_MS from now.
+   */
+  deadlineAt?: number;
 }
 
 /** What a probe found: everything in a result but its identity, time and timings. */
@@ -130,6 +140,11 @@ interface Run {
   error?: unknown;
 }
 
+/** What is left of PROBE_TIMEOUT_MS when the answer is due at `deadlineAt` (never more than PROBE_TIMEOUT_MS). */
+export function remainingMs(timeoutMs: number, deadlineAt?: number, now = Date.now()): number {
+  return deadlineAt === undefined ? timeoutMs : Math.max(0, Math.min(timeoutMs, deadlineAt - now));
+}
+
 /** Builds (first use) and calls the client within the deadline, recording what the credential does. */
 async function execute(
   path: PathId,
@@ -142,8 +157,9 @@ async function execute(
   const run: Run = { credentialReady: false, answers: { answers: [] } };
   try {
     // First use in this process: load the SDK modules and build the credential and client. No I/O, nothing that
-    // can hang, but seconds of CPU on a cold start: it is timed (setupMs) and kept out of the deadline. A timer
-    // run brings a fresh credential instead, and gets a new client around it (no cache answers).
+    // can hang, but seconds of CPU on a cold start: it is timed (setupMs). The app does it at start
+    // (functions/warmup.ts); an HTTP probe with `deadlineAt` counts it in its deadline, other callers do not. A
+    // timer run brings a fresh credential instead, and gets a new client around it (no cache answers).
     const fresh = await options.freshCredential;
     if (!fresh) await credentialFor(path, config);
     run.credentialReady = true;
@@ -154,13 +170,12 @@ async function execute(
   setupDone();
   if (run.client) {
     const call = run.client.call;
+    const budget = remainingMs(config.probeTimeoutMs, options.deadlineAt);
     try {
       run.data = await raceDeadline(
-        withAnswerLog(
-          () => withTokenRecord(record, () => call(AbortSignal.timeout(config.probeTimeoutMs))),
-          run.answers,
-        ),
-        config.probeTimeoutMs,
+        withAnswerLog(() => withTokenRecord(record, () => call(AbortSignal.timeout(budget))), run.answers),
+        budget,
+        () => new ProbeDeadlineError(config.probeTimeoutMs),
       );
     } catch (err) {
       run.error = err;
@@ -241,8 +256,25 @@ export async function runProbe(
 }
 
 /** One path against all three targets, in parallel. */
-export function runPath(path: PathId, config: Config = getConfig()): Promise<ProbeResult[]> {
-  return Promise.all(TARGET_IDS.map((t) => runProbe(path, t, config)));
+export function runPath(
+  path: PathId,
+  config: Config = getConfig(),
+  options: ProbeOptions = {},
+): Promise<ProbeResult[]> {
+  return Promise.all(TARGET_IDS.map((t) => runProbe(path, t, config, options)));
+}
+
+/**
+ * Builds every probe's credential and SDK client ahead of the first request (app start: functions/warmup.ts).
+ * No I/O; a path or target whose settings are missing is skipped, and a failure is kept for the probe to report.
+ */
+export async function prepareClients(config: Config = getConfig()): Promise<void> {
+  const ready = PATH_IDS.flatMap((path) =>
+    IDENTITY_PATHS[path].problems(config).length
+      ? []
+      : TARGET_IDS.filter((t) => !TARGETS[t].problems(config).length).map((t) => clientFor(path, t, config)),
+  );
+  await Promise.allSettled(ready);
 }
 
 /** Every path against every target, all in parallel (the sweep). */

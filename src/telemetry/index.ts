@@ -41,6 +41,11 @@ function senderFor(config: Config): Promise<Sender> | undefined {
   return sender;
 }
 
+/** Builds the sender ahead of the first result (app start: functions/warmup.ts); never throws. */
+export async function prepareTelemetry(config: Config = getConfig()): Promise<void> {
+  await senderFor(config)?.catch(() => {});
+}
+
 /** Telemetry's state for /api/status. */
 export function telemetryStatus(config: Config = getConfig()): TelemetryHealth {
   const t = config.telemetry;

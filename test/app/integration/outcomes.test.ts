@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, afterEach, before, describe, it } from 'node:test';
-import type { PathId, TargetId } from '../../../src/ids.ts';
+import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../../../src/ids.ts';
 import type { ProbeResult } from '../../../src/probes/types.ts';
 import { runChild } from '../helpers/child.ts';
 import {
@@ -250,6 +250,17 @@ describe('outcome kinds against the sandbox', { timeout: 600_000 }, () => {
         );
       }
     }
+  });
+
+  it('app start builds every probe client ahead of the first request (no I/O, never throws)', async () => {
+    const run = await runChild(settings, [{ op: 'warmup' }]);
+    const keys = run.steps[0].value as string[];
+    assert.deepEqual(keys, PATH_IDS.flatMap((p) => TARGET_IDS.map((t) => `${p}/${t}`)).sort());
+    // A target whose settings are missing is left to its probe, which reports it; the warm-up never throws.
+    const partial = await runChild(settings, [{ op: 'warmup' }], { KEY_VAULT_URL: undefined });
+    const built = partial.steps[0].value as string[];
+    assert.equal(built.length, PATH_IDS.length * (TARGET_IDS.length - 1));
+    assert.ok(!built.some((k) => k.endsWith('/keyvault')), built.join(', '));
   });
 
   it('unreachable: the connection to the service is reset', async () => {
