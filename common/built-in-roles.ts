@@ -2,9 +2,26 @@
 // built-in roles": https://learn.microsoft.com/azure/role-based-access-control/built-in-roles, general, security,
 // storage and monitor sections; docs/data-plane.md §1.8, §2.4, §3.7, §4.4). Every entry is copied from the
 // published definition, not trimmed, so that notActions and wildcards behave as they do in Azure. One copy for the
-// sandbox's RBAC (sandbox/resources/rbac/roles.ts) and the app's privileges check (src/privileges/catalog.ts); GUIDs
-// come from the catalog (common/catalog.ts ROLES).
-import { ROLES, type RoleName } from './catalog.ts';
+// sandbox's RBAC (sandbox/resources/rbac/roles.ts) and the app's privileges check (src/privileges/catalog.ts). Part of
+// the catalog (common/catalog.ts re-exports ROLES): a role's GUID and its permissions sit side by side, so a new role
+// is one edit here.
+
+/** Built-in role definition GUIDs (Azure built-in roles reference; docs/data-plane.md §4.4). */
+export const ROLES = {
+  Owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  Reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  'User Access Administrator': '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+  'Key Vault Administrator': '00482a5a-887f-4fb3-b363-3b7fe8e74483',
+  'Key Vault Reader': '21090545-7ca7-4776-b22c-e363652d74d2',
+  'Key Vault Secrets Officer': 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+  'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
+  'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
+  'Storage Blob Data Contributor': 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
+  'Storage Blob Data Owner': 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
+} as const;
+export type RoleName = keyof typeof ROLES;
 
 export interface Permission {
   actions: string[];

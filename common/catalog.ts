@@ -5,9 +5,24 @@
 // --check`, test/infra/catalog.test.ts). The app (src/ids.ts, src/targets/*, src/config.ts), the sandbox's role table
 // and the deploy scripts take their names and GUIDs from here, so a name the catalog does not have does not compile.
 // Imports nothing outside common/: the app, the sandbox, the dev host and the scripts may all read it.
+import type { RoleName } from './built-in-roles.ts';
 import type { SettingName } from './settings-catalog.ts';
+import type { TARGETS } from './targets-catalog.ts';
 
-export { SETTINGS, settingsOf, type SettingFacts, type SettingName } from './settings-catalog.ts';
+export { ROLES, type RoleName } from './built-in-roles.ts';
+export {
+  SETTINGS,
+  settingsOf,
+  type SettingFacts,
+  type SettingFormat,
+  type SettingName,
+} from './settings-catalog.ts';
+export { TARGET_IDS, TARGETS, type TargetFacts, type TargetId } from './targets-catalog.ts';
+
+/** Every target's endpoint setting is a setting of the catalog (a compile-time check). */
+export const ENDPOINTS_ARE_SETTINGS: (typeof TARGETS)[keyof typeof TARGETS]['endpointSetting'] extends SettingName
+  ? true
+  : never = true;
 
 /** Identity paths: stable ids shared by routes, settings, status blobs and docs. */
 export const PATH_IDS = [
@@ -20,32 +35,16 @@ export const PATH_IDS = [
 ] as const;
 export type PathId = (typeof PATH_IDS)[number];
 
-/** Targets: one least-privilege call each. */
-export const TARGET_IDS = ['keyvault', 'blob', 'arm'] as const;
-export type TargetId = (typeof TARGET_IDS)[number];
-
-/** Built-in role definition GUIDs (Azure built-in roles reference; docs/data-plane.md §4.4). */
-export const ROLES = {
-  Owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
-  Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
-  Reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
-  'User Access Administrator': '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
-  'Key Vault Administrator': '00482a5a-887f-4fb3-b363-3b7fe8e74483',
-  'Key Vault Reader': '21090545-7ca7-4776-b22c-e363652d74d2',
-  'Key Vault Secrets Officer': 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
-  'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
-  'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
-  'Storage Blob Data Contributor': 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
-  'Storage Blob Data Owner': 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
-  'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
-} as const;
-export type RoleName = keyof typeof ROLES;
-
 /** Scopes role assignments are made at: what each is, and its ARM resource type. */
 export const SCOPES = {
   resourceGroup: {
     description: 'The resource group that holds everything (ARM target: list resources).',
     resourceType: 'Microsoft.Resources/resourceGroups',
+  },
+  storageAccount: {
+    description:
+      'The probe storage account (canary and status containers); a target whose service lives in it may be assigned its role here.',
+    resourceType: 'Microsoft.Storage/storageAccounts',
   },
   keyVault: {
     description: 'The Key Vault (RBAC mode) that holds the canary secret.',
@@ -73,38 +72,6 @@ export const SCOPES = {
   },
 } as const;
 export type ScopeKey = keyof typeof SCOPES;
-
-export interface TargetFacts {
-  /** The least built-in role that allows the call. */
-  role: RoleName;
-  /** Where that role is assigned. */
-  scope: ScopeKey;
-  /** The setting that points at the service. */
-  endpointSetting: SettingName;
-  /** Why the role, for the wiring's role assignments. */
-  why: string;
-}
-
-export const TARGETS: Readonly<Record<TargetId, TargetFacts>> = {
-  keyvault: {
-    role: 'Key Vault Secrets User',
-    scope: 'keyVault',
-    endpointSetting: 'KEY_VAULT_URL',
-    why: 'get the canary secret',
-  },
-  blob: {
-    role: 'Storage Blob Data Reader',
-    scope: 'canaryContainer',
-    endpointSetting: 'BLOB_SERVICE_URL',
-    why: 'read the canary container',
-  },
-  arm: {
-    role: 'Reader',
-    scope: 'resourceGroup',
-    endpointSetting: 'ARM_ENDPOINT',
-    why: 'list resources in the group',
-  },
-};
 
 /** The status writer: the system identity unless STATUS_CLIENT_ID names another. */
 export const STATUS_WRITER = {

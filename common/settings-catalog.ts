@@ -1,6 +1,25 @@
-// Every setting, in one list: who reads it, where its value comes from in Azure and in the sandbox, what it means,
-// and its placeholder in local.settings.sample.json. Part of the catalog (catalog.ts); docs/settings.md's tables and
-// the sample file are generated from it (scripts/catalog.ts).
+// Every setting, in one list: who reads it, how it is validated, where its value comes from in Azure and in the
+// sandbox, what it means, and its placeholder in local.settings.sample.json. Part of the catalog (catalog.ts);
+// docs/settings.md's tables and the sample file are generated from it (scripts/catalog.ts). The targets' own settings
+// are declared with their target (targets-catalog.ts) and come first; the rest are here.
+import { TARGETS } from './targets-catalog.ts';
+
+/** How src/config.ts validates a value (each format is one check there). */
+export type SettingFormat =
+  | 'https-url'
+  | 'https-or-loopback-url'
+  | 'guid'
+  | 'secret-name'
+  | 'container-name'
+  | 'resource-group'
+  | 'vault-resource-id'
+  | 'uami-resource-id'
+  | 'token-credentials'
+  | 'absolute-path'
+  | 'probe-timeout-ms'
+  | 'ncrontab'
+  | 'cache-ms'
+  | 'bool';
 
 export interface SettingFacts {
   /**
@@ -8,6 +27,8 @@ export interface SettingFacts {
    * sandbox sets, never set in Azure; file: only in local.settings.json, for Core Tools.
    */
   group: 'app' | 'host' | 'local' | 'file';
+  /** How the app validates it: required of app and local settings (the ones src/config.ts reads). */
+  format?: SettingFormat;
   /** Which path or part reads it (app settings). */
   usedBy?: string;
   /** Where the value comes from in Azure. */
@@ -19,82 +40,9 @@ export interface SettingFacts {
   sample?: string;
 }
 
-export const SETTINGS = {
-  KEY_VAULT_URL: {
-    group: 'app',
-    usedBy: 'keyvault target',
-    inAzure: "the vault's URI (`https://kv-<token>.vault.azure.net/`)",
-    inSandbox: "the sandbox vault's https URL",
-    meaning: 'Vault that holds the canary secret',
-    sample: 'https://<key-vault-name>.vault.azure.net/',
-  },
-  KEY_VAULT_SECRET_NAME: {
-    group: 'app',
-    usedBy: 'keyvault target',
-    inAzure: '`canary`',
-    inSandbox: '`canary`',
-    meaning: 'Name of the canary secret; its value is never returned or logged',
-    sample: 'canary',
-  },
-  KEY_VAULT_RESOURCE_ID: {
-    group: 'app',
-    usedBy: 'privileges (optional)',
-    inAzure: "the vault's `id`",
-    inSandbox: "the world vault's ARM id",
-    meaning: "Optional vault ARM id for the privileges check (default: from `KEY_VAULT_URL`'s host)",
-    sample:
-      '/subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/Microsoft.KeyVault/vaults/<key-vault-name>',
-  },
-  BLOB_SERVICE_URL: {
-    group: 'app',
-    usedBy: 'blob target',
-    inAzure: 'blob endpoint of the probe storage account',
-    inSandbox: 'the RBAC gateway over Azurite',
-    meaning: 'Blob service the blob target calls',
-    sample: 'https://<probe-storage-account>.blob.core.windows.net/',
-  },
-  BLOB_CONTAINER_NAME: {
-    group: 'app',
-    usedBy: 'blob target',
-    inAzure: '`canary`',
-    inSandbox: '`canary`',
-    meaning: 'Container whose properties the blob target reads',
-    sample: 'canary',
-  },
-  ARM_ENDPOINT: {
-    group: 'app',
-    usedBy: 'arm target',
-    inAzure: '`environment().resourceManager` (`https://management.azure.com/`)',
-    inSandbox: 'the sandbox ARM origin',
-    meaning: 'Resource Manager endpoint; default `https://management.azure.com`',
-    sample: 'https://management.azure.com',
-  },
-  ARM_AUDIENCE: {
-    group: 'app',
-    usedBy: 'arm target',
-    inAzure: '`environment().resourceManager`',
-    inSandbox: '`https://management.azure.com`',
-    meaning:
-      'Optional token audience for Resource Manager (default `ARM_ENDPOINT`); differs on Azure Stack Hub and for the sandbox',
-    sample: 'https://management.azure.com',
-  },
-  AZURE_SUBSCRIPTION_ID: {
-    group: 'app',
-    usedBy: 'arm target, remediation commands',
-    inAzure: '`subscription().subscriptionId`',
-    inSandbox: "the world's subscription",
-    meaning: 'Subscription of the resource group',
-    sample: '<subscription-id>',
-  },
-  AZURE_RESOURCE_GROUP: {
-    group: 'app',
-    usedBy: 'arm target, remediation commands',
-    inAzure: '`resourceGroup().name`',
-    inSandbox: '`rg-identity-probes`',
-    meaning: 'Resource group the arm target lists',
-    sample: '<resource-group>',
-  },
+const OTHER_SETTINGS = {
   SYSTEM_PRINCIPAL_ID: {
+    format: 'guid',
     group: 'app',
     usedBy: '`system-assigned`',
     inAzure: "the site's `identity.principalId`",
@@ -103,6 +51,7 @@ export const SETTINGS = {
     sample: '<function-app-system-identity-principal-id>',
   },
   UAMI_CLIENT_ID: {
+    format: 'guid',
     group: 'app',
     usedBy: '`uami-client-id`',
     inAzure: '`app` identity client ID',
@@ -111,6 +60,7 @@ export const SETTINGS = {
     sample: '<app-identity-client-id>',
   },
   UAMI_OBJECT_ID: {
+    format: 'guid',
     group: 'app',
     usedBy: '`uami-object-id`',
     inAzure: '`app` identity principal ID',
@@ -119,6 +69,7 @@ export const SETTINGS = {
     sample: '<app-identity-principal-id>',
   },
   UAMI_RESOURCE_ID: {
+    format: 'uami-resource-id',
     group: 'app',
     usedBy: '`uami-resource-id`',
     inAzure: '`app` identity ARM resource ID',
@@ -128,6 +79,7 @@ export const SETTINGS = {
       '/subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<app-identity-name>',
   },
   AZURE_CLIENT_ID: {
+    format: 'guid',
     group: 'app',
     usedBy: '`default-chain`',
     inAzure: '`app` identity client ID',
@@ -137,6 +89,7 @@ export const SETTINGS = {
     sample: '<app-identity-client-id>',
   },
   AZURE_TOKEN_CREDENTIALS: {
+    format: 'token-credentials',
     group: 'app',
     usedBy: '`default-chain` (optional)',
     inAzure: '`prod` (parameter `tokenCredentials`)',
@@ -145,6 +98,7 @@ export const SETTINGS = {
     sample: '',
   },
   AZURE_TENANT_ID: {
+    format: 'guid',
     group: 'app',
     usedBy: '`federated`, attestation',
     inAzure: '`tenant().tenantId`',
@@ -153,6 +107,7 @@ export const SETTINGS = {
     sample: '<tenant-id>',
   },
   FEDERATED_CLIENT_ID: {
+    format: 'guid',
     group: 'app',
     usedBy: '`federated`',
     inAzure: '`federated` identity client ID',
@@ -161,6 +116,7 @@ export const SETTINGS = {
     sample: '<federated-identity-client-id>',
   },
   FEDERATED_PRINCIPAL_ID: {
+    format: 'guid',
     group: 'app',
     usedBy: '`federated`',
     inAzure: '`federated` identity principal ID',
@@ -169,6 +125,7 @@ export const SETTINGS = {
     sample: '<federated-identity-principal-id>',
   },
   FEDERATED_RESOURCE_ID: {
+    format: 'uami-resource-id',
     group: 'app',
     usedBy: '`federated` (optional)',
     inAzure: '`federated` identity resource ID',
@@ -179,6 +136,7 @@ export const SETTINGS = {
       '/subscriptions/<subscription-id>/resourceGroups/<resource-group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<federated-identity-name>',
   },
   FEDERATED_TOKEN_FILE: {
+    format: 'absolute-path',
     group: 'app',
     usedBy: '`federated` (one of FILE/URL)',
     inAzure: 'parameter `federatedTokenFile`, set only if given',
@@ -187,6 +145,7 @@ export const SETTINGS = {
     sample: '/absolute/path/to/external-oidc-token',
   },
   FEDERATED_TOKEN_URL: {
+    format: 'https-or-loopback-url',
     group: 'app',
     usedBy: '`federated` (one of FILE/URL)',
     inAzure: 'parameter `federatedTokenUrl`, set only if given',
@@ -196,6 +155,7 @@ export const SETTINGS = {
     sample: '',
   },
   AZURE_AUTHORITY_HOST: {
+    format: 'https-url',
     group: 'app',
     usedBy: '`federated` (optional)',
     inAzure: '`environment().authentication.loginEndpoint`',
@@ -204,6 +164,7 @@ export const SETTINGS = {
     sample: 'https://login.microsoftonline.com',
   },
   PROBE_TIMEOUT_MS: {
+    format: 'probe-timeout-ms',
     group: 'app',
     usedBy: 'probes',
     inAzure: 'parameter `probeTimeoutMs` (10000)',
@@ -213,6 +174,7 @@ export const SETTINGS = {
     sample: '10000',
   },
   PROBE_SCHEDULE: {
+    format: 'ncrontab',
     group: 'app',
     usedBy: 'timer probes',
     inAzure: 'parameter `probeSchedule` (`0 */5 * * * *`)',
@@ -221,6 +183,7 @@ export const SETTINGS = {
     sample: '0 */5 * * * *',
   },
   STATUS_BLOB_SERVICE_URL: {
+    format: 'https-url',
     group: 'app',
     usedBy: 'status store',
     inAzure: 'blob endpoint of the probe storage account',
@@ -229,6 +192,7 @@ export const SETTINGS = {
     sample: 'https://<probe-storage-account>.blob.core.windows.net/',
   },
   STATUS_CONTAINER_NAME: {
+    format: 'container-name',
     group: 'app',
     usedBy: 'status store',
     inAzure: '`probe-status`',
@@ -237,6 +201,7 @@ export const SETTINGS = {
     sample: 'probe-status',
   },
   STATUS_CLIENT_ID: {
+    format: 'guid',
     group: 'app',
     usedBy: 'status store (optional)',
     inAzure: 'not set: the declaration makes the system identity the status writer',
@@ -245,6 +210,7 @@ export const SETTINGS = {
     sample: '',
   },
   STATUS_CACHE_MS: {
+    format: 'cache-ms',
     group: 'app',
     usedBy: 'status endpoint (optional)',
     inAzure: 'parameter `statusCacheMs` (5000)',
@@ -282,6 +248,7 @@ export const SETTINGS = {
     meaning: 'Telemetry with an Entra token of the host identity (the app reads it too)',
   },
   KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: {
+    format: 'bool',
     group: 'local',
     inSandbox: 'sandbox only, never in Azure (`true` in the sandbox, `false` in the sample)',
     meaning:
@@ -289,6 +256,7 @@ export const SETTINGS = {
     sample: 'false',
   },
   AZURE_DISABLE_INSTANCE_DISCOVERY: {
+    format: 'bool',
     group: 'local',
     inSandbox: 'sandbox only, never in Azure (`true` in the sandbox, `false` in the sample)',
     meaning:
@@ -308,6 +276,23 @@ export const SETTINGS = {
     sample: 'UseDevelopmentStorage=true',
   },
 } as const satisfies Record<string, SettingFacts>;
+
+/** One union of object types -> their intersection (the targets' settings maps -> one map). */
+type Merged<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type TargetSettings = Merged<(typeof TARGETS)[keyof typeof TARGETS]['settings']>;
+
+function targetSettings(): TargetSettings {
+  const out: Record<string, SettingFacts> = {};
+  for (const [id, t] of Object.entries(TARGETS))
+    for (const [name, facts] of Object.entries(t.settings)) {
+      if (name in out || name in OTHER_SETTINGS)
+        throw new Error(`setting ${name} (target ${id}) is declared twice`);
+      out[name] = facts;
+    }
+  return out as TargetSettings;
+}
+
+export const SETTINGS: TargetSettings & typeof OTHER_SETTINGS = { ...targetSettings(), ...OTHER_SETTINGS };
 export type SettingName = keyof typeof SETTINGS;
 
 /** Settings of one group, in catalog order. */

@@ -3,8 +3,7 @@
 // the identity paths / targets that need it report `misconfigured` naming it (see settingProblems()).
 // Logging follows @azure/identity environmentCredential.ts: which names are set, never their values.
 
-import type { SETTINGS as CATALOG } from '../common/catalog.ts';
-import { settingsOf, type SettingName } from '../common/catalog.ts';
+import { SETTINGS as CATALOG, settingsOf, type SettingFormat, type SettingName } from '../common/catalog.ts';
 
 export interface SettingIssue {
   setting: string;
@@ -62,6 +61,11 @@ export interface Config {
   readonly identityEnvironment: Readonly<Record<string, boolean>>;
   /** The managed-identity source msal-node will pick from that environment (docs/identity-wire.md §2). */
   readonly managedIdentitySource: string;
+  /**
+   * Every declared setting's value when set and valid, by its catalog name: how a target reads the settings it
+   * declares in the catalog (common/targets-catalog.ts) without a field of its own here.
+   */
+  readonly values: Readonly<Partial<Record<ConfigSetting, string>>>;
   /** Names of the declared settings that are set (non-empty). */
   readonly present: readonly string[];
   /** Settings that are set but invalid. Missing ones are judged by whoever needs them. */
@@ -192,39 +196,37 @@ type ConfigSetting = {
   [K in SettingName]: (typeof CATALOG)[K]['group'] extends 'app' | 'local' ? K : never;
 }[SettingName];
 
-/** How each is validated; the type makes this list and the catalog's (common/settings-catalog.ts) one list. */
-const SETTINGS: Record<ConfigSetting, Check> = {
-  KEY_VAULT_URL: httpsUrl,
-  KEY_VAULT_SECRET_NAME: pattern(SECRET_NAME, 'must be a Key Vault secret name (letters, digits, hyphens)'),
-  KEY_VAULT_RESOURCE_ID: pattern(VAULT_RESOURCE_ID, 'must be a Key Vault resource ID'),
-  BLOB_SERVICE_URL: httpsUrl,
-  BLOB_CONTAINER_NAME: pattern(CONTAINER_NAME, 'must be a storage container name'),
-  ARM_ENDPOINT: httpsUrl,
-  ARM_AUDIENCE: httpsUrl,
-  AZURE_SUBSCRIPTION_ID: guid,
-  AZURE_RESOURCE_GROUP: pattern(RESOURCE_GROUP, 'must be a resource group name'),
-  UAMI_CLIENT_ID: guid,
-  UAMI_OBJECT_ID: guid,
-  UAMI_RESOURCE_ID: pattern(UAMI_RESOURCE_ID, 'must be a user-assigned identity resource ID'),
-  SYSTEM_PRINCIPAL_ID: guid,
-  AZURE_CLIENT_ID: guid,
-  AZURE_TOKEN_CREDENTIALS: tokenCredentials,
-  AZURE_TENANT_ID: guid,
-  FEDERATED_CLIENT_ID: guid,
-  FEDERATED_PRINCIPAL_ID: guid,
-  FEDERATED_RESOURCE_ID: pattern(UAMI_RESOURCE_ID, 'must be a user-assigned identity resource ID'),
-  FEDERATED_TOKEN_FILE: absolutePath,
-  FEDERATED_TOKEN_URL: httpsOrLoopbackUrl,
-  AZURE_AUTHORITY_HOST: httpsUrl,
-  PROBE_TIMEOUT_MS: intRange(100, 300_000),
-  PROBE_SCHEDULE: ncrontab,
-  STATUS_BLOB_SERVICE_URL: httpsUrl,
-  STATUS_CONTAINER_NAME: pattern(CONTAINER_NAME, 'must be a storage container name'),
-  STATUS_CLIENT_ID: guid,
-  STATUS_CACHE_MS: intRange(0, 600_000),
-  KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: bool,
-  AZURE_DISABLE_INSTANCE_DISCOVERY: bool,
+/** Compile-time check: every setting this module reads declares its format in the catalog. */
+type WithoutFormat = {
+  [K in ConfigSetting]: (typeof CATALOG)[K] extends { format: SettingFormat } ? never : K;
+}[ConfigSetting];
+export const EVERY_SETTING_HAS_A_FORMAT: [WithoutFormat] extends [never] ? true : WithoutFormat = true;
+
+/** How each format of the catalog (common/settings-catalog.ts SettingFormat) is validated. */
+const FORMATS: Record<SettingFormat, Check> = {
+  'https-url': httpsUrl,
+  'https-or-loopback-url': httpsOrLoopbackUrl,
+  guid,
+  'secret-name': pattern(SECRET_NAME, 'must be a Key Vault secret name (letters, digits, hyphens)'),
+  'container-name': pattern(CONTAINER_NAME, 'must be a storage container name'),
+  'resource-group': pattern(RESOURCE_GROUP, 'must be a resource group name'),
+  'vault-resource-id': pattern(VAULT_RESOURCE_ID, 'must be a Key Vault resource ID'),
+  'uami-resource-id': pattern(UAMI_RESOURCE_ID, 'must be a user-assigned identity resource ID'),
+  'token-credentials': tokenCredentials,
+  'absolute-path': absolutePath,
+  'probe-timeout-ms': intRange(100, 300_000),
+  ncrontab,
+  'cache-ms': intRange(0, 600_000),
+  bool,
 };
+
+/** The settings read, each with its check: the catalog's app settings and local switches, in catalog order. */
+const SETTINGS = Object.fromEntries(
+  [...settingsOf('app'), ...settingsOf('local')].map((n) => [
+    n,
+    FORMATS[(CATALOG[n] as { format: SettingFormat }).format],
+  ]),
+) as Record<ConfigSetting, Check>;
 export const SETTING_NAMES: readonly string[] = Object.keys(SETTINGS);
 
 const LOCAL_SWITCHES = settingsOf('local');
@@ -335,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       resourceGroup: trimmed(env, 'WEBSITE_RESOURCE_GROUP'),
     },
     telemetry: parseTelemetry(env),
+    values: { ...valid },
     identityEnvironment,
     managedIdentitySource: detectSource((n) => identityEnvironment[n] === true),
     present,

@@ -57,6 +57,8 @@ export function wiring() {
   return {
     $comment: WIRING_COMMENT,
     identities: IDENTITIES,
+    // Target ids, in catalog order: main.bicep names the availability tests '<path>/<target>' from them.
+    targets: TARGET_IDS,
     roles: Object.fromEntries(
       Object.entries(ROLES).filter(([name]) => roleAssignments().some((a) => a.role === name)),
     ),

@@ -55,10 +55,7 @@ export interface RoleDefinition {
 
 /** The roles the catalog declares for the probes' identities (each target's role, and the status writer's). */
 const DECLARED_ROLE_NAMES: readonly RoleName[] = [
-  'Reader',
-  'Key Vault Secrets User',
-  'Storage Blob Data Reader',
-  'Storage Blob Data Contributor',
+  ...new Set<RoleName>([...TARGET_IDS.map((t) => TARGETS[t].role), STATUS_WRITER.role]),
 ];
 
 export const DECLARED_ROLES: readonly RoleDefinition[] = DECLARED_ROLE_NAMES.map((roleName) => {

@@ -72,7 +72,7 @@ export const blob: Target = {
     ],
   },
   remediate,
-  audience: () => 'https://storage.azure.com',
+  audience: () => CATALOG.blob.audience,
   problems: (config) => settingProblems(config, ['BLOB_SERVICE_URL', 'BLOB_CONTAINER_NAME']),
   scope(config) {
     // Assumes the account lives in AZURE_RESOURCE_GROUP, as infra/ deploys it.

@@ -69,7 +69,7 @@ export const keyvault: Target = {
   facts: (config) => ({ vaultName: vaultName(config.keyVault.url), secretName: config.keyVault.secretName }),
   errors,
   remediate,
-  audience: () => 'https://vault.azure.net',
+  audience: () => CATALOG.keyvault.audience,
   problems: (config) =>
     settingProblems(
       config,
