@@ -93,8 +93,8 @@ var canaryContainerName = 'canary'
 var statusContainerName = 'probe-status'
 
 // The availability tests the app reports (src/telemetry: "<path>/<target>"): every path the wiring's identities
-// serve, against each target (src/ids.ts TARGET_IDS).
-var probeTargets = ['keyvault', 'blob', 'arm']
+// serve, against each of the wiring's targets (the catalog's TARGET_IDS).
+var probeTargets = wiring.targets
 var probePaths = flatten(map(items(wiring.identities), i => i.value.paths))
 var cellTests = flatten(map(probePaths, p => map(probeTargets, t => '${p}/${t}')))
 // The privileges check of every identity the probes use (src/telemetry/privilegeItems.ts: "privileges/<identity>").
@@ -214,7 +214,7 @@ module functionApp 'modules/function-app.bicep' = {
     keyVaultUri: keyVault.outputs.uri
     keyVaultId: keyVault.outputs.id
     canarySecretName: canarySecretName
-    probeBlobServiceUrl: storage.outputs.probeBlobServiceUrl
+    probeEndpoints: storage.outputs.probeEndpoints
     canaryContainerName: canaryContainerName
     statusContainerName: statusContainerName
     statusWriter: statusWriter

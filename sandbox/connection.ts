@@ -46,6 +46,8 @@ export interface SandboxConnection {
     arm: string;
     /** Blob service URL of the world's storage account (through the RBAC gateway). */
     blob: string;
+    /** Stub data plane of the catalog targets the sandbox has no emulator for, `<origin>/<target>` ('' when none). */
+    stub: string;
     /** Application Insights ingestion endpoint (https origin; POST /v2.1/track). */
     monitor: string;
   };

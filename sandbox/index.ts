@@ -17,6 +17,7 @@ import { loadWorld, listScenarios, WorldError } from './world.ts';
 import { operatorOf, withOperator } from './operator.ts';
 import type { OperatorDeclaration } from './operator.ts';
 import type { World } from './world.ts';
+import { stubSettings } from './resources/stub.ts';
 import type { SandboxConnection } from './connection.ts';
 import type { SettingName } from '../common/catalog.ts';
 import { startIdentityPlane } from './identity/index.ts';
@@ -369,6 +370,8 @@ function appSettingsOf(
     AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
     // Host settings for telemetry, pointing at the monitor plane's ingestion endpoint (sandbox/monitor).
     ...telemetrySettings(w, endpoints.monitor),
+    // The targets the sandbox has no emulator for point at the stub data plane (sandbox/resources/stub.ts).
+    ...stubSettings(endpoints.stub),
   };
   return { ...platform, ...(settings as Record<string, string>) };
 }

@@ -92,6 +92,8 @@ export interface World {
   /** The Application Insights component whose ingestion endpoint the sandbox serves (sandbox/monitor). */
   applicationInsights?: { name: string; resourceId: string };
   roleAssignments: RoleAssignment[];
+  /** Every scope key the world binds (scopeBindings) -> the ARM scope it stands for (the stub data plane's scopes). */
+  scopes: Record<string, string>;
   /** Values substituted for ${...} placeholders (e.g. OIDC_ISSUER). */
   placeholders: Record<string, string>;
 }
@@ -230,6 +232,7 @@ function resolveWorld(
     oidcWorkloads: raw.oidcWorkloads,
     ...resources,
     roleAssignments: resolveRoleAssignments(base, wiring, ids.byWiringKey, scopeOf),
+    scopes: Object.fromEntries(Object.keys(raw.scopeBindings).map((k) => [k, scopeOf(k, 'scopeBindings')])),
     placeholders,
   };
 }

@@ -16,7 +16,8 @@ param appInsightsName string
 param keyVaultUri string
 param keyVaultId string
 param canarySecretName string
-param probeBlobServiceUrl string
+@description('Service endpoints of the probe storage account (primaryEndpoints: blob, queue, table, ...).')
+param probeEndpoints object
 param canaryContainerName string
 param statusContainerName string
 
@@ -119,7 +120,7 @@ var probeSettings = {
   // The vault's ARM id: the privileges check reads the identities' permissions at this scope.
   KEY_VAULT_RESOURCE_ID: keyVaultId
   KEY_VAULT_SECRET_NAME: canarySecretName
-  BLOB_SERVICE_URL: probeBlobServiceUrl
+  BLOB_SERVICE_URL: probeEndpoints.blob
   BLOB_CONTAINER_NAME: canaryContainerName
   ARM_ENDPOINT: environment().resourceManager
   // The token audience the arm target asks for; on public Azure the same as the endpoint.
@@ -146,7 +147,7 @@ var probeSettings = {
   // probes and status
   PROBE_TIMEOUT_MS: string(probeTimeoutMs)
   PROBE_SCHEDULE: probeSchedule
-  STATUS_BLOB_SERVICE_URL: probeBlobServiceUrl
+  STATUS_BLOB_SERVICE_URL: probeEndpoints.blob
   STATUS_CONTAINER_NAME: statusContainerName
   STATUS_CACHE_MS: string(statusCacheMs)
 }

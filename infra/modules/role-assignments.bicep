@@ -34,12 +34,13 @@ resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
 
-resource probeStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+// The probe storage account (scope key 'storageAccount').
+resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: probeStorageAccountName
 }
 
 resource probeBlobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
-  parent: probeStorage
+  parent: storageAccount
   name: 'default'
 }
 
@@ -75,6 +76,21 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 resource resourceGroupAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for assignment in filter(assignments, a => a.scope == 'resourceGroup'): {
     name: guid(resourceGroup().id, principalIds[assignment.identity], roles[assignment.role])
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[assignment.role])
+      principalId: principalIds[assignment.identity]
+      principalType: 'ServicePrincipal'
+      description: assignment.why
+    }
+  }
+]
+
+// Scope key 'storageAccount': the probe storage account. No declared assignment uses it today; it is here so that
+// a target whose service lives in that account (a queue, a table) needs no new loop, only its catalog entry.
+resource storageAccountAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for assignment in filter(assignments, a => a.scope == 'storageAccount'): {
+    name: guid(storageAccount.id, principalIds[assignment.identity], roles[assignment.role])
+    scope: storageAccount
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[assignment.role])
       principalId: principalIds[assignment.identity]

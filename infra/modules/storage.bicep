@@ -86,4 +86,7 @@ resource statusContainer 'Microsoft.Storage/storageAccounts/blobServices/contain
 
 output hostStorageAccountName string = hostStorage.name
 output probeStorageAccountName string = probeStorage.name
-output probeBlobServiceUrl string = probeStorage.properties.primaryEndpoints.blob
+// Every service endpoint of the probe storage account ({ blob, queue, table, file, dfs, web }, each ending in '/'):
+// the function app's settings take the blob endpoint from it, and a target whose service lives in this account
+// (a queue, a table) takes its own without a new output.
+output probeEndpoints object = probeStorage.properties.primaryEndpoints

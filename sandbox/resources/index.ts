@@ -24,6 +24,7 @@ import { keyVaultHandler } from './keyvault/server.ts';
 import type { Vault } from './keyvault/server.ts';
 import { SecretStore } from './keyvault/store.ts';
 import { AdjustableClock, registerClockRoutes } from './rbac/clock.ts';
+import { stubHandler, stubTargets } from './stub.ts';
 import { AssignmentError, RoleAssignmentStore } from './rbac/store.ts';
 import type { StoredAssignment } from './rbac/store.ts';
 
@@ -72,6 +73,7 @@ export async function startResourcePlane(
     const az = azurite;
     const blobOrigin = az ? await startBlobGateway(ctx, rbac, az, agent, servers) : '';
     const graphOrigin = await startGraph(ctx, servers);
+    const stubOrigin = await startStub(ctx, rbac, servers);
     // ARM shows the world as it is now: writes through ARM (identities, federated credentials) change the world.
     const createdTime = new Date().toISOString();
     const armOrigin = await startArm(
@@ -107,7 +109,8 @@ export async function startResourcePlane(
     registerAdminRoutes(ctx, rbac, () => az);
     registerClockRoutes(ctx.admin, clock);
 
-    return { ...planeHandle(ctx, vaultOrigins, armOrigin, blobOrigin, close), rbac };
+    const handle = planeHandle(ctx, vaultOrigins, armOrigin, blobOrigin, close);
+    return { ...handle, endpoints: { ...handle.endpoints, stub: stubOrigin }, rbac };
   } catch (err) {
     await close();
     throw err;
@@ -149,6 +152,14 @@ async function startGraph(ctx: SandboxContext, servers: RunningServer[]): Promis
   servers.push(graph);
   origin = graph.origin;
   return origin;
+}
+
+/** The stub data plane for catalog targets without an emulator (./stub.ts); returns its origin, '' when none. */
+async function startStub(ctx: SandboxContext, rbac: RoleAssignmentStore, servers: RunningServer[]) {
+  if (!stubTargets().length) return '';
+  const stub = await ctx.startServer({ label: 'stub', tls: ctx.serverCert, handler: stubHandler(ctx, rbac) });
+  servers.push(stub);
+  return stub.origin;
 }
 
 /** Key Vault: one server (origin) per vault, since the SDK tells vaults apart by origin only (§1.3). */

@@ -39,14 +39,16 @@ test('alerts.bicep: a metric alert per failing test name that resolves on recove
 test("main.bicep: the test names come from the wiring (every path x target, and each identity's privileges check)", () => {
   const decls = read('main.bicep');
   const v = (name: string) => squash(decls.find((d) => d.kind === 'var' && d.name === name)!.value);
-  assert.equal(v('probeTargets'), `[${TARGET_IDS.map((t) => `'${t}'`).join(', ')}]`);
+  assert.equal(v('probeTargets'), 'wiring.targets');
   assert.equal(v('probePaths'), 'flatten(map(items(wiring.identities), i => i.value.paths))');
   assert.match(v('cellTests'), /'\$\{p\}\/\$\{t\}'/);
   assert.match(v('privilegesTests'), /'privileges\/\$\{i\.key\}'/);
   assert.equal(v('availabilityTests'), 'concat(cellTests, privilegesTests)');
   const wiring = JSON.parse(readFileSync(join(ROOT, 'infra', 'identity-wiring.json'), 'utf8')) as {
     identities: Record<string, { paths: string[] }>;
+    targets: string[];
   };
+  assert.deepEqual(wiring.targets, [...TARGET_IDS], 'the wiring names every target the app reports');
   const paths = Object.values(wiring.identities).flatMap((i) => i.paths);
   assert.deepEqual([...paths].sort(), [...PATH_IDS].sort(), 'the wiring names every path the app reports');
   const mod = decls.find((d) => d.kind === 'module' && d.name === 'alerts');

@@ -86,6 +86,13 @@ function scopeIds(ctx: Ctx): Map<string, string> {
       if (world.keyVaults.length !== 1)
         s(`${rel}: scope '${scope}' needs exactly one key vault, found ${world.keyVaults.length}`);
       id = world.keyVaults[0]?.resourceId;
+    } else if (type === 'Microsoft.Storage/storageAccounts') {
+      // The probe storage account: the world's one account (the host account is Azure-only).
+      if (world.storageAccounts.length !== 1)
+        s(
+          `${rel}: scope '${scope}' needs exactly one storage account, found ${world.storageAccounts.length}`,
+        );
+      id = world.storageAccounts[0]?.resourceId;
     } else if (type === 'Microsoft.Storage/storageAccounts/blobServices/containers') {
       const marked = (raw.storageAccounts ?? []).flatMap((a) =>
         a.containers.filter((c) => c.wiringScope === scope).map((c) => ({ account: a.name, name: c.name })),
