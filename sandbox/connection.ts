@@ -46,7 +46,7 @@ export interface SandboxConnection {
     arm: string;
     /** Blob service URL of the world's storage account (through the RBAC gateway). */
     blob: string;
-    /** Stub data plane of the catalog targets the sandbox has no emulator for, `<origin>/<target>` ('' when none). */
+    /** Stub data plane (https origin) of the catalog targets the sandbox has no emulator for: `<origin>/<target>`. */
     stub: string;
     /** Application Insights ingestion endpoint (https origin; POST /v2.1/track). */
     monitor: string;

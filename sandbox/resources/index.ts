@@ -24,7 +24,7 @@ import { keyVaultHandler } from './keyvault/server.ts';
 import type { Vault } from './keyvault/server.ts';
 import { SecretStore } from './keyvault/store.ts';
 import { AdjustableClock, registerClockRoutes } from './rbac/clock.ts';
-import { stubHandler, stubTargets } from './stub.ts';
+import { stubHandler } from './stub.ts';
 import { AssignmentError, RoleAssignmentStore } from './rbac/store.ts';
 import type { StoredAssignment } from './rbac/store.ts';
 
@@ -154,9 +154,11 @@ async function startGraph(ctx: SandboxContext, servers: RunningServer[]): Promis
   return origin;
 }
 
-/** The stub data plane for catalog targets without an emulator (./stub.ts); returns its origin, '' when none. */
+/**
+ * The stub data plane for catalog targets without an emulator (./stub.ts); returns its origin. It runs when every
+ * target has an emulator too (then it answers 404), so the connection's endpoints are always real origins.
+ */
 async function startStub(ctx: SandboxContext, rbac: RoleAssignmentStore, servers: RunningServer[]) {
-  if (!stubTargets().length) return '';
   const stub = await ctx.startServer({ label: 'stub', tls: ctx.serverCert, handler: stubHandler(ctx, rbac) });
   servers.push(stub);
   return stub.origin;

@@ -6,7 +6,7 @@
 // It answers 200 with a small JSON document; refusals are `{"error":{"code","message"}}` with the code also in
 // `x-ms-error-code`, as Storage and most Azure data planes send it. It emulates nothing else of the service: a
 // target that needs its real wire format gets an emulator of its own (and joins EMULATED_TARGETS).
-import { TARGET_IDS, TARGETS, type TargetId } from '../../common/catalog.ts';
+import { TARGET_IDS, TARGETS, type TargetFacts, type TargetId } from '../../common/catalog.ts';
 import type { SandboxContext } from '../core/context.ts';
 import { SandboxError } from '../core/errors.ts';
 import { requestUrl, sendJson } from '../core/http.ts';
@@ -17,23 +17,31 @@ import type { RoleAssignmentStore } from './rbac/store.ts';
 /** Targets with an emulator of their own (Key Vault, the Blob gateway over Azurite, Resource Manager). */
 export const EMULATED_TARGETS: readonly TargetId[] = ['keyvault', 'blob', 'arm'];
 
-/** The catalog's targets the stub serves. */
-export function stubTargets(): TargetId[] {
-  return TARGET_IDS.filter((t) => !EMULATED_TARGETS.includes(t));
+/** What the stub needs of a target: the catalog's facts. */
+export type StubTarget = Pick<TargetFacts, 'audience' | 'action' | 'scope' | 'endpointSetting' | 'settings'>;
+
+/** The catalog's targets the stub serves, by id. */
+export function stubTargets(): Readonly<Record<string, StubTarget>> {
+  return Object.fromEntries(
+    TARGET_IDS.filter((t) => !EMULATED_TARGETS.includes(t)).map((t) => [t, TARGETS[t]]),
+  );
 }
 
 const stubError = (status: number, code: string, message: string) =>
   SandboxError.json(status, { error: { code, message } }, { 'x-ms-error-code': code });
 
-export function stubHandler(ctx: SandboxContext, rbac: RoleAssignmentStore): Handler {
+export function stubHandler(
+  ctx: SandboxContext,
+  rbac: RoleAssignmentStore,
+  targets: Readonly<Record<string, StubTarget>> = stubTargets(),
+): Handler {
   return async (req, res) => {
     const url = requestUrl(req);
-    const id = url.pathname.split('/').find(Boolean) as TargetId | undefined;
-    if (!id || !stubTargets().includes(id))
-      throw stubError(404, 'ResourceNotFound', `No stub target serves '${url.pathname}'.`);
+    const id = url.pathname.split('/').find(Boolean);
+    const facts = id !== undefined && Object.hasOwn(targets, id) ? targets[id] : undefined;
+    if (!id || !facts) throw stubError(404, 'ResourceNotFound', `No stub target serves '${url.pathname}'.`);
     if (req.method !== 'GET')
       throw stubError(405, 'UnsupportedHttpVerb', `The stub of target '${id}' answers GET only.`);
-    const facts = TARGETS[id];
     const audiences = [facts.audience, `${facts.audience}/`];
     let oid: string;
     try {
@@ -60,10 +68,13 @@ export function stubHandler(ctx: SandboxContext, rbac: RoleAssignmentStore): Han
  * The app settings of the stub-served targets: each one's endpoint setting is `<stub origin>/<target>`, its other
  * settings take their catalog sample value (the stub does not look at them).
  */
-export function stubSettings(stubOrigin: string | undefined): Record<string, string> {
+export function stubSettings(
+  stubOrigin: string | undefined,
+  targets: Readonly<Record<string, StubTarget>> = stubTargets(),
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const t of stubTargets())
-    for (const [name, facts] of Object.entries(TARGETS[t].settings as Record<string, { sample?: string }>))
-      out[name] = name === TARGETS[t].endpointSetting ? `${stubOrigin ?? ''}/${t}` : (facts.sample ?? '');
+  for (const [id, t] of Object.entries(targets))
+    for (const [name, facts] of Object.entries(t.settings))
+      out[name] = name === t.endpointSetting ? `${stubOrigin ?? ''}/${id}` : (facts.sample ?? '');
   return out;
 }

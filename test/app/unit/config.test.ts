@@ -224,4 +224,17 @@ describe('config', () => {
       { setting: 'AZURE_TENANT_ID', problem: 'must be a GUID' },
     ]);
   });
+
+  it('values: every valid setting by its catalog name (how a target reads its own), invalid ones absent', () => {
+    const c = loadConfig({
+      ...GOOD,
+      KEY_VAULT_URL: 'http://kv-x.vault.azure.net/',
+      PROBE_TIMEOUT_MS: '5000',
+    });
+    assert.equal(c.values.BLOB_CONTAINER_NAME, 'canary');
+    assert.equal(c.values.PROBE_TIMEOUT_MS, '5000');
+    assert.equal(c.values.KEY_VAULT_URL, undefined, 'an invalid value is not handed out');
+    assert.deepEqual(c.issues, [{ setting: 'KEY_VAULT_URL', problem: 'must be an https:// URL' }]);
+    assert.ok(Object.isFrozen(c.values));
+  });
 });
