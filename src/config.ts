@@ -4,6 +4,7 @@
 // Logging follows @azure/identity environmentCredential.ts: which names are set, never their values.
 
 import { SETTINGS as CATALOG, settingsOf, type SettingFormat, type SettingName } from '../common/catalog.ts';
+import { FORMATS, GUID, type Check } from './settingFormats.ts';
 
 export interface SettingIssue {
   setting: string;
@@ -123,74 +124,6 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 export const DEFAULT_PROBE_SCHEDULE = '0 */5 * * * *';
 export const DEFAULT_STATUS_CACHE_MS = 5_000;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const UAMI_RESOURCE_ID =
-  /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
-const VAULT_RESOURCE_ID =
-  /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+$/i;
-// Key Vault secret names (docs/data-plane.md §1.2), storage container names, resource group names.
-const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
-const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
-const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
-// Values accepted by DefaultAzureCredential for AZURE_TOKEN_CREDENTIALS (docs/identity-wire.md §12.2); anything
-// else makes its constructor throw, so it is caught here with a clear message instead.
-const TOKEN_CREDENTIALS = [
-  'prod',
-  'dev',
-  'environmentcredential',
-  'workloadidentitycredential',
-  'managedidentitycredential',
-  'visualstudiocodecredential',
-  'azureclicredential',
-  'azurepowershellcredential',
-  'azuredeveloperclicredential',
-];
-
-type Check = (value: string) => string | undefined; // returns a problem, or undefined when valid
-
-const guid: Check = (v) => (GUID.test(v) ? undefined : 'must be a GUID');
-const pattern =
-  (re: RegExp, what: string): Check =>
-  (v) =>
-    re.test(v) ? undefined : what;
-const httpsUrl: Check = (v) => {
-  const u = URL.parse(v);
-  if (!u) return 'must be an absolute URL';
-  // The SDK bearer policies refuse tokens over http (docs/identity-wire.md §13.1), and so does IdentityClient for
-  // authority hosts (§10.1): an http URL can never work, so say so here rather than at call time.
-  return u.protocol === 'https:' ? undefined : 'must be an https:// URL';
-};
-/** Hosts that never leave the machine (URL.hostname spelling), where plain http carries nothing off it. */
-const LOOPBACK_HOSTS = ['127.0.0.1', '[::1]', 'localhost'];
-const httpsOrLoopbackUrl: Check = (v) => {
-  // What it answers is a credential (the external token): only https, or http that stays on this machine (a
-  // local token broker during development).
-  const u = URL.parse(v);
-  if (u?.protocol === 'http:' && LOOPBACK_HOSTS.includes(u.hostname)) return undefined;
-  const problem = httpsUrl(v);
-  return problem && u ? `${problem} (http:// only to 127.0.0.1, ::1 or localhost)` : problem;
-};
-const absolutePath: Check = (v) =>
-  v.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(v) ? undefined : 'must be an absolute path';
-const intRange =
-  (min: number, max: number): Check =>
-  (v) =>
-    /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max
-      ? undefined
-      : `must be an integer from ${min} to ${max}`;
-const bool: Check = (v) => (/^(true|false|1|0)$/i.test(v) ? undefined : 'must be true or false');
-const ncrontab: Check = (v) => {
-  // NCRONTAB: six fields {second} {minute} {hour} {day} {month} {day-of-week}; the extension also takes five
-  // (docs/host-notes.md "Timer trigger"). Shape check only; the host parses it.
-  const fields = v.trim().split(/\s+/);
-  if (fields.length !== 6 && fields.length !== 5) return 'must be an NCRONTAB expression with six fields';
-  return fields.every((f) => /^[0-9A-Za-z*/,?-]+$/.test(f)) ? undefined : 'has an invalid NCRONTAB field';
-};
-const tokenCredentials: Check = (v) =>
-  TOKEN_CREDENTIALS.includes(v.trim().toLowerCase())
-    ? undefined
-    : "must be 'prod', 'dev' or a credential name such as ManagedIdentityCredential";
-
 /** The settings this module reads: exactly the catalog's app settings and local-only switches. */
 type ConfigSetting = {
   [K in SettingName]: (typeof CATALOG)[K]['group'] extends 'app' | 'local' ? K : never;
@@ -201,24 +134,6 @@ type WithoutFormat = {
   [K in ConfigSetting]: (typeof CATALOG)[K] extends { format: SettingFormat } ? never : K;
 }[ConfigSetting];
 export const EVERY_SETTING_HAS_A_FORMAT: [WithoutFormat] extends [never] ? true : WithoutFormat = true;
-
-/** How each format of the catalog (common/settings-catalog.ts SettingFormat) is validated. */
-const FORMATS: Record<SettingFormat, Check> = {
-  'https-url': httpsUrl,
-  'https-or-loopback-url': httpsOrLoopbackUrl,
-  guid,
-  'secret-name': pattern(SECRET_NAME, 'must be a Key Vault secret name (letters, digits, hyphens)'),
-  'container-name': pattern(CONTAINER_NAME, 'must be a storage container name'),
-  'resource-group': pattern(RESOURCE_GROUP, 'must be a resource group name'),
-  'vault-resource-id': pattern(VAULT_RESOURCE_ID, 'must be a Key Vault resource ID'),
-  'uami-resource-id': pattern(UAMI_RESOURCE_ID, 'must be a user-assigned identity resource ID'),
-  'token-credentials': tokenCredentials,
-  'absolute-path': absolutePath,
-  'probe-timeout-ms': intRange(100, 300_000),
-  ncrontab,
-  'cache-ms': intRange(0, 600_000),
-  bool,
-};
 
 /** The settings read, each with its check: the catalog's app settings and local switches, in catalog order. */
 const SETTINGS = Object.fromEntries(
