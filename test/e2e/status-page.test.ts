@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../../scripts/lib/stack.ts';
+import { PATH_IDS, TARGET_IDS } from '../../src/ids.ts';
 import { functionKey, nothingLeft, startStack, type Stack } from './helpers.ts';
 import { browserSkipReason, launch, type Browser } from '../../scripts/lib/browser.ts';
 import {
@@ -23,6 +24,9 @@ import {
   rendered,
   TIMERS_OFF,
 } from '../../scripts/lib/statusPage.ts';
+
+/** One cell per path x target. */
+const CELLS = PATH_IDS.length * TARGET_IDS.length;
 
 const skip = browserSkipReason();
 const SHOTS =
@@ -72,13 +76,13 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
     assert.deepEqual(await nothingLeft(stack), []);
   });
 
-  it('healthy: 18 ok cells, each naming the identity that answered by its oid', async () => {
+  it('healthy: every path x target cell ok, each naming the identity that answered by its oid', async () => {
     await probeAll(stack, keys.host); // cold: the SDKs load
     await probeAll(stack, keys.host); // warm: a second result in each cell's history
     await page.goto(`${stack.api}/status?code=${encodeURIComponent(keys.fn('status'))}`);
     await page.waitForSelector('button.cell');
     const all = await cells(page);
-    assert.equal(all.length, 18);
+    assert.equal(all.length, CELLS);
     for (const c of all) {
       assert.equal(c.outcome, 'ok', c.key);
       assert.match(c.oid ?? '', /^[0-9a-f-]{36}$/, `${c.key} shows an oid`);
@@ -191,7 +195,7 @@ describe('status page in Chromium', { skip, timeout: 120_000 }, () => {
     try {
       await page.waitForSelector('#store[data-reachable="false"]', { timeout: 3 * REFRESH_MS });
       assert.match((await page.textContent('#store')) ?? '', /^unreachable · data \d+ s old.*HTTP 503/);
-      assert.equal((await cells(page)).length, 18);
+      assert.equal((await cells(page)).length, CELLS);
       await snapshot('store-unreachable', 'status-store-unreachable.png', 'header');
     } finally {
       await admin(stack, 'DELETE', '/_sandbox/faults');

@@ -3,7 +3,7 @@
 // while an HTTP probe on the cached token still works; and what it costs in token requests.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PATH_IDS, type PathId } from '../../../src/ids.ts';
+import { PATH_IDS, TARGET_IDS, type PathId } from '../../../src/ids.ts';
 import type { ProbeResult } from '../../../src/probes/types.ts';
 import type { Step } from '../fixtures/probe-child.ts';
 import { runChild } from '../helpers/child.ts';
@@ -151,8 +151,13 @@ describe('fresh tokens on every timer run', { timeout: 600_000 }, () => {
     const counters = (i: number) => JSON.parse((run.steps[i].value as { body: string }).body) as Counters;
     const perTimerRun = counters(paths.length * 3 + 1).tokenRequests;
     const perSweep = counters(paths.length * 4 + 3).tokenRequests;
-    // 6 paths x 3 audiences; the telemetry identity's own token is cached (24 h).
-    assert.equal(perTimerRun.total, 18, JSON.stringify(perTimerRun.byIdentityAudience));
+    // One fresh token per path x target (each target's client asks for its own audience); the telemetry identity's
+    // own token is cached (24 h).
+    assert.equal(
+      perTimerRun.total,
+      PATH_IDS.length * TARGET_IDS.length,
+      JSON.stringify(perTimerRun.byIdentityAudience),
+    );
     assert.equal(perSweep.total, 0, JSON.stringify(perSweep.byIdentityAudience));
   });
 });

@@ -13,8 +13,29 @@ import { IDENTITY_PATHS } from '../../../src/identities/index.ts';
 import { PATH_IDS } from '../../../src/ids.ts';
 import { runProbe } from '../../../src/probes/runner.ts';
 import { TARGETS } from '../../../src/targets/index.ts';
+import { TARGETS as CATALOG_TARGETS, type SettingFormat } from '../../../common/catalog.ts';
 
-const GOOD = {
+/** A valid value of each format of the catalog. */
+const EXAMPLES: Record<SettingFormat, string> = {
+  'https-url': 'https://example.com/canary',
+  'https-or-loopback-url': 'https://example.com/token',
+  guid: '6c7e9a32-8f0d-4b1e-9a55-0d2c3b4e5f60',
+  'secret-name': 'canary',
+  'container-name': 'canary',
+  'resource-group': 'rg-identity-probes',
+  'vault-resource-id':
+    '/subscriptions/fede0978-e421-4650-9304-746eefba010e/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv',
+  'uami-resource-id':
+    '/subscriptions/fede0978-e421-4650-9304-746eefba010e/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id',
+  'token-credentials': 'prod',
+  'absolute-path': '/var/run/secrets/token',
+  'probe-timeout-ms': '10000',
+  ncrontab: '0 */5 * * * *',
+  'cache-ms': '5000',
+  bool: 'false',
+};
+
+const BASE = {
   KEY_VAULT_URL: 'https://kv-x.vault.azure.net/',
   KEY_VAULT_SECRET_NAME: 'canary',
   BLOB_SERVICE_URL: 'https://stx.blob.core.windows.net/',
@@ -33,6 +54,17 @@ const GOOD = {
   FEDERATED_TOKEN_FILE: '/var/run/secrets/token',
   STATUS_BLOB_SERVICE_URL: 'https://stx.blob.core.windows.net/',
   STATUS_CONTAINER_NAME: 'probe-status',
+};
+
+/** BASE, plus a valid value for every setting of a target BASE names none of (a target added to the catalog). */
+const GOOD: typeof BASE = {
+  ...Object.fromEntries(
+    Object.values(CATALOG_TARGETS)
+      .map((t) => Object.entries(t.settings) as Array<[string, { format: SettingFormat }]>)
+      .filter((settings) => !settings.some(([n]) => n in BASE))
+      .flatMap((settings) => settings.map(([n, f]) => [n, EXAMPLES[f.format]])),
+  ),
+  ...BASE,
 };
 
 function problemsOf(env: Record<string, string>) {
@@ -156,11 +188,12 @@ describe('config', () => {
       assert.equal(config.federated.tokenUrl, undefined, url);
       assert.match(describeConfig(config), /invalid: FEDERATED_TOKEN_URL must be an https:\/\/ URL/);
       const problems = problemsOf({ ...none, FEDERATED_TOKEN_URL: url });
-      assert.deepEqual(Object.keys(problems).sort(), [
-        'federated/arm',
-        'federated/blob',
-        'federated/keyvault',
-      ]);
+      assert.deepEqual(
+        Object.keys(problems).sort(),
+        Object.keys(TARGETS)
+          .map((t) => `federated/${t}`)
+          .sort(),
+      );
       assert.deepEqual(problems['federated/arm'], ['FEDERATED_TOKEN_URL']);
     }
     // What a probe of the federated path then answers (settings are checked before any I/O).
@@ -174,11 +207,12 @@ describe('config', () => {
 
   it('rejects an AZURE_TOKEN_CREDENTIALS value DefaultAzureCredential would throw on, only for default-chain', () => {
     const p = problemsOf({ ...GOOD, AZURE_TOKEN_CREDENTIALS: 'ManagedIdentity' });
-    assert.deepEqual(Object.keys(p).sort(), [
-      'default-chain/arm',
-      'default-chain/blob',
-      'default-chain/keyvault',
-    ]);
+    assert.deepEqual(
+      Object.keys(p).sort(),
+      Object.keys(TARGETS)
+        .map((t) => `default-chain/${t}`)
+        .sort(),
+    );
     assert.deepEqual(problemsOf({ ...GOOD, AZURE_TOKEN_CREDENTIALS: ' managedidentitycredential ' }), {});
   });
 

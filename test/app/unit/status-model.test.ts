@@ -70,7 +70,7 @@ describe('status model', () => {
     const fresh = buildStatusView(docs, { reachable: true, lastSeenAgeMs: 0 }, T0 + 1000);
     assert.equal(fresh.status, 'ok');
     assert.equal(fresh.paths['federated'].targets.arm!.ageMs, 1000);
-    assert.equal(fresh.counts.ok, 18);
+    assert.equal(fresh.counts.ok, PATH_IDS.length * TARGET_IDS.length);
     const stale = buildStatusView(
       docs,
       { reachable: false, error: 'x', lastSeenAgeMs: 5 },
