@@ -7,6 +7,7 @@ import { loadOrCreateCa, issueServerCert } from './core/ca.ts';
 import { Counters } from './core/counters.ts';
 import { FaultRegistry, FaultValidationError } from './core/faults.ts';
 import { AdminRouter } from './core/admin.ts';
+import { AdjustableClock, registerClockRoutes } from './core/clock.ts';
 import { SandboxError } from './core/errors.ts';
 import { readJson, sendJson } from './core/http.ts';
 import { startServer } from './core/server.ts';
@@ -81,6 +82,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const faults = new FaultRegistry();
   const counters = new Counters();
   const admin = new AdminRouter();
+  const clock = new AdjustableClock();
+  registerClockRoutes(admin, clock);
   const worldListeners: Array<(w: World) => void | Promise<void>> = [];
 
   const ctx: SandboxContext = {
@@ -92,6 +95,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     faults,
     counters,
     admin,
+    clock,
     issued: { assertions: new Set(), secrets: new Set() },
     get world() {
       return world;
