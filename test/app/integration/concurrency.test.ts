@@ -8,22 +8,11 @@ import { PATH_IDS, TARGET_IDS } from '../../../src/ids.ts';
 import type { CellDocument } from '../../../src/status/cells.ts';
 import type { StatusView } from '../../../src/status/model.ts';
 import { runChild } from '../helpers/child.ts';
-import { runTimer, startAppHosts, timedGet, type AppHosts } from '../helpers/hosts.ts';
+import { runTimer, startAppHosts, timedGet, writesSettled, type AppHosts } from '../helpers/hosts.ts';
 import { start, type Sandbox } from '../helpers/sandbox.ts';
 
 const REQUESTS = 200;
 const TIMER_RUNS = 25;
-
-async function settled(base: string, expected: number, timeoutMs = 90_000): Promise<StatusView> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const view = (await timedGet(base, '/api/status')).body as StatusView;
-    const w = view.store.writes;
-    if (w && w.pending === 0 && w.recorded + w.failed >= expected) return view;
-    if (Date.now() > until) throw new Error(`writes not settled: ${JSON.stringify(w)}, expected ${expected}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function storm(sb: Sandbox, app: AppHosts) {
   const bases = app.hosts.map((h) => h.baseUrl);
@@ -44,7 +33,7 @@ async function storm(sb: Sandbox, app: AppHosts) {
       answers.filter((_, i) => i % bases.length === h).length +
       3 * Array.from({ length: TIMER_RUNS }).filter((_, i) => i % bases.length === h).length,
   );
-  const views = await Promise.all(bases.map((b, h) => settled(b, expected[h])));
+  const views = await Promise.all(bases.map((b, h) => writesSettled(b, expected[h])));
   const writes = views.map((v) => v.store.writes!);
   const recorded = writes.reduce((a, w) => a + w.recorded, 0);
   const failed = writes.reduce((a, w) => a + w.failed, 0);
