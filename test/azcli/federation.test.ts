@@ -4,11 +4,10 @@
 // function app's identity as `az functionapp identity remove/assign` changes it (this world's federated logins do not
 // use the attached identity, so the change cannot disturb them).
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { generateKeyPair, SignJWT } from 'jose';
-import { admin, identity, request, useTestSandbox } from '../support/sandbox.ts';
-import { operatorSession, registeredConfig, requireAz, session, SKIP, type AzSession } from './helpers.ts';
+import { admin, identity, request } from '../support/sandbox.ts';
+import { SKIP, useAzSuite } from './helpers.ts';
 
 const SUBJECT = 'system:serviceaccount:probes:identity-probes';
 
@@ -16,14 +15,8 @@ describe(
   'federated credential mismatches through the Azure CLI',
   { skip: SKIP, concurrency: true, timeout: 300_000 },
   () => {
-    let base: string;
-    const sessions: AzSession[] = [];
-    after(() => {
-      for (const s of sessions) s.close();
-      if (base) rmSync(base, { recursive: true, force: true });
-    });
-    const sb = useTestSandbox();
-    const c = () => sb.connection;
+    const suite = useAzSuite();
+    const c = () => suite.connection;
     const tokens: Record<string, string> = {};
     const workloadToken = async (query = '') => {
       const res = await request(c(), `${c().endpoints.oidcIssuer}/workloads/identity-probes/token${query}`);
@@ -32,8 +25,6 @@ describe(
     };
 
     before(async () => {
-      requireAz();
-      base = await registeredConfig(c());
       // Prepared one after another: a fault applies to the next OIDC request only.
       tokens.subject = await workloadToken(
         `?subject=${encodeURIComponent('system:serviceaccount:other:sa')}`,
@@ -54,8 +45,7 @@ describe(
     });
 
     const login = async (name: string) => {
-      const s = session(c(), base, name);
-      sessions.push(s);
+      const s = suite.open(name);
       const fed = identity(c(), 'federated');
       const r = await s.run([
         'login',
@@ -111,18 +101,14 @@ describe(
     });
 
     it('az functionapp identity remove / assign detach and attach the UAMI the managed identity endpoint serves', async () => {
-      const operator = await operatorSession(c(), base);
-      sessions.push(operator);
+      const operator = await suite.operator();
       const app = identity(c(), 'app');
       const appArgs = ['--name', 'func-identity-probes', '--resource-group', c().resourceGroup];
-      const mi = () => {
-        const s = session(c(), base, `mi-${sessions.length}`, {
-          IDENTITY_ENDPOINT: c().appSettings.IDENTITY_ENDPOINT,
-          IDENTITY_HEADER: c().appSettings.IDENTITY_HEADER,
-        });
-        sessions.push(s);
-        return s.run(['login', '--identity', '--client-id', app.clientId, '-o', 'none']);
-      };
+      let attempts = 0;
+      const mi = () =>
+        suite
+          .open(`mi-${++attempts}`, suite.miEnv())
+          .run(['login', '--identity', '--client-id', app.clientId, '-o', 'none']);
       const removed = JSON.parse(
         await operator.ok([
           'functionapp',

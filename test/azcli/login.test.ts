@@ -5,11 +5,11 @@
 // and control plane commands. No file is seeded: every session starts from an empty config directory. Sessions
 // run side by side, each in its own directory.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { loginOperator, SANDBOX_CLOUD } from '../../scripts/lib/azcli.ts';
-import { admin, identity, useTestSandbox, VAULT } from '../support/sandbox.ts';
-import { registeredConfig, requireAz, session, SKIP, tokenClaims, type AzSession } from './helpers.ts';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { SANDBOX_CLOUD } from '../../scripts/lib/azcli.ts';
+import { identity, VAULT } from '../support/sandbox.ts';
+import { SKIP, tokenClaims, useAzSuite } from './helpers.ts';
 
 const ARM_RESOURCE = 'https://management.core.windows.net/';
 
@@ -17,43 +17,9 @@ describe(
   'the Azure CLI against the healthy sandbox',
   { skip: SKIP, concurrency: true, timeout: 300_000 },
   () => {
-    let base: string;
-    const sessions: AzSession[] = [];
-    // Registered before the sandbox's own after() (hooks run in order), so the sandbox is still up for it.
-    after(async () => {
-      // No token, assertion or secret the sandbox issued appears in anything az printed (get-access-token's own
-      // output is read by tokenClaims and replaced before it is kept).
-      const issued = await admin<{ tokens: string[]; assertions: string[]; secrets: string[] }>(
-        c(),
-        'GET',
-        '/_sandbox/issued',
-      );
-      const printed = sessions.flatMap((s) => s.results.map((r) => r.stdout + r.stderr)).join('\n');
-      assert.ok(
-        issued.tokens.length > 0 && issued.secrets.length > 0,
-        'the sandbox issued nothing to look for',
-      );
-      for (const v of [...issued.tokens, ...issued.assertions, ...issued.secrets])
-        assert.ok(!printed.includes(v), 'an issued token, assertion or secret appeared in az output');
-      for (const s of sessions) s.close();
-      rmSync(base, { recursive: true, force: true });
-    });
-    const sb = useTestSandbox();
-    const c = () => sb.connection;
-    const mi = () => ({
-      IDENTITY_ENDPOINT: c().appSettings.IDENTITY_ENDPOINT,
-      IDENTITY_HEADER: c().appSettings.IDENTITY_HEADER,
-    });
-    const open = (name: string, extra?: Record<string, string>) => {
-      const s = session(c(), base, name, extra);
-      sessions.push(s);
-      return s;
-    };
-
-    before(async () => {
-      requireAz();
-      base = await registeredConfig(c());
-    });
+    const suite = useAzSuite();
+    const c = () => suite.connection;
+    const { open, miEnv: mi } = suite;
 
     it('az cloud register takes the endpoints from /metadata/endpoints', async () => {
       const s = open('cloud');
@@ -177,8 +143,7 @@ describe(
     });
 
     it('as the operator: az role assignment list names principals through the sandbox Graph', async () => {
-      const s = open('operator');
-      await loginOperator(requireAz(), c(), s.env);
+      const s = await suite.operator();
       const system = identity(c(), 'system');
       const rows = JSON.parse(
         await s.ok([
