@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { decodeJwt } from 'jose';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
-import { admin, useTestSandbox } from '../support/sandbox.ts';
+import { admin, identity, useTestSandbox } from '../support/sandbox.ts';
 import {
   findAz,
   loginOperator,
@@ -91,6 +91,23 @@ export async function operatorSession(conn: SandboxConnection, base: string): Pr
   return s;
 }
 
+/** The arguments of `az login --service-principal --federated-token` as the world's federated identity. */
+export function federatedLogin(conn: SandboxConnection, assertion: string): string[] {
+  const fed = identity(conn, 'federated');
+  return [
+    'login',
+    '--service-principal',
+    '--username',
+    fed.clientId,
+    '--tenant',
+    conn.tenantId,
+    '--federated-token',
+    assertion,
+    '-o',
+    'none',
+  ];
+}
+
 /** The claims of the access token `az account get-access-token` gives (the token itself is never printed). */
 export async function tokenClaims(s: AzSession, resource?: string): Promise<Record<string, unknown>> {
   const args = ['account', 'get-access-token', '--query', 'accessToken', '-o', 'tsv'];
@@ -111,6 +128,11 @@ export interface AzSuite {
   operator(): Promise<AzSession>;
   /** The managed identity variables the app gets (IDENTITY_ENDPOINT, IDENTITY_HEADER): MSAL picks App Service. */
   miEnv(): Record<string, string>;
+}
+
+/** A suite of Azure CLI tests on one sandbox (useAzSuite): its tests run side by side, each in its own session. */
+export function describeAz(name: string, body: (suite: AzSuite) => void, timeoutMs = 300_000): void {
+  describe(name, { skip: SKIP, concurrency: true, timeout: timeoutMs }, () => body(useAzSuite()));
 }
 
 /**
