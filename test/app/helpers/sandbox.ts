@@ -17,6 +17,8 @@ export function start(scenario = 'healthy'): Promise<Sandbox> {
 
 export interface SuiteSandbox {
   readonly connection: SandboxConnection;
+  /** The sandbox's own state (world, counters), for what the admin API does not show. */
+  readonly context: Sandbox['context'];
   /** A child step (test/app/fixtures/probe-child.ts) that calls this sandbox's admin API. */
   adminStep(path: string, method?: string, body?: unknown): Step;
 }
@@ -28,13 +30,17 @@ export function useSandbox(scenario = 'healthy'): SuiteSandbox {
     sb = await start(scenario);
   });
   after(() => sb?.close());
-  const connection = (): SandboxConnection => {
+  const current = (): Sandbox => {
     if (!sb) throw new Error('the sandbox is not started yet (use it inside tests and hooks)');
-    return sb.connection;
+    return sb;
   };
+  const connection = () => current().connection;
   return {
     get connection() {
       return connection();
+    },
+    get context() {
+      return current().context;
     },
     adminStep: (path, method = 'GET', body) => ({
       op: 'admin',
