@@ -84,24 +84,29 @@ describeAz('federated credential mismatches through the Azure CLI', (suite) => {
   it('az functionapp identity remove / assign detach and attach the UAMI the managed identity endpoint serves', async () => {
     const operator = await suite.operator();
     const app = identity(c(), 'app');
-    const appArgs = ['--name', 'func-identity-probes', '--resource-group', c().resourceGroup];
+    // `az functionapp identity remove|assign` of the app's identity on the function app, as the operator.
+    const appIdentity = async (verb: 'remove' | 'assign') =>
+      JSON.parse(
+        await operator.ok([
+          'functionapp',
+          'identity',
+          verb,
+          '--name',
+          'func-identity-probes',
+          '--resource-group',
+          c().resourceGroup,
+          '--identities',
+          app.resourceId!,
+          '-o',
+          'json',
+        ]),
+      ) as { type: string; userAssignedIdentities?: Record<string, { clientId: string }> | null };
     let attempts = 0;
     const mi = () =>
       suite
         .open(`mi-${++attempts}`, suite.miEnv())
         .run(['login', '--identity', '--client-id', app.clientId, '-o', 'none']);
-    const removed = JSON.parse(
-      await operator.ok([
-        'functionapp',
-        'identity',
-        'remove',
-        ...appArgs,
-        '--identities',
-        app.resourceId!,
-        '-o',
-        'json',
-      ]),
-    ) as { type: string; userAssignedIdentities?: Record<string, unknown> | null };
+    const removed = await appIdentity('remove');
     // Other attached identities (the host's) stay; the app's is gone.
     assert.ok(
       !Object.keys(removed.userAssignedIdentities ?? {}).some(
@@ -111,20 +116,9 @@ describeAz('federated credential mismatches through the Azure CLI', (suite) => {
     const refused = await mi();
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /Unable to load the proper Managed Identity/);
-    const assigned = JSON.parse(
-      await operator.ok([
-        'functionapp',
-        'identity',
-        'assign',
-        ...appArgs,
-        '--identities',
-        app.resourceId!,
-        '-o',
-        'json',
-      ]),
-    ) as { type: string; userAssignedIdentities: Record<string, { clientId: string }> };
+    const assigned = await appIdentity('assign');
     assert.equal(assigned.type, 'SystemAssigned, UserAssigned');
-    assert.equal(assigned.userAssignedIdentities[app.resourceId!].clientId, app.clientId);
+    assert.equal(assigned.userAssignedIdentities?.[app.resourceId!]?.clientId, app.clientId);
     assert.equal((await mi()).code, 0);
   });
 });
