@@ -12,7 +12,7 @@ import { checkBicep } from './drift/bicep.ts';
 import { Problems, type DriftProblem } from './drift/common.ts';
 import { checkSandbox } from './drift/sandbox.ts';
 
-export { PARAMETERS_FROM_DEPLOY, type DriftProblem, type DriftSide } from './drift/common.ts';
+export type { DriftProblem, DriftSide } from './drift/common.ts';
 
 export interface DriftReport {
   root: string;
