@@ -328,7 +328,7 @@ resource extraGrant 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
       assertDrift(
         r,
         'bicep',
-        /UAMI_OBJECT_ID is identities\.federated\.principalId, expected identities\.app\.principalId/,
+        /app setting UAMI_OBJECT_ID is identities\.federated\.principalId, expected identities\.app\.principalId/,
       );
     });
 
@@ -461,7 +461,7 @@ const BICEP_MUTATIONS: Array<[string, string, string, string, RegExp]> = [
     'modules/function-app.bicep',
     "'ClientId=${identities.host.clientId};Authorization=AAD'",
     "'ClientId=${identities.app.clientId};Authorization=AAD'",
-    /APPLICATIONINSIGHTS_AUTHENTICATION_STRING must say ClientId=\$\{identities.host.clientId\}/,
+    /APPLICATIONINSIGHTS_AUTHENTICATION_STRING is 'ClientId=\$\{identities.app.clientId\};Authorization=AAD', expected 'ClientId=\$\{identities.host/,
   ],
   [
     'the status writer fixed to one identity',

@@ -71,25 +71,19 @@ export function checkAppSettings(set: BicepSet, w: Wiring): void {
     if (!settings.has(n)) set.bad(`${FA}: declared setting ${n} is not in the app settings`);
   for (const n of settings.keys())
     if (!declared.includes(n)) set.bad(`${FA}: app setting ${n} is not declared (settings, hostSettings)`);
-  const carry = (k: string, field: string) =>
-    w.identities[k].kind === 'system-assigned' ? `functionApp.identity.${field}` : `identities.${k}.${field}`;
+  const is = (n: string, want: string) =>
+    settings.get(n) === want ||
+    set.bad(`${FA}: app setting ${n} is ${settings.get(n) ?? '(missing)'}, expected ${want}`);
   for (const [k, id] of Object.entries(w.identities))
     for (const [field, names] of Object.entries(id.settings ?? {}))
       for (const n of names.filter((x) => settings.has(x)))
-        if (settings.get(n) !== carry(k, field))
-          set.bad(
-            `${FA}: ${n} is ${settings.get(n)}, expected ${carry(k, field)} (identity '${k}' ${field})`,
-          );
-  const telemetry = `ClientId=\${identities.${holder(w, 'appInsights')}.clientId}`;
-  if (!settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')?.includes(telemetry))
-    set.bad(
-      `${FA}: APPLICATIONINSIGHTS_AUTHENTICATION_STRING must say ${telemetry} (the appInsights role holder)`,
-    );
+        is(n, id.kind === 'system-assigned' ? `functionApp.identity.${field}` : `identities.${k}.${field}`);
+  is(
+    'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    `'ClientId=\${identities.${holder(w, 'appInsights')}.clientId};Authorization=AAD'`,
+  );
   // The status writer: whoever the declaration gives the status role; STATUS_CLIENT_ID only when not 'system'.
-  if (settings.get('STATUS_CLIENT_ID') !== 'identities[statusWriter].clientId')
-    set.bad(
-      `${FA}: STATUS_CLIENT_ID is ${settings.get('STATUS_CLIENT_ID')}, expected identities[statusWriter].clientId`,
-    );
+  is('STATUS_CLIENT_ID', 'identities[statusWriter].clientId');
   set.want(MAIN, 'module functionApp', [['params.statusWriter', 'statusWriter']]);
   const first = `first(filter(wiring.roleAssignments, a => a.scope == '${STATUS_ROLE.scope}'))!.identity`;
   set.want(MAIN, 'var statusWriter', [['', first]]);
