@@ -366,6 +366,20 @@ const BICEP_MUTATIONS: Array<[string, string, string, string, RegExp]> = [
     /role-assignments.bicep needs the param 'roles'/,
   ],
   [
+    'a loop granting one fixed principal',
+    'modules/role-assignments.bicep',
+    '      principalId: principalIds[assignment.identity]',
+    '      principalId: principalIds.app',
+    /resourceGroupAssignments properties.principalId is principalIds.app, expected principalIds\[assignment.identity\]/,
+  ],
+  [
+    'an assignment named for another scope (its GUID name would collide)',
+    'modules/role-assignments.bicep',
+    'name: guid(keyVault.id,',
+    'name: guid(resourceGroup().id,',
+    /keyVaultAssignments name is guid\(resourceGroup\(\).id, .*expected guid\(keyVault.id, /,
+  ],
+  [
     'a plane filter changed',
     'main.bicep',
     "assignments: filter(wiring.roleAssignments, a => a.?plane == 'host')",
@@ -420,6 +434,20 @@ const BICEP_MUTATIONS: Array<[string, string, string, string, RegExp]> = [
     'federatedCredentials: wiring.identities.federated.federatedCredentials',
     'federatedCredentials: wiring.identities.app.federatedCredentials',
     /params.federatedCredentials is wiring.identities.app.federatedCredentials/,
+  ],
+  [
+    'the credential loop not over the declared credentials',
+    'modules/identities.bicep',
+    'for credential in federatedCredentials: {',
+    'for credential in [federatedCredentials[0]]: {',
+    /federatedIdentityCredentials: must be a loop 'for x in federatedCredentials'/,
+  ],
+  [
+    "the site given something other than the identities module's IDs",
+    'main.bicep',
+    'identities: identities.outputs.identities',
+    'identities: {}',
+    /module functionApp params.identities is \{\}, expected identities.outputs.identities/,
   ],
   [
     'the system identity dropped from the site',
