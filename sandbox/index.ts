@@ -82,8 +82,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const faults = new FaultRegistry();
   const counters = new Counters();
   const admin = new AdminRouter();
-  const clock = new AdjustableClock();
-  registerClockRoutes(admin, clock);
   const worldListeners: Array<(w: World) => void | Promise<void>> = [];
 
   const ctx: SandboxContext = {
@@ -95,7 +93,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     faults,
     counters,
     admin,
-    clock,
+    clock: new AdjustableClock(),
     issued: { assertions: new Set(), secrets: new Set() },
     get world() {
       return world;
@@ -251,6 +249,7 @@ function registerCoreAdminRoutes(
   ops: { switchScenario(name: string): Promise<void> },
 ): void {
   const a = ctx.admin;
+  registerClockRoutes(a, ctx.clock);
   a.add('GET', '/_sandbox/counters', (_q, res) => sendJson(res, 200, ctx.counters.snapshot()));
   a.add('POST', '/_sandbox/counters/reset', (_q, res) => {
     ctx.counters.reset();
