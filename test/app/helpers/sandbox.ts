@@ -1,5 +1,5 @@
-// The sandbox in the test process (sandbox/index.ts), plus its admin API (JSON over loopback); the shared pieces are
-// in test/support/sandbox.ts.
+// The sandbox in the test process (sandbox/index.ts), plus its admin API (JSON over loopback); useSandbox() gives a
+// suite its sandbox and admin steps for the child fixture; the shared pieces are in test/support/sandbox.ts.
 import { after, before } from 'node:test';
 import { startQuietSandbox, admin, identity } from '../../support/sandbox.ts';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
