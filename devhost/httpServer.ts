@@ -90,7 +90,14 @@ export async function listen(handler: Handler, hostname: string, port: number): 
       tooLarge = true;
       chunks.length = 0;
       res.setHeader('connection', 'close');
-      res.on('finish', () => req.socket.destroy());
+      // A lingering close: read no more, end our side after the answer, and drop the connection a little later.
+      // Destroying it at once can make the client's TCP stack reset the connection while the client is still
+      // sending, and a reset may discard the 413 before the client has read it.
+      req.pause();
+      res.on('finish', () => {
+        req.socket.end();
+        setTimeout(() => req.socket.destroy(), 2000).unref();
+      });
       send(res, jsonResponse(413, { error: 'PayloadTooLarge', message: 'Request body exceeds 100 MB' }));
     });
     req.on('error', () => res.destroy());

@@ -7,6 +7,7 @@ import { loadOrCreateCa, issueServerCert } from './core/ca.ts';
 import { Counters } from './core/counters.ts';
 import { FaultRegistry, FaultValidationError } from './core/faults.ts';
 import { AdminRouter } from './core/admin.ts';
+import { AdjustableClock, registerClockRoutes } from './core/clock.ts';
 import { SandboxError } from './core/errors.ts';
 import { readJson, sendJson } from './core/http.ts';
 import { startServer } from './core/server.ts';
@@ -93,6 +94,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     faults,
     counters,
     admin,
+    clock: new AdjustableClock(),
     issued: { assertions: new Set(), secrets: new Set() },
     get world() {
       return world;
@@ -248,6 +250,7 @@ function registerCoreAdminRoutes(
   ops: { switchScenario(name: string): Promise<void> },
 ): void {
   const a = ctx.admin;
+  registerClockRoutes(a, ctx.clock);
   a.add('GET', '/_sandbox/counters', (_q, res) => sendJson(res, 200, ctx.counters.snapshot()));
   a.add('POST', '/_sandbox/counters/reset', (_q, res) => {
     ctx.counters.reset();

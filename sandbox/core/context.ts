@@ -7,6 +7,7 @@ import type { RunningServer, ServerOptions } from './server.ts';
 import type { TokenService } from './tokens.ts';
 import type { World } from '../world.ts';
 import type { AdminRouter } from './admin.ts';
+import type { AdjustableClock } from './clock.ts';
 import type { SandboxConnection } from '../connection.ts';
 import type { RoleAssignmentStore } from '../resources/rbac/store.ts';
 
@@ -50,6 +51,8 @@ export interface SandboxContext {
   readonly faults: FaultRegistry;
   readonly counters: Counters;
   readonly admin: AdminRouter;
+  /** The sandbox's clock (role-assignment propagation, token-file refresh); tests move it via /_sandbox/clock. */
+  readonly clock: AdjustableClock;
   /** Values the sandbox holds that must never appear in any output (leak tests read them via the admin API). */
   readonly issued: { assertions: Set<string>; secrets: Set<string> };
   /** The current world (changes when the scenario is switched). */

@@ -144,8 +144,9 @@ export interface TokenFiles {
 
 /**
  * Keeps the token files of the world's first OIDC workload fresh: written at start, rewritten when 80 % of the
- * token's lifetime has passed (Kubernetes refreshes projected tokens at 80 % too), and removed on close. The files
- * live under <stateDir>/tokens/<oidc port>/ so side-by-side sandboxes never share them.
+ * token's lifetime has passed on the sandbox's clock (Kubernetes refreshes projected tokens at 80 % too; a test moves
+ * the clock through /_sandbox/clock instead of waiting), and removed on close. The files live under
+ * <stateDir>/tokens/<oidc port>/ so side-by-side sandboxes never share them.
  */
 export async function startTokenFiles(
   ctx: SandboxContext,
@@ -158,6 +159,7 @@ export async function startTokenFiles(
   // The file name the AKS workload identity webhook projects (azure-workload-identity docs).
   const aksTokenFile = join(dir, 'azure-identity-token');
   let timer: NodeJS.Timeout | undefined;
+  let dueAt = Infinity;
   let closed = false;
 
   const write = (path: string, content: string) => {
@@ -171,6 +173,7 @@ export async function startTokenFiles(
     clearTimeout(timer);
     const workload = ctx.world.oidcWorkloads[0];
     if (!workload) {
+      dueAt = Infinity;
       rmSync(federatedTokenFile, { force: true });
       rmSync(aksTokenFile, { force: true });
       return;
@@ -180,14 +183,24 @@ export async function startTokenFiles(
     if (closed) return;
     write(federatedTokenFile, t.token);
     write(aksTokenFile, t.token);
-    const delayMs = Math.min(2 ** 31 - 1, Math.max(1000, provider.lifetimeSeconds * 800));
-    timer = setTimeout(() => {
-      refresh().catch((err: unknown) =>
-        ctx.log(`[oidc] token file refresh failed: ${(err as Error).message}`),
-      );
-    }, delayMs);
+    dueAt = ctx.clock.now() + Math.max(1000, provider.lifetimeSeconds * 800);
+    schedule();
+  };
+  // Due on the sandbox's clock: refresh; otherwise a wall-clock timer for the time left, set again whenever the
+  // sandbox's clock moves.
+  const tick = (): Promise<void> | void =>
+    ctx.clock.now() >= dueAt
+      ? refresh().catch((err: unknown) =>
+          ctx.log(`[oidc] token file refresh failed: ${(err as Error).message}`),
+        )
+      : schedule();
+  const schedule = () => {
+    clearTimeout(timer);
+    if (closed || dueAt === Infinity) return;
+    timer = setTimeout(tick, Math.min(2 ** 31 - 1, Math.max(0, dueAt - ctx.clock.now())));
     timer.unref();
   };
+  const stopWatching = ctx.clock.onAdvance(tick);
 
   await refresh();
   return {
@@ -197,6 +210,7 @@ export async function startTokenFiles(
     close: () => {
       closed = true;
       clearTimeout(timer);
+      stopWatching();
       rmSync(dir, { recursive: true, force: true });
     },
   };

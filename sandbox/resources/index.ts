@@ -23,7 +23,6 @@ import { keyVaultErrors } from './keyvault/errors.ts';
 import { keyVaultHandler } from './keyvault/server.ts';
 import type { Vault } from './keyvault/server.ts';
 import { SecretStore } from './keyvault/store.ts';
-import { AdjustableClock, registerClockRoutes } from './rbac/clock.ts';
 import { stubHandler } from './stub.ts';
 import { AssignmentError, RoleAssignmentStore } from './rbac/store.ts';
 import type { StoredAssignment } from './rbac/store.ts';
@@ -64,10 +63,9 @@ export async function startResourcePlane(
   };
 
   try {
-    // Role-assignment propagation runs on this clock; tests move it forward through the admin API (/_sandbox/clock)
-    // instead of sleeping through the delay.
-    const clock = new AdjustableClock();
-    const rbac = new RoleAssignmentStore(ctx.world, ctx.options.propagationDelaySeconds, clock.now);
+    // Role-assignment propagation runs on the sandbox's clock; tests move it forward through the admin API
+    // (/_sandbox/clock) instead of sleeping through the delay.
+    const rbac = new RoleAssignmentStore(ctx.world, ctx.options.propagationDelaySeconds, ctx.clock.now);
     const { seedSecrets, vaultOrigins } = await startVaults(ctx, rbac, servers);
     azurite = await startAzuriteFor(ctx);
     const az = azurite;
@@ -107,7 +105,6 @@ export async function startResourcePlane(
     });
 
     registerAdminRoutes(ctx, rbac, () => az);
-    registerClockRoutes(ctx.admin, clock);
 
     const handle = planeHandle(ctx, vaultOrigins, armOrigin, blobOrigin, close);
     return { ...handle, endpoints: { ...handle.endpoints, stub: stubOrigin }, rbac };

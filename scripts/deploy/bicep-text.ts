@@ -1,5 +1,5 @@
 // A small reader for the Bicep files in infra/. The Bicep compiler cannot be installed on our machines, so the
-// drift check reads the template text instead: declarations (param, var, resource, module, output), balanced
+// Flex check (flex.ts) reads the template text instead: declarations (param, var, resource, module, output), balanced
 // bodies, and the top-level entries of object literals. It understands the subset our templates use (strings with
 // escapes and ${} interpolation, ''' multi-line strings, // and /* */ comments); it is not a Bicep parser.
 
@@ -10,8 +10,6 @@ export interface BicepDeclaration {
   type: string;
   /** resource only: declared with `existing`. */
   existing: boolean;
-  /** Decorator lines directly above the declaration (e.g. '@batchSize(1)'). */
-  decorators: string[];
   /** The value text: for resource/module what follows '=', for var/param-default/output the expression. */
   value: string;
   /** 1-based line of the declaration. */
@@ -166,19 +164,11 @@ export function parseBicep(source: string): BicepDeclaration[] {
     const valueStart = m.index + whole.length;
     const end = eq ? expressionEnd(text, valueStart) : valueStart;
     const line = text.slice(0, m.index).split('\n').length;
-    // Decorators: the non-empty lines right above that start with '@' (multi-line decorator calls included).
-    const before = text.slice(0, m.index).split('\n');
-    before.pop();
-    const decorators: string[] = [];
-    for (let k = before.length - 1; k >= 0 && before[k].trim().startsWith('@'); k--) {
-      decorators.unshift(before[k].trim());
-    }
     out.push({
       kind: kind as BicepDeclaration['kind'],
       name,
       type: rawType.replace(/^'|'$/g, ''),
       existing: existing === 'existing',
-      decorators,
       value: text.slice(valueStart, end).trim(),
       line,
     });
@@ -232,13 +222,6 @@ export function objectEntries(body: string): Array<{ key: string; value: string 
     i = end + 1;
   }
   return out;
-}
-
-/** Entries of the object literal that is the value of `key` inside `body` (e.g. 'properties'), if any. */
-export function nestedObject(body: string, key: string): Array<{ key: string; value: string }> | undefined {
-  const entry = objectEntries(body).find((e) => e.key === key);
-  if (!entry || !entry.value.startsWith('{')) return undefined;
-  return objectEntries(entry.value.slice(1, -1));
 }
 
 /** Collapses whitespace so expressions can be compared as text. */

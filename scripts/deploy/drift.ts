@@ -1,6 +1,7 @@
 // The drift check: what the catalog (common/catalog.ts) cannot generate, compared with the declaration it
 // generates (infra/identity-wiring.json):
-//   - the Bicep templates' use of it (drift/bicep.ts and the checks it runs, one file per concern),
+//   - the Bicep templates' use of it (drift/bicep.ts and the checks it runs, one file per concern, reading the
+//     templates by lines with drift/read.ts),
 //   - the sandbox's healthy world as the sandbox's own loader resolves it (drift/sandbox.ts).
 // The declaration itself, local.settings.sample.json, docs/settings.md and src/config.ts's names are generated from
 // or typed by the catalog (test/infra/catalog.test.ts). Used by test/infra/drift.test.ts, by
@@ -12,7 +13,7 @@ import { checkBicep } from './drift/bicep.ts';
 import { Problems, type DriftProblem } from './drift/common.ts';
 import { checkSandbox } from './drift/sandbox.ts';
 
-export { PARAMETERS_FROM_DEPLOY, type DriftProblem, type DriftSide } from './drift/common.ts';
+export type { DriftProblem, DriftSide } from './drift/common.ts';
 
 export interface DriftReport {
   root: string;

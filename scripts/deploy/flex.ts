@@ -3,7 +3,7 @@
 // settings a Flex app must not carry; ARM rejects some of them outright (error 51021 "The following site
 // configuration property (Site.SiteConfig.FtpsState) for Flex Consumption sites is invalid"). This reads every
 // Microsoft.Web/sites resource in infra/ (site properties, siteConfig, sites/config 'web' and 'appsettings') with
-// the drift check's Bicep text reader and reports each property or setting on the list. Anything it cannot read
+// the Bicep text reader (bicep-text.ts) and reports each property or setting on the list. Anything it cannot read
 // (siteConfig given as a function call, say) is reported too, so nothing slips past unread.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';

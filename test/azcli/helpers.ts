@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
 import { decodeJwt } from 'jose';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
+import { admin, identity, useTestSandbox } from '../support/sandbox.ts';
 import {
   findAz,
   loginOperator,
@@ -89,6 +91,23 @@ export async function operatorSession(conn: SandboxConnection, base: string): Pr
   return s;
 }
 
+/** The arguments of `az login --service-principal --federated-token` as the world's federated identity. */
+export function federatedLogin(conn: SandboxConnection, assertion: string): string[] {
+  const fed = identity(conn, 'federated');
+  return [
+    'login',
+    '--service-principal',
+    '--username',
+    fed.clientId,
+    '--tenant',
+    conn.tenantId,
+    '--federated-token',
+    assertion,
+    '-o',
+    'none',
+  ];
+}
+
 /** The claims of the access token `az account get-access-token` gives (the token itself is never printed). */
 export async function tokenClaims(s: AzSession, resource?: string): Promise<Record<string, unknown>> {
   const args = ['account', 'get-access-token', '--query', 'accessToken', '-o', 'tsv'];
@@ -99,4 +118,75 @@ export async function tokenClaims(s: AzSession, resource?: string): Promise<Reco
   const token = r.stdout.trim();
   r.stdout = '(token)';
   return decodeJwt(token);
+}
+
+export interface AzSuite {
+  readonly connection: SandboxConnection;
+  /** A session on the suite's registered config, closed with the suite. */
+  open(name: string, extra?: Record<string, string>): AzSession;
+  /** A session logged in as the world's operator, closed with the suite. */
+  operator(): Promise<AzSession>;
+  /** The managed identity variables the app gets (IDENTITY_ENDPOINT, IDENTITY_HEADER): MSAL picks App Service. */
+  miEnv(): Record<string, string>;
+}
+
+/** A suite of Azure CLI tests on one sandbox (useAzSuite): its tests run side by side, each in its own session. */
+export function describeAz(name: string, body: (suite: AzSuite) => void, timeoutMs = 300_000): void {
+  describe(name, { skip: SKIP, concurrency: true, timeout: timeoutMs }, () => body(useAzSuite()));
+}
+
+/**
+ * An Azure CLI suite's ground: a test sandbox, a config with it registered as a cloud (in before()), and the sessions
+ * opened on it. When the suite ends, while the sandbox is still up: no token, assertion or secret the sandbox issued
+ * appears in anything az printed (tokenClaims keeps get-access-token's own output out), then the sessions' and the
+ * base config's directories are removed.
+ */
+export function useAzSuite(): AzSuite {
+  let base: string | undefined;
+  const sessions: AzSession[] = [];
+  // Registered before the sandbox's own after() (hooks run in order), so the sandbox is still up for it.
+  after(async () => {
+    try {
+      if (base) await noIssuedValuePrinted(sb.connection, sessions);
+    } finally {
+      for (const s of sessions) s.close();
+      if (base) rmSync(base, { recursive: true, force: true });
+    }
+  });
+  const sb = useTestSandbox();
+  before(async () => {
+    requireAz();
+    base = await registeredConfig(sb.connection);
+  });
+  const registered = (): string => {
+    if (!base) throw new Error('the Azure CLI suite is not set up yet (use it inside tests)');
+    return base;
+  };
+  const keep = (s: AzSession): AzSession => {
+    sessions.push(s);
+    return s;
+  };
+  return {
+    get connection() {
+      return sb.connection;
+    },
+    open: (name, extra) => keep(session(sb.connection, registered(), name, extra)),
+    operator: async () => keep(await operatorSession(sb.connection, registered())),
+    miEnv: () => ({
+      IDENTITY_ENDPOINT: sb.connection.appSettings.IDENTITY_ENDPOINT,
+      IDENTITY_HEADER: sb.connection.appSettings.IDENTITY_HEADER,
+    }),
+  };
+}
+
+async function noIssuedValuePrinted(conn: SandboxConnection, sessions: AzSession[]): Promise<void> {
+  const issued = await admin<{ tokens: string[]; assertions: string[]; secrets: string[] }>(
+    conn,
+    'GET',
+    '/_sandbox/issued',
+  );
+  const printed = sessions.flatMap((s) => s.results.map((r) => r.stdout + r.stderr)).join('\n');
+  assert.ok(issued.tokens.length > 0 && issued.secrets.length > 0, 'the sandbox issued nothing to look for');
+  for (const v of [...issued.tokens, ...issued.assertions, ...issued.secrets])
+    assert.ok(!printed.includes(v), 'an issued token, assertion or secret appeared in az output');
 }

@@ -16,7 +16,7 @@ const settings = {
   FIXTURE_ENV_WINS: 'from-file',
 };
 
-describe('dev host without --enable-auth (Core Tools default)', () => {
+describe('dev host without --enable-auth (Core Tools default)', { timeout: 60_000 }, () => {
   let app: ReturnType<typeof makeApp>;
   let host: DevHost;
   before(async () => {
@@ -189,7 +189,7 @@ describe('dev host without --enable-auth (Core Tools default)', () => {
   });
 });
 
-describe('dev host with --enable-auth', () => {
+describe('dev host with --enable-auth', { timeout: 60_000 }, () => {
   let app: ReturnType<typeof makeApp>;
   let host: DevHost;
   let keys: {
@@ -275,7 +275,7 @@ describe('dev host with --enable-auth', () => {
   });
 });
 
-describe('dev host refuses what it does not implement', () => {
+describe('dev host refuses what it does not implement', { timeout: 60_000 }, () => {
   const pkg = JSON.stringify({ type: 'module', main: 'index.mjs' });
   const hostJson = JSON.stringify({ version: '2.0' });
   const refused = async (code: string, env: Record<string, string> = {}) => {
@@ -347,7 +347,7 @@ describe('dev host refuses what it does not implement', () => {
   });
 });
 
-describe('dev host and start-time settings', () => {
+describe('dev host and start-time settings', { timeout: 60_000 }, () => {
   it('NODE_EXTRA_CA_CERTS from local.settings.json is in effect from process start (the app trusts the CA)', async () => {
     const x509 = await import('@peculiar/x509');
     const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };

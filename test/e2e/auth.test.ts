@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getJson } from '../../scripts/lib/proc.ts';
-import { functionKey, nothingLeft, startStack } from './helpers.ts';
+import { functionKey, startStack, stopCleanly } from './helpers.ts';
 import type { Stack } from './helpers.ts';
 import { findResults } from './results.ts';
 
@@ -13,11 +13,7 @@ describe('e2e: --enable-auth', () => {
     stack = await startStack({ enableAuth: true });
     keys = functionKey(stack.appDir);
   });
-  after(async () => {
-    if (!stack) return;
-    assert.deepEqual(await stack.stop(), { host: 0, sandbox: 0 });
-    assert.deepEqual(await nothingLeft(stack), []);
-  });
+  after(() => stopCleanly(stack));
 
   it('probe routes: 401 without a key, 200 with the function key (header) or a host key (code)', async () => {
     const url = `${stack.api}/probes/system-assigned/keyvault`;

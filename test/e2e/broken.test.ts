@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getJson } from '../../scripts/lib/proc.ts';
-import { nothingLeft, startStack } from './helpers.ts';
+import { startStack, stopCleanly } from './helpers.ts';
 import type { Stack } from './helpers.ts';
 import { findResults, PATHS } from './results.ts';
 
@@ -15,11 +15,7 @@ describe('e2e: scenario uami-no-keyvault-role', () => {
   before(async () => {
     stack = await startStack({ scenario: 'uami-no-keyvault-role' });
   });
-  after(async () => {
-    if (!stack) return;
-    assert.deepEqual(await stack.stop(), { host: 0, sandbox: 0 });
-    assert.deepEqual(await nothingLeft(stack), []);
-  });
+  after(() => stopCleanly(stack));
 
   const appPrincipal = () => stack.sandbox.connection.identities.find((i) => i.key === 'app')!.principalId;
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getJson } from '../../scripts/lib/proc.ts';
-import { nothingLeft, startStack } from './helpers.ts';
+import { startStack, stopCleanly } from './helpers.ts';
 import type { Stack } from './helpers.ts';
 import { findResults, IDENTITY_KEY, PATHS, TARGETS } from './results.ts';
 
@@ -11,12 +11,7 @@ describe('e2e: healthy scenario on the dev host', () => {
   before(async () => {
     stack = await startStack({ scenario: 'healthy' });
   });
-  after(async () => {
-    if (!stack) return;
-    const codes = await stack.stop();
-    assert.deepEqual(codes, { host: 0, sandbox: 0 }, 'both processes stop cleanly on SIGTERM');
-    assert.deepEqual(await nothingLeft(stack), [], 'no process is left behind');
-  });
+  after(() => stopCleanly(stack));
 
   const principal = (path: (typeof PATHS)[number]) =>
     stack.sandbox.connection.identities.find((i) => i.key === IDENTITY_KEY[path])?.principalId;

@@ -46,6 +46,15 @@ describe('catalog', () => {
     for (const a of w.roleAssignments) assert.ok(a.role in ROLES, a.role);
   });
 
+  test('the host storage setting carries the client ID of the identity that holds the hostStorage role', () => {
+    const w = wiring();
+    const holder = w.roleAssignments.find((a) => a.scope === 'hostStorage')!.identity;
+    const settings = (w.identities as Record<string, { settings?: Record<string, readonly string[]> }>)[
+      holder
+    ].settings;
+    assert.ok(settings?.clientId?.includes('AzureWebJobsStorage__clientId'), holder);
+  });
+
   test("the sandbox serves one host-plane assignment: the host identity's telemetry role", () => {
     const served = wiring().roleAssignments.filter((a) => a.sandbox === true);
     assert.deepEqual(

@@ -6,35 +6,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_WAITS, publishDelays, waitPolicy } from '../../scripts/deploy/waits.ts';
 import type { Scenario, StandIns } from './standin-tools.ts';
-import { standIns } from './standin-tools.ts';
+import { DEPLOY_ARGS, runDeploy, standIns } from './standin-tools.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const made: StandIns[] = [];
 after(() => {
   for (const s of made) rmSync(s.dir, { recursive: true, force: true });
 });
 
-const ARGS = [
-  '--resource-group',
-  'rg-probes-test',
-  '--location',
-  'swedencentral',
-  '--name-prefix',
-  'ci1',
-  '--federated-issuer',
-  'https://oidc.prod-aks.azure.com/0ddb16eb-3bbd-4edd-9043-81e700fd85cd/',
-  '--federated-subject',
-  'system:serviceaccount:probes:identity-probes',
-  '--federated-token-url',
-  'https://token-broker.example.com/identity-probes/token',
-  '--reuse-dist',
-];
+const ARGS = [...DEPLOY_ARGS, '--reuse-dist'];
 
 const deletedVault = (name: string, rg: string, env: string, location = 'swedencentral') => ({
   id: `/subscriptions/fede0978-e421-4650-9304-746eefba010e/providers/Microsoft.KeyVault/locations/${location}/deletedVaults/${name}`,
@@ -54,18 +37,7 @@ function deploy(scenario: Scenario, extra: string[] = [], env: Record<string, st
   const s = standIns(scenario);
   made.push(s);
   const started = Date.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'deploy.ts'), ...ARGS, ...extra], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: {
-      PATH: s.dir,
-      HOME: process.env.HOME ?? tmpdir(),
-      STANDIN_DIR: s.dir,
-      DEPLOY_WAIT_SCALE: '0.01',
-      ...env,
-    },
-    timeout: 90_000,
-  });
+  const r = runDeploy(ARGS.concat(extra), s.dir, { DEPLOY_WAIT_SCALE: '0.01', ...env }, 90_000);
   const commands = s.calls().map((c) => c.command);
   return { ...r, commands, ms: Date.now() - started };
 }

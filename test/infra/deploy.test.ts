@@ -3,7 +3,6 @@
 // dependencies. A real run is exercised with stand-in az/func executables on the PATH (they record their
 // arguments; nothing reaches Azure), and bad input fails with a clear message before anything runs.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -13,7 +12,7 @@ import { defaultAppName } from '../../scripts/deploy/args.ts';
 import { redactForDisplay } from '../../scripts/deploy.ts';
 import { packageDirs, walk } from '../../scripts/deploy/package.ts';
 import type { StandIns } from './standin-tools.ts';
-import { standIns } from './standin-tools.ts';
+import { DEPLOY_ARGS, ISSUER, runDeploy, standIns, SUBJECT, TOKEN_URL } from './standin-tools.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const temps: string[] = [];
@@ -26,24 +25,6 @@ const temp = (prefix: string) => {
   return d;
 };
 
-const ISSUER = 'https://oidc.prod-aks.azure.com/0ddb16eb-3bbd-4edd-9043-81e700fd85cd/';
-const SUBJECT = 'system:serviceaccount:probes:identity-probes';
-const TOKEN_URL = 'https://token-broker.example.com/identity-probes/token';
-const BASE_ARGS = [
-  '--resource-group',
-  'rg-probes-test',
-  '--location',
-  'swedencentral',
-  '--name-prefix',
-  'ci1',
-  '--federated-issuer',
-  ISSUER,
-  '--federated-subject',
-  SUBJECT,
-  '--federated-token-url',
-  TOKEN_URL,
-];
-
 /** Stand-in az and func (test/infra/fixtures/standin-tools.mjs) that log each call and answer like the real ones. */
 function stubTools(): { bin: string; log: string; calls: StandIns['calls'] } {
   const s = standIns();
@@ -51,15 +32,8 @@ function stubTools(): { bin: string; log: string; calls: StandIns['calls'] } {
   return { bin: s.dir, log: join(s.dir, 'calls.log'), calls: s.calls };
 }
 
-function deploy(args: string[], path: string) {
-  // process.execPath is the project's Node 22; PATH holds no az, no func (or only the stand-ins).
-  return spawnSync(process.execPath, [join(ROOT, 'scripts', 'deploy.ts'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { PATH: path, HOME: process.env.HOME ?? tmpdir(), STANDIN_DIR: path },
-    timeout: 120_000,
-  });
-}
+// process.execPath is the project's Node 22; PATH holds no az, no func (or only the stand-ins).
+const deploy = (args: string[], path: string) => runDeploy(args, path);
 
 const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
   packages: Record<string, { dev?: boolean }>;
@@ -74,7 +48,7 @@ describe('npm run deploy', () => {
   test('--dry-run prints every command filled in, the package size, and runs no az or func', () => {
     const { bin, log } = stubTools();
     const staging = join(temp('deploy-stage-'), 'package');
-    const r = deploy(['--dry-run', ...BASE_ARGS, '--staging-dir', staging], bin);
+    const r = deploy(['--dry-run', ...DEPLOY_ARGS, '--staging-dir', staging], bin);
     assert.equal(r.status, 0, r.stderr);
     const outText = r.stdout;
     assert.equal(
@@ -184,7 +158,7 @@ describe('npm run deploy', () => {
   test('a real run checks the tools, deploys, publishes from the staging folder and prints the status URL', () => {
     const { bin, calls } = stubTools();
     const staging = join(temp('deploy-stage-'), 'package');
-    const r = deploy([...BASE_ARGS, '--subscription', 'probes-sub', '--staging-dir', staging], bin);
+    const r = deploy([...DEPLOY_ARGS, '--subscription', 'probes-sub', '--staging-dir', staging], bin);
     assert.equal(r.status, 0, r.stderr + r.stdout);
     const commands = calls().map((c) => c.command);
     assert.deepEqual(
@@ -218,7 +192,7 @@ describe('npm run deploy', () => {
 
   test('a real run without az on the PATH stops before changing anything', () => {
     const empty = temp('deploy-empty-bin-');
-    const r = deploy(BASE_ARGS, empty);
+    const r = deploy(DEPLOY_ARGS, empty);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /az is not installed or not on the PATH/);
     assert.doesNotMatch(r.stdout, /Package: staged/);
@@ -233,9 +207,9 @@ describe('npm run deploy', () => {
         /must be an https:\/\/ URL/,
       ],
       [['--dry-run', '--federated-issuer', ISSUER, '--federated-subject', `${SUBJECT} `], /whitespace/],
-      [['--dry-run', ...BASE_ARGS, '--name-prefix', 'Bad_Name'], /--name-prefix|same option/],
+      [['--dry-run', ...DEPLOY_ARGS, '--name-prefix', 'Bad_Name'], /--name-prefix|same option/],
       [
-        ['--dry-run', ...BASE_ARGS, '--federated-token-file', '/var/token'],
+        ['--dry-run', ...DEPLOY_ARGS, '--federated-token-file', '/var/token'],
         /one of --federated-token-url and --federated-token-file/,
       ],
       [['--dry-run', '--no-such-option'], /Unknown option '--no-such-option'/],
@@ -251,7 +225,7 @@ describe('npm run deploy', () => {
   test('a non-empty staging folder is refused', () => {
     const staging = temp('deploy-stage-');
     mkdirSync(join(staging, 'leftover'));
-    const r = deploy(['--dry-run', ...BASE_ARGS, '--staging-dir', staging], temp('deploy-empty-bin-'));
+    const r = deploy(['--dry-run', ...DEPLOY_ARGS, '--staging-dir', staging], temp('deploy-empty-bin-'));
     assert.equal(r.status, 1);
     assert.match(r.stderr, /is not empty/);
   });

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
 import type { AuthzCredential, AuthzResult, AuthzStep } from '../sandbox/resources/fixtures/authz-child.ts';
 import { childEnv, runMarkedChild } from '../../support/child.ts';
-import { identity } from './sandbox.ts';
+import { identity, identityCredential } from './sandbox.ts';
 
 const AUTHZ_MARKER = '@@AUTHZ-RESULTS@@'; // what the fixture prints before its results
 const FIXTURE = join(
@@ -38,16 +38,7 @@ export function as(
   conn: SandboxConnection,
   who: 'system' | 'app' | 'federated' | 'operator',
 ): AuthzCredential {
-  if (who === 'system') return { kind: 'managed-identity' };
-  if (who === 'app') return { kind: 'managed-identity', clientId: identity(conn, 'app').clientId };
-  if (who === 'federated')
-    return {
-      kind: 'federated',
-      tenantId: conn.tenantId,
-      clientId: identity(conn, 'federated').clientId,
-      tokenFile: conn.files.federatedTokenFile,
-      authorityHost: conn.endpoints.entra,
-    };
+  if (who !== 'operator') return identityCredential(conn, who);
   const ci = identity(conn, 'app-probes-ci');
   return {
     kind: 'secret',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { RunningSandbox } from '../../sandbox/index.ts';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
-import { startQuietSandbox, type SandboxOptions } from '../../support/sandbox.ts';
+import { identity, startQuietSandbox, type SandboxOptions } from '../../support/sandbox.ts';
 
 export { admin, identity, startQuietSandbox, type SandboxOptions } from '../../support/sandbox.ts';
 
@@ -17,6 +17,30 @@ export { admin, identity, startQuietSandbox, type SandboxOptions } from '../../s
 export const VAULT = 'https://vault.azure.net';
 export const ARM = 'https://management.azure.com/';
 export const STORAGE = 'https://storage.azure.com';
+
+/**
+ * How a test's child process signs in as one of the app's identities: `system` and `app` through App Service managed
+ * identity (the child gets IDENTITY_ENDPOINT and IDENTITY_HEADER), `federated` through Entra with the sandbox's token
+ * file. The SDK and authorization fixtures both take it.
+ */
+export type IdentityCredential =
+  | { kind: 'managed-identity'; clientId?: string }
+  | { kind: 'federated'; tenantId: string; clientId: string; tokenFile: string; authorityHost: string };
+
+export function identityCredential(
+  conn: SandboxConnection,
+  who: 'system' | 'app' | 'federated',
+): IdentityCredential {
+  if (who === 'system') return { kind: 'managed-identity' };
+  if (who === 'app') return { kind: 'managed-identity', clientId: identity(conn, 'app').clientId };
+  return {
+    kind: 'federated',
+    tenantId: conn.tenantId,
+    clientId: identity(conn, 'federated').clientId,
+    tokenFile: conn.files.federatedTokenFile,
+    authorityHost: conn.endpoints.entra,
+  };
+}
 
 export interface TestSandbox extends RunningSandbox {
   stateDir: string;

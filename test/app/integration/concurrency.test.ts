@@ -3,29 +3,18 @@
 // store.writes: none failed, none left pending), and /api/status shows, for every cell, exactly what the store
 // holds. Before cell blobs and coalescing, 39 of 200 results were lost to "412 ConditionNotMet after 10 attempts".
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PATH_IDS, TARGET_IDS } from '../../../src/ids.ts';
 import type { CellDocument } from '../../../src/status/cells.ts';
 import type { StatusView } from '../../../src/status/model.ts';
 import { runChild } from '../helpers/child.ts';
-import { runTimer, startAppHosts, timedGet, type AppHosts } from '../helpers/hosts.ts';
-import { start, type Sandbox } from '../helpers/sandbox.ts';
+import { runTimer, startAppHosts, timedGet, writesSettled, type AppHosts } from '../helpers/hosts.ts';
+import { useSandbox, type SuiteSandbox } from '../helpers/sandbox.ts';
 
 const REQUESTS = 200;
 const TIMER_RUNS = 25;
 
-async function settled(base: string, expected: number, timeoutMs = 90_000): Promise<StatusView> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const view = (await timedGet(base, '/api/status')).body as StatusView;
-    const w = view.store.writes;
-    if (w && w.pending === 0 && w.recorded + w.failed >= expected) return view;
-    if (Date.now() > until) throw new Error(`writes not settled: ${JSON.stringify(w)}, expected ${expected}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function storm(sb: Sandbox, app: AppHosts) {
+async function storm(sb: SuiteSandbox, app: AppHosts) {
   const bases = app.hosts.map((h) => h.baseUrl);
   const cells = PATH_IDS.flatMap((p) => TARGET_IDS.map((t) => [p, t] as const));
   const requests = Array.from({ length: REQUESTS }, (_, i) => {
@@ -44,7 +33,7 @@ async function storm(sb: Sandbox, app: AppHosts) {
       answers.filter((_, i) => i % bases.length === h).length +
       TARGET_IDS.length * Array.from({ length: TIMER_RUNS }).filter((_, i) => i % bases.length === h).length,
   );
-  const views = await Promise.all(bases.map((b, h) => settled(b, expected[h])));
+  const views = await Promise.all(bases.map((b, h) => writesSettled(b, expected[h])));
   const writes = views.map((v) => v.store.writes!);
   const recorded = writes.reduce((a, w) => a + w.recorded, 0);
   const failed = writes.reduce((a, w) => a + w.failed, 0);
@@ -92,11 +81,7 @@ function pick(cell: object, record: object): object {
 }
 
 describe('no result lost under contention', { timeout: 400_000, concurrency: false }, () => {
-  let sb: Sandbox;
-  before(async () => {
-    sb = await start('healthy');
-  });
-  after(() => sb?.close());
+  const sb = useSandbox();
 
   for (const instances of [1, 2])
     it(`${REQUESTS} concurrent probe requests + ${TIMER_RUNS} timer runs, ${instances} app process(es): 0 lost, status = store`, async () => {

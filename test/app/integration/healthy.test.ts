@@ -2,18 +2,14 @@
 // principal id for that path. Also the HTTP handlers (routes, 404/405), the federated token from a URL, and the
 // reuse of credentials (token requests per identity x audience).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PATH_IDS, TARGET_IDS } from '../../../src/ids.ts';
 import type { ProbeResult } from '../../../src/probes/types.ts';
 import { runChild } from '../helpers/child.ts';
-import { admin, expectedPrincipal, start, type Sandbox } from '../helpers/sandbox.ts';
+import { admin, expectedPrincipal, useSandbox } from '../helpers/sandbox.ts';
 
 describe('healthy sandbox', { timeout: 180_000 }, () => {
-  let sb: Sandbox;
-  before(async () => {
-    sb = await start('healthy');
-  });
-  after(() => sb?.close());
+  const sb = useSandbox();
 
   it('every path and target is ok, attested as the world principal of that path', async () => {
     const run = await runChild(sb.connection.appSettings, [{ op: 'sweep' }, { op: 'sweep' }]);

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { PATH_IDS } from '../../../src/ids.ts';
 import type { Step } from '../fixtures/probe-child.ts';
 import { runChild, type ChildRun } from '../helpers/child.ts';
-import { runTimer, startAppHosts, timedGet } from '../helpers/hosts.ts';
+import { runTimer, startAppHosts, timedGet, writesSettled } from '../helpers/hosts.ts';
 import { addFault, admin, clearFaults, issued, start, type Sandbox } from '../helpers/sandbox.ts';
 
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/;
@@ -36,7 +36,7 @@ async function overHttp(sb: Sandbox, out: (label: string, text: string) => void)
       for (const r of routes) out(`http ${JSON.stringify(fault)} ${r}`, (await timedGet(base, r)).text);
       await clearFaults(sb.connection);
     }
-    await new Promise((r) => setTimeout(r, 5000)); // background writes end (3 x PROBE_TIMEOUT_MS)
+    await writesSettled(base); // background writes end by their deadline (3 x PROBE_TIMEOUT_MS)
     out('http /api/status after the background writes', (await timedGet(base, '/api/status')).text);
   } finally {
     out('dev host log', app.hosts[0].proc.output());

@@ -2,19 +2,11 @@
 // scenario, a fault on an endpoint, or a setting. Each checks the kind and that the remediation names the real ids.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, before, describe, it } from 'node:test';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../../../src/ids.ts';
 import type { ProbeResult } from '../../../src/probes/types.ts';
 import { runChild } from '../helpers/child.ts';
-import {
-  addFault,
-  admin,
-  clearFaults,
-  expectedPrincipal,
-  identity,
-  start,
-  type Sandbox,
-} from '../helpers/sandbox.ts';
+import { addFault, admin, clearFaults, expectedPrincipal, identity, useSandbox } from '../helpers/sandbox.ts';
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -25,14 +17,11 @@ async function closedPort(): Promise<number> {
 }
 
 describe('outcome kinds against the sandbox', { timeout: 600_000 }, () => {
-  let sb: Sandbox;
+  const sb = useSandbox();
   let settings: Record<string, string>;
-
-  before(async () => {
-    sb = await start('healthy');
+  before(() => {
     settings = sb.connection.appSettings;
   });
-  after(() => sb?.close());
   afterEach(async () => {
     await clearFaults(sb.connection);
     await admin(sb.connection, 'POST', '/_sandbox/scenario', { name: 'healthy' });

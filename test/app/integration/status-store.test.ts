@@ -2,21 +2,17 @@
 // conditional writes lose nothing under concurrency, reads are cached, and an unreachable store never breaks a
 // probe or the status endpoint.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PATH_IDS, TARGET_IDS } from '../../../src/ids.ts';
 import type { CellDocument } from '../../../src/status/cells.ts';
 import type { StatusView } from '../../../src/status/model.ts';
 import { runChild } from '../helpers/child.ts';
-import { addFault, clearFaults, start, type Sandbox } from '../helpers/sandbox.ts';
+import { addFault, clearFaults, useSandbox } from '../helpers/sandbox.ts';
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 describe('status store', { timeout: 300_000 }, () => {
-  let sb: Sandbox;
-  before(async () => {
-    sb = await start('healthy');
-  });
-  after(() => sb?.close());
+  const sb = useSandbox();
 
   it('timers record each path in its own blob; /api/status shows every cell with its age; /api/health only the verdict', async () => {
     const run = await runChild(sb.connection.appSettings, [

@@ -5,9 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PATH_IDS } from '../../../src/ids.ts';
-import type { StatusView } from '../../../src/status/model.ts';
 import { admin } from '../../support/sandbox.ts';
-import { runTimer, startAppHosts, timedGet, type AppHosts } from '../helpers/hosts.ts';
+import { runTimer, startAppHosts, timedGet, writesSettled, type AppHosts } from '../helpers/hosts.ts';
 import { addFault, clearFaults, start, type Sandbox } from '../helpers/sandbox.ts';
 
 const CACHE_MS = 1500;
@@ -67,11 +66,7 @@ describe('status store down', { timeout: 300_000, concurrency: false }, () => {
     let h: Awaited<ReturnType<typeof timedGet>> | undefined;
     for (let round = 0; round < 3 && (h?.body as { status?: string })?.status !== 'ok'; round++) {
       for (const p of PATH_IDS) assert.equal(await runTimer(base, `timer-${p}`), 202);
-      for (let i = 0; i < 100; i++) {
-        const w = ((await timedGet(base, '/api/status')).body as StatusView).store.writes;
-        if (w && w.pending === 0 && w.recorded >= 18 * (round + 1)) break;
-        await sleep(200);
-      }
+      await writesSettled(base, 18 * (round + 1), 20_000);
       h = await healthWhen(base, true, 3000);
     }
     assert.equal((h!.body as { status: string }).status, 'ok', h!.text);

@@ -3,11 +3,11 @@
 // result per cell with the attested oid and the outcome, an event per transition, probes unaffected when the sending
 // identity loses its role (and /api/status says so), and nothing secret in anything the endpoint received.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PATH_IDS, TARGET_IDS, type PathId } from '../../../src/ids.ts';
 import type { Step } from '../fixtures/probe-child.ts';
 import { runChild } from '../helpers/child.ts';
-import { admin, expectedPrincipal, identity, issued, start, type Sandbox } from '../helpers/sandbox.ts';
+import { admin, expectedPrincipal, identity, issued, useSandbox } from '../helpers/sandbox.ts';
 
 interface Item {
   name: string;
@@ -23,20 +23,8 @@ interface Item {
 }
 
 describe('telemetry to Application Insights', { timeout: 600_000 }, () => {
-  let sb: Sandbox;
-  let url: string;
-  before(async () => {
-    sb = await start('healthy');
-    url = sb.connection.endpoints.admin;
-  });
-  after(() => sb?.close());
-
-  const adminStep = (path: string, method = 'GET', body?: unknown): Step => ({
-    op: 'admin',
-    url: `${url}${path}`,
-    method,
-    ...(body !== undefined ? { body } : {}),
-  });
+  const sb = useSandbox();
+  const { adminStep } = sb;
   const items = async (kind: 'availability' | 'event') =>
     (await admin<{ items: Item[] }>(sb.connection, 'GET', `/_sandbox/telemetry?kind=${kind}`)).items;
   const sweep: Step[] = PATH_IDS.map((path) => ({ op: 'http', fn: 'probe', path }));

@@ -56,7 +56,7 @@ describe('coalescing writer', () => {
     const w = new CoalescingWriter(async (p, t, batch) => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setImmediate(r)); // a write takes a turn: results arriving meanwhile queue
       writes.push(batch.length);
       inFlight--;
       return mergeCell(undefined, p, t, batch);

@@ -40,13 +40,24 @@ async function startCli(): Promise<Cli> {
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
-  const deadline = Date.now() + 60_000;
-  let m: RegExpExecArray | null = null;
-  while (!(m = /^connection file: (.+)$/m.exec(out))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no connection file line:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const connectionFile = m[1].trim();
+  // The line is awaited as output arrives (bounded), not polled for.
+  const connectionFile = await new Promise<string>((resolve, reject) => {
+    const fail = () => {
+      clearTimeout(timer);
+      reject(new Error(`no connection file line:\n${out}`));
+    };
+    const timer = setTimeout(fail, 60_000);
+    const check = () => {
+      const m = /^connection file: (.+)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1].trim());
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.on('exit', fail);
+  });
   const connection = JSON.parse(readFileSync(connectionFile, 'utf8')) as Cli['connection'];
   return { child, output: () => out, connectionFile, connection, exit };
 }

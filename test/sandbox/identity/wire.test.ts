@@ -399,24 +399,29 @@ describe('external OIDC provider and token files', { concurrency: true }, () => 
     }
   });
 
-  it('refreshes the files before the token expires, and removes them on close', async () => {
-    const short = await startTestSandbox('healthy', { oidcTokenLifetimeSeconds: 4 });
-    const file = short.connection.files.aksTokenFile;
+  it('refreshes the files at 80 % of the token lifetime on the sandbox clock, and removes them on close', async () => {
+    // An hour's token (Azure's default for external tokens); the refresh falls due at 48 min on the sandbox's clock,
+    // which the test moves through the admin API (/_sandbox/clock) instead of waiting.
+    const sandbox = await startTestSandbox('healthy', { oidcTokenLifetimeSeconds: 3600 });
+    const c = sandbox.connection;
+    const file = c.files.aksTokenFile;
+    const advance = (advanceSeconds: number) =>
+      admin<{ now: string }>(c, 'POST', '/_sandbox/clock', { advanceSeconds });
     try {
       const first = readFileSync(file, 'utf8');
-      assert.equal(decodeJwt(first).exp! - decodeJwt(first).iat!, 4);
-      // The refresh is due at 80 % of the lifetime (3.2 s); poll rather than sleep a fixed time, so a busy
-      // machine delays the check instead of failing it.
-      let second = first;
-      const deadline = Date.now() + 15_000;
-      while (second === first && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 200));
-        second = readFileSync(file, 'utf8');
-      }
-      assert.notEqual(second, first, 'the token file was refreshed');
+      const { iat, exp } = decodeJwt(first);
+      assert.equal(exp! - iat!, 3600);
+      await advance(2870);
+      assert.equal(readFileSync(file, 'utf8'), first, 'not refreshed 10 s before 80 % of the lifetime');
+      const { now: clockNow } = await advance(20);
+      const second = readFileSync(file, 'utf8');
+      assert.notEqual(second, first, 'refreshed once 80 % of the lifetime has passed');
+      assert.ok(Date.parse(clockNow) < exp! * 1000, 'before the first token expires on the sandbox clock');
+      assert.equal(decodeJwt(second).sub, decodeJwt(first).sub);
       assert.ok(decodeJwt(second).exp! > now(), 'the file never holds an expired token');
+      assert.equal(readFileSync(c.files.federatedTokenFile, 'utf8'), second, 'both files hold the new token');
     } finally {
-      await short.close();
+      await sandbox.close();
     }
     assert.equal(existsSync(dirname(file)), false);
   });

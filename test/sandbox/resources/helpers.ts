@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { generateKeyPair, SignJWT } from 'jose';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
 import { childEnv, runMarkedChild } from '../../../support/child.ts';
-import { admin, identity } from '../../support/sandbox.ts';
+import { admin, identity, identityCredential } from '../../support/sandbox.ts';
 import type { ChildSpec, CredentialSpec, Step, StepResult } from './fixtures/sdk-child.ts';
 
 export * from '../../support/sandbox.ts';
@@ -15,17 +15,8 @@ const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'sdk-c
 const MARKER = '@@SDK-RESULTS@@';
 
 /** The credential a test names: the app's identities through App Service MI, the federated one through Entra. */
-export function credentialFor(conn: SandboxConnection, who: 'system' | 'app' | 'federated'): CredentialSpec {
-  if (who === 'system') return { kind: 'managed-identity' };
-  if (who === 'app') return { kind: 'managed-identity', clientId: identity(conn, 'app').clientId };
-  return {
-    kind: 'federated',
-    tenantId: conn.tenantId,
-    clientId: identity(conn, 'federated').clientId,
-    tokenFile: conn.files.federatedTokenFile,
-    authorityHost: conn.endpoints.entra,
-  };
-}
+export const credentialFor: (conn: SandboxConnection, who: 'system' | 'app' | 'federated') => CredentialSpec =
+  identityCredential;
 
 export interface ChildRun {
   results: StepResult[];
