@@ -47,7 +47,8 @@ export function checkRoleAssignments(set: BicepSet, w: Wiring): number {
   const declared = w.roleAssignments.map((a) => a.scope);
   for (const scope of new Set([...declared, ...loops])) {
     const [n, uses] = [loops, declared].map((l) => l.filter((s) => s === scope).length);
-    if (n !== 1 || !uses)
+    if (n !== 1 || (!uses && !(scope in w.scopes)))
+      // a declared scope may wait for its first assignment
       set.bad(
         `scope '${scope}' is used by ${uses} declared assignment(s) and has ${n} loop(s) in ${RA} (need 1)`,
       );
