@@ -7,7 +7,14 @@ import { request } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import type { RunningSandbox } from '../../../sandbox/index.ts';
 import { RoleAssignmentStore } from '../../../sandbox/resources/rbac/store.ts';
-import { stubHandler, stubSettings, stubTargets, type StubTarget } from '../../../sandbox/resources/stub.ts';
+import {
+  EMULATED_TARGETS,
+  stubHandler,
+  stubSettings,
+  stubTargets,
+  type StubTarget,
+} from '../../../sandbox/resources/stub.ts';
+import { TARGET_IDS } from '../../../common/catalog.ts';
 import { identity, startQuietSandbox } from '../../../support/sandbox.ts';
 
 const STORAGE = 'https://storage.azure.com';
@@ -26,12 +33,12 @@ const TARGETS: Record<string, StubTarget> = {
       GRANTED_NAME: { group: 'app', meaning: 'm', sample: 'x' },
     },
   },
-  // Nobody holds a queue role.
+  // Nobody holds a table role.
   ungranted: {
     audience: STORAGE,
     action: {
       kind: 'dataAction',
-      name: 'Microsoft.Storage/storageAccounts/queueServices/queues/messages/read',
+      name: 'Microsoft.Storage/storageAccounts/tableServices/tables/entities/read',
     },
     scope: 'storageAccount',
     endpointSetting: 'UNGRANTED_URL',
@@ -108,7 +115,7 @@ describe('stub data plane', { timeout: 60_000 }, () => {
     assert.equal(a.status, 403);
     assert.equal(a.code, 'AuthorizationPermissionMismatch');
     const message = (a.body.error as { message: string }).message;
-    assert.match(message, /queueServices\/queues\/messages\/read/);
+    assert.match(message, /tableServices\/tables\/entities\/read/);
     assert.match(message, /storageAccounts\/stidentityprobes'/);
     const stranger = await call('/granted/x', await token(crypto.randomUUID()));
     assert.equal(stranger.status, 403);
@@ -138,8 +145,11 @@ describe('stub data plane', { timeout: 60_000 }, () => {
     });
   });
 
-  it("the catalog's targets all have emulators today, so the sandbox's own stub serves none", async () => {
-    assert.deepEqual(stubTargets(), {});
+  it("the sandbox's own stub serves exactly the catalog's targets without an emulator", async () => {
+    assert.deepEqual(
+      Object.keys(stubTargets()),
+      TARGET_IDS.filter((t) => !EMULATED_TARGETS.includes(t)),
+    );
     const app = identity(sb.connection, 'app');
     origin = sb.connection.endpoints.stub;
     assert.equal((await call('/keyvault/x', await token(app.principalId))).status, 404);
