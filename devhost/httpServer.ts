@@ -2,7 +2,7 @@
 // (docs/design.md "Patterns followed" 3: explicit layers; test servers through a fetch-style entry point).
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { hostLog } from './logger.ts';
 
 export interface HostRequest {
@@ -74,6 +74,21 @@ export interface Listening {
   close(): Promise<void>;
 }
 
+/**
+ * A lingering close for a connection answered before its request body was read: after the answer, our side is ended
+ * and what the client still sends is read and dropped, until the client closes or LINGER_MS pass. Node's server
+ * would destroy the socket as soon as the answer is written (`destroySoon`); data arriving after that makes the
+ * kernel reset the connection, and a reset can discard the answer before the client has read it (the client then
+ * sees EPIPE or ECONNRESET instead of the 413). The request stays in flowing mode, so the rest is read and dropped.
+ */
+const LINGER_MS = 2000;
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+}
+
 export async function listen(handler: Handler, hostname: string, port: number): Promise<Listening> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -90,14 +105,7 @@ export async function listen(handler: Handler, hostname: string, port: number): 
       tooLarge = true;
       chunks.length = 0;
       res.setHeader('connection', 'close');
-      // A lingering close: read no more, end our side after the answer, and drop the connection a little later.
-      // Destroying it at once can make the client's TCP stack reset the connection while the client is still
-      // sending, and a reset may discard the 413 before the client has read it.
-      req.pause();
-      res.on('finish', () => {
-        req.socket.end();
-        setTimeout(() => req.socket.destroy(), 2000).unref();
-      });
+      lingerOnClose(req.socket);
       send(res, jsonResponse(413, { error: 'PayloadTooLarge', message: 'Request body exceeds 100 MB' }));
     });
     req.on('error', () => res.destroy());
