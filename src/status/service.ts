@@ -50,6 +50,11 @@ function describe(err: unknown): string {
   return sanitizer().text(parts.join(' ')).slice(0, 400);
 }
 
+/** How many of this instance's status writes are still under way (they end by their own deadline). */
+export function pendingWrites(): number {
+  return writer?.state.pending ?? 0;
+}
+
 function writes(config: Config): CoalescingWriter {
   writer ??= new CoalescingWriter(async (path, target, results) => {
     const store = await statusStore(config);

@@ -209,8 +209,9 @@ describe('status store', { timeout: 300_000 }, () => {
         sb.connection.appSettings,
         [
           { op: 'http', fn: 'probe', path: 'federated', params: { target: 'blob' } },
-          // The first write waits for its token up to its background deadline (3 x PROBE_TIMEOUT_MS), then fails.
-          { op: 'sleep', ms: 5000 },
+          // The first write waits for its token up to its background deadline (3 x PROBE_TIMEOUT_MS), then fails:
+          // wait for that end (bounded), not for a fixed time.
+          { op: 'writes-idle', timeoutMs: 15_000 },
           { op: 'http', fn: 'status' },
           { op: 'http', fn: 'probe', path: 'federated', params: { target: 'blob' } },
           { op: 'http', fn: 'status' },
@@ -221,7 +222,8 @@ describe('status store', { timeout: 300_000 }, () => {
     } finally {
       await clearFaults(sb.connection);
     }
-    const [hung, , failed, next, status] = run.steps.map((s) => s.value);
+    const [hung, idle, failed, next, status] = run.steps.map((s) => s.value);
+    assert.equal(idle, true, 'the hung background write ended by its own deadline');
     assert.equal(hung.body.outcome, 'ok');
     assert.equal(hung.body.statusStore.recorded, false);
     assert.equal(hung.body.statusStore.pending, true);
