@@ -1,4 +1,4 @@
-// (d) One budget per answer: with each endpoint the app uses blackholed in turn (it accepts the connection and never
+// (f) One budget per answer: with each endpoint the app uses blackholed in turn (it accepts the connection and never
 // answers), every HTTP answer of the app (each probe cell, each path, /api/status, /api/health), as a ratio of
 // PROBE_TIMEOUT_MS. Target <= 1.1. The sandbox and the app run in their own processes, as `npm start` runs them,
 // so that this process only measures. Tokens are cached for hours, so a blackholed identity endpoint matters only
@@ -92,7 +92,7 @@ export async function blackholeBench(timeoutMs = 3000): Promise<void> {
     const account = new URL(conn.appSettings.STATUS_BLOB_SERVICE_URL).pathname;
     const holeUrl = `https://127.0.0.1:${hole.port}${account}`;
     console.log(
-      `(d) every HTTP answer (${ROUTES.length} at once) with one endpoint blackholed, as a ratio of ` +
+      `(f) every HTTP answer (${ROUTES.length} at once) with one endpoint blackholed, as a ratio of ` +
         `PROBE_TIMEOUT_MS=${timeoutMs} (target <= 1.1)`,
     );
     for (const c of CASES) console.log(await measure(conn, c, timeoutMs, holeUrl));
