@@ -20,6 +20,9 @@ function log(context: InvocationContext, path: PathId, results: ProbeResult[], r
   if (recordError) context.warn(`status store: result not recorded (${recordError})`);
 }
 
+/** The part of an HTTP probe's PROBE_TIMEOUT_MS kept for answering after the probe: 5 %, at most 250 ms. */
+export const answerMarginMs = (timeoutMs: number): number => Math.min(250, Math.round(timeoutMs * 0.05));
+
 interface ProbeRun {
   target?: string;
   /** An HTTP answer's due time: the write is awaited only until then (one PROBE_TIMEOUT_MS for probe and write). */
@@ -40,8 +43,11 @@ async function probeAndRecord(path: PathId, { target, answerBy, timer = false }:
     import('../telemetry/index.ts'),
   ]);
   // Timer runs acquire fresh tokens; HTTP probes use the cached ones (README "Fresh tokens on every timer run").
-  // An HTTP probe's deadline is its answer's: what ran before it (these imports, a busy process) counts too.
-  const options = { deadlineAt: answerBy };
+  // An HTTP probe's deadline is its answer's: what ran before it (these imports, a busy process) counts too, and
+  // the last slice of the budget is kept for answering (classifying, the write's wait, the response).
+  const options = {
+    deadlineAt: answerBy === undefined ? undefined : answerBy - answerMarginMs(getConfig().probeTimeoutMs),
+  };
   const results = timer
     ? await runTimerPath(path)
     : target && isTargetId(target)

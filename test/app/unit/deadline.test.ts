@@ -2,6 +2,7 @@
 // more, never less than zero; other callers get all of it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { answerMarginMs } from '../../../src/functions/probes.ts';
 import { remainingMs } from '../../../src/probes/runner.ts';
 
 describe('remainingMs', () => {
@@ -16,5 +17,14 @@ describe('remainingMs', () => {
   });
   it('is zero once the answer is overdue', () => {
     assert.equal(remainingMs(5000, 10_000, 12_000), 0);
+  });
+});
+
+describe('answerMarginMs', () => {
+  it('keeps 5 % of PROBE_TIMEOUT_MS for answering, at most 250 ms', () => {
+    assert.equal(answerMarginMs(3000), 150);
+    assert.equal(answerMarginMs(5000), 250);
+    assert.equal(answerMarginMs(10_000), 250);
+    assert.equal(answerMarginMs(100), 5);
   });
 });
