@@ -42,20 +42,21 @@ async function probeAndRecord(path: PathId, { target, answerBy, timer = false }:
     import('../status/service.ts'),
     import('../telemetry/index.ts'),
   ]);
+  const config = getConfig();
   // Timer runs acquire fresh tokens; HTTP probes use the cached ones (README "Fresh tokens on every timer run").
   // An HTTP probe's deadline is its answer's: what ran before it (these imports, a busy process) counts too, and
   // the last slice of the budget is kept for answering (classifying, the write's wait, the response).
   const options = {
-    deadlineAt: answerBy === undefined ? undefined : answerBy - answerMarginMs(getConfig().probeTimeoutMs),
+    deadlineAt: answerBy === undefined ? undefined : answerBy - answerMarginMs(config.probeTimeoutMs),
   };
   const results = timer
     ? await runTimerPath(path)
     : target && isTargetId(target)
-      ? [await runProbe(path, target, getConfig(), options)]
-      : await runPath(path, getConfig(), options);
+      ? [await runProbe(path, target, config, options)]
+      : await runPath(path, config, options);
   const budget = answerBy === undefined ? undefined : answerBy - Date.now();
   // never throws: sending must not delay or fail a probe
-  const record = await recordResults(path, results, getConfig(), budget, (outcome) =>
+  const record = await recordResults(path, results, config, budget, (outcome) =>
     telemetry.report(results, outcome.doc),
   );
   return { results, record };

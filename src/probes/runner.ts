@@ -1,4 +1,4 @@
-// Runs one identity path against one target (or all three, in parallel): deadline, attestation, classification,
+// Runs one identity path against one target (or every target, in parallel): deadline, attestation, classification,
 // remediation, sanitizing. A probe never throws and never outlives its deadline; its result is data.
 import type { TokenCredential } from '@azure/identity';
 import { getConfig, type Config, type SettingIssue } from '../config.ts';
@@ -255,7 +255,7 @@ export async function runProbe(
   return finish(judge(path, target, config, record, run, options), record);
 }
 
-/** One path against all three targets, in parallel. */
+/** One path against every target, in parallel. */
 export function runPath(
   path: PathId,
   config: Config = getConfig(),
