@@ -18,7 +18,16 @@ export interface HistoryEntry {
   at: string;
   outcome: OutcomeKind;
   totalMs: number;
+  /** The result's record id (RecordedResult): two results with the same `at` stay two (absent in older documents). */
+  id?: string;
 }
+
+/**
+ * A result as the status store records it: with an id that is unique per result (the recording instance's random
+ * id and a sequence number, status/service.ts), because `at` has millisecond precision and two instances can start
+ * a probe of one cell in the same millisecond.
+ */
+export type RecordedResult = ProbeResult & { recordId?: string };
 
 export interface TargetRecord {
   latest: ProbeResult;
@@ -42,11 +51,28 @@ export interface PathDocument {
 
 const time = (iso: string) => Date.parse(iso);
 
+/** Entries without an id (documents written before ids) tell results apart by what they recorded. */
+const entryKey = (h: HistoryEntry) => h.id ?? `${h.outcome}/${h.totalMs}`;
+
+/** Time order, then id order: a total order, so that every writer folds equal times the same way. */
+function byTimeThenId(a: HistoryEntry, b: HistoryEntry): number {
+  const ka = entryKey(a);
+  const kb = entryKey(b);
+  return time(a.at) - time(b.at) || (ka < kb ? -1 : ka > kb ? 1 : 0);
+}
+
+const entryOf = (r: RecordedResult): HistoryEntry => ({
+  at: r.at,
+  outcome: r.outcome,
+  totalMs: r.timings.totalMs,
+  ...(r.recordId ? { id: r.recordId } : {}),
+});
+
 /** Folds new results into a path's document (a new object; `doc` is not modified). */
 export function mergeResults(
   doc: PathDocument | undefined,
   path: PathId,
-  results: ProbeResult[],
+  results: RecordedResult[],
   now = new Date(),
 ): PathDocument {
   const next: PathDocument = {
@@ -57,17 +83,22 @@ export function mergeResults(
     ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}),
     ...(doc?.privileges ? { privileges: doc.privileges } : {}),
   };
-  for (const r of [...results].sort((a, b) => time(a.at) - time(b.at))) {
+  for (const r of [...results].sort((a, b) => byTimeThenId(entryOf(a), entryOf(b)))) {
     if (r.path !== path) continue;
     const prev = next.targets[r.target];
-    const entry: HistoryEntry = { at: r.at, outcome: r.outcome, totalMs: r.timings.totalMs };
-    const history = [...(prev?.history ?? []).filter((h) => h.at !== r.at), entry]
-      .sort((a, b) => time(a.at) - time(b.at))
+    const entry = entryOf(r);
+    // Every result is kept: an entry is replaced only by the same result written again (same time and id, as when
+    // a write is retried after it landed); equal times alone are two results (issue 24: two instances, one ms).
+    const history = [
+      ...(prev?.history ?? []).filter((h) => h.at !== r.at || entryKey(h) !== entryKey(entry)),
+      entry,
+    ]
+      .sort(byTimeThenId)
       .slice(-HISTORY_LIMIT);
     // Concurrent writers may land out of order: an older result joins the history but does not replace latest.
     // Nor does an ok on a cached token (HTTP probe) replace a fresh acquisition's failure while the app's cached
     // token still hides it (README "Fresh tokens on every timer run"): the cell stays failing until a fresh run.
-    if (prev && (time(prev.latest.at) > time(r.at) || masksFreshFailure(prev.latest, r))) {
+    if (prev && (byTimeThenId(entryOf(prev.latest), entry) > 0 || masksFreshFailure(prev.latest, r))) {
       next.targets[r.target] = { ...prev, history };
       continue;
     }

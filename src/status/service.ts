@@ -5,13 +5,20 @@
 // here waits long either: a status read ends by PROBE_TIMEOUT_MS (store.ts), and a probe waits for its write only
 // as long as its own budget allows (one PROBE_TIMEOUT_MS per answer, probe and write together); the write then goes
 // on in the background, bounded, and its outcome shows in the view's store.writes.
+import { randomBytes } from 'node:crypto';
 import { getConfig, type Config } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId } from '../ids.ts';
 import { sanitizer } from '../probes/sanitize.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import type { PrivilegesRecord } from './privileges.ts';
 import type { ProbeResult } from '../probes/types.ts';
-import { buildStatusView, type PathDocument, type StatusView, type StoreState } from './model.ts';
+import {
+  buildStatusView,
+  type PathDocument,
+  type RecordedResult,
+  type StatusView,
+  type StoreState,
+} from './model.ts';
 import { toPathDocument } from './cells.ts';
 import { staleAfterMs } from './schedule.ts';
 import { statusStore } from './store.ts';
@@ -37,6 +44,15 @@ let lastSeen: { at: number; docs: Partial<Record<PathId, PathDocument | undefine
 let cached: { at: number; view: StatusView } | undefined;
 let inflight: Promise<StatusView> | undefined;
 let writer: CoalescingWriter | undefined;
+
+/** This process's id in the record ids of its results: random, so that no two instances share one. */
+const INSTANCE = randomBytes(6).toString('base64url');
+let recordSeq = 0;
+
+/** Each result with its record id (instance + sequence): equal `at` values of two instances stay two results. */
+function stamped(results: ProbeResult[]): RecordedResult[] {
+  return results.map((r) => ({ ...r, recordId: `${INSTANCE}-${(++recordSeq).toString(36)}` }));
+}
 
 function describe(err: unknown): string {
   const e = err as { name?: string; message?: string; statusCode?: number; code?: string };
@@ -80,7 +96,7 @@ export async function recordResults(
 ): Promise<RecordOutcome> {
   // `results` come from the probe runner, which sanitizes everything that leaves a probe.
   const write = writes(config)
-    .record(results.filter((r) => r.path === path))
+    .record(stamped(results.filter((r) => r.path === path)))
     .then(
       (cells): RecordOutcome => {
         const doc = toPathDocument(path, cells);

@@ -91,4 +91,41 @@ describe('status model', () => {
     assert.match(html, /\\u003cscript\\u003ex/);
     assert.doesNotMatch(html, /<script>x/);
   });
+
+  it('keeps two results of one cell that have the same time (two instances, one millisecond): issue 24', () => {
+    // Two instances record default-chain/blob at the same millisecond; each merges into what the other wrote.
+    const a = { ...result('default-chain', 'blob', 'ok', 308), recordId: 'inst-a-1' };
+    const b = { ...result('default-chain', 'blob', 'forbidden', 308), recordId: 'inst-b-1' };
+    const older = mergeResults(undefined, 'default-chain', [result('default-chain', 'blob', 'ok', 0)]);
+    const ab = mergeResults(mergeResults(older, 'default-chain', [a]), 'default-chain', [b]);
+    const ba = mergeResults(mergeResults(older, 'default-chain', [b]), 'default-chain', [a]);
+    assert.equal(ab.targets.blob!.history.length, 3, JSON.stringify(ab.targets.blob!.history));
+    assert.deepEqual(
+      ab.targets.blob!.history.map((h) => [h.at, h.id]),
+      [
+        [iso(0), undefined],
+        [iso(308), 'inst-a-1'],
+        [iso(308), 'inst-b-1'],
+      ],
+      'ordered by time, then by id',
+    );
+    // Either order of landing gives the same document: the same history and the same latest.
+    assert.deepEqual(ba.targets.blob!.history, ab.targets.blob!.history);
+    assert.equal(ab.targets.blob!.latest.recordId, 'inst-b-1');
+    assert.equal(ba.targets.blob!.latest.recordId, 'inst-b-1');
+    // The same result written again (a retried write that had landed) is still one entry.
+    const again = mergeResults(ab, 'default-chain', [a, b]);
+    assert.deepEqual(again.targets.blob!.history, ab.targets.blob!.history);
+    // In one batch, too.
+    const batch = mergeResults(undefined, 'default-chain', [b, a]);
+    assert.equal(batch.targets.blob!.history.length, 2);
+  });
+
+  it('entries written before record ids: equal times with different outcomes or durations stay apart', () => {
+    const x = result('federated', 'arm', 'ok', 5);
+    const y = { ...result('federated', 'arm', 'ok', 5), timings: { tokenMs: 1, callMs: 2, totalMs: 9 } };
+    const doc = mergeResults(mergeResults(undefined, 'federated', [x]), 'federated', [y]);
+    assert.equal(doc.targets.arm!.history.length, 2);
+    assert.equal(mergeResults(doc, 'federated', [x]).targets.arm!.history.length, 2, 'the same one again');
+  });
 });
