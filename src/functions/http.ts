@@ -5,6 +5,13 @@ import { PATH_IDS, TARGET_IDS } from '../ids.ts';
 /** Registered for every method so that a wrong one gets a JSON 405 from us rather than the host's 404. */
 export const ALL_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
+/**
+ * The last slice of an answer's PROBE_TIMEOUT_MS kept for sending it (5 %, at most 250 ms): whatever an HTTP function
+ * waits for (a probe, a status write, a status read) ends that much before the answer is due, so that classifying,
+ * serializing and the host's own work fit in the budget (issue 24: answers left 2-28 ms after it).
+ */
+export const answerMarginMs = (timeoutMs: number): number => Math.min(250, Math.round(timeoutMs * 0.05));
+
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponseInit {
   return { status, jsonBody: body, headers: { 'cache-control': 'no-store', ...headers } };
 }

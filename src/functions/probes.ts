@@ -5,7 +5,7 @@ import { app, type HttpHandler, type InvocationContext, type TimerHandler } from
 import { getConfig } from '../config.ts';
 import { isPathId, isTargetId, PATH_IDS, type PathId } from '../ids.ts';
 import type { ProbeResult } from '../probes/types.ts';
-import { ALL_METHODS, json, methodNotAllowed, notFound } from './http.ts';
+import { ALL_METHODS, answerMarginMs, json, methodNotAllowed, notFound } from './http.ts';
 import { privilegesOnTimer } from './privileges.ts';
 
 function log(context: InvocationContext, path: PathId, results: ProbeResult[], recordError?: string): void {
@@ -20,20 +20,20 @@ function log(context: InvocationContext, path: PathId, results: ProbeResult[], r
   if (recordError) context.warn(`status store: result not recorded (${recordError})`);
 }
 
-/** The part of an HTTP probe's PROBE_TIMEOUT_MS kept for answering after the probe: 5 %, at most 250 ms. */
-export const answerMarginMs = (timeoutMs: number): number => Math.min(250, Math.round(timeoutMs * 0.05));
+export { answerMarginMs } from './http.ts';
 
 interface ProbeRun {
   target?: string;
-  /** An HTTP answer's due time: the write is awaited only until then (one PROBE_TIMEOUT_MS for probe and write). */
+  /** An HTTP answer's due time (one PROBE_TIMEOUT_MS for probe, write and sending). */
   answerBy?: number;
   /** A timer run: fresh tokens (README "Fresh tokens on every timer run"). */
   timer?: boolean;
 }
 
 /**
- * Probes and records. With `answerBy`, the write is awaited only until then; it goes on in the background after
- * that (status/service.ts). Telemetry is sent when the write ends, whenever that is, and never awaited.
+ * Probes and records. With `answerBy`, the probe and the write are awaited only until the answer's last slice
+ * (answerMarginMs) begins; the write goes on in the background after that (status/service.ts). Telemetry is sent
+ * when the write ends, whenever that is, and never awaited.
  */
 async function probeAndRecord(path: PathId, { target, answerBy, timer = false }: ProbeRun = {}) {
   const [{ runPath, runProbe }, { runTimerPath }, { recordResults }, telemetry] = await Promise.all([
@@ -46,15 +46,16 @@ async function probeAndRecord(path: PathId, { target, answerBy, timer = false }:
   // Timer runs acquire fresh tokens; HTTP probes use the cached ones (README "Fresh tokens on every timer run").
   // An HTTP probe's deadline is its answer's: what ran before it (these imports, a busy process) counts too, and
   // the last slice of the budget is kept for answering (classifying, the write's wait, the response).
-  const options = {
-    deadlineAt: answerBy === undefined ? undefined : answerBy - answerMarginMs(config.probeTimeoutMs),
-  };
+  const sendBy = answerBy === undefined ? undefined : answerBy - answerMarginMs(config.probeTimeoutMs);
+  const options = { deadlineAt: sendBy };
   const results = timer
     ? await runTimerPath(path)
     : target && isTargetId(target)
       ? [await runProbe(path, target, config, options)]
       : await runPath(path, config, options);
-  const budget = answerBy === undefined ? undefined : answerBy - Date.now();
+  // The write is awaited until the same point: the last slice stays for sending (a write still under way then is
+  // reported pending and goes on in the background).
+  const budget = sendBy === undefined ? undefined : sendBy - Date.now();
   // never throws: sending must not delay or fail a probe
   const record = await recordResults(path, results, config, budget, (outcome) =>
     telemetry.report(results, outcome.doc),

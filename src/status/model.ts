@@ -30,7 +30,7 @@ export interface HistoryEntry {
 export type RecordedResult = ProbeResult & { recordId?: string };
 
 export interface TargetRecord {
-  latest: ProbeResult;
+  latest: RecordedResult;
   /** When the current outcome started (first result of the current streak). */
   since: string;
   lastOkAt?: string;
@@ -150,7 +150,13 @@ export interface WriteState {
 }
 
 export interface StoreState {
+  /**
+   * Whether this instance could read its results from the store: false when the store did not answer, refused, or
+   * answered that the status container is not there (`containerMissing`). `error` says which.
+   */
   reachable: boolean;
+  /** The status container's name, when the store answered that it does not exist (writes fail until it does). */
+  containerMissing?: string;
   writes?: WriteState;
   /** Age of the newest data this instance read from the store (absent when it never read any). */
   lastSeenAgeMs?: number;
@@ -190,7 +196,8 @@ export function verdict(counts: StatusView['counts']): Verdict {
 
 /**
  * The cells' verdict, made honest: a store that cannot be read, or a newest result older than the schedule allows,
- * turns `ok` into `degraded` (the cells may look fine only because nothing new can be seen).
+ * turns `ok` into `degraded` (the cells may look fine only because nothing new can be seen); a missing status
+ * container turns `unknown` into `degraded` too.
  */
 export function honestVerdict(
   cells: Verdict,
@@ -199,11 +206,18 @@ export function honestVerdict(
   staleAfterMs: number,
 ): { status: Verdict; reasons: string[] } {
   const reasons: string[] = [];
-  if (!store.reachable) reasons.push(`status store unreachable: ${store.error ?? 'no answer'}`);
+  if (store.containerMissing)
+    reasons.push(
+      `status container "${store.containerMissing}" not found, so no result can be read or recorded`,
+    );
+  else if (!store.reachable) reasons.push(`status store unreachable: ${store.error ?? 'no answer'}`);
   if (newestAgeMs !== undefined && newestAgeMs > staleAfterMs)
     reasons.push(
       `newest result is ${Math.round(newestAgeMs / 1000)} s old (stale after ${staleAfterMs / 1000} s)`,
     );
+  // A missing container is a known fault of the app's own setup, not "no data yet": degraded even with no result.
+  if (store.containerMissing && (cells === 'ok' || cells === 'unknown'))
+    return { status: 'degraded', reasons };
   return { status: cells === 'ok' && reasons.length ? 'degraded' : cells, reasons };
 }
 

@@ -21,7 +21,7 @@ import {
 } from './model.ts';
 import { toPathDocument } from './cells.ts';
 import { staleAfterMs } from './schedule.ts';
-import { statusStore } from './store.ts';
+import { StatusContainerMissingError, statusStore } from './store.ts';
 import { CoalescingWriter } from './writer.ts';
 
 export interface RecordOutcome {
@@ -139,25 +139,33 @@ export async function recordPrivileges(
   }
 }
 
-async function load(config: Config): Promise<StatusView> {
+async function load(config: Config, readBy: number): Promise<StatusView> {
   try {
     const store = await statusStore(config);
-    const docs = await store.readAll(PATH_IDS, TARGET_IDS);
+    const docs = await store.readAll(PATH_IDS, TARGET_IDS, readBy - Date.now());
     lastSeen = { at: statusClock.now(), docs };
     return view(config, docs, { reachable: true, lastSeenAgeMs: 0 });
   } catch (err) {
     const now = statusClock.now();
     return view(config, lastSeen?.docs ?? {}, {
       reachable: false,
+      ...(err instanceof StatusContainerMissingError ? { containerMissing: err.container } : {}),
       error: describe(err),
       ...(lastSeen ? { lastSeenAgeMs: now - lastSeen.at } : {}),
     });
   }
 }
-/** The status view, from cache when younger than STATUS_CACHE_MS. Never throws. */
-export function getStatus(config: Config = getConfig()): Promise<StatusView> {
+/**
+ * The status view, from cache when younger than STATUS_CACHE_MS. Never throws. `readBy` (epoch ms): when a read
+ * must have ended, for an answer that is due (default: one PROBE_TIMEOUT_MS from now). A read already in flight is
+ * shared: it started earlier, so it ends earlier too.
+ */
+export function getStatus(
+  config: Config = getConfig(),
+  readBy = Date.now() + config.probeTimeoutMs,
+): Promise<StatusView> {
   if (cached && statusClock.now() - cached.at < config.status.cacheMs) return Promise.resolve(cached.view);
-  inflight ??= load(config)
+  inflight ??= load(config, readBy)
     .then((view) => {
       // Failures are cached too: an unreachable store must not be hammered either.
       cached = { at: statusClock.now(), view: sanitizer().deep(view) };

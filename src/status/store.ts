@@ -70,6 +70,25 @@ export function privilegesBlobName(path: PathId): string {
   return `privileges/${path}.json`;
 }
 
+/**
+ * The store answered 404 for something that is not a missing blob (ContainerNotFound, or a 404 with another code
+ * or none): the status container, or the account, is not there. Every read and write fails until it is back. The
+ * app does not create it: the container is infrastructure (infra/modules/storage.bicep), and a write that silently
+ * recreated it would hide that it was deleted, history and all.
+ */
+export class StatusContainerMissingError extends StatusStoreError {
+  readonly container: string;
+  constructor(container: string, code: string | undefined, options?: { cause?: unknown }) {
+    super(
+      `status container "${container}" not found (HTTP 404${code ? ` ${code}` : ''}); ` +
+        'the app does not create it: deploy it again (infra/modules/storage.bicep)',
+      options,
+    );
+    this.name = 'StatusContainerMissingError';
+    this.container = container;
+  }
+}
+
 interface Versioned<T> {
   doc: T;
   etag: string;
@@ -78,6 +97,12 @@ interface Versioned<T> {
 function statusCode(err: unknown): number | undefined {
   const s = (err as { statusCode?: unknown })?.statusCode;
   return typeof s === 'number' ? s : undefined;
+}
+
+/** The service's error code (x-ms-error-code, as RestError.code carries it). */
+function errorCode(err: unknown): string | undefined {
+  const c = (err as { code?: unknown })?.code;
+  return typeof c === 'string' ? c : undefined;
 }
 
 export class StatusStore {
@@ -105,16 +130,18 @@ export class StatusStore {
   /**
    * Runs `work` under one deadline: its abort signal is aborted at the deadline (stopping blob calls and retries),
    * and the returned promise rejects then even if `work` is stuck in token acquisition, which no signal reaches.
+   * `budgetMs` is the budget the error names (a read waits only for what is left of its answer's budget).
    */
   async #withinDeadline<T>(
     work: (signal: AbortSignal) => Promise<T>,
     timeoutMs = this.#timeoutMs,
+    budgetMs = timeoutMs,
   ): Promise<T> {
     const controller = new AbortController();
     let missed: StatusStoreDeadlineError | undefined;
     try {
-      return await raceDeadline(work(controller.signal), timeoutMs, () => {
-        missed = new StatusStoreDeadlineError(timeoutMs, this.#credential.pending > 0);
+      return await raceDeadline(work(controller.signal), Math.max(0, timeoutMs), () => {
+        missed = new StatusStoreDeadlineError(budgetMs, this.#credential.pending > 0);
         return missed;
       });
     } finally {
@@ -134,30 +161,43 @@ export class StatusStore {
       for await (const chunk of res.readableStreamBody ?? []) chunks.push(chunk as Buffer);
       return { doc: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T, etag: res.etag! };
     } catch (err) {
-      if (statusCode(err) === 404) return undefined;
+      // Only a missing blob is "no result yet"; any other 404 means the store itself is not there (issue 24: a
+      // deleted container read as an empty store, and /api/health said the store was reachable).
+      if (statusCode(err) === 404) {
+        if (errorCode(err) === 'BlobNotFound') return undefined;
+        throw new StatusContainerMissingError(this.#container.containerName, errorCode(err), { cause: err });
+      }
       throw err;
     }
   }
 
-  /** Every path's cells, read in parallel within one deadline and folded into one document per path. */
+  /**
+   * Every path's cells, read in parallel within one deadline and folded into one document per path. The deadline
+   * is `waitMs` (what is left of the answer's budget) or else PROBE_TIMEOUT_MS.
+   */
   readAll(
     paths: readonly PathId[],
     targets: readonly TargetId[],
+    waitMs = this.#timeoutMs,
   ): Promise<Record<PathId, PathDocument | undefined>> {
-    return this.#withinDeadline(async (signal) => {
-      const docs = await Promise.all(
-        paths.map(async (p) => {
-          const [cells, privileges] = await Promise.all([
-            Promise.all(
-              targets.map(async (t) => (await this.#read<CellDocument>(blobName(p, t), signal))?.doc),
-            ),
-            this.#read<PrivilegesRecord>(privilegesBlobName(p), signal),
-          ]);
-          return [p, withPrivileges(p, toPathDocument(p, cells), privileges?.doc)] as const;
-        }),
-      );
-      return Object.fromEntries(docs) as Record<PathId, PathDocument | undefined>;
-    });
+    return this.#withinDeadline(
+      async (signal) => {
+        const docs = await Promise.all(
+          paths.map(async (p) => {
+            const [cells, privileges] = await Promise.all([
+              Promise.all(
+                targets.map(async (t) => (await this.#read<CellDocument>(blobName(p, t), signal))?.doc),
+              ),
+              this.#read<PrivilegesRecord>(privilegesBlobName(p), signal),
+            ]);
+            return [p, withPrivileges(p, toPathDocument(p, cells), privileges?.doc)] as const;
+          }),
+        );
+        return Object.fromEntries(docs) as Record<PathId, PathDocument | undefined>;
+      },
+      waitMs,
+      this.#timeoutMs,
+    );
   }
 
   /**

@@ -236,4 +236,129 @@ describe('status store', { timeout: 300_000 }, () => {
     assert.equal(status.body.store.reachable, true);
     assert.equal(status.body.paths.federated.targets.blob.outcome, 'ok');
   });
+
+  it('two processes racing one cell, equal milliseconds included: every result in the history (issue 24)', async () => {
+    // Two app processes record the same cell, one write after another, starting at the same wall-clock time; both
+    // use the same ten `at` values, so every millisecond holds two results (forced: the step gives the times).
+    // Each write is a read-modify-write of one blob: only the ETag condition keeps one from overwriting the other.
+    const base = Date.now();
+    const ats = Array.from({ length: 10 }, (_, i) => new Date(base + i).toISOString());
+    const step = {
+      op: 'record-race' as const,
+      path: 'default-chain' as const,
+      target: 'blob' as const,
+      ats,
+      startAt: base + 6000,
+    };
+    const [a, b] = await Promise.all([
+      runChild(sb.connection.appSettings, [step]),
+      runChild(sb.connection.appSettings, [step]),
+    ]);
+    const outcomes = [...a.steps[0].value, ...b.steps[0].value] as { recorded: boolean }[];
+    assert.equal(outcomes.filter((o) => o.recorded).length, 20, JSON.stringify(outcomes));
+    const raw = (
+      await runChild(sb.connection.appSettings, [{ op: 'raw-status-blobs', paths: ['default-chain'] }])
+    ).steps[0].value as Record<string, string>;
+    const doc = JSON.parse(raw['default-chain/blob']) as CellDocument;
+    const mine = doc.record.history.filter((h) => Date.parse(h.at) >= base);
+    assert.equal(mine.length, 20, `history kept ${mine.length} of 20: ${JSON.stringify(mine)}`);
+    for (const at of ats)
+      assert.equal(mine.filter((h) => h.at === at).length, 2, `both results of ${at} are kept`);
+    assert.equal(new Set(mine.map((h) => h.id)).size, 20, 'each result has its own record id');
+  });
+
+  it('answers leave before the budget ends: a probe whose write is pending, /api/status and /api/health (issue 24)', async () => {
+    // The status store (Blob) hangs; the federated path's Key Vault probe is fine, so only its write waits. Each
+    // handler is timed in the child, from call to answer: it must be within PROBE_TIMEOUT_MS, the last slice kept
+    // for sending (before, the write and the store read were awaited until exactly the deadline).
+    const timeoutMs = 2000;
+    const admin = sb.connection.endpoints.admin;
+    let run;
+    try {
+      run = await runChild(
+        sb.connection.appSettings,
+        [
+          { op: 'http', fn: 'probe', path: 'federated', params: { target: 'keyvault' } },
+          {
+            op: 'admin',
+            url: `${admin}/_sandbox/faults`,
+            method: 'POST',
+            body: { endpoint: 'blob', kind: 'hang' },
+          },
+          { op: 'http', fn: 'probe', path: 'federated', params: { target: 'keyvault' } },
+          { op: 'http', fn: 'probe', path: 'federated', params: { target: 'keyvault' } },
+          { op: 'http', fn: 'status' },
+          { op: 'http', fn: 'health' },
+        ],
+        { PROBE_TIMEOUT_MS: String(timeoutMs), STATUS_CACHE_MS: '0' },
+        60_000,
+      );
+    } finally {
+      await clearFaults(sb.connection);
+    }
+    const [, , probe, again, status, health] = run.steps;
+    for (const p of [probe, again]) {
+      assert.equal(p.value.body.outcome, 'ok', JSON.stringify(p.value.body));
+      assert.equal(p.value.body.statusStore.pending, true, JSON.stringify(p.value.body.statusStore));
+    }
+    assert.equal(status.value.body.store.reachable, false);
+    assert.equal(health.value.body.storeReachable, false);
+    console.log(
+      `[answers] PROBE_TIMEOUT_MS=${timeoutMs}, store hung: probe ${probe.ms} ms, probe ${again.ms} ms, status ${status.ms} ms, health ${health.ms} ms`,
+    );
+    for (const s of [probe, again, status, health])
+      assert.ok(
+        s.ms < timeoutMs,
+        `${s.value.status} answer took ${s.ms} ms of PROBE_TIMEOUT_MS=${timeoutMs}`,
+      );
+  });
+
+  it('the status container deleted: degraded, naming it; writes fail and recreate nothing; back when it is (issue 24)', async () => {
+    const run = await runChild(
+      sb.connection.appSettings,
+      [
+        { op: 'http', fn: 'health' },
+        { op: 'status-container', action: 'delete' },
+        { op: 'http', fn: 'health' },
+        { op: 'http', fn: 'status' },
+        { op: 'http', fn: 'probe', path: 'federated', params: { target: 'keyvault' } },
+        { op: 'status-container', action: 'exists' },
+        { op: 'status-container', action: 'create' },
+        { op: 'http', fn: 'probe', path: 'federated', params: { target: 'keyvault' } },
+        { op: 'http', fn: 'health' },
+        { op: 'http', fn: 'status' },
+      ],
+      { STATUS_CACHE_MS: '0' },
+    );
+    const [before, deleted, health, status, probe, exists, created, probe2, health2, status2] = run.steps.map(
+      (s) => s.value,
+    );
+    assert.equal(before.body.storeReachable, true);
+    assert.equal(deleted.status, 202, 'the container is deleted');
+    // Blind, and saying why: not "unknown, store reachable, no reason" as before.
+    assert.equal(health.status, 200);
+    assert.equal(health.body.status, 'degraded', JSON.stringify(health.body));
+    assert.equal(health.body.storeReachable, false);
+    assert.deepEqual(health.body.reasons, [
+      'status container "probe-status" not found, so no result can be read or recorded',
+    ]);
+    assert.equal(status.body.store.reachable, false);
+    assert.equal(status.body.store.containerMissing, 'probe-status');
+    assert.match(status.body.store.error, /StatusContainerMissingError.*HTTP 404 ContainerNotFound/);
+    // The probe answers; its write fails, naming the container, and does not bring the container back.
+    assert.equal(probe.body.outcome, 'ok');
+    assert.equal(probe.body.statusStore.recorded, false);
+    assert.match(probe.body.statusStore.error, /status container "probe-status" not found/);
+    assert.equal(exists, false, 'no write recreated the container');
+    // Back: the next read and write work, with no restart.
+    assert.equal(created.status, 201);
+    assert.equal(probe2.body.statusStore.recorded, true, JSON.stringify(probe2.body.statusStore));
+    assert.equal(health2.body.storeReachable, true);
+    assert.ok(
+      health2.body.reasons.every((r: string) => !/status container/.test(r)),
+      JSON.stringify(health2.body),
+    );
+    assert.equal(status2.body.store.reachable, true);
+    assert.equal(status2.body.paths.federated.targets.keyvault.outcome, 'ok');
+  });
 });
