@@ -479,6 +479,30 @@ describe('classify: credential errors (@azure/identity)', () => {
   });
 });
 
+describe('classify: the phase a plain error is thrown in', () => {
+  it('a plain Error or TypeError thrown while getting the token is a token failure, not a call failure (issue 24)', () => {
+    // An assertion callback, credential setup: nothing in the error says "credential"; only the runner knows the
+    // token phase failed (ctx.tokenFailed).
+    for (const err of [
+      new Error('getAssertion callback failed: the token file is empty'),
+      new TypeError("Cannot read properties of undefined (reading 'token')"),
+    ]) {
+      const c = classify(err, token);
+      assert.deepEqual(
+        [c.kind, c.reason, c.detail.phase, c.detail.errorName],
+        ['error', 'credential', 'token', err.name],
+        `${err.name} in the token phase`,
+      );
+      const same = classify(err, call);
+      assert.deepEqual(
+        [same.reason, same.detail.phase],
+        ['unexpected', 'call'],
+        'the same error in the call',
+      );
+    }
+  });
+});
+
 describe('classify: deadlines', () => {
   it('our deadline and abort signals -> timeout, token or call phase', () => {
     const c = classify(new ProbeDeadlineError(10_000), { ...call, tokenPending: true });

@@ -39,6 +39,18 @@ describe('sanitize', () => {
     assert.match(out, /AccountName=a/);
   });
 
+  it('redacts the password in scheme://user:password@host, keeps URLs without one (issue 24)', () => {
+    const out = s.text(
+      'proxy https://admin:hunter2-Pass@proxy.example.com:8080/x failed; cache redis://default:r3d1s-s3cr3t@cache:6379',
+    );
+    for (const v of ['hunter2-Pass', 'r3d1s-s3cr3t']) assert.ok(!out.includes(v), `${v} in ${out}`);
+    assert.match(out, /https:\/\/\[REDACTED\]@proxy\.example\.com:8080\/x/, 'the host stays');
+    assert.equal(
+      s.text('https://user@host.example/p and time 10:30 at a:b'),
+      'https://user@host.example/p and time 10:30 at a:b',
+    );
+  });
+
   it('removes exact known secret values but keeps ordinary text and ids', () => {
     const text =
       'Forbidden for oid 63b2d18a-12b0-4881-b036-8fda3dae8b69: statusCode=403 errorCode=X exact-secret-value-123 short';
