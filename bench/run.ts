@@ -6,7 +6,7 @@
 //  (d) detection latency of each kind of break against the timer schedule period (bench/detection.ts);
 //  (e) storage reads of open status pages in Chromium against one per status cache period (bench/status-page.ts);
 //  (f) every HTTP answer with each endpoint the app uses blackholed in turn, as a ratio of PROBE_TIMEOUT_MS
-//      (target <= 1.1; bench/blackhole.ts).
+//      (target <= 1.0; bench/blackhole.ts).
 // `npm run bench` (prebench builds dist/). Options: --latency-ms N (default 100), --repeat N (default 5),
 // --sweeps N (default 100), --imports N (default 15), --period-s N (default 5), --trials N (default 3),
 // --propagation-s N (default 3), --page-seconds N (default 60).

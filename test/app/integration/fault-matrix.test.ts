@@ -1,5 +1,6 @@
 // The fault matrix: every scenario (healthy and each broken one) x every fault kind x every endpoint the app uses,
-// each cell of each sweep checked against the oracle (test/app/helpers/matrix.ts), at PROBE_TIMEOUT_MS 5000 and
+// each cell of each sweep checked against the oracle (test/app/helpers/matrix.ts), and each path's answer timed
+// against its budget (the slowest answer / PROBE_TIMEOUT_MS must be <= 1.0), at PROBE_TIMEOUT_MS 5000 and
 // 10000 (at 5000 the SDKs' own retries outlast the deadline; at 10000 many finish). One sandbox per scenario, all
 // at a time; in each, two app processes (one per deadline) sweep together after each fault is set. Sandbox tokens live 25 s, so that every probe asks its identity endpoint
 // again (MSAL refreshes a token within 5 minutes of its expiry; the SDK clients within 30 s).
@@ -123,6 +124,16 @@ describe('fault matrix', { timeout: 900_000 }, () => {
           .join(', ')}`,
       );
     }
+    // Every answer within its budget (issue 24): the slowest path answer of each deadline, as a ratio of it.
+    const slowest = TIMEOUTS.map((t) => {
+      const worst = rows
+        .filter((r) => r.timeoutMs === t)
+        .reduce((a, b) => (b.cell.answerMs > a.cell.answerMs ? b : a));
+      console.log(
+        `[fault matrix] PROBE_TIMEOUT_MS=${t}: slowest answer ${worst.cell.answerMs} ms = ${(worst.cell.answerMs / t).toFixed(3)} x PROBE_TIMEOUT_MS (${worst.scenario} | ${worst.fault} @ ${worst.endpoint} | ${worst.cell.path})`,
+      );
+      return { t, worst };
+    });
     console.log(`[fault matrix] ${Math.round((Date.now() - started) / 1000)} s`);
     const show = wrong
       .slice(0, 400)
@@ -131,5 +142,10 @@ describe('fault matrix', { timeout: 900_000 }, () => {
           `${r.scenario} | ${r.fault} @ ${r.endpoint} | T=${r.timeoutMs} | ${r.cell.path}/${r.cell.target}: got ${r.cell.outcome} (${r.cell.phase ?? ''} ${r.cell.statusCode ?? ''} ${r.cell.code ?? ''} ${r.cell.totalMs}ms) expected ${[r.expected].flat().join(' or ')}`,
       );
     assert.equal(wrong.length, 0, show.join('\n'));
+    for (const { t, worst } of slowest)
+      assert.ok(
+        worst.cell.answerMs <= t,
+        `an answer took ${worst.cell.answerMs} ms of PROBE_TIMEOUT_MS=${t} (${worst.scenario} | ${worst.fault} @ ${worst.endpoint} | ${worst.cell.path})`,
+      );
   });
 });
