@@ -106,9 +106,11 @@ export async function recordResults(
     );
   if (onSettled) void write.then(onSettled);
   if (budgetMs === undefined) return write;
+  // No time left: answer now, without a turn of the event loop that a busy process may make long.
+  if (budgetMs <= 0) return { recorded: false, pending: true };
   let timer: NodeJS.Timeout | undefined;
   const due = new Promise<RecordOutcome>((resolve) => {
-    timer = setTimeout(() => resolve({ recorded: false, pending: true }), Math.max(0, budgetMs));
+    timer = setTimeout(() => resolve({ recorded: false, pending: true }), budgetMs);
   });
   return Promise.race([write, due]).finally(() => clearTimeout(timer));
 }

@@ -1,4 +1,4 @@
-// Never "ok" while blind: with the status store down in each way it can be (connection reset, 503, 403, a hang,
+// Never "ok" while blind: with the status store down in each way it can be (connection reset, 503, 403, 404, a hang,
 // latency beyond the deadline, Azurite itself stopped), the first /api/health after one status cache period is not
 // ok, says why and how old the newest result is, and answers within one PROBE_TIMEOUT_MS; when the store comes
 // back, health is ok again by itself. Before, health stayed "ok" for up to 30 minutes (until results went stale).
@@ -14,7 +14,13 @@ const TIMEOUT_MS = 1500;
 /** Slack for a busy 2-CPU machine: process scheduling, not the design (the benchmark measures the ratio). */
 const SLACK_MS = 1000;
 
-type Down = { name: string; down(sb: Sandbox): Promise<void>; up(sb: Sandbox): Promise<void> };
+type Down = {
+  name: string;
+  down(sb: Sandbox): Promise<void>;
+  up(sb: Sandbox): Promise<void>;
+  /** The reason /api/health gives (default: the store is unreachable). */
+  reason?: RegExp;
+};
 
 const fault = (f: Record<string, unknown>): Pick<Down, 'down' | 'up'> => ({
   down: async (sb) => void (await addFault(sb.connection, { endpoint: 'blob', ...f } as never)),
@@ -31,6 +37,13 @@ const KINDS: Down[] = [
   { name: 'connection reset', ...fault({ kind: 'reset' }) },
   { name: '503', ...fault({ kind: 'status', status: 503 }) },
   { name: '403', ...fault({ kind: 'status', status: 403 }) },
+  // A 404 that is not BlobNotFound: the store's container (or account) is not there (issue 24: before, an empty
+  // store, reachable, and "ok" until the results went stale).
+  {
+    name: '404',
+    ...fault({ kind: 'status', status: 404 }),
+    reason: /^status container "probe-status" not found/,
+  },
   { name: 'hang', ...fault({ kind: 'hang' }) },
   { name: 'latency beyond the deadline', ...fault({ kind: 'latency', ms: 3 * TIMEOUT_MS }) },
   {
@@ -95,7 +108,7 @@ describe('status store down', { timeout: 300_000, concurrency: false }, () => {
         assert.equal(body.storeReachable, false, h.text);
         assert.ok(body.newestResultAgeMs > 0, `says the age: ${h.text}`);
         assert.ok(
-          body.reasons.some((r) => /status store unreachable/.test(r)),
+          body.reasons.some((r) => (kind.reason ?? /status store unreachable/).test(r)),
           h.text,
         );
         assert.ok(h.ms < TIMEOUT_MS + SLACK_MS, `health answered in ${Math.round(h.ms)} ms`);
