@@ -1,5 +1,5 @@
 // Writes the files generated from the catalog (common/catalog.ts): infra/identity-wiring.json,
-// local.settings.sample.json and the settings tables of docs/settings.md and README.md. With --check, writes nothing and exits 1
+// local.settings.sample.json and the settings tables of docs/settings.md. With --check, writes nothing and exits 1
 // naming every file that differs from what the catalog generates.
 // Usage: npm run catalog [-- --check]
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -125,16 +125,6 @@ export function settingsDoc(current: string): string {
   return out;
 }
 
-/** README.md's short settings table: the app settings, who uses each, what it means. */
-export function readmeSettings(current: string): string {
-  const rows = settingsOf('app').map(
-    (n) =>
-      `| \`${n}\` | ${cell((SETTINGS[n] as { usedBy?: string }).usedBy)} | ${cell(SETTINGS[n].meaning)} |`,
-  );
-  const table = ['| Setting | Used by | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
-  return replaceBlock(current, 'README.md', 'readme-settings', table);
-}
-
 async function format(text: string, filepath: string): Promise<string> {
   const options = (await prettier.resolveConfig(filepath)) ?? {};
   return prettier.format(text, { ...options, filepath });
@@ -143,7 +133,6 @@ async function format(text: string, filepath: string): Promise<string> {
 /** Every generated file: repository-relative path -> its content as it must be. */
 export async function generated(root: string): Promise<Record<string, string>> {
   const docPath = join(root, 'docs', 'settings.md');
-  const readmePath = join(root, 'README.md');
   return {
     'infra/identity-wiring.json': await format(
       JSON.stringify(wiring(), null, 2),
@@ -154,6 +143,5 @@ export async function generated(root: string): Promise<Record<string, string>> {
       join(root, 'local.settings.sample.json'),
     ),
     'docs/settings.md': await format(settingsDoc(readFileSync(docPath, 'utf8')), docPath),
-    'README.md': await format(readmeSettings(readFileSync(readmePath, 'utf8')), readmePath),
   };
 }
