@@ -1,6 +1,7 @@
-// What the catalog (common/catalog.ts) generates: infra/identity-wiring.json, local.settings.sample.json and the
-// settings tables of docs/settings.md. Each output is formatted with the repository's Prettier settings, so a
-// generated file and a committed one compare equal exactly when nothing drifted.
+// What the catalog (common/catalog.ts) generates: infra/identity-wiring.json, local.settings.sample.json, the
+// settings tables of docs/settings.md, and the default probe declaration with its JSON Schema (declarations/). Each output
+// is formatted with the repository's Prettier settings, so a generated file and a committed one compare equal exactly
+// when nothing drifted.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import prettier from 'prettier';
@@ -17,6 +18,8 @@ import {
   type IdentityKey,
   type SettingName,
 } from '../../common/catalog.ts';
+import { defaultDeclaration } from '../../common/declaration/default.ts';
+import { declarationJsonSchema } from '../../common/declaration/schema.ts';
 
 const WIRING_COMMENT =
   'Generated from common/catalog.ts by `npm run catalog`; do not edit. infra/main.bicep reads it with loadJsonContent() and deploys every role assignment and federated credential from it; the sandbox worlds read it too (sandbox/worlds/healthy.json). Entries with "plane": "host" are Azure-only wiring the Functions platform itself needs (host storage, deployment package, telemetry); the sandbox does not emulate them. Entries without "plane" are the app plane (the probes).';
@@ -143,5 +146,13 @@ export async function generated(root: string): Promise<Record<string, string>> {
       join(root, 'local.settings.sample.json'),
     ),
     'docs/settings.md': await format(settingsDoc(readFileSync(docPath, 'utf8')), docPath),
+    'declarations/default.json': await format(
+      JSON.stringify(defaultDeclaration(), null, 2),
+      join(root, 'declarations/default.json'),
+    ),
+    'declarations/probes.schema.json': await format(
+      JSON.stringify(declarationJsonSchema(), null, 2),
+      join(root, 'declarations/probes.schema.json'),
+    ),
   };
 }
