@@ -16,7 +16,7 @@ import {
   type IdentityDeclaration,
   type ResourceDeclaration,
 } from './schema.ts';
-import type { SettingFormat } from '../settings-catalog.ts';
+import type { SettingFormat } from '../setting-facts.ts';
 
 export interface DeclarationProblem {
   /** The entry: `probes[3]`, `identities.app`, `resources.vault`, or `declaration` for the file itself. */

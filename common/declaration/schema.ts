@@ -9,7 +9,7 @@
 // expressions are (https://learn.microsoft.com/azure/azure-functions/functions-bindings-expressions-patterns#binding-expressions---app-settings),
 // so one declaration serves every environment.
 import { z } from 'zod';
-import type { SettingFormat } from '../settings-catalog.ts';
+import type { SettingFormat } from '../setting-facts.ts';
 
 /** Declaration format version this code reads. */
 export const DECLARATION_SCHEMA_VERSION = 1;
