@@ -8,10 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import { getConfig, type Config } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId } from '../ids.ts';
-import { sanitizer } from '../probes/sanitize.ts';
+import { sanitizer } from '../core/sanitize.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import type { PrivilegesRecord } from './privileges.ts';
-import type { ProbeResult } from '../probes/types.ts';
+import type { ProbeResult } from '../core/results.ts';
 import {
   buildStatusView,
   type PathDocument,
