@@ -6,7 +6,7 @@
 // built) through the paths that do not use the endpoint; for the resource endpoints, through every path.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SandboxConnection } from '../sandbox/connection.ts';
 import { startSandboxProcess } from '../scripts/lib/stack.ts';
@@ -96,6 +96,12 @@ export async function blackholeBench(timeoutMs = 3000): Promise<void> {
         `PROBE_TIMEOUT_MS=${timeoutMs} (target <= 1.0)`,
     );
     for (const c of CASES) console.log(await measure(conn, c, timeoutMs, holeUrl));
+    // The answers' last slice is CPU work after each deadline, all at once: a machine busy with other work shows.
+    console.log(
+      `    (load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${availableParallelism()} CPUs)`,
+    );
   } finally {
     hole.server.close();
     await sandbox.proc.stop('SIGTERM').catch(() => sandbox.proc.kill());
