@@ -51,10 +51,6 @@ describe('one cell merge', () => {
     assert.deepEqual(cell.record, doc.targets.arm);
     assert.deepEqual(cell.federatedToken, doc.federatedToken);
     assert.equal(cell.record.latest.at, at(180));
-    assert.equal(
-      cell.record.since,
-      at(120),
-      'folded in time order: forbidden at 0 and 1 min, ok from 2 min',
-    );
+    assert.equal(cell.record.since, at(120), 'folded in time order: forbidden at 0 and 1 min, ok from 2 min');
   });
 });
