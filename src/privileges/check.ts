@@ -3,11 +3,17 @@
 // probe deadline), compares them with its declared roles (inherited ones included) and, when something is beyond
 // them, names the granting assignment and the command that removes it. Missing rights are not its business: the
 // probes report them as `forbidden`. Never throws; the result is sanitized like a probe's.
-import type { TokenCredential } from '@azure/identity';
 import { getConfig, type Config } from '../config.ts';
 import type { PathId } from '../ids.ts';
 import { credentialFor, IDENTITY_PATHS } from '../identities/index.ts';
-import { attest, AttestingCredential, newTokenRecord, withTokenRecord } from '../probes/attestation.ts';
+import { attest, newTokenRecord } from '../core/attestation.ts';
+import {
+  attestedCall,
+  attestedClient,
+  claimsOf,
+  ClientMemo,
+  type AttestedClient,
+} from '../core/attestedCall.ts';
 import { classify } from '../probes/classify.ts';
 import { raceDeadline } from '../core/deadline.ts';
 import { sanitizer } from '../core/sanitize.ts';
@@ -26,24 +32,15 @@ import { excessOf } from './compare.ts';
 import { resolveScopes, SCOPE_SETTINGS, scopeCovers, type ScopeIds } from './scopes.ts';
 import type { Finding, PrivilegesResult, ScopeCheck } from './types.ts';
 
-interface Client {
-  wrapper: AttestingCredential;
-  arm: PrivilegesArm;
-}
+type Client = AttestedClient<PrivilegesArm>;
 
-const clients = new Map<PathId, Promise<Client>>();
+/** One ARM client per path, around an attesting wrapper of the path's credential (core/attestedCall.ts). */
+const clients = new ClientMemo<PathId, PrivilegesArm>();
 
 function clientFor(path: PathId, config: Config): Promise<Client> {
-  let p = clients.get(path);
-  if (!p) {
-    p = (async () => {
-      const wrapper = new AttestingCredential((await credentialFor(path, config)) as TokenCredential);
-      return { wrapper, arm: await createPrivilegesArm(wrapper, config) };
-    })();
-    p.catch(() => {});
-    clients.set(path, p);
-  }
-  return p;
+  return clients.get(path, async () =>
+    attestedClient(await credentialFor(path, config), (wrapper) => createPrivilegesArm(wrapper, config)),
+  );
 }
 
 /** The last lookup per identity: reused while the excess stays the same, so a steady state costs no extra request. */
@@ -122,14 +119,14 @@ export async function checkPrivileges(path: PathId, config: Config = getConfig()
     return done({ outcome: c.kind, detail: c.detail });
   }
   const signal = AbortSignal.timeout(config.probeTimeoutMs);
+  // Each scope's read has its own deadline (readAll), so the call as a whole needs none.
   const { value: reads, requests } = await countingRequests(() =>
-    withTokenRecord(record, () => readAll(client.arm, scopeIds, config, signal)),
+    attestedCall(record, () => readAll(client.client, scopeIds, config, signal)),
   );
-  record.closed = true;
   // A token request that never answered leaves the client's token cycler waiting on it (as in the runner): the next
   // check starts with a fresh client.
-  if (record.pending > 0) clients.delete(path);
-  const claims = record.claims.at(-1) ?? (record.error === undefined ? client.wrapper.lastClaims : undefined);
+  if (record.pending > 0) clients.forget(path);
+  const claims = claimsOf(record, client.wrapper);
   const attestation = attest(expected, claims, record.claims.length ? 'credential' : 'client-cache');
   const detailOf = (e: unknown) => {
     const c = classify(e, classifyContext(path, config, record.error !== undefined, record.pending > 0));
@@ -146,7 +143,7 @@ export async function checkPrivileges(path: PathId, config: Config = getConfig()
       detail: { phase: 'token', message: attestation.mismatches.join('; ') },
     });
   return done(
-    await withFindings(client.arm, { identity, principalId, scopes, scopeIds, config, signal, requests }),
+    await withFindings(client.client, { identity, principalId, scopes, scopeIds, config, signal, requests }),
   );
 }
 

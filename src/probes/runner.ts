@@ -9,55 +9,47 @@ import type { TargetCall } from '../core/plugins.ts';
 import type { TargetData } from '../core/results.ts';
 import { TARGETS } from '../targets/index.ts';
 import { acquisitionOf } from './acquisition.ts';
+import { attest, newTokenRecord, type TokenRecord } from '../core/attestation.ts';
 import {
-  attest,
-  AttestingCredential,
-  newTokenRecord,
-  withTokenRecord,
-  type TokenRecord,
-} from './attestation.ts';
+  attestedCall,
+  attestedClient,
+  claimsOf,
+  ClientMemo,
+  type AttestedClient,
+} from '../core/attestedCall.ts';
 import { classify, type Classification } from './classify.ts';
-import { ProbeDeadlineError, raceDeadline } from '../core/deadline.ts';
+import { ProbeDeadlineError } from '../core/deadline.ts';
 import { noteReplay } from './replay.ts';
 import { remediationFacts } from './remediationFacts.ts';
 import { remediate, wrongIdentityRemediation } from './remediation.ts';
 import { sanitizer } from '../core/sanitize.ts';
 import type { Attestation, ProbeResult } from '../core/results.ts';
 
-interface Client {
-  wrapper: AttestingCredential;
-  call: TargetCall;
-}
+type Client = AttestedClient<TargetCall>;
 
 // One SDK client per (path, target), built on first use and reused: clients hold the token cycler, and their
 // construction is not free (docs/design.md "Credentials are built once per process").
-const clients = new Map<string, Promise<Client>>();
+const clients = new ClientMemo<string, TargetCall>();
 
 /** The `path/target` keys of the clients built so far in this process (tests). */
 export function preparedClientKeys(): string[] {
-  return [...clients.keys()].sort();
+  return clients.keys().sort();
 }
 
 /** Forgets every client and credential, as a new process would start (tests and benchmarks). */
 export function forgetClients(): void {
-  clients.clear();
+  for (const key of clients.keys()) clients.forget(key);
   forgetCredentials();
 }
 
-async function newClient(credential: TokenCredential, target: TargetId, config: Config): Promise<Client> {
-  const wrapper = new AttestingCredential(credential);
-  return { wrapper, call: await TARGETS[target].createCall(wrapper, config) };
+function newClient(credential: TokenCredential, target: TargetId, config: Config): Promise<Client> {
+  return attestedClient(credential, (wrapper) => TARGETS[target].createCall(wrapper, config));
 }
 
 function clientFor(path: PathId, target: TargetId, config: Config): Promise<Client> {
-  const key = `${path}/${target}`;
-  let p = clients.get(key);
-  if (!p) {
-    p = (async () => newClient(await credentialFor(path, config), target, config))();
-    p.catch(() => {}); // every caller awaits it; this only avoids an unhandled-rejection warning
-    clients.set(key, p);
-  }
-  return p;
+  return clients.get(`${path}/${target}`, async () =>
+    newClient(await credentialFor(path, config), target, config),
+  );
 }
 
 const round = (ms: number) => Math.round(ms);
@@ -171,11 +163,12 @@ async function execute(
   }
   setupDone();
   if (run.client) {
-    const call = run.client.call;
+    const call = run.client.client;
     const budget = remainingMs(config.probeTimeoutMs, options.deadlineAt);
     try {
-      run.data = await raceDeadline(
-        withAnswerLog(() => withTokenRecord(record, () => call(AbortSignal.timeout(budget))), run.answers),
+      run.data = await attestedCall(
+        record,
+        () => withAnswerLog(() => call(AbortSignal.timeout(budget)), run.answers),
         budget,
         () => new ProbeDeadlineError(config.probeTimeoutMs),
       );
@@ -199,8 +192,7 @@ function judge(
   const expected = IDENTITY_PATHS[path].expected(config);
   // Claims of this probe's token; when the SDK client reused its cached token, the claims it was issued with.
   // After a failed getToken the old claims say nothing about this probe.
-  const claims =
-    record.claims.at(-1) ?? (record.error === undefined ? run.client?.wrapper.lastClaims : undefined);
+  const claims = claimsOf(record, run.client?.wrapper);
   const identity = attest(expected, claims, record.claims.length ? 'credential' : 'client-cache');
   const wrongIdentity = (who: Attestation, extra: Partial<Findings>): Findings => ({
     outcome: 'wrong-identity',
@@ -234,7 +226,7 @@ function judge(
   if (c.kind === 'timeout' && c.reason === 'token' && !options.freshCredential) {
     // A token request that never answers leaves the client's token cycler waiting on it forever (managed
     // identity requests have no timeout: docs/identity-wire.md §1.7); start the next probe with a fresh client.
-    clients.delete(`${path}/${target}`);
+    clients.forget(`${path}/${target}`);
   }
   // A token for the wrong identity is the root cause even when the call then failed (e.g. 403 for that principal).
   if (identity && !identity.matches) return wrongIdentity(identity, { detail: c.detail });
