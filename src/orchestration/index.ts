@@ -2,9 +2,9 @@
 // path and record the results (status store, then telemetry), and check an identity's privileges and record the
 // check. The parts are loaded on first use, so that importing the app stays as cheap as importing @azure/functions
 // (bench figure (c)).
-import { getConfig } from '../config.ts';
 import { answerMarginMs } from '../core/deadline.ts';
 import { isTargetId, type PathId } from '../ids.ts';
+import { currentApp } from './app.ts';
 
 export interface ProbeRun {
   target?: string;
@@ -19,13 +19,14 @@ export interface ProbeRun {
  * that (status/service.ts). Telemetry is sent when the write ends, whenever that is, and never awaited.
  */
 export async function probeAndRecord(path: PathId, { target, answerBy, timer = false }: ProbeRun = {}) {
-  const [{ runPath, runProbe }, { runTimerPath }, { recordResults }, telemetry] = await Promise.all([
-    import('../probes/runner.ts'),
+  const root = currentApp();
+  const [runner, { runTimerPath }, status, telemetry] = await Promise.all([
+    root.probes(),
     import('../probes/timerRun.ts'),
-    import('../status/service.ts'),
-    import('../telemetry/index.ts'),
+    root.status(),
+    root.telemetry(),
   ]);
-  const config = getConfig();
+  const config = root.config;
   // Timer runs acquire fresh tokens; HTTP probes use the cached ones (README "Fresh tokens on every timer run").
   // An HTTP probe's deadline is its answer's: what ran before it (these imports, a busy process) counts too, and
   // the last slice of the budget is kept for answering (classifying, the write's wait, the response).
@@ -33,28 +34,29 @@ export async function probeAndRecord(path: PathId, { target, answerBy, timer = f
     deadlineAt: answerBy === undefined ? undefined : answerBy - answerMarginMs(config.probeTimeoutMs),
   };
   const results = timer
-    ? await runTimerPath(path)
+    ? await runTimerPath(runner, path, config)
     : target && isTargetId(target)
-      ? [await runProbe(path, target, config, options)]
-      : await runPath(path, config, options);
+      ? [await runner.runProbe(path, target, config, options)]
+      : await runner.runPath(path, config, options);
   const budget = answerBy === undefined ? undefined : answerBy - Date.now();
   // never throws: sending must not delay or fail a probe
-  const record = await recordResults(path, results, config, budget, (outcome) =>
-    telemetry.report(results, outcome.doc),
+  const record = await status.recordResults(path, results, budget, (outcome) =>
+    telemetry.report(results, outcome.doc, config),
   );
   return { results, record };
 }
 
 /** Runs the privileges check of the path's identity with that path's credential, and records it. */
 export async function checkAndRecord(path: PathId) {
-  const [{ checkPrivileges }, { recordPrivileges }, { reportPrivileges }] = await Promise.all([
-    import('../privileges/check.ts'),
-    import('../status/service.ts'),
-    import('../telemetry/index.ts'),
+  const root = currentApp();
+  const [privileges, status, telemetry] = await Promise.all([
+    root.privileges(),
+    root.status(),
+    root.telemetry(),
   ]);
-  const result = await checkPrivileges(path);
-  const record = await recordPrivileges(path, result);
-  reportPrivileges(result, record.privileges); // returns at once; sending never delays or fails the check
+  const result = await privileges.check(path, root.config);
+  const record = await status.recordPrivileges(path, result);
+  telemetry.reportPrivileges(result, record.privileges, root.config); // returns at once; sending never delays or fails the check
   return { result, record };
 }
 

@@ -8,10 +8,10 @@
 // managed identity endpoint never answers (its token requests have no timeout and ignore abort signals:
 // docs/identity-wire.md §1.7).
 import type { ContainerClient } from '@azure/storage-blob';
-import { getConfig, settingProblems, type Config } from '../config.ts';
+import { settingProblems, type Config } from '../config.ts';
 import type { PathId, TargetId } from '../ids.ts';
 import { newTokenRecord } from '../core/attestation.ts';
-import { attestedCall, attestedClient, ClientMemo, type AttestedClient } from '../core/attestedCall.ts';
+import { attestedCall, attestedClient, type AttestedClient } from '../core/attestedCall.ts';
 import type { ProbeResult } from '../core/results.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import { mergeCell, toPathDocument, type CellDocument } from './cells.ts';
@@ -204,16 +204,13 @@ export class StatusStore {
   }
 }
 
-/** The process-wide store (one key: the status identity), forgotten after a token request hung. */
-const stores = new ClientMemo<'status', StatusStore>();
-
-/** The process-wide store, its client built once with the status identity (STATUS_CLIENT_ID or system). */
-export async function statusStore(config: Config = getConfig()): Promise<StatusStore> {
-  // Forgotten after a token request hung, so that the next operation builds a fresh credential and client.
-  const built: Promise<AttestedClient<StatusStore>> = stores.get('status', () =>
-    buildStore(config, () => stores.forget('status', built)),
-  );
-  return (await built).client;
+/**
+ * Builds the store's client with the status identity (STATUS_CLIENT_ID or system); `onTokenHang` is called when an
+ * operation missed its deadline while a token request was outstanding (then build a new one: its token cycler would
+ * wait forever). The status service (service.ts) holds it.
+ */
+export async function openStatusStore(config: Config, onTokenHang: () => void): Promise<StatusStore> {
+  return (await buildStore(config, onTokenHang)).client;
 }
 
 async function buildStore(config: Config, onTokenHang: () => void): Promise<AttestedClient<StatusStore>> {
