@@ -2,9 +2,11 @@
 // never verifies a token's signature, tenant or principal and authorizes nothing, so every request goes through
 // here first, in order: account -> authentication scheme (bearer; shared key and SAS only if the account allows
 // key access; user delegation SAS is not key-based) -> full token validation -> operation -> RBAC permission for
-// the token's `oid` at container (or account) scope -> forward unchanged to Azurite, and Azurite's answer back
-// unchanged (status, headers incl. ETag, body), so conditional requests behave as Azurite implements them.
+// the token's `oid` at container (or account) scope -> forward to Azurite, and Azurite's answer back unchanged
+// (status, headers incl. ETag, body), so conditional requests behave as Azurite implements them. The name is
+// resolved once (path.ts): what is authorized is what is forwarded, dot segments resolved as Storage resolves them.
 import https from 'node:https';
+import { isIP } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxContext } from '../../core/context.ts';
 import type { SandboxError } from '../../core/errors.ts';
@@ -15,6 +17,7 @@ import type { RoleAssignmentStore } from '../rbac/store.ts';
 import { blobOperation } from './actions.ts';
 import type { BlobOperation } from './actions.ts';
 import { blobErrors as E } from './errors.ts';
+import { BlobPathError, resolveBlobPath } from './path.ts';
 
 export interface GatewayDeps {
   ctx: SandboxContext;
@@ -38,10 +41,16 @@ export function blobGatewayHandler(deps: GatewayDeps): Handler {
     const { ctx } = deps;
     const url = requestUrl(req);
     const version = header(req, 'x-ms-version');
-    const [accountName, container, ...blobParts] = url.pathname.split('/').slice(1);
+    let path;
+    try {
+      path = resolveBlobPath(req.url ?? '/');
+    } catch (err) {
+      if (err instanceof BlobPathError) throw E.invalidUri(version);
+      throw err;
+    }
+    const [accountName, containerName, ...blobParts] = path.segments;
     const account = ctx.world.storageAccounts.find((a) => a.name === accountName);
     if (!account) throw E.invalidUri(version);
-    const containerName = container ? safeDecode(container) : undefined;
     const blob = blobParts.length ? blobParts.join('/') : undefined;
     const op = blobOperation(
       req.method ?? 'GET',
@@ -71,7 +80,7 @@ export function blobGatewayHandler(deps: GatewayDeps): Handler {
       if (/^SharedKey(Lite)?\s/i.test(auth)) {
         if (!account.allowSharedKeyAccess) throw E.keyBasedAuthenticationNotPermitted(version);
         // Key access allowed: Azurite checks the signature with the account key (keys grant everything, no RBAC).
-        return forward(req, res, deps, version);
+        return forward(req, res, deps, version, path.forwardTarget);
       }
       if (!/^Bearer\s/i.test(auth)) throw E.invalidAuthenticationFormat(version);
       if (!version || version < MIN_BEARER_VERSION) throw E.bearerNotSupportedInVersion(version);
@@ -83,7 +92,7 @@ export function blobGatewayHandler(deps: GatewayDeps): Handler {
         throw E.invalidToken(ctx.world.tenantId, err, version);
       }
       authorizeFor(oid);
-      return forward(req, res, deps, version);
+      return forward(req, res, deps, version, path.forwardTarget);
     }
     if (q.has('sig')) {
       // A user delegation SAS (skoid/sktid) is signed with a key obtained through Entra ID, not with the account
@@ -91,21 +100,19 @@ export function blobGatewayHandler(deps: GatewayDeps): Handler {
       const skoid = q.get('skoid');
       if (skoid) {
         authorizeFor(skoid);
-        return forward(req, res, deps, version);
+        return forward(req, res, deps, version, path.forwardTarget);
       }
       if (!account.allowSharedKeyAccess) throw E.keyBasedAuthenticationNotPermitted(version);
-      return forward(req, res, deps, version);
+      return forward(req, res, deps, version, path.forwardTarget);
     }
     throw E.noAuthenticationInformation(ctx.world.tenantId, version);
   };
 }
 
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
+/** The host name of a Host header value (`[::1]:443` -> `::1`, `a.b:80` -> `a.b`). */
+function hostnameOf(host: string): string {
+  const m = /^\[([^\]]*)\]/.exec(host);
+  return m ? m[1] : host.replace(/:\d*$/, '');
 }
 
 /** Streams the request to Azurite and its response back, both unchanged except hop-by-hop headers. */
@@ -114,17 +121,22 @@ function forward(
   res: ServerResponse,
   deps: GatewayDeps,
   version: string | undefined,
+  path: string,
 ): Promise<void> {
   const target = new URL(deps.upstream());
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+  // Azurite takes the account from a Host like `<account>.<domain>` and the container from the first path segment
+  // then (production-style URLs): any Host but an IP literal is replaced by Azurite's own, so Azurite reads the path
+  // path-style, exactly as the gateway did.
+  if (!isIP(hostnameOf(header(req, 'host') ?? ''))) headers.host = target.host;
   return new Promise<void>((resolve, reject) => {
     const up = https.request(
       {
         hostname: target.hostname,
         port: target.port,
         method: req.method,
-        path: req.url,
+        path,
         headers,
         agent: deps.agent,
       },
