@@ -34,6 +34,21 @@ export function upstreamAgent(caPem: string): https.Agent {
 
 /** Bearer tokens need this service version or later (§3.6). */
 const MIN_BEARER_VERSION = '2017-11-09';
+/** The first Blob service version, and the newest the sandbox serves: what @azure/storage-blob 12.34 sends. */
+const FIRST_VERSION = '2009-09-19';
+export const NEWEST_BLOB_VERSION = '2026-10-06';
+
+/**
+ * Whether Storage serves an `x-ms-version`: a real date in the form YYYY-MM-DD, no older than the first version
+ * and no newer than the newest (https://learn.microsoft.com/rest/api/storageservices/versioning-for-the-azure-storage-services).
+ * Azurite runs with --skipApiVersionCheck (it lags the SDK), so the gateway is what refuses `zz` or `9999-01-01`.
+ */
+export function servedBlobVersion(v: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return false;
+  const d = new Date(`${v}T00:00:00Z`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v) return false;
+  return v >= FIRST_VERSION && v <= NEWEST_BLOB_VERSION;
+}
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
 
 export function blobGatewayHandler(deps: GatewayDeps): Handler {
@@ -51,6 +66,12 @@ export function blobGatewayHandler(deps: GatewayDeps): Handler {
     const [accountName, containerName, ...blobParts] = path.segments;
     const account = ctx.world.storageAccounts.find((a) => a.name === accountName);
     if (!account) throw E.invalidUri(version);
+    if (version !== undefined && !servedBlobVersion(version))
+      throw E.invalidHeaderValue('x-ms-version', version);
+    for (const name of new Set(url.searchParams.keys())) {
+      const all = url.searchParams.getAll(name);
+      if (all.length > 1) throw E.repeatedQueryParameter(name, all.join(','), version);
+    }
     const blob = blobParts.length ? blobParts.join('/') : undefined;
     const op = blobOperation(
       req.method ?? 'GET',
@@ -86,7 +107,13 @@ export function blobGatewayHandler(deps: GatewayDeps): Handler {
       if (!version || version < MIN_BEARER_VERSION) throw E.bearerNotSupportedInVersion(version);
       let oid: string;
       try {
-        ({ oid } = await authenticateBearer(ctx, req, storageAudiences(account.name)));
+        // No clock skew past `exp`: Azurite behind the gateway allows none (BlobTokenAuthenticator), so a token the
+        // gateway let through would be refused there with a 403 Storage never sends for it. Storage documents a
+        // 15-minute allowance only for the Date/x-ms-date of Shared Key requests
+        // (https://learn.microsoft.com/rest/api/storageservices/authorize-with-shared-key), none for token lifetime.
+        ({ oid } = await authenticateBearer(ctx, req, storageAudiences(account.name), {
+          clockToleranceSeconds: 0,
+        }));
       } catch (err) {
         if (!(err instanceof BearerError)) throw err;
         throw E.invalidToken(ctx.world.tenantId, err, version);
