@@ -9,7 +9,6 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { SandboxContext } from '../core/context.ts';
 import { bearerToken, header } from '../core/http.ts';
 import { TokenValidationError } from '../core/tokens.ts';
-import { KEY_VAULT_APP_ID, KEY_VAULT_RESOURCE } from './keyvault/errors.ts';
 import type { TokenRejection, VerifiedClaims, VerifyOptions } from '../core/tokens.ts';
 
 /**
@@ -18,6 +17,8 @@ import type { TokenRejection, VerifiedClaims, VerifyOptions } from '../core/toke
  * spn:cfa8b339-…", argoproj-labs/argocd-vault-plugin#621). Never with a trailing slash (Azure/go-autorest#666,
  * Azure/autorest-clientruntime-for-java#510: "Key Vault only accepts https://vault.azure.net").
  */
+export const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
+export const KEY_VAULT_APP_ID = 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093';
 export const KEY_VAULT_AUDIENCES = [KEY_VAULT_RESOURCE, KEY_VAULT_APP_ID];
 export const ARM_AUDIENCES = [
   'https://management.azure.com/',

@@ -3,11 +3,8 @@
 // challenge, because the SDK answers a 401 with WWW-Authenticate by getting a token and retrying once (§1.6.7).
 import { randomUUID } from 'node:crypto';
 import { SandboxError } from '../../core/errors.ts';
+import { KEY_VAULT_APP_ID, KEY_VAULT_RESOURCE } from '../auth.ts';
 import type { BearerError } from '../auth.ts';
-
-export const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
-/** Key Vault's first-party application id, the other audience it accepts (sandbox/resources/auth.ts). */
-export const KEY_VAULT_APP_ID = 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093';
 
 /**
  * The challenge names the real authority host. The SDK takes only the tenant from it (the path of `authorization`,
