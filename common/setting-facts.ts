@@ -8,6 +8,8 @@ export type SettingFormat =
   | 'guid'
   | 'secret-name'
   | 'container-name'
+  | 'queue-name'
+  | 'arm-scope'
   | 'resource-group'
   | 'vault-resource-id'
   | 'uami-resource-id'
