@@ -1,12 +1,14 @@
 // Per identity path: GET /api/probes/{path}[/{target}] and a timer that probes only its own path and records the
-// result. Handlers translate; the work is in probes/ and status/ (loaded on first use, so that importing the app
-// stays as cheap as importing @azure/functions: bench figure (c)).
+// result. Handlers translate requests and log; what a run does is orchestration/'s (which loads the parts on first
+// use, so that importing the app stays as cheap as importing @azure/functions: bench figure (c)).
 import { app, type HttpHandler, type InvocationContext, type TimerHandler } from '@azure/functions';
 import { getConfig } from '../config.ts';
-import { isPathId, isTargetId, PATH_IDS, type PathId } from '../ids.ts';
 import type { ProbeResult } from '../core/results.ts';
-import { ALL_METHODS, answerMarginMs, json, methodNotAllowed, notFound } from './http.ts';
-import { privilegesOnTimer } from './privileges.ts';
+import { isPathId, isTargetId, PATH_IDS, type PathId } from '../ids.ts';
+import { ALL_METHODS, json, methodNotAllowed, notFound } from './http.ts';
+import { currentApp, type App } from '../orchestration/app.ts';
+import { privilegesOnTimer, probeAndRecord } from '../orchestration/index.ts';
+import { logPrivileges } from './privileges.ts';
 
 function log(context: InvocationContext, path: PathId, results: ProbeResult[], recordError?: string): void {
   // Results are sanitized by the runner; lines carry outcome, timings and remediation, never token material.
@@ -20,58 +22,17 @@ function log(context: InvocationContext, path: PathId, results: ProbeResult[], r
   if (recordError) context.warn(`status store: result not recorded (${recordError})`);
 }
 
-export { answerMarginMs } from './http.ts';
-
-interface ProbeRun {
-  target?: string;
-  /** An HTTP answer's due time (one PROBE_TIMEOUT_MS for probe, write and sending). */
-  answerBy?: number;
-  /** A timer run: fresh tokens (README "Fresh tokens on every timer run"). */
-  timer?: boolean;
-}
-
-/**
- * Probes and records. With `answerBy`, the probe and the write are awaited only until the answer's last slice
- * (answerMarginMs) begins; the write goes on in the background after that (status/service.ts). Telemetry is sent
- * when the write ends, whenever that is, and never awaited.
- */
-async function probeAndRecord(path: PathId, { target, answerBy, timer = false }: ProbeRun = {}) {
-  const [{ runPath, runProbe }, { runTimerPath }, { recordResults }, telemetry] = await Promise.all([
-    import('../probes/runner.ts'),
-    import('../probes/timerRun.ts'),
-    import('../status/service.ts'),
-    import('../telemetry/index.ts'),
-  ]);
-  const config = getConfig();
-  // Timer runs acquire fresh tokens; HTTP probes use the cached ones (README "Fresh tokens on every timer run").
-  // An HTTP probe's deadline is its answer's: what ran before it (these imports, a busy process) counts too, and
-  // the last slice of the budget is kept for answering (classifying, the write's wait, the response).
-  const sendBy = answerBy === undefined ? undefined : answerBy - answerMarginMs(config.probeTimeoutMs);
-  const options = { deadlineAt: sendBy };
-  const results = timer
-    ? await runTimerPath(path)
-    : target && isTargetId(target)
-      ? [await runProbe(path, target, config, options)]
-      : await runPath(path, config, options);
-  // The write is awaited until the same point: the last slice stays for sending (a write still under way then is
-  // reported pending and goes on in the background).
-  const budget = sendBy === undefined ? undefined : sendBy - Date.now();
-  // never throws: sending must not delay or fail a probe
-  const record = await recordResults(path, results, config, budget, (outcome) =>
-    telemetry.report(results, outcome.doc),
-  );
-  return { results, record };
-}
-
-export function probeHandler(path: PathId): HttpHandler {
+/** `root`: the app whose state the probe uses (the process's; the fault matrix gives a fresh one per combination). */
+export function probeHandler(path: PathId, root: () => App = currentApp): HttpHandler {
   return async (request, context) => {
     if (request.method !== 'GET') return methodNotAllowed(request.method);
     const target = request.params.target;
     if (target && !isTargetId(target)) return notFound(`Unknown target '${target}'.`);
-    const { results, record } = await probeAndRecord(path, {
-      target,
-      answerBy: Date.now() + getConfig().probeTimeoutMs,
-    });
+    const { results, record } = await probeAndRecord(
+      path,
+      { target, answerBy: Date.now() + getConfig().probeTimeoutMs },
+      root(),
+    );
     log(
       context,
       path,
@@ -101,7 +62,9 @@ export function timerHandler(path: PathId): TimerHandler {
   return async (_timer, context) => {
     const { results, record } = await probeAndRecord(path, { timer: true });
     log(context, path, results, record.error);
-    await privilegesOnTimer(path, context); // the identity's privileges check, on its first path's timer only
+    // The identity's privileges check, on its first path's timer only.
+    const checked = await privilegesOnTimer(path);
+    if (checked) logPrivileges(context, checked.result, checked.record.error);
   };
 }
 

@@ -3,15 +3,15 @@
 // GET /api/status/assets/{name} (anonymous): the page's own script and style sheet (no status data in them).
 // GET /api/health (anonymous): only the verdict and a timestamp, no ids.
 import { app, type HttpHandler, type HttpRequest } from '@azure/functions';
-import { ALL_METHODS, answerMarginMs, json, methodNotAllowed } from './http.ts';
+import { answerMarginMs } from '../core/deadline.ts';
+import { currentApp } from '../orchestration/app.ts';
+import { ALL_METHODS, json, methodNotAllowed } from './http.ts';
 
 /**
  * When the status read must have ended for an answer that began at `startedAt`: one PROBE_TIMEOUT_MS, less the last
  * slice kept for sending (loading the modules counts too).
  */
-async function readBy(startedAt: number): Promise<number> {
-  const { getConfig } = await import('../config.ts');
-  const timeoutMs = getConfig().probeTimeoutMs;
+function readBy(startedAt: number, timeoutMs: number): number {
   return startedAt + timeoutMs - answerMarginMs(timeoutMs);
 }
 
@@ -25,13 +25,13 @@ function wantsHtml(request: HttpRequest): boolean {
 export const statusHandler: HttpHandler = async (request) => {
   const startedAt = Date.now();
   if (request.method !== 'GET') return methodNotAllowed(request.method);
-  const [{ getStatus }, { telemetryStatus }, by] = await Promise.all([
-    import('../status/service.ts'),
-    import('../telemetry/index.ts'),
-    readBy(startedAt),
-  ]);
+  const root = currentApp();
+  const [status, { telemetryStatus }] = await Promise.all([root.status(), root.telemetry()]);
   // Whether availability results reach Application Insights (never part of the verdict: probes do not depend on it).
-  const view = { ...(await getStatus(undefined, by)), telemetry: telemetryStatus() };
+  const view = {
+    ...(await status.getStatus(readBy(startedAt, root.config.probeTimeoutMs))),
+    telemetry: telemetryStatus(root.config),
+  };
   const { etagMatches, statusEtag } = await import('../status/etag.ts');
   const etag = statusEtag(view);
   if (!wantsHtml(request)) {
@@ -59,8 +59,8 @@ export const statusAssetHandler: HttpHandler = async (request) => {
 export const healthHandler: HttpHandler = async (request) => {
   const startedAt = Date.now();
   if (request.method !== 'GET') return methodNotAllowed(request.method);
-  const [{ getStatus }, by] = await Promise.all([import('../status/service.ts'), readBy(startedAt)]);
-  const view = await getStatus(undefined, by);
+  const root = currentApp();
+  const view = await (await root.status()).getStatus(readBy(startedAt, root.config.probeTimeoutMs));
   // 503 only when every known result fails, so load balancers and monitors can act on it. No ids: the verdict, why
   // it is not ok, whether the store could be read and how old the newest result is.
   return json(view.status === 'failing' ? 503 : 200, {
