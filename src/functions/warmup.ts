@@ -6,10 +6,10 @@
 // runs at import time. A hook that throws would stop the app, so nothing here throws: a failure is kept by what
 // failed (a credential, the store, the sender) and reported by the probe or /api/status that uses it.
 import { app } from '@azure/functions';
-import { currentApp } from '../orchestration/app.ts';
+import { currentApp, type App } from '../orchestration/app.ts';
 
-export async function warmUp(): Promise<void> {
-  const root = currentApp();
+/** `root`: the app to warm up (the process's; the fault matrix warms each fresh one, as a new process would). */
+export async function warmUp(root: App = currentApp()): Promise<void> {
   const config = root.config;
   const [runner, status, telemetry] = await Promise.all([
     root.probes(),
