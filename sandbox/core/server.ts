@@ -110,6 +110,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     : http.createServer((q, s) => void listener(q, s));
   // Real services keep connections alive; keep sockets from pinning the process after close().
   server.keepAliveTimeout = 5000;
+  const counters = opts.counters;
+  if (counters) {
+    if (opts.tls) server.on('secureConnection', () => counters.connection(opts.label, true));
+    else server.on('connection', () => counters.connection(opts.label, false));
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

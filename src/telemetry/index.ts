@@ -16,6 +16,13 @@ import { privilegesAvailabilityOf, privilegesTransitionOf } from './privilegeIte
 export type { TelemetryHealth } from './health.ts';
 
 let sender: Promise<Sender> | undefined;
+/**
+ * Opens when the sender may be built. Open from the start, except in a host that calls deferStart() at app start:
+ * then results are queued until start() (after the first answer, functions/warmup.ts), so that loading the library
+ * (several hundred milliseconds of CPU) never delays an answer, and nothing reported meanwhile is lost.
+ */
+let gate: Promise<void> = Promise.resolve();
+let openGate: (() => void) | undefined;
 /** Sends in flight (drain() waits for them, e.g. before a process exits). */
 const inflight = new Set<Promise<void>>();
 /** Last outcome per cell seen by this instance: transitions when the status store could not be read. */
@@ -35,14 +42,21 @@ function senderFor(config: Config): Promise<Sender> | undefined {
     process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED ??= 'true';
     process.env.APPLICATION_INSIGHTS_NO_STATSBEAT ??= 'true';
     process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED ??= 'true';
-    sender = import('./client.ts').then((m) => m.createSender(config));
+    sender = gate.then(() => import('./client.ts')).then((m) => m.createSender(config));
     sender.catch((err) => sendFailed(err, 'connection'));
   }
   return sender;
 }
 
-/** Builds the sender ahead of the first result (app start: functions/warmup.ts); never throws. */
-export async function prepareTelemetry(config: Config = getConfig()): Promise<void> {
+/** Holds results back (queued, not dropped) until start(): app start does this (functions/warmup.ts). */
+export function deferStart(): void {
+  if (openGate || sender) return;
+  gate = new Promise((resolve) => (openGate = resolve));
+}
+
+/** Builds the sender now (and sends what was queued); resolves when it is built or failed. Never throws. */
+export async function start(config: Config = getConfig()): Promise<void> {
+  openGate?.();
   await senderFor(config)?.catch(() => {});
 }
 
@@ -120,7 +134,11 @@ function enqueue(s: Promise<Sender>, items: { availability: object; transition?:
   inflight.add(sending);
 }
 
-/** Resolves when every report() so far has been handed to ingestion and answered (or failed). Never rejects. */
+/**
+ * Resolves when every report() so far has been handed to ingestion and answered (or failed). Never rejects.
+ * Waiting for the sends means wanting them now: a deferred start begins.
+ */
 export async function drain(): Promise<void> {
+  openGate?.();
   while (inflight.size) await Promise.allSettled([...inflight]);
 }
