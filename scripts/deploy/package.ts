@@ -196,25 +196,6 @@ export function* walk(dir: string): Generator<string> {
   }
 }
 
-/** Package folders under a node_modules folder, nested ones included ('a', '@s/b', 'a/node_modules/c'). */
-export function packageDirs(nodeModules: string, prefix = ''): string[] {
-  if (!existsSync(nodeModules)) return [];
-  const out: string[] = [];
-  for (const e of readdirSync(nodeModules, { withFileTypes: true })) {
-    if (!e.isDirectory() || e.name.startsWith('.')) continue;
-    const names = e.name.startsWith('@')
-      ? readdirSync(join(nodeModules, e.name), { withFileTypes: true })
-          .filter((x) => x.isDirectory())
-          .map((x) => `${e.name}/${x.name}`)
-      : [e.name];
-    for (const n of names) {
-      out.push(`${prefix}${n}`);
-      out.push(...packageDirs(join(nodeModules, n, 'node_modules'), `${prefix}${n}/node_modules/`));
-    }
-  }
-  return out;
-}
-
 export const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);
 
 /** Human size: KiB below 1 MiB, else MiB. */

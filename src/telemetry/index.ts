@@ -23,8 +23,6 @@ let sender: Promise<Sender> | undefined;
  */
 let gate: Promise<void> = Promise.resolve();
 let openGate: (() => void) | undefined;
-/** Sends in flight (drain() waits for them, e.g. before a process exits). */
-const inflight = new Set<Promise<void>>();
 /** Last outcome per cell seen by this instance: transitions when the status store could not be read. */
 const lastSeen = new Map<string, { outcome: string; since: string }>();
 
@@ -114,24 +112,55 @@ export function reportPrivileges(
   ]);
 }
 
-function enqueue(s: Promise<Sender>, items: { availability: object; transition?: object }[]): void {
-  const sending = s
-    .then(async (client) => {
+type Item = { availability: object; transition?: object };
+/** Reported, not yet handed to the library. */
+const queue: Item[] = [];
+/** The one loop that hands the queue to the library and flushes, while there is something to send. */
+let pump: Promise<void> | undefined;
+
+/**
+ * One flush at a time, each covering everything queued before it: the library's flush() does not wait for a batch
+ * that another flush is already exporting, so concurrent flushes (many results queued while the sender is being
+ * built) could resolve with items still unsent.
+ */
+function enqueue(s: Promise<Sender>, items: Item[]): void {
+  queue.push(...items);
+  pump ??= send(s);
+}
+
+async function send(s: Promise<Sender>): Promise<void> {
+  let client: Sender;
+  try {
+    client = await s;
+  } catch (err) {
+    sendFailed(err, 'connection');
+    queue.length = 0;
+    pump = undefined;
+    return;
+  }
+  for (;;) {
+    // Checked and cleared in the same turn as the last flush ended: a report() after this starts a new loop.
+    if (queue.length === 0) {
+      pump = undefined;
+      return;
+    }
+    const batch = queue.splice(0);
+    try {
       const clean = sanitizer();
       let events = 0;
-      for (const i of items) {
+      for (const i of batch) {
         client.trackAvailability(clean.deep(i.availability));
         if (i.transition) {
           client.trackEvent(clean.deep(i.transition));
           events++;
         }
       }
-      countTracked(items.length, events);
+      countTracked(batch.length, events);
       await client.flush();
-    })
-    .catch((err) => sendFailed(err, 'connection'))
-    .finally(() => inflight.delete(sending));
-  inflight.add(sending);
+    } catch (err) {
+      sendFailed(err, 'connection');
+    }
+  }
 }
 
 /**
@@ -140,5 +169,5 @@ function enqueue(s: Promise<Sender>, items: { availability: object; transition?:
  */
 export async function drain(): Promise<void> {
   openGate?.();
-  while (inflight.size) await Promise.allSettled([...inflight]);
+  while (pump) await pump;
 }
