@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { afterEach, before, describe, it } from 'node:test';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../../../src/ids.ts';
-import type { ProbeResult } from '../../../src/probes/types.ts';
+import type { ProbeResult } from '../../../src/core/results.ts';
 import { runChild } from '../helpers/child.ts';
 import { addFault, admin, clearFaults, expectedPrincipal, identity, useSandbox } from '../helpers/sandbox.ts';
 
