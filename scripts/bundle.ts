@@ -1,7 +1,7 @@
 // `node scripts/bundle.ts [--outdir DIR]` (the last step of `npm run build`): the app as shipped. esbuild bundles
 // src/index.ts and every library it loads into ES module chunks in dist/app/ (the deployment package and every
-// local host load this folder through package.json "main"), so a fresh instance reads a few files instead of
-// about 5,000 module files of node_modules (docs/cold-start.md).
+// local host load this folder through package.json "main"), so a fresh instance reads about a hundred files instead
+// of thousands of module files in node_modules (docs/cold-start.md).
 // - Code splitting keeps the app's dynamic imports lazy: the entry holds @azure/functions and the function
 //   registrations; the probes' SDKs load at app start, the telemetry library only after the first answer.
 // - The one import left outside is @azure/functions-core, which the Functions worker provides at run time (it is no
@@ -20,8 +20,8 @@ import { decode, encode, type SourceMapSegment } from '@jridgewell/sourcemap-cod
 import { build, type Metafile, type Plugin } from 'esbuild';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** Where `npm run build` puts the bundle; package.json "main" is `${APP_DIR}/index.js`. */
-export const APP_DIR = join('dist', 'app');
+/** Where `npm run build` puts the bundle (relative, with /); package.json "main" is `${APP_DIR}/index.js`. */
+export const APP_DIR = 'dist/app';
 /** Imports a chunk may keep besides Node's built-ins: the worker's own module (see above). */
 export const PROVIDED = ['@azure/functions-core'];
 /** Where tsconfig.page.json puts the status page script. */
