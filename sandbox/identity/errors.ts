@@ -49,6 +49,9 @@ export const imdsErrors = {
   identityNotFound: () => imds(400, 'invalid_request', 'Identity not found'),
   missingQuery: (name: string) =>
     imds(400, 'invalid_request', `Required query variable '${name}' is missing`),
+  /** A query variable given more than once (wording ours). */
+  repeatedQuery: (name: string) =>
+    imds(400, 'invalid_request', `Query variable '${name}' is specified more than once`),
   badApiVersion: (v: string) =>
     imds(400, 'invalid_request', `Invalid api-version '${v}'. Supported versions: 2018-02-01 and later.`),
   /** More than one of client_id / object_id / msi_res_id. */
@@ -121,6 +124,8 @@ export const appServiceErrors = {
   identityNotFound: () => appService(400, 'Unable to load the proper Managed Identity.'),
   badIdentityHeader: () => appService(401, 'The X-IDENTITY-HEADER header is missing or invalid.'),
   missingQuery: (name: string) => appService(400, `The '${name}' query parameter is required.`),
+  /** Wording ours. */
+  repeatedQuery: (name: string) => appService(400, `The '${name}' query parameter is given more than once.`),
   badApiVersion: (v: string) =>
     appService(400, `The api-version '${v}' is not supported. Use api-version 2019-08-01.`),
   conflictingSelectors: () =>
@@ -156,6 +161,9 @@ export const serviceFabricErrors = {
     ),
   argumentNullOrEmpty: (name: string) =>
     serviceFabric(400, 'ArgumentNullOrEmpty', `The parameter '${name}' cannot be null or empty.`),
+  /** Code and wording ours (no documented code for it). */
+  repeatedParameter: (name: string) =>
+    serviceFabric(400, 'InvalidParameter', `The parameter '${name}' is specified more than once.`),
   invalidApiVersion: (v: string) =>
     serviceFabric(
       400,
@@ -203,6 +211,11 @@ export const oidcErrors = {
     }),
   invalidRequest: (description: string) =>
     SandboxError.json(400, { error: 'invalid_request', error_description: description }),
+  repeatedParameter: (name: string) =>
+    SandboxError.json(400, {
+      error: 'invalid_request',
+      error_description: `The parameter '${name}' is given more than once.`,
+    }),
   notFound: (path: string) =>
     SandboxError.json(404, { error: 'not_found', error_description: `No route for ${path}` }),
   methodNotAllowed: (method: string) =>
