@@ -8,10 +8,12 @@
 //   first sweep / warm sweep, and what the first sweep does that a warm one does not: token requests and TLS
 //   handshakes (sandbox counters), the floor of a first sweep.
 // Also each build's deployment package: size and file count.
-// Alone: `npm run bench -- cold` or `node bench/coldstart.ts [--cold-runs N]` (after npm run build).
+// Alone: `npm run bench -- cold` or `node bench/coldstart.ts [--cold-runs N] [--baseline DIR]` (after npm run build);
+// --baseline adds a column for the app as another checkout builds it (e.g. a worktree of main, built).
 import { spawn } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SandboxConnection } from '../sandbox/connection.ts';
@@ -23,7 +25,7 @@ import { PATH_IDS } from '../src/ids.ts';
 import { childEnv } from '../support/child.ts';
 import { admin, startQuietSandbox } from '../support/sandbox.ts';
 
-type Build = 'bundled' | 'unbundled';
+type Build = 'baseline' | 'unbundled' | 'bundled';
 
 interface Counts {
   tokens: number;
@@ -153,22 +155,41 @@ function folderFigures(dir: string): { files: number; bytes: number } {
   return { files, bytes };
 }
 
-export async function coldStartBench(runs = 5): Promise<void> {
+/**
+ * An app folder built from another checkout (`--baseline DIR`, e.g. a worktree of main after `npm run build`): its
+ * package.json and host.json, its dist/ and node_modules (this repository's when it has none).
+ */
+function baselineMirror(checkout: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'probes-app-baseline-'));
+  copyFileSync(join(checkout, 'package.json'), join(dir, 'package.json'));
+  copyFileSync(join(checkout, 'host.json'), join(dir, 'host.json'));
+  symlinkSync(join(checkout, 'dist'), join(dir, 'dist'), 'dir');
+  const modules = existsSync(join(checkout, 'node_modules')) ? checkout : REPO_ROOT;
+  symlinkSync(join(modules, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+/** Runs (g); `baseline` adds a third column: the app as another checkout builds it. */
+export async function coldStartBench(runs = 5, baseline?: string): Promise<void> {
   const sb = await startQuietSandbox('healthy');
-  const dirs: Record<Build, string> = { bundled: appMirror(), unbundled: unbundledAppMirror() };
-  const results: Record<Build, Run[]> = { bundled: [], unbundled: [] };
+  const builds: Build[] = baseline ? ['baseline', 'unbundled', 'bundled'] : ['unbundled', 'bundled'];
+  const dirs: Partial<Record<Build, string>> = { bundled: appMirror(), unbundled: unbundledAppMirror() };
+  if (baseline) dirs.baseline = baselineMirror(resolve(baseline));
+  const results: Record<Build, Run[]> = { baseline: [], unbundled: [], bundled: [] };
   try {
     const conn = sb.connection;
     for (let i = 0; i < runs; i++)
-      for (const build of (i % 2 ? ['unbundled', 'bundled'] : ['bundled', 'unbundled']) as Build[])
-        results[build].push(await oneRun(conn, dirs[build]));
+      for (const build of i % 2 ? [...builds].reverse() : builds)
+        results[build].push(await oneRun(conn, dirs[build]!));
   } finally {
     await sb.close();
   }
-  const pkg: Record<Build, { files: number; bytes: number }> = {
-    bundled: folderFigures(dirs.bundled),
+  const pkg: Partial<Record<Build, { files: number; bytes: number }>> = {
+    bundled: folderFigures(dirs.bundled!),
     unbundled: unbundledFigures(REPO_ROOT),
   };
+  if (baseline && existsSync(join(baseline, 'node_modules')))
+    pkg.baseline = unbundledFigures(resolve(baseline));
   for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
 
   console.log(
@@ -176,7 +197,7 @@ export async function coldStartBench(runs = 5): Promise<void> {
       `sweep (median of ${runs} runs per build, builds alternating; no injected latency)`,
   );
   const row = (label: string, f: (b: Build) => string) =>
-    console.log(`    ${label.padEnd(44)}${f('unbundled').padStart(14)}${f('bundled').padStart(14)}`);
+    console.log(`    ${label.padEnd(44)}${builds.map((b) => f(b).padStart(14)).join('')}`);
   const m = (b: Build, k: (r: Run) => number) => median(results[b].map(k));
   row('', (b) => b);
   row('host ready (spawn -> first HTTP answer), ms', (b) => f0(m(b, (r) => r.readyMs)));
@@ -203,12 +224,14 @@ export async function coldStartBench(runs = 5): Promise<void> {
     'telemetry items of the first sweep received',
     (b) => `${Math.min(...results[b].map((r) => r.telemetryItems))}/${PATH_IDS.length * 3}`,
   );
-  row('deployment package, MiB', (b) => mib(pkg[b].bytes));
-  row('deployment package, files', (b) => String(pkg[b].files));
+  row('deployment package, MiB', (b) => (pkg[b] ? mib(pkg[b].bytes) : '-'));
+  row('deployment package, files', (b) => (pkg[b] ? String(pkg[b].files) : '-'));
   console.log('    target: (spawn -> first sweep answered) / warm sweep <= 4; package <= 8 MiB');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { 'cold-runs': { type: 'string', default: '5' } } });
-  await coldStartBench(Number(values['cold-runs']));
+  const { values } = parseArgs({
+    options: { 'cold-runs': { type: 'string', default: '5' }, baseline: { type: 'string' } },
+  });
+  await coldStartBench(Number(values['cold-runs']), values.baseline);
 }

@@ -12,7 +12,7 @@
 // `npm run bench` (prebench builds dist/). Options: --latency-ms N (default 100), --repeat N (default 5),
 // --sweeps N (default 100), --imports N (default 15), --period-s N (default 5), --trials N (default 3),
 // --propagation-s N (default 3), --page-seconds N (default 60), --cold-runs N (default 5).
-// `npm run bench -- cold` runs only (g).
+// `npm run bench -- cold` runs only (g); --baseline DIR adds to it the app as another checkout (built) has it.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -35,6 +35,7 @@ const { values: opts, positionals } = parseArgs({
     'propagation-s': { type: 'string', default: '3' },
     'page-seconds': { type: 'string', default: '60' },
     'cold-runs': { type: 'string', default: '5' },
+    baseline: { type: 'string' },
   },
 });
 const PARTS = ['cold'];
@@ -44,7 +45,7 @@ if (unknown.length) {
   process.exit(2);
 }
 if (positionals.includes('cold')) {
-  await (await import('./coldstart.ts')).coldStartBench(Number(opts['cold-runs']));
+  await (await import('./coldstart.ts')).coldStartBench(Number(opts['cold-runs']), opts.baseline);
   process.exit(0);
 }
 const LATENCY_MS = Number(opts['latency-ms']);
@@ -194,4 +195,4 @@ await benchStatusPage(Number(opts['page-seconds']));
 console.log('');
 await (await import('./blackhole.ts')).blackholeBench();
 console.log('');
-await (await import('./coldstart.ts')).coldStartBench(Number(opts['cold-runs']));
+await (await import('./coldstart.ts')).coldStartBench(Number(opts['cold-runs']), opts.baseline);
