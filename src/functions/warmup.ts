@@ -10,28 +10,29 @@
 // A hook that throws would stop the app, so nothing here throws: a failure is kept by what failed (a credential,
 // the store, the sender) and reported by the probe or /api/status that uses it.
 import { app } from '@azure/functions';
-import { getConfig } from '../config.ts';
+import { currentApp } from '../orchestration/app.ts';
 
 /** The latest the deferred work starts after the first invocation ended, when invocations keep overlapping. */
 export const AFTER_FIRST_MS = 2000;
 
 export async function warmUp(): Promise<void> {
-  const config = getConfig();
-  const [runner, store, telemetry] = await Promise.all([
-    import('../probes/runner.ts'),
-    import('../status/store.ts'),
-    import('../telemetry/index.ts'),
-    import('../status/service.ts'),
+  const root = currentApp();
+  const config = root.config;
+  const [runner, status, telemetry] = await Promise.all([
+    root.probes(),
+    root.status(),
+    root.telemetry(),
     import('../probes/timerRun.ts'),
   ]);
   telemetry.deferStart();
-  await Promise.allSettled([runner.prepareClients(config), store.statusStore(config)]);
+  await Promise.allSettled([runner.prepareClients(config), status.store()]);
 }
 
 /** What the first answer does not need: the telemetry sender (then it sends what was queued), the privileges check. */
 export async function afterFirstAnswer(): Promise<void> {
-  const [telemetry] = await Promise.all([import('../telemetry/index.ts'), import('../privileges/check.ts')]);
-  await telemetry.start(getConfig());
+  const root = currentApp();
+  const [telemetry] = await Promise.all([root.telemetry(), root.privileges()]);
+  await telemetry.start(root.config);
 }
 
 let inFlight = 0;
