@@ -34,7 +34,9 @@ describe('outcome kinds against the sandbox', { timeout: 600_000 }, () => {
   /** The name the template (and the sandbox's healthy world) gives a declared assignment on the vault. */
   const declaredName = (principalId: string, role: RoleName, scope: 'keyVault') => {
     const c = sb.connection;
-    const ids = { keyVault: `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.KeyVault/vaults/${c.resources.keyVaultName}` };
+    const ids = {
+      keyVault: `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.KeyVault/vaults/${c.resources.keyVaultName}`,
+    };
     return roleAssignmentName(ids[scope], principalId, ROLES[role]);
   };
 

@@ -31,13 +31,20 @@ describe('ARM guid()', () => {
   it('names a role assignment as infra/modules/role-assignments.bicep does: guid(scope id, principal, role GUID)', () => {
     const scope = '/subscriptions/fede0978-e421-4650-9304-746eefba010e/resourceGroups/rg-identity-probes';
     assert.equal(
-      roleAssignmentName(scope, '63B2D18A-12B0-4881-B036-8FDA3DAE8B69', 'acdd72a7-3385-48ef-bd42-f606fba81ae7'),
+      roleAssignmentName(
+        scope,
+        '63B2D18A-12B0-4881-B036-8FDA3DAE8B69',
+        'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+      ),
       armGuid(scope, '63b2d18a-12b0-4881-b036-8fda3dae8b69', 'acdd72a7-3385-48ef-bd42-f606fba81ae7'),
     );
   });
 
   it('spells a scope as the template does, whatever case a 403 named it in', () => {
-    const ids = { subscriptionId: 'fede0978-e421-4650-9304-746eefba010e', resourceGroup: 'rg-Identity-Probes' };
+    const ids = {
+      subscriptionId: 'fede0978-e421-4650-9304-746eefba010e',
+      resourceGroup: 'rg-Identity-Probes',
+    };
     assert.equal(
       templateScope(
         '/subscriptions/FEDE0978-E421-4650-9304-746EEFBA010E/resourcegroups/rg-identity-probes/providers/microsoft.keyvault/vaults/kv-identity-probes/',

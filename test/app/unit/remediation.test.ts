@@ -63,14 +63,21 @@ describe('remediation', () => {
     // --name: the template's guid(keyVault.id, principalId, role GUID), so the next deployment updates this
     // assignment instead of failing with 409 RoleAssignmentExists.
     const kvId = `/subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.KeyVault/vaults/kv-identity-probes`;
-    const name = armGuid(kvId, '63b2d18a-12b0-4881-b036-8fda3dae8b69', '4633458b-17de-408a-b874-0445c86b69e6');
+    const name = armGuid(
+      kvId,
+      '63b2d18a-12b0-4881-b036-8fda3dae8b69',
+      '4633458b-17de-408a-b874-0445c86b69e6',
+    );
     assert.equal(
       r.command,
       `az role assignment create --name ${name} --assignee-object-id 63b2d18a-12b0-4881-b036-8fda3dae8b69 --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope ${kvId}`,
     );
     assert.match(r.summary, /lacks 'Key Vault Secrets User'/);
     // Redeploying first, the exact command second.
-    assert.match(r.summary, /`npm run deploy` restores every declared role assignment.*or run the command below/);
+    assert.match(
+      r.summary,
+      /`npm run deploy` restores every declared role assignment.*or run the command below/,
+    );
     // A 403 that names the scope in lowercase (Key Vault's) gives the same name: the name is computed from the
     // scope as the template spells it.
     const lower = remediate(
