@@ -19,8 +19,12 @@ param alertEmail string = ''
 param actionGroupName string
 param alertRuleName string
 
-@description('Window the failure rate is computed over: at least one timer period, so every window holds a result per cell.')
+@description('Window the failure rate is computed over: at least one timer period, so every window holds a result per cell (main.bicep alertWindow). Only windows a metric alert evaluated every minute accepts.')
+@allowed(['PT5M', 'PT15M', 'PT30M', 'PT1H', 'PT6H'])
 param windowSize string = 'PT5M'
+
+@description('Whether the alert rule is enabled (main.bicep alertsEnabled: off on a fresh `npm run deploy` until the first all-green sweep).')
+param enabled bool = true
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
@@ -52,7 +56,7 @@ resource availabilityAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   properties: {
     description: 'An identity path x target of identity-probes failed its health check (availability result success = false). The alert names the test "<path>/<target>"; its message carries the outcome kind and the remediation. Resolves when that cell is ok again.'
     severity: 1
-    enabled: true
+    enabled: enabled
     scopes: [
       appInsights.id
     ]

@@ -122,7 +122,10 @@ describe('remediation', () => {
         facts('federated', 'keyvault', { pathFacts: fed }),
       );
     const r = run('fic-subject', '700213');
-    assert.match(r.command!, /^az identity federated-credential create /);
+    // The template's credential name, so the next deployment updates this credential instead of meeting a second
+    // one with the same issuer and subject.
+    assert.match(r.command!, /^az identity federated-credential create --name external-workload /);
+    assert.match(r.summary, /`npm run deploy` with --federated-issuer and --federated-subject/);
     assert.match(
       r.command!,
       /--issuer 'https:\/\/oidc.example\/issuer' --subject 'system:serviceaccount:probes:other' --audiences 'api:\/\/AzureADTokenExchange'$/,
