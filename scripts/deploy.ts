@@ -1,4 +1,5 @@
-// npm run deploy: checks the wiring and the Flex-supported properties, checks az and func, recovers a soft-deleted
+// npm run deploy: compiles and lints infra/main.bicep with the operator's Bicep CLI (warnings are errors) and checks
+// the parameters file, checks the wiring and the Flex-supported properties, checks az and func, recovers a soft-deleted
 // Key Vault of an earlier deployment, creates or updates the Azure resources (az deployment group create with
 // infra/main.bicep), stages the deployment package, waits for the deployment identity's role on the deployment
 // container, publishes (func azure functionapp publish, retrying a 403 from the package upload), then prints the
@@ -14,6 +15,15 @@ import { fileURLToPath } from 'node:url';
 import { redactQueryValues } from '../common/redact.ts';
 import type { DeployOptions } from './deploy/args.ts';
 import { USAGE, UsageError, parseDeployArgs } from './deploy/args.ts';
+import {
+  bicepCandidates,
+  checkParametersFile,
+  compileAndLint,
+  INSTALL_HINT,
+  onPath,
+  PARAMETERS,
+  TEMPLATE,
+} from './deploy/bicep.ts';
 import { checkDrift, formatDrift } from './deploy/drift.ts';
 import { makeExec } from './deploy/exec.ts';
 import { checkFlexProperties, formatFlex } from './deploy/flex.ts';
@@ -120,7 +130,7 @@ async function main(argv: string[]): Promise<number> {
   );
   out();
   try {
-    localChecks();
+    await localChecks(c);
     prerequisites(c);
     const deployed = await infrastructure(c);
     packageStep(c);
@@ -128,7 +138,8 @@ async function main(argv: string[]): Promise<number> {
     summary(c, deployed);
     return 0;
   } catch (err) {
-    // DeployError and staging errors carry a message meant for the user; anything else is a bug, shown in full.
+    // DeployError, BicepError and staging errors carry a message meant for the user; anything else is a bug, shown in
+    // full.
     process.stderr.write(
       `deploy: ${err instanceof Error && !(err instanceof TypeError) ? err.message : String((err as Error).stack)}\n`,
     );
@@ -138,8 +149,28 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function localChecks(): void {
-  out('1. Wiring: infra/identity-wiring.json against the Bicep and the sandbox world (local, read-only)');
+async function localChecks({ dry }: Context): Promise<void> {
+  out(
+    `1. Compile and lint ${TEMPLATE} (infra/bicepconfig.json: the default rules, warnings are errors) and check ${PARAMETERS}; then the wiring against the Bicep and the sandbox world (local; nothing in Azure changes)`,
+  );
+  const candidates = bicepCandidates(process.env, (n) => onPath(n));
+  if (dry) {
+    const shown = candidates[0] ?? bicepCandidates({}, () => true).at(-1)!;
+    out(
+      `   would compile and lint with the first Bicep CLI found ($BICEP_PATH, \`bicep\` on the PATH, \`az bicep\`): here ${candidates[0] ? shown.how : `none (${INSTALL_HINT})`}`,
+    );
+    out(show({ argv: shown.build }));
+    out(show({ argv: shown.lint }));
+    const params = checkParametersFile(ROOT);
+    out(
+      `   ${PARAMETERS}: ${params.length} parameters, each declared by ${TEMPLATE} and within its constraints`,
+    );
+  } else {
+    const r = await compileAndLint(exec, ROOT, candidates, out);
+    out(
+      `   compiled (${r.templateBytes} bytes of ARM JSON) and linted with no warning; ${PARAMETERS}: ${r.parameters.length} parameters, each declared and within its constraints`,
+    );
+  }
   const report = checkDrift(ROOT);
   if (report.problems.length)
     throw new DeployError(`the wiring has drifted; fix it before deploying:\n${formatDrift(report)}`);

@@ -48,6 +48,9 @@ export function runDeploy(
 }
 
 export interface Scenario {
+  bicep?: 'az' | 'path' | 'none';
+  bicepBuildError?: boolean;
+  bicepLintWarning?: boolean;
   deletedVaults?: unknown[];
   listDeletedError?: boolean;
   roleAfterPolls?: number;
@@ -60,17 +63,28 @@ export interface StandIns {
   dir: string;
   /** Every call so far: "<tool> <args>" and the working directory. */
   calls(): Array<{ command: string; cwd: string }>;
+  /** The Bicep CLI's calls (`bicep ...`, `az bicep ...`), kept apart: they are local, not Azure calls. */
+  bicepCalls(): string[];
 }
 
 export function standIns(scenario: Scenario = {}): StandIns {
   const dir = mkdtempSync(join(tmpdir(), 'deploy-standins-'));
-  for (const tool of ['az', 'func']) {
+  for (const tool of scenario.bicep === 'path' ? ['az', 'func', 'bicep'] : ['az', 'func']) {
     writeFileSync(join(dir, tool), `#!/bin/sh\nexec "${process.execPath}" "${FIXTURE}" ${tool} "$@"\n`);
     chmodSync(join(dir, tool), 0o755);
   }
   writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));
   return {
     dir,
+    bicepCalls: () => {
+      const log = join(dir, 'bicep.log');
+      return existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => l.split(' ||| ')[0])
+        : [];
+    },
     calls: () => {
       const log = join(dir, 'calls.log');
       if (!existsSync(log)) return [];
