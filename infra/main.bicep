@@ -293,6 +293,7 @@ module appPlaneRoleAssignments 'modules/role-assignments.bicep' = {
 var deploymentStoragePrincipalId = deploymentStorageAssignment.identity == 'system' ? functionApp.outputs.systemPrincipalId : identities.outputs.identities[deploymentStorageAssignment.identity].principalId
 
 output functionAppName string = functionApp.outputs.name
+output alertRuleName string = alerts.outputs.alertRuleName
 output statusUrl string = 'https://${functionApp.outputs.defaultHostName}/api/${statusRoute}'
 output healthUrl string = 'https://${functionApp.outputs.defaultHostName}/api/${healthRoute}'
 output deploymentStorage object = {

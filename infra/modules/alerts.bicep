@@ -94,3 +94,4 @@ resource availabilityAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
 
 output actionGroupId string = actionGroup.id
 output alertRuleId string = availabilityAlert.id
+output alertRuleName string = availabilityAlert.name

@@ -56,6 +56,8 @@ export interface Scenario {
   roleAfterPolls?: number;
   publish403?: number;
   publishError?: boolean;
+  existingDeployment?: boolean;
+  greenAfterPolls?: number;
 }
 
 export interface StandIns {
