@@ -6,17 +6,14 @@
 // and the deploy scripts take their names and GUIDs from here, so a name the catalog does not have does not compile.
 // Imports nothing outside common/: the app, the sandbox, the dev host and the scripts may all read it.
 import type { RoleName } from './built-in-roles.ts';
+import type { ScopeKey } from './scopes-catalog.ts';
 import type { SettingName } from './settings-catalog.ts';
 import type { TARGETS } from './targets-catalog.ts';
 
 export { ROLES, type RoleName } from './built-in-roles.ts';
-export {
-  SETTINGS,
-  settingsOf,
-  type SettingFacts,
-  type SettingFormat,
-  type SettingName,
-} from './settings-catalog.ts';
+export { SCOPES, type ScopeKey } from './scopes-catalog.ts';
+export type { SettingFacts, SettingFormat } from './setting-facts.ts';
+export { SETTINGS, settingsOf, type SettingName } from './settings-catalog.ts';
 export { TARGET_IDS, TARGETS, type TargetFacts, type TargetId } from './targets-catalog.ts';
 
 /** Every target's endpoint setting is a setting of the catalog (a compile-time check). */
@@ -34,44 +31,6 @@ export const PATH_IDS = [
   'federated',
 ] as const;
 export type PathId = (typeof PATH_IDS)[number];
-
-/** Scopes role assignments are made at: what each is, and its ARM resource type. */
-export const SCOPES = {
-  resourceGroup: {
-    description: 'The resource group that holds everything (ARM target: list resources).',
-    resourceType: 'Microsoft.Resources/resourceGroups',
-  },
-  storageAccount: {
-    description:
-      'The probe storage account (canary and status containers); a target whose service lives in it may be assigned its role here.',
-    resourceType: 'Microsoft.Storage/storageAccounts',
-  },
-  keyVault: {
-    description: 'The Key Vault (RBAC mode) that holds the canary secret.',
-    resourceType: 'Microsoft.KeyVault/vaults',
-  },
-  canaryContainer: {
-    description: 'The canary container in the probe storage account (Blob target).',
-    resourceType: 'Microsoft.Storage/storageAccounts/blobServices/containers',
-  },
-  statusContainer: {
-    description: 'The status container in the probe storage account (where probe results are stored).',
-    resourceType: 'Microsoft.Storage/storageAccounts/blobServices/containers',
-  },
-  hostStorage: {
-    description: 'The host storage account (AzureWebJobsStorage), separate from the probe storage account.',
-    resourceType: 'Microsoft.Storage/storageAccounts',
-  },
-  deploymentContainer: {
-    description: 'The Flex Consumption deployment container in the host storage account.',
-    resourceType: 'Microsoft.Storage/storageAccounts/blobServices/containers',
-  },
-  appInsights: {
-    description: 'The Application Insights component (Entra ID authentication only).',
-    resourceType: 'Microsoft.Insights/components',
-  },
-} as const;
-export type ScopeKey = keyof typeof SCOPES;
 
 /** The status writer: the system identity unless STATUS_CLIENT_ID names another. */
 export const STATUS_WRITER = {

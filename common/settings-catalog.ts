@@ -2,43 +2,8 @@
 // sandbox, what it means, and its placeholder in local.settings.sample.json. Part of the catalog (catalog.ts);
 // docs/settings.md's tables and the sample file are generated from it (scripts/catalog.ts). The targets' own settings
 // are declared with their target (targets-catalog.ts) and come first; the rest are here.
+import type { SettingFacts } from './setting-facts.ts';
 import { TARGETS } from './targets-catalog.ts';
-
-/** How src/config.ts validates a value (each format is one check there). */
-export type SettingFormat =
-  | 'https-url'
-  | 'https-or-loopback-url'
-  | 'guid'
-  | 'secret-name'
-  | 'container-name'
-  | 'resource-group'
-  | 'vault-resource-id'
-  | 'uami-resource-id'
-  | 'token-credentials'
-  | 'absolute-path'
-  | 'probe-timeout-ms'
-  | 'ncrontab'
-  | 'cache-ms'
-  | 'bool';
-
-export interface SettingFacts {
-  /**
-   * app: read by src/config.ts; host: read by the Functions platform in Azure only; local: a local-only switch the
-   * sandbox sets, never set in Azure; file: only in local.settings.json, for Core Tools.
-   */
-  group: 'app' | 'host' | 'local' | 'file';
-  /** How the app validates it: required of app and local settings (the ones src/config.ts reads). */
-  format?: SettingFormat;
-  /** Which path or part reads it (app settings). */
-  usedBy?: string;
-  /** Where the value comes from in Azure. */
-  inAzure?: string;
-  /** Where it comes from in the sandbox (app settings, host settings it serves), or where it may be set (local). */
-  inSandbox?: string;
-  meaning: string;
-  /** The value in local.settings.sample.json; absent: not in the sample. */
-  sample?: string;
-}
 
 const OTHER_SETTINGS = {
   SYSTEM_PRINCIPAL_ID: {

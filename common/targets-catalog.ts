@@ -6,8 +6,8 @@
 // The sandbox serves a target it has no emulator for with a stub data plane that checks this role's data action at this
 // scope (sandbox/resources/stub.ts), and sets its settings (sandbox/index.ts).
 import type { RoleName } from './built-in-roles.ts';
-import type { ScopeKey } from './catalog.ts';
-import type { SettingFacts } from './settings-catalog.ts';
+import type { ScopeKey } from './scopes-catalog.ts';
+import type { SettingFacts } from './setting-facts.ts';
 
 export interface TargetFacts {
   /** The least built-in role that allows the call (common/built-in-roles.ts). */

@@ -7,7 +7,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { IdentityInfo } from './connection.ts';
 import {
   resolveFederatedCredentials,
   resolveIdentities,
@@ -16,87 +15,21 @@ import {
   scopeResolver,
   type Base,
 } from './world/resolve.ts';
+import { WorldError, type World } from './world/model.ts';
 import { validate, wiringSchema, worldSchema, type RawWiring, type RawWorld } from './world/schema.ts';
 
+// The world's types live in world/model.ts (which world/resolve.ts reads too); every sandbox part imports them from here.
+export {
+  deterministicGuid,
+  WorldError,
+  type ComputeResource,
+  type FederatedCredential,
+  type ResolvedIdentity,
+  type RoleAssignment,
+  type World,
+} from './world/model.ts';
+
 export const WORLDS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'worlds');
-
-export class WorldError extends Error {
-  constructor(file: string, field: string, problem: string) {
-    super(`${file}: ${field}: ${problem}`);
-    this.name = 'WorldError';
-  }
-}
-
-/** An identity as the connection file shows it, plus what only the sandbox needs. */
-export interface ResolvedIdentity extends IdentityInfo {
-  /** What goes into `xms_mirid`: the UAMI's resource id, or the compute resource's id for a system identity. */
-  miResourceId?: string;
-}
-
-export interface FederatedCredential {
-  name: string;
-  /** Identity (principal) this credential belongs to. */
-  principalId: string;
-  issuer: string;
-  subject: string;
-  audiences: string[];
-}
-
-export interface RoleAssignment {
-  id: string;
-  principalId: string;
-  principalType: 'ServicePrincipal' | 'User' | 'Group' | 'ForeignGroup' | 'Device';
-  /** Role definition GUID. */
-  roleDefinitionId: string;
-  roleName?: string;
-  scope: string;
-  /** Where it came from (wiring, scenario, admin). */
-  origin: 'wiring' | 'scenario' | 'admin';
-  createdOn: string;
-  /** Epoch ms from which it takes effect (propagation delay). */
-  effectiveFrom: number;
-}
-
-export interface ComputeResource {
-  /** Managed identity source names that reach this compute resource. */
-  name: string;
-  resourceId: string;
-  systemAssigned?: ResolvedIdentity;
-  /** Principal ids of user-assigned identities attached. */
-  attached: string[];
-}
-
-export interface World {
-  name: string;
-  description: string;
-  file: string;
-  tenantId: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  location: string;
-  resourceGroupId: string;
-  functionApp: ComputeResource;
-  identities: ResolvedIdentity[];
-  federatedCredentials: FederatedCredential[];
-  appRegistrations: Array<ResolvedIdentity & { secret?: string }>;
-  oidcWorkloads: Array<{ name: string; subject: string }>;
-  keyVaults: Array<{ name: string; resourceId: string; secrets: Array<{ name: string }> }>;
-  storageAccounts: Array<{
-    name: string;
-    resourceId: string;
-    allowSharedKeyAccess: boolean;
-    /** wiringScope: the wiring scope key the container plays (canaryContainer, statusContainer), when declared. */
-    containers: Array<{ name: string; resourceId: string; blobs: string[]; wiringScope?: string }>;
-  }>;
-  armResources: Array<{ id: string; name: string; type: string; location: string }>;
-  /** The Application Insights component whose ingestion endpoint the sandbox serves (sandbox/monitor). */
-  applicationInsights?: { name: string; resourceId: string };
-  roleAssignments: RoleAssignment[];
-  /** Every scope key the world binds (scopeBindings) -> the ARM scope it stands for (the stub data plane's scopes). */
-  scopes: Record<string, string>;
-  /** Values substituted for ${...} placeholders (e.g. OIDC_ISSUER). */
-  placeholders: Record<string, string>;
-}
 
 type Json = Record<string, unknown>;
 
@@ -235,12 +168,4 @@ function resolveWorld(
     scopes: Object.fromEntries(Object.keys(raw.scopeBindings).map((k) => [k, scopeOf(k, 'scopeBindings')])),
     placeholders,
   };
-}
-
-/** A stable GUID derived from a string (so ids are the same on every run). */
-export function deterministicGuid(seed: string): string {
-  // sha1-based name UUID (RFC 4122 v5 layout) without a namespace; good enough for stable local ids.
-  const { createHash } = process.getBuiltinModule('node:crypto');
-  const h = createHash('sha1').update(seed).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

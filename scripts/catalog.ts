@@ -1,8 +1,8 @@
 // Writes the files generated from the catalog (common/catalog.ts): infra/identity-wiring.json,
-// local.settings.sample.json and the settings tables of docs/settings.md and README.md. With --check, writes nothing and exits 1
+// local.settings.sample.json and the settings tables of docs/settings.md, declarations/default.json and declarations/probes.schema.json. With --check, writes nothing and exits 1
 // naming every file that differs from what the catalog generates.
 // Usage: npm run catalog [-- --check]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generated } from './catalog/generate.ts';
@@ -12,7 +12,7 @@ const check = process.argv.includes('--check');
 const stale: string[] = [];
 for (const [rel, text] of Object.entries(await generated(root))) {
   const file = join(root, rel);
-  if (readFileSync(file, 'utf8') === text) continue;
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) continue;
   stale.push(rel);
   if (!check) writeFileSync(file, text);
 }

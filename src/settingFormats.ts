@@ -11,6 +11,11 @@ const VAULT_RESOURCE_ID =
 // Key Vault secret names (docs/data-plane.md §1.2), storage container names, resource group names.
 const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
+// Queue names: 3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit
+// (https://learn.microsoft.com/rest/api/storageservices/naming-queues-and-metadata).
+const QUEUE_NAME = CONTAINER_NAME;
+// An ARM scope a Reader can list: a subscription, or a resource group in one.
+const ARM_SCOPE = /^\/subscriptions\/[0-9a-f-]{36}(?:\/resourcegroups\/[-\w.()]{0,89}[-\w()])?$/i;
 const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
 // Values accepted by DefaultAzureCredential for AZURE_TOKEN_CREDENTIALS (docs/identity-wire.md §12.2); anything
 // else makes its constructor throw, so it is caught here with a clear message instead.
@@ -78,6 +83,8 @@ export const FORMATS: Record<SettingFormat, Check> = {
   guid,
   'secret-name': pattern(SECRET_NAME, 'must be a Key Vault secret name (letters, digits, hyphens)'),
   'container-name': pattern(CONTAINER_NAME, 'must be a storage container name'),
+  'queue-name': pattern(QUEUE_NAME, 'must be a storage queue name'),
+  'arm-scope': pattern(ARM_SCOPE, 'must be a subscription or resource group ARM id'),
   'resource-group': pattern(RESOURCE_GROUP, 'must be a resource group name'),
   'vault-resource-id': pattern(VAULT_RESOURCE_ID, 'must be a Key Vault resource ID'),
   'uami-resource-id': pattern(UAMI_RESOURCE_ID, 'must be a user-assigned identity resource ID'),

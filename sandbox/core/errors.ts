@@ -33,3 +33,8 @@ export class SandboxError extends Error {
     return new SandboxError(status, { contentType: 'application/xml', text: xml }, headers);
   }
 }
+
+/** The Retry-After header of a throttling fault, when one was given. */
+export function retryAfter(seconds: number | undefined): Record<string, string> {
+  return seconds === undefined ? {} : { 'retry-after': String(seconds) };
+}

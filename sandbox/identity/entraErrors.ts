@@ -1,8 +1,7 @@
 // The Entra ID part of the identity plane's error catalog (errors.ts): `{error, error_description, error_codes,
 // timestamp, trace_id, correlation_id, error_uri}`, with the sources of each code listed in errors.ts.
 import { randomUUID } from 'node:crypto';
-import { SandboxError } from '../core/errors.ts';
-import { retryAfter } from './errors.ts';
+import { retryAfter, SandboxError } from '../core/errors.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Entra ID

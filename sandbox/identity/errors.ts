@@ -20,12 +20,7 @@
 //   7000215, 7000216, 700222 (MicrosoftDocs/azure-docs#90321). Codes marked "(unverified)" below are our best
 //   match for a case no public capture shows.
 import { randomUUID } from 'node:crypto';
-import { SandboxError } from '../core/errors.ts';
-
-/** The status line Retry-After header of a throttling fault, when one was given. */
-export function retryAfter(seconds: number | undefined): Record<string, string> {
-  return seconds === undefined ? {} : { 'retry-after': String(seconds) };
-}
+import { retryAfter, SandboxError } from '../core/errors.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // IMDS-shaped managed identity endpoints (IMDS, Arc, Cloud Shell, Azure ML token errors)

@@ -3,8 +3,13 @@
 // removals, plus a scenario's extras). Every step is a small function of the validated input; a reference that does
 // not resolve names its field.
 import { roleAssignmentName } from '../../common/arm-guid.ts';
-import type { FederatedCredential, ResolvedIdentity, RoleAssignment, World } from '../world.ts';
-import { deterministicGuid, WorldError } from '../world.ts';
+import {
+  deterministicGuid,
+  WorldError,
+  type FederatedCredential,
+  type ResolvedIdentity,
+  type RoleAssignment,
+} from './model.ts';
 import { GUID, type RawWiring, type RawWorld } from './schema.ts';
 
 /** What the steps share: the file (for errors), the world's ids and how to build resource ids. */
@@ -260,5 +265,3 @@ export function resolveRoleAssignments(
   });
   return out;
 }
-
-export type { World };

@@ -1,6 +1,7 @@
-// What the catalog (common/catalog.ts) generates: infra/identity-wiring.json, local.settings.sample.json and the
-// settings tables of docs/settings.md. Each output is formatted with the repository's Prettier settings, so a
-// generated file and a committed one compare equal exactly when nothing drifted.
+// What the catalog (common/catalog.ts) generates: infra/identity-wiring.json, local.settings.sample.json, the
+// settings tables of docs/settings.md, and the default probe declaration with its JSON Schema (declarations/). Each output
+// is formatted with the repository's Prettier settings, so a generated file and a committed one compare equal exactly
+// when nothing drifted.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import prettier from 'prettier';
@@ -17,6 +18,8 @@ import {
   type IdentityKey,
   type SettingName,
 } from '../../common/catalog.ts';
+import { defaultDeclaration } from '../../common/declaration/default.ts';
+import { declarationJsonSchema } from '../../common/declaration/schema.ts';
 
 const WIRING_COMMENT =
   'Generated from common/catalog.ts by `npm run catalog`; do not edit. infra/main.bicep reads it with loadJsonContent() and deploys every role assignment and federated credential from it; the sandbox worlds read it too (sandbox/worlds/healthy.json). Entries with "plane": "host" are Azure-only wiring the Functions platform itself needs (host storage, deployment package, telemetry); the sandbox does not emulate them. Entries without "plane" are the app plane (the probes).';
@@ -125,16 +128,6 @@ export function settingsDoc(current: string): string {
   return out;
 }
 
-/** README.md's short settings table: the app settings, who uses each, what it means. */
-export function readmeSettings(current: string): string {
-  const rows = settingsOf('app').map(
-    (n) =>
-      `| \`${n}\` | ${cell((SETTINGS[n] as { usedBy?: string }).usedBy)} | ${cell(SETTINGS[n].meaning)} |`,
-  );
-  const table = ['| Setting | Used by | Meaning |', '| --- | --- | --- |', ...rows].join('\n');
-  return replaceBlock(current, 'README.md', 'readme-settings', table);
-}
-
 async function format(text: string, filepath: string): Promise<string> {
   const options = (await prettier.resolveConfig(filepath)) ?? {};
   return prettier.format(text, { ...options, filepath });
@@ -143,7 +136,6 @@ async function format(text: string, filepath: string): Promise<string> {
 /** Every generated file: repository-relative path -> its content as it must be. */
 export async function generated(root: string): Promise<Record<string, string>> {
   const docPath = join(root, 'docs', 'settings.md');
-  const readmePath = join(root, 'README.md');
   return {
     'infra/identity-wiring.json': await format(
       JSON.stringify(wiring(), null, 2),
@@ -154,6 +146,13 @@ export async function generated(root: string): Promise<Record<string, string>> {
       join(root, 'local.settings.sample.json'),
     ),
     'docs/settings.md': await format(settingsDoc(readFileSync(docPath, 'utf8')), docPath),
-    'README.md': await format(readmeSettings(readFileSync(readmePath, 'utf8')), readmePath),
+    'declarations/default.json': await format(
+      JSON.stringify(defaultDeclaration(), null, 2),
+      join(root, 'declarations/default.json'),
+    ),
+    'declarations/probes.schema.json': await format(
+      JSON.stringify(declarationJsonSchema(), null, 2),
+      join(root, 'declarations/probes.schema.json'),
+    ),
   };
 }

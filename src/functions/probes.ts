@@ -4,7 +4,7 @@
 import { app, type HttpHandler, type InvocationContext, type TimerHandler } from '@azure/functions';
 import { getConfig } from '../config.ts';
 import { isPathId, isTargetId, PATH_IDS, type PathId } from '../ids.ts';
-import type { ProbeResult } from '../probes/types.ts';
+import type { ProbeResult } from '../core/results.ts';
 import { ALL_METHODS, json, methodNotAllowed, notFound } from './http.ts';
 import { privilegesOnTimer } from './privileges.ts';
 

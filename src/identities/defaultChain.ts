@@ -1,7 +1,8 @@
 import { settingProblems } from '../config.ts';
-import { answeringHttpClient } from '../lastAnswer.ts';
+import { answeringHttpClient } from '../core/answerLog.ts';
 import { defaultChainIdentity, defaultChainNamesUami } from './expected.ts';
-import { CREDENTIAL_RETRY, managedIdentityIssuer, type IdentityPath } from './types.ts';
+import type { IdentityPath } from '../core/plugins.ts';
+import { CREDENTIAL_RETRY, managedIdentityIssuer } from './shared.ts';
 
 export const defaultChain: IdentityPath = {
   id: 'default-chain',

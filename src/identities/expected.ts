@@ -1,6 +1,6 @@
 // The identity each path must come back as, derived from settings only (infra/identity-wiring.json "settings").
 import type { Config } from '../config.ts';
-import type { ExpectedClaim, ExpectedIdentity } from './types.ts';
+import type { ExpectedClaim, ExpectedIdentity } from '../core/plugins.ts';
 
 function claim(value: string | undefined, setting: string): ExpectedClaim | undefined {
   return value ? { value, setting } : undefined;

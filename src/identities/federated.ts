@@ -1,14 +1,15 @@
 import { settingProblems } from '../config.ts';
-import { answeringHttpClient } from '../lastAnswer.ts';
+import { answeringHttpClient } from '../core/answerLog.ts';
 import { federatedIdentity } from './expected.ts';
 import { federatedRemediation, ficFieldRule, tokenSourceRule } from './federatedKnowledge.ts';
 import {
   createFileTokenSource,
   createUrlTokenSource,
   type FederatedTokenSource,
-  type FederatedTokenStatus,
 } from './federatedTokenSource.ts';
-import { CREDENTIAL_RETRY, type IdentityPath } from './types.ts';
+import type { IdentityPath } from '../core/plugins.ts';
+import type { FederatedTokenStatus } from '../core/results.ts';
+import { CREDENTIAL_RETRY } from './shared.ts';
 
 let source: FederatedTokenSource | undefined;
 /** The token source of the last fresh credential (timer run). */

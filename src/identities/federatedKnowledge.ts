@@ -1,10 +1,10 @@
 // What only the federated path knows about its failures: its token source's errors (classify.ts reads them through
 // IdentityPath.errors) and the fixes for a token Entra ID refused (remediation.ts asks IdentityPath.remediate).
 import { IDENTITIES } from '../../common/catalog.ts';
-import { appSettingsCommand, q, settingNames } from '../probes/az.ts';
-import { NETWORK_CODES, TLS_TEXT } from '../probes/errorReading.ts';
-import type { ClassifyRule, RemediationFacts, RemediationHook } from '../probes/seams.ts';
-import type { Remediation } from '../probes/types.ts';
+import { appSettingsCommand, q, settingNames } from '../core/azCommands.ts';
+import { NETWORK_CODES, TLS_TEXT } from '../core/networkErrors.ts';
+import type { ClassifyRule, RemediationFacts, RemediationHook } from '../core/plugins.ts';
+import type { Remediation } from '../core/results.ts';
 
 /** FederatedTokenSourceError: the external token could not be had from FEDERATED_TOKEN_FILE / _URL. */
 export const tokenSourceRule: ClassifyRule = (e) => {

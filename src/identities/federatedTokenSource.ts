@@ -5,20 +5,7 @@
 // except as the assertion handed to ClientAssertionCredential.
 import { stat, readFile } from 'node:fs/promises';
 import { decodeJwt } from 'jose';
-
-/** What the status may show about the external token (never the token). */
-export interface FederatedTokenStatus {
-  source: 'file' | 'url';
-  /** File path, or the URL without query string and credentials. */
-  location: string;
-  issuer?: string;
-  subject?: string;
-  audience?: string;
-  obtainedAt?: string;
-  expiresOn?: string;
-  refreshAt?: string;
-  lastError?: string;
-}
+import type { FederatedTokenStatus } from '../core/results.ts';
 
 export interface FederatedTokenSource {
   getAssertion(): Promise<string>;

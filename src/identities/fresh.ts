@@ -4,7 +4,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../config.ts';
 import { FreshManagedIdentityCredential, msalSelectorId } from './freshCache.ts';
-import type { IdentityPath } from './types.ts';
+import type { IdentityPath } from '../core/plugins.ts';
 
 /** A credential whose every getToken is a new token request for `identity`'s selector. */
 export async function freshCredential(identity: IdentityPath, config: Config): Promise<TokenCredential> {

@@ -8,14 +8,12 @@ import { federated } from './federated.ts';
 import { freshCredential } from './fresh.ts';
 import { OneAtATimeCredential } from './oneAtATime.ts';
 import { systemAssigned } from './systemAssigned.ts';
-import type { IdentityPath } from './types.ts';
+import type { IdentityPath } from '../core/plugins.ts';
 import { uamiClientId } from './uamiClientId.ts';
 import { uamiObjectId } from './uamiObjectId.ts';
 import { uamiResourceId } from './uamiResourceId.ts';
 
-export type { ExpectedIdentity, IdentityPath } from './types.ts';
 export { federatedTokenStatus } from './federated.ts';
-export type { FederatedTokenStatus } from './federatedTokenSource.ts';
 
 export const IDENTITY_PATHS: Readonly<Record<PathId, IdentityPath>> = Object.freeze({
   'system-assigned': systemAssigned,

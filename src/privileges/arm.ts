@@ -6,8 +6,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TokenCredential } from '@azure/identity';
 import type { Client } from '@azure-rest/core-client';
 import type { Config } from '../config.ts';
-import { RESOURCE_RETRY } from '../targets/types.ts';
-import type { PermissionBlock } from './types.ts';
+import { RESOURCE_RETRY } from '../targets/shared.ts';
+import type { PermissionBlock } from './catalog.ts';
 
 export const AUTHORIZATION_API_VERSION = '2022-04-01';
 /** Pages followed at most per list (ARM answers these lists in one page in practice). */

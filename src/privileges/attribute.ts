@@ -3,17 +3,18 @@
 // assignments (at, above and below the subscription), plus the definition of each role that is not declared, read
 // once per process. An identity may list role assignments only with Microsoft.Authorization/roleAssignments/read
 // (Reader has it); without it the finding names no assignment and tells the operator how to list them.
-import type { PermissionBlock, Finding, GrantingAssignment, ScopeCheck } from './types.ts';
+import type { Finding, GrantingAssignment, ScopeCheck } from './types.ts';
 import type { AssignmentRecord, PrivilegesArm } from './arm.ts';
 import {
   DECLARED_ASSIGNMENTS,
   DECLARED_ROLES,
   declaredRole,
   type IdentityKey,
+  type PermissionBlock,
   type ScopeKey,
 } from './catalog.ts';
 import { grantsPattern } from './compare.ts';
-import { roleAssignmentCreateCommand } from '../probes/az.ts';
+import { roleAssignmentCreateCommand } from '../core/azCommands.ts';
 import { scopeCovers, type ScopeIds } from './scopes.ts';
 
 export interface LookupInput {

@@ -20,7 +20,14 @@ import {
 } from '../../common/catalog.ts';
 import { BUILT_IN_ROLES } from '../../common/built-in-roles.ts';
 import type { PathId } from '../ids.ts';
-import type { PermissionBlock } from './types.ts';
+
+/** One permission block as ARM returns it (a role definition's `permissions[]` entry). */
+export interface PermissionBlock {
+  actions: string[];
+  notActions: string[];
+  dataActions: string[];
+  notDataActions: string[];
+}
 
 /** The identities that serve a path (the host plane's identity serves none and is not the probes' to check). */
 export type IdentityKey = {

@@ -9,9 +9,9 @@ import type { PathId } from '../ids.ts';
 import { credentialFor, IDENTITY_PATHS } from '../identities/index.ts';
 import { attest, AttestingCredential, newTokenRecord, withTokenRecord } from '../probes/attestation.ts';
 import { classify } from '../probes/classify.ts';
-import { raceDeadline } from '../probes/deadline.ts';
-import { sanitizer } from '../probes/sanitize.ts';
-import type { ErrorDetail } from '../probes/types.ts';
+import { raceDeadline } from '../core/deadline.ts';
+import { sanitizer } from '../core/sanitize.ts';
+import type { ErrorDetail } from '../core/results.ts';
 import { countingRequests, createPrivilegesArm, type PrivilegesArm } from './arm.ts';
 import { failedLookup, findGrants } from './attribute.ts';
 import {
@@ -20,10 +20,11 @@ import {
   identityOfPath,
   SCOPE_KEYS,
   type IdentityKey,
+  type PermissionBlock,
 } from './catalog.ts';
 import { excessOf } from './compare.ts';
 import { resolveScopes, SCOPE_SETTINGS, scopeCovers, type ScopeIds } from './scopes.ts';
-import type { Finding, PermissionBlock, PrivilegesResult, ScopeCheck } from './types.ts';
+import type { Finding, PrivilegesResult, ScopeCheck } from './types.ts';
 
 interface Client {
   wrapper: AttestingCredential;

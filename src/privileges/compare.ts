@@ -5,7 +5,8 @@
 // Declared blocks with not-lists are honoured conservatively: a declared block covers P only if each of its
 // exclusions is disjoint from P or excluded by the effective block too; otherwise P is reported.
 import { actionMatches } from '../../common/rbac-pattern.ts';
-import type { Excess, PermissionBlock } from './types.ts';
+import type { PermissionBlock } from './catalog.ts';
+import type { Excess } from './types.ts';
 
 /** Whether every action `pattern` matches is matched by `by`. */
 export function covers(by: string, pattern: string): boolean {

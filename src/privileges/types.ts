@@ -1,16 +1,8 @@
 // What a privileges check reports (docs/privileges.md): per identity, the permissions it holds at each scope the
 // wiring names, what is beyond its declared roles, the assignment that grants it and the command that removes it.
 import type { OutcomeKind, PathId } from '../ids.ts';
-import type { ErrorDetail, Remediation } from '../probes/types.ts';
+import type { ErrorDetail, Remediation } from '../core/results.ts';
 import type { IdentityKey, ScopeKey } from './catalog.ts';
-
-/** One permission block as ARM returns it (a role definition's `permissions[]` entry). */
-export interface PermissionBlock {
-  actions: string[];
-  notActions: string[];
-  dataActions: string[];
-  notDataActions: string[];
-}
 
 /** What a scope grants beyond the declared roles: allow patterns as ARM listed them, with their own exclusions. */
 export interface Excess {

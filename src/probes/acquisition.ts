@@ -1,5 +1,5 @@
 // The acquisition note of a result: fresh or cached, and when its token was issued and expires.
-import type { Acquisition, Attestation } from './types.ts';
+import type { Acquisition, Attestation } from '../core/results.ts';
 
 export function acquisitionOf(mode: Acquisition['mode'], identity: Attestation | undefined): Acquisition {
   return {

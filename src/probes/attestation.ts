@@ -8,8 +8,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import { decodeJwt } from 'jose';
-import type { ExpectedIdentity } from '../identities/index.ts';
-import type { Attestation, Claims } from './types.ts';
+import type { ExpectedIdentity } from '../core/plugins.ts';
+import type { Attestation, Claims } from '../core/results.ts';
 
 /** What one probe learns from the credential while it runs. */
 export interface TokenRecord {

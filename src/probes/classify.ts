@@ -5,14 +5,15 @@
 // (IdentityPath.errors, Target.errors), slotted in at fixed stages. Pure: no I/O, no SDK imports.
 import { IDENTITY_PATHS } from '../identities/index.ts';
 import { TARGETS } from '../targets/index.ts';
-import { lastErrorAnswer, type Answer } from '../lastAnswer.ts';
-import { NETWORK_CODES, NETWORK_TEXT, readError, TLS_TEXT } from './errorReading.ts';
-import type { Classification, ClassifyContext, ClassifyRule, ErrorKnowledge } from './seams.ts';
+import { lastErrorAnswer, type Answer } from '../core/answerLog.ts';
+import { NETWORK_CODES, NETWORK_TEXT, TLS_TEXT } from '../core/networkErrors.ts';
+import { readError } from './errorReading.ts';
+import type { Classification, ClassifyContext, ClassifyRule, ErrorKnowledge } from '../core/plugins.ts';
 
 export { MAX_MESSAGE_LENGTH } from './errorReading.ts';
-export type { Classification, ClassifyContext } from './seams.ts';
+export type { Classification, ClassifyContext } from '../core/plugins.ts';
 // Recognised below by name, like every error; re-exported so callers find it next to the classifier.
-export { ProbeDeadlineError } from './deadline.ts';
+export { ProbeDeadlineError } from '../core/deadline.ts';
 
 /** Every path's and target's error knowledge, paths first, in registry order. */
 const KNOWLEDGE: ErrorKnowledge[] = [
@@ -117,7 +118,7 @@ const tokenAnswer: ClassifyRule = (e) => {
   return fromAnswer(e, a, 'token');
 };
 
-/** A check of a target's own that failed after the service answered (targets/types.ts TargetCheckError). */
+/** A check of a target's own that failed after the service answered (targets/shared.ts TargetCheckError). */
 const targetCheck: ClassifyRule = (e) =>
   e.names.includes('TargetCheckError') ? e.is('not-found', e.codes.find(Boolean) ?? 'check') : undefined;
 

@@ -2,33 +2,12 @@
 // SDKs' error classes are recognised by name and shape, so this also works across copies of the SDK packages),
 // and the sanitized detail a result may carry: codes, status, request ids, a bounded message. Pure: no I/O.
 import type { OutcomeKind } from '../ids.ts';
-import { sanitizer } from './sanitize.ts';
-import type { Classification, ClassifyContext, ErrorReading } from './seams.ts';
-import type { ErrorDetail } from './types.ts';
+import { sanitizer } from '../core/sanitize.ts';
+import type { Classification, ClassifyContext, ErrorReading } from '../core/plugins.ts';
+import type { ErrorDetail } from '../core/results.ts';
 
 /** Longest error message a result carries. */
 export const MAX_MESSAGE_LENGTH = 800;
-
-// Node system errors that mean "could not talk to it" (tsp retryStrategies/exponentialRetryStrategy.js list,
-// plus the DNS/route ones).
-export const NETWORK_CODES = [
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-];
-export const NETWORK_TEXT =
-  /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ESOCKETTIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)\b|socket hang up|network_error|Network unreachable|fetch failed/i;
-export const TLS_TEXT =
-  /unable to verify the first certificate|self[- ]signed certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|CERT_HAS_EXPIRED|ERR_TLS_CERT_ALTNAME_INVALID|certificate has expired|Hostname\/IP does not match/i;
 
 const CREDENTIAL_ERRORS = [
   'CredentialUnavailableError',
@@ -149,7 +128,7 @@ function retryAfterSeconds(v: string): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
-/** Reads `err` for the classification rules (seams.ts ErrorReading). */
+/** Reads `err` for the classification rules (core/plugins.ts ErrorReading). */
 export function readError(err: unknown, ctx: ClassifyContext): ErrorReading {
   const errors = errorChain(err);
   const chain = errors.map(shapeOf);

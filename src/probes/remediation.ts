@@ -13,11 +13,11 @@ import {
   REDEPLOY_FIRST,
   roleAssignmentCreateCommand,
   settingNames,
-} from './az.ts';
-import type { Classification, RemediationFacts } from './seams.ts';
-import type { Remediation } from './types.ts';
+} from '../core/azCommands.ts';
+import type { Classification, RemediationFacts } from '../core/plugins.ts';
+import type { Remediation } from '../core/results.ts';
 
-export type { RemediationFacts } from './seams.ts';
+export type { RemediationFacts } from '../core/plugins.ts';
 
 /**
  * The user-assigned identity's resource id (UAMI_RESOURCE_ID, or the selector itself); else a placeholder, so that

@@ -3,8 +3,8 @@
 // ThrottlingUtils). A probe that failed on the token with an HTTP error but received no answer from the token
 // endpoint itself is such a replay; the error keeps its trace id, so the first time this process saw it tells
 // when it really happened.
-import type { Answer } from '../lastAnswer.ts';
-import type { ErrorDetail } from './types.ts';
+import type { Answer } from '../core/answerLog.ts';
+import type { ErrorDetail } from '../core/results.ts';
 
 const firstSeen = new Map<string, string>();
 const MAX_REMEMBERED = 200;

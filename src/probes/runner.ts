@@ -4,8 +4,10 @@ import type { TokenCredential } from '@azure/identity';
 import { getConfig, type Config, type SettingIssue } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../ids.ts';
 import { credentialFor, forgetCredentials, IDENTITY_PATHS } from '../identities/index.ts';
-import { withAnswerLog, type AnswerLog } from '../lastAnswer.ts';
-import { TARGETS, type TargetCall, type TargetData } from '../targets/index.ts';
+import { withAnswerLog, type AnswerLog } from '../core/answerLog.ts';
+import type { TargetCall } from '../core/plugins.ts';
+import type { TargetData } from '../core/results.ts';
+import { TARGETS } from '../targets/index.ts';
 import { acquisitionOf } from './acquisition.ts';
 import {
   attest,
@@ -15,12 +17,12 @@ import {
   type TokenRecord,
 } from './attestation.ts';
 import { classify, type Classification } from './classify.ts';
-import { ProbeDeadlineError, raceDeadline } from './deadline.ts';
+import { ProbeDeadlineError, raceDeadline } from '../core/deadline.ts';
 import { noteReplay } from './replay.ts';
-import { remediationFacts } from './facts.ts';
+import { remediationFacts } from './remediationFacts.ts';
 import { remediate, wrongIdentityRemediation } from './remediation.ts';
-import { sanitizer } from './sanitize.ts';
-import type { Attestation, ProbeResult } from './types.ts';
+import { sanitizer } from '../core/sanitize.ts';
+import type { Attestation, ProbeResult } from '../core/results.ts';
 
 interface Client {
   wrapper: AttestingCredential;

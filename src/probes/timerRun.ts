@@ -8,7 +8,7 @@ import { TARGET_IDS, type PathId, type TargetId } from '../ids.ts';
 import { freshCredentialFor } from '../identities/index.ts';
 import { failsAtNote } from './acquisition.ts';
 import { runProbe } from './runner.ts';
-import type { ProbeResult } from './types.ts';
+import type { ProbeResult } from '../core/results.ts';
 
 async function timerProbe(
   path: PathId,

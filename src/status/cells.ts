@@ -1,9 +1,9 @@
 // One document per cell (path x target), as the status store keeps it, and the fold of a path's cells into the
 // path document the status view is built from (pure). The merge rules (history, streaks, out-of-order results)
 // are model.ts's mergeResults, applied to one cell.
-import type { FederatedTokenStatus } from '../identities/index.ts';
+import type { FederatedTokenStatus } from '../core/results.ts';
 import type { PathId, TargetId } from '../ids.ts';
-import type { ProbeResult } from '../probes/types.ts';
+import type { ProbeResult } from '../core/results.ts';
 import { mergeResults, type PathDocument, type TargetRecord } from './model.ts';
 
 export interface CellDocument {

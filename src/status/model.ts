@@ -1,8 +1,8 @@
 // The status model (pure): one document per identity path holding the latest result per target plus a bounded
 // history (transitions, time to green: docs/pain-points.md P6, P11), and the status view with its verdict.
-import type { FederatedTokenStatus } from '../identities/index.ts';
+import type { FederatedTokenStatus } from '../core/results.ts';
 import { PATH_IDS, TARGET_IDS, type OutcomeKind, type PathId, type TargetId } from '../ids.ts';
-import type { ProbeResult } from '../probes/types.ts';
+import type { ProbeResult } from '../core/results.ts';
 import {
   identityViews,
   type IdentityView,

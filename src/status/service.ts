@@ -7,10 +7,10 @@
 // on in the background, bounded, and its outcome shows in the view's store.writes.
 import { getConfig, type Config } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId } from '../ids.ts';
-import { sanitizer } from '../probes/sanitize.ts';
+import { sanitizer } from '../core/sanitize.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import type { PrivilegesRecord } from './privileges.ts';
-import type { ProbeResult } from '../probes/types.ts';
+import type { ProbeResult } from '../core/results.ts';
 import { buildStatusView, type PathDocument, type StatusView, type StoreState } from './model.ts';
 import { toPathDocument } from './cells.ts';
 import { staleAfterMs } from './schedule.ts';

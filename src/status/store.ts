@@ -11,8 +11,8 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/ident
 import type { ContainerClient } from '@azure/storage-blob';
 import { getConfig, settingProblems, type Config } from '../config.ts';
 import type { PathId, TargetId } from '../ids.ts';
-import { raceDeadline } from '../probes/deadline.ts';
-import type { ProbeResult } from '../probes/types.ts';
+import { raceDeadline } from '../core/deadline.ts';
+import type { ProbeResult } from '../core/results.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import { mergeCell, toPathDocument, type CellDocument } from './cells.ts';
 import type { PathDocument } from './model.ts';

@@ -3,7 +3,7 @@
 // instance has at most one writer per cell in flight (the store's ETag retries then only meet other instances).
 // Each result's write resolves when a write that contained it lands, or rejects with that write's error.
 import type { PathId, TargetId } from '../ids.ts';
-import type { ProbeResult } from '../probes/types.ts';
+import type { ProbeResult } from '../core/results.ts';
 import type { CellDocument } from './cells.ts';
 import type { WriteState } from './model.ts';
 

@@ -1,9 +1,10 @@
-import { CALL_ANSWER_POLICIES } from '../lastAnswer.ts';
+import { CALL_ANSWER_POLICIES } from '../core/answerLog.ts';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
-import type { RemediationHook } from '../probes/seams.ts';
-import { RESOURCE_RETRY, resourceGroupScope, type Target } from './types.ts';
+import type { RemediationHook } from '../core/plugins.ts';
+import type { Target } from '../core/plugins.ts';
+import { RESOURCE_RETRY, resourceGroupScope } from './shared.ts';
 
 interface ErrorBody {
   code?: string;

@@ -1,8 +1,9 @@
-import { lastAnswerPolicy, lastErrorAnswer } from '../lastAnswer.ts';
+import { lastAnswerPolicy, lastErrorAnswer } from '../core/answerLog.ts';
 import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
-import type { ClassifyRule, RemediationHook } from '../probes/seams.ts';
-import { RESOURCE_RETRY, resourceGroupScope, TargetCheckError, type Target } from './types.ts';
+import type { ClassifyRule, RemediationHook } from '../core/plugins.ts';
+import type { Target } from '../core/plugins.ts';
+import { RESOURCE_RETRY, resourceGroupScope, TargetCheckError } from './shared.ts';
 
 interface StorageInternals {
   storageClientContext?: {
@@ -13,7 +14,7 @@ interface StorageInternals {
 /**
  * Storage says why it refused a token only in the error body's AuthenticationErrorDetail ("Lifetime validation
  * failed. The token is expired."; https://learn.microsoft.com/rest/api/storageservices/status-and-error-codes2),
- * which the SDK's error does not carry: it is read from the answer itself (lastAnswer.ts).
+ * which the SDK's error does not carry: it is read from the answer itself (core/answerLog.ts).
  */
 const storageAuthenticationDetail: ClassifyRule = (e) => {
   if (e.detail.statusCode !== 401 && e.detail.statusCode !== 403) return undefined;

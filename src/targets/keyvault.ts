@@ -1,9 +1,10 @@
-import { CALL_ANSWER_POLICIES } from '../lastAnswer.ts';
+import { CALL_ANSWER_POLICIES } from '../core/answerLog.ts';
 import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
-import { appSettingsCommand, settingNames } from '../probes/az.ts';
-import type { ErrorKnowledge, RemediationHook } from '../probes/seams.ts';
-import { RESOURCE_RETRY, resourceGroupScope, type Target } from './types.ts';
+import { appSettingsCommand, settingNames } from '../core/azCommands.ts';
+import type { ErrorKnowledge, RemediationHook } from '../core/plugins.ts';
+import type { Target } from '../core/plugins.ts';
+import { RESOURCE_RETRY, resourceGroupScope } from './shared.ts';
 
 /** The vault name from a `https://<name>.vault.azure.net` URL (any sovereign-cloud suffix); undefined otherwise. */
 export function vaultName(url: string | undefined): string | undefined {

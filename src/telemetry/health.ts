@@ -1,6 +1,6 @@
 // Whether telemetry reaches Application Insights, as /api/status shows it: what was handed to the library, and what
 // the ingestion endpoint (or the token request before it) answered last. Failures never reach a probe's result.
-import { sanitizer } from '../probes/sanitize.ts';
+import { sanitizer } from '../core/sanitize.ts';
 
 export interface TelemetryHealth {
   /** 'off': no APPLICATIONINSIGHTS_CONNECTION_STRING; 'misconfigured': set but unusable; 'failing': the last send failed. */

@@ -3,8 +3,8 @@
 // or fails a probe; whether it works is shown in /api/status (health.ts).
 import { randomUUID } from 'node:crypto';
 import { getConfig, type Config } from '../config.ts';
-import { sanitizer } from '../probes/sanitize.ts';
-import type { ProbeResult } from '../probes/types.ts';
+import { sanitizer } from '../core/sanitize.ts';
+import type { ProbeResult } from '../core/results.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import type { PathDocument } from '../status/model.ts';
 import type { PrivilegesRecord } from '../status/privileges.ts';

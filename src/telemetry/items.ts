@@ -1,7 +1,7 @@
 // What a probe result becomes in Application Insights (pure): one availability result per path x target (test name
 // "<path>/<target>"), and an event per transition of a cell (ok -> failing, failing -> ok with time to green).
 import type { PathId, TargetId } from '../ids.ts';
-import type { ProbeResult } from '../probes/types.ts';
+import type { ProbeResult } from '../core/results.ts';
 import type { PathDocument } from '../status/model.ts';
 
 export interface AvailabilityItem {

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { IDENTITY_KEYS, PATHS_OF_IDENTITY } from '../../src/privileges/catalog.ts';
 import type { PrivilegesResult } from '../../src/privileges/types.ts';
-import type { ProbeResult } from '../../src/probes/types.ts';
+import type { ProbeResult } from '../../src/core/results.ts';
 import { listScenarios } from '../../sandbox/world.ts';
 import { runChild } from '../app/helpers/child.ts';
 import { redeploy } from '../support/redeploy.ts';

@@ -1,5 +1,5 @@
 // Reading probe results out of app responses without depending on their envelope: a result is any object with a
-// `path`, a `target` and an `outcome` (src/probes/types.ts ProbeResult).
+// `path`, a `target` and an `outcome` (src/core/results.ts ProbeResult).
 import { identityOfPath } from '../../common/catalog.ts';
 import { PATH_IDS, TARGET_IDS } from '../../src/ids.ts';
 import type { PathId } from '../../src/ids.ts';

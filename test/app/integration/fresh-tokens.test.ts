@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PATH_IDS, TARGET_IDS, type PathId } from '../../../src/ids.ts';
-import type { ProbeResult } from '../../../src/probes/types.ts';
+import type { ProbeResult } from '../../../src/core/results.ts';
 import type { Step } from '../fixtures/probe-child.ts';
 import { runChild } from '../helpers/child.ts';
 import { admin, identity, useSandbox } from '../helpers/sandbox.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PATH_IDS, TARGET_IDS } from '../../../src/ids.ts';
 import { TARGETS } from '../../../common/catalog.ts';
-import type { ProbeResult } from '../../../src/probes/types.ts';
+import type { ProbeResult } from '../../../src/core/results.ts';
 import { runChild } from '../helpers/child.ts';
 import { admin, expectedPrincipal, useSandbox } from '../helpers/sandbox.ts';
 

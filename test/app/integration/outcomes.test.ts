@@ -6,7 +6,7 @@ import { afterEach, before, describe, it } from 'node:test';
 import { roleAssignmentName } from '../../../common/arm-guid.ts';
 import { ROLES, type RoleName } from '../../../common/catalog.ts';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../../../src/ids.ts';
-import type { ProbeResult } from '../../../src/probes/types.ts';
+import type { ProbeResult } from '../../../src/core/results.ts';
 import { runChild } from '../helpers/child.ts';
 import { addFault, admin, clearFaults, expectedPrincipal, identity, useSandbox } from '../helpers/sandbox.ts';
 

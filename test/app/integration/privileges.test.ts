@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { PATH_IDS, type PathId } from '../../../src/ids.ts';
 import type { PrivilegesResult } from '../../../src/privileges/types.ts';
-import type { ProbeResult } from '../../../src/probes/types.ts';
+import type { ProbeResult } from '../../../src/core/results.ts';
 import type { StatusView } from '../../../src/status/model.ts';
 import { addFault, admin, clearFaults, identity, issued, start, type Sandbox } from '../helpers/sandbox.ts';
 import { runChild } from '../helpers/child.ts';

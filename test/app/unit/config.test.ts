@@ -22,6 +22,8 @@ const EXAMPLES: Record<SettingFormat, string> = {
   guid: '6c7e9a32-8f0d-4b1e-9a55-0d2c3b4e5f60',
   'secret-name': 'canary',
   'container-name': 'canary',
+  'queue-name': 'canary-queue',
+  'arm-scope': '/subscriptions/fede0978-e421-4650-9304-746eefba010e/resourceGroups/rg-identity-probes',
   'resource-group': 'rg-identity-probes',
   'vault-resource-id':
     '/subscriptions/fede0978-e421-4650-9304-746eefba010e/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv',

@@ -3,10 +3,10 @@
 // replayed cached errors are marked with when they were first seen.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Answer } from '../../../src/lastAnswer.ts';
-import { lastErrorAnswer } from '../../../src/lastAnswer.ts';
+import type { Answer } from '../../../src/core/answerLog.ts';
+import { lastErrorAnswer } from '../../../src/core/answerLog.ts';
 import { classify, type ClassifyContext } from '../../../src/probes/classify.ts';
-import { ProbeDeadlineError } from '../../../src/probes/deadline.ts';
+import { ProbeDeadlineError } from '../../../src/core/deadline.ts';
 import { noteReplay } from '../../../src/probes/replay.ts';
 
 const ctx = (answers: Answer[], token = true): ClassifyContext => ({

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { covers, excessOf, grantsPattern, mayOverlap } from '../../../src/privileges/compare.ts';
-import type { PermissionBlock } from '../../../src/privileges/types.ts';
+import type { PermissionBlock } from '../../../src/privileges/catalog.ts';
 
 const b = (p: Partial<PermissionBlock>): PermissionBlock => ({
   actions: p.actions ?? [],

@@ -5,7 +5,7 @@ import { loadConfig } from '../../../src/config.ts';
 import { IDENTITY_PATHS } from '../../../src/identities/index.ts';
 import type { PathId, TargetId } from '../../../src/ids.ts';
 import type { Classification } from '../../../src/probes/classify.ts';
-import { remediationFacts } from '../../../src/probes/facts.ts';
+import { remediationFacts } from '../../../src/probes/remediationFacts.ts';
 import {
   remediate,
   wrongIdentityRemediation,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSanitizer } from '../../../src/probes/sanitize.ts';
+import { createSanitizer } from '../../../src/core/sanitize.ts';
 import { signJwt } from '../helpers/jwt.ts';
 
 describe('sanitize', () => {

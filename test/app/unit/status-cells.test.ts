@@ -2,7 +2,7 @@
 // (pure logic: no store).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ProbeResult } from '../../../src/probes/types.ts';
+import type { ProbeResult } from '../../../src/core/results.ts';
 import { mergeCell, toPathDocument } from '../../../src/status/cells.ts';
 import { buildStatusView, HISTORY_LIMIT, honestVerdict } from '../../../src/status/model.ts';
 import { schedulePeriodMs, staleAfterMs } from '../../../src/status/schedule.ts';

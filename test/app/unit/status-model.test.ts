@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PATH_IDS, TARGET_IDS, type OutcomeKind, type PathId, type TargetId } from '../../../src/ids.ts';
-import type { ProbeResult } from '../../../src/probes/types.ts';
+import type { ProbeResult } from '../../../src/core/results.ts';
 import {
   buildStatusView,
   HISTORY_LIMIT,

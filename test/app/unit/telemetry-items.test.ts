@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseTelemetry } from '../../../src/config.ts';
 import { msalSelectorId } from '../../../src/identities/freshCache.ts';
-import type { ProbeResult } from '../../../src/probes/types.ts';
+import type { ProbeResult } from '../../../src/core/results.ts';
 import { buildStatusView, mergeResults } from '../../../src/status/model.ts';
 import { renderShell } from '../../../src/status/page/shell.ts';
 import { availabilityOf, effectiveResult, streakOf, transitionOf } from '../../../src/telemetry/items.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { roleAssignmentName } from '../../../common/arm-guid.ts';
-import type { ProbeResult } from '../../../src/probes/types.ts';
+import type { ProbeResult } from '../../../src/core/results.ts';
 import { runChild } from '../../app/helpers/child.ts';
 import { runRemediationAsOperator } from '../../support/authz.ts';
 import { operatorCredential, redeploy, redeployPlan } from '../../support/redeploy.ts';

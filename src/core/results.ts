@@ -1,6 +1,23 @@
-import type { FederatedTokenStatus } from '../identities/index.ts';
+// The shape of what a probe produces: its result, the attested claims, the sanitized error detail, the remediation.
+// Types only; imports nothing of the app but the ids.
 import type { OutcomeKind, PathId, TargetId } from '../ids.ts';
-import type { TargetData } from '../targets/index.ts';
+
+/** What a successful target call may report: names, versions, counts; never a secret value or blob content. */
+export type TargetData = Record<string, string | number | boolean | null>;
+
+/** What the status may show about the external token (never the token). */
+export interface FederatedTokenStatus {
+  source: 'file' | 'url';
+  /** File path, or the URL without query string and credentials. */
+  location: string;
+  issuer?: string;
+  subject?: string;
+  audience?: string;
+  obtainedAt?: string;
+  expiresOn?: string;
+  refreshAt?: string;
+  lastError?: string;
+}
 
 /** The claims attestation reads from an access token (docs/identity-wire.md §11). Nothing else is kept. */
 export interface Claims {

@@ -1,11 +1,12 @@
 // The facts remediation works from, gathered from settings, the attested token and the error. Generic: the
 // target and the path add what only they know (Target.facts, IdentityPath.facts).
 import type { Config, SettingIssue } from '../config.ts';
-import { IDENTITY_PATHS, type ExpectedIdentity } from '../identities/index.ts';
+import type { ExpectedIdentity } from '../core/plugins.ts';
+import { IDENTITY_PATHS } from '../identities/index.ts';
 import type { PathId, TargetId } from '../ids.ts';
 import { TARGETS } from '../targets/index.ts';
-import type { RemediationFacts } from './seams.ts';
-import type { Attestation } from './types.ts';
+import type { RemediationFacts } from '../core/plugins.ts';
+import type { Attestation } from '../core/results.ts';
 
 export function remediationFacts(
   path: PathId,

@@ -1,8 +1,8 @@
 // Small helpers for the `az` commands remediation prints: shared by the generic remediation and by the paths' and
 // targets' own remediation hooks. Pure, a leaf module.
-import { ROLES, type RoleName } from '../../common/catalog.ts';
 import { roleAssignmentName, templateScope } from '../../common/arm-guid.ts';
-import type { RemediationFacts } from './seams.ts';
+import { ROLES, type RoleName } from '../../common/catalog.ts';
+import type { RemediationFacts } from './plugins.ts';
 
 /** A single-quoted shell word. */
 export const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -1,4 +1,4 @@
-// The one deadline helper: probes (runner.ts) and the status store (status/store.ts) both bound their work with it,
+// The one deadline helper: probes (probes/runner.ts) and the status store (status/store.ts) both bound their work with it,
 // because an abort signal does not reach everything: managed identity token requests have no timeout and ignore
 // abort signals (docs/identity-wire.md §1.7).
 
