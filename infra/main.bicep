@@ -116,7 +116,7 @@ var alertWindowMinutes = {
   PT1H: 60
   PT6H: 360
 }
-var alertWindow = alertWindowMinutes[alertWindowSize] >= probePeriodMinutes ? alertWindowSize : (first(filter(objectKeys(alertWindowMinutes), w => alertWindowMinutes[w] >= probePeriodMinutes)) ?? 'PT6H')
+var alertWindow = alertWindowMinutes[alertWindowSize] >= probePeriodMinutes ? alertWindowSize : (first(filter(['PT5M', 'PT15M', 'PT30M', 'PT1H', 'PT6H'], w => alertWindowMinutes[w] >= probePeriodMinutes)) ?? 'PT6H')
 
 // Names of the resources the probes look at; the sandbox's healthy world uses the same container and secret names.
 var keyVaultName = 'kv-${take(resourceToken, 13)}'

@@ -19,8 +19,9 @@ param alertEmail string = ''
 param actionGroupName string
 param alertRuleName string
 
-@description('Window the failure rate is computed over: at least one timer period, so every window holds a result per cell (main.bicep alertWindow). Only windows a metric alert evaluated every minute accepts.')
-@allowed(['PT5M', 'PT15M', 'PT30M', 'PT1H', 'PT6H'])
+// No @allowed here: main.bicep restricts alertWindowSize and computes the value (alertWindow) from that list; an
+// @allowed on this parameter would make the computed string a type mismatch for the compiler (BCP036).
+@description('Window the failure rate is computed over: at least one timer period, so every window holds a result per cell (main.bicep alertWindow, one of the windows a metric alert evaluated every minute accepts).')
 param windowSize string = 'PT5M'
 
 @description('Whether the alert rule is enabled (main.bicep alertsEnabled: off on a fresh `npm run deploy` until the first all-green sweep).')

@@ -45,10 +45,8 @@ describe('template review findings', () => {
   });
 
   it('alertWindowSize: only windows metric alerts accept, none shorter than a minute of probes', () => {
-    for (const [f, name] of [
-      ['main.bicep', 'alertWindowSize'],
-      ['modules/alerts.bicep', 'windowSize'],
-    ] as const) {
+    // The module takes main.bicep's computed window, so only main.bicep's parameter carries the list.
+    for (const [f, name] of [['main.bicep', 'alertWindowSize']] as const) {
       const values = allowed(f, find(f, 'param', name));
       assert.ok(values, `${f}: ${name} has no @allowed`);
       for (const v of values)
@@ -72,7 +70,15 @@ describe('template review findings', () => {
     const window = squash(find('main.bicep', 'var', 'alertWindow').value);
     // The requested window when it covers a period, else the shortest accepted one that does.
     assert.match(window, /alertWindowMinutes\[alertWindowSize\] >= probePeriodMinutes \? alertWindowSize/);
-    assert.match(window, /filter\(.*alertWindowMinutes\[w\] >= probePeriodMinutes\)/);
+    assert.match(
+      window,
+      /filter\(\['PT5M', 'PT15M', 'PT30M', 'PT1H', 'PT6H'\], w => alertWindowMinutes\[w\] >= probePeriodMinutes\)/,
+    );
+    // The same list as the parameter's @allowed, and the same minutes.
+    assert.deepEqual(
+      allowed('main.bicep', find('main.bicep', 'param', 'alertWindowSize')),
+      objectEntries(find('main.bicep', 'var', 'alertWindowMinutes').value.slice(1)).map((e) => e.key),
+    );
     const mod = squash(find('main.bicep', 'module', 'alerts').value);
     assert.match(mod, /windowSize: alertWindow\b/);
   });
