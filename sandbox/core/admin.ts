@@ -35,6 +35,12 @@ export class AdminRouter {
         message: 'Malformed percent-encoding in the path',
       });
     }
+    for (const name of new Set(url.searchParams.keys()))
+      if (url.searchParams.getAll(name).length > 1)
+        throw SandboxError.json(400, {
+          error: 'bad_request',
+          message: `The query parameter '${name}' is given more than once.`,
+        });
     let pathMatched = false;
     for (const r of this.#routes) {
       const params = match(r.parts, segs);

@@ -71,6 +71,17 @@ export function requestUrl(req: IncomingMessage): URL {
   return new URL(target, 'http://sandbox.invalid');
 }
 
+/**
+ * A query parameter read the way the .NET front ends of Key Vault and Resource Manager read one: every occurrence,
+ * joined with ',' (NameValueCollection.Get, https://learn.microsoft.com/dotnet/api/system.collections.specialized.namevaluecollection.get),
+ * so `?api-version=7.6&api-version=7.6` is the version `7.6,7.6`, which no service serves, never silently the first.
+ * null when absent.
+ */
+export function joinedParam(url: URL, name: string): string | null {
+  const all = url.searchParams.getAll(name);
+  return all.length ? all.join(',') : null;
+}
+
 export function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;

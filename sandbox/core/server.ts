@@ -24,6 +24,13 @@ export interface ServerOptions {
   counters?: Counters;
   /** Renders a `status` fault in the service's real error format (default: a JSON error body). */
   renderFault?: (fault: Fault, req: IncomingMessage) => SandboxError;
+  /**
+   * Renders a request Node's parser refused, in the service's error format (default: OAuth-style JSON). Node itself
+   * would answer a bare 431 or 400 with no body (a 200 KB bearer, issue 24). Azure's HTTP.sys front ends answer an
+   * oversized header block 400 "Request Too Long" in HTML; 431 is the status RFC 6585 defines for it, and what
+   * Node, Azurite and Kestrel answer, so the sandbox answers 431 and says why in the service's own body.
+   */
+  renderRejection?: (r: RequestRejection) => SandboxError;
   log?: (line: string) => void;
 }
 
@@ -58,6 +65,45 @@ function defaultFaultError(fault: Fault): SandboxError {
     { error: 'sandbox_fault', error_description: `Injected fault: HTTP ${fault.status}` },
     headers,
   );
+}
+
+/** Node's limit on the request line and headers together (http.maxHeaderSize default). */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
+/** A SandboxError as a whole HTTP/1.1 response on a socket no request object was made for; the connection closes. */
+export function rawResponse(err: SandboxError): string {
+  const body = err.body?.text ?? '';
+  const lines = [`HTTP/1.1 ${err.status} ${http.STATUS_CODES[err.status] ?? ''}`.trimEnd()];
+  for (const [k, v] of Object.entries(err.headers)) lines.push(`${k}: ${v}`);
+  if (err.body) lines.push(`content-type: ${err.body.contentType}`);
+  lines.push(`content-length: ${Buffer.byteLength(body)}`, 'connection: close', '', body);
+  return lines.join('\r\n');
+}
+
+/** Why Node's parser refused a request before any handler saw it (a header block over MAX_HEADER_BYTES, or not HTTP). */
+export interface RequestRejection {
+  status: 431 | 400;
+  /** PascalCase code for services whose errors carry one. */
+  code: 'RequestHeaderFieldsTooLarge' | 'BadRequest';
+  message: string;
+}
+
+export function requestRejection(parserCode: string | undefined): RequestRejection {
+  return parserCode === 'HPE_HEADER_OVERFLOW'
+    ? {
+        status: 431,
+        code: 'RequestHeaderFieldsTooLarge',
+        message: `The request headers are larger than ${MAX_HEADER_BYTES} bytes.`,
+      }
+    : { status: 400, code: 'BadRequest', message: 'The request could not be parsed as HTTP/1.1.' };
+}
+
+/** The OAuth-style JSON body of the identity endpoints, Entra and the sandbox's own APIs. */
+function defaultRejection(r: RequestRejection): SandboxError {
+  return SandboxError.json(r.status, {
+    error: r.status === 431 ? 'request_header_too_large' : 'invalid_request',
+    error_description: r.message,
+  });
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -110,6 +156,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     : http.createServer((q, s) => void listener(q, s));
   // Real services keep connections alive; keep sockets from pinning the process after close().
   server.keepAliveTimeout = 5000;
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // TLS handshake failures and resets have nothing to answer; parser errors get a status and a body.
+    if (!err.code?.startsWith('HPE_') || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(rawResponse((opts.renderRejection ?? defaultRejection)(requestRejection(err.code))));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

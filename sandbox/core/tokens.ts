@@ -30,6 +30,20 @@ export interface IssueOptions {
   expired?: boolean;
   /** `appidacr`: "2" certificate/managed identity (default), "1" client secret. */
   appidacr?: '0' | '1' | '2';
+  /**
+   * `iss` (and `idp`) other than the tenant's, still signed with the tenant's key: the one way to show that every
+   * resource server checks the issuer itself and not only the signature. Only tests set it; nothing the sandbox
+   * serves does.
+   */
+  issuer?: string;
+}
+
+export interface VerifyOptions {
+  /**
+   * Seconds of clock skew allowed on `exp` and `nbf` (default 300, Entra-protected services' usual allowance).
+   * The Blob gateway allows none: Azurite behind it refuses a token the moment it expires.
+   */
+  clockToleranceSeconds?: number;
 }
 
 export interface IssuedToken {
@@ -113,14 +127,14 @@ export class TokenService {
     const exp = iat + lifetime;
     const claims: JWTPayload & Record<string, unknown> = {
       aud: o.audience,
-      iss: this.issuer,
+      iss: o.issuer ?? this.issuer,
       iat,
       nbf,
       exp,
       aio: randomBytes(24).toString('base64url'),
       appid: o.subject.clientId,
       appidacr: o.appidacr ?? '2',
-      idp: this.issuer,
+      idp: o.issuer ?? this.issuer,
       idtyp: 'app',
       oid: o.subject.principalId,
       rh: `0.${randomBytes(32).toString('base64url')}.`,
@@ -141,7 +155,7 @@ export class TokenService {
    * Validates a bearer token as a resource server does. `audiences` are compared exactly, except that a trailing
    * slash is ignored (ARM accepts https://management.azure.com and .../ alike, docs/data-plane.md §5).
    */
-  async verify(token: string, audiences: string[]): Promise<VerifiedClaims> {
+  async verify(token: string, audiences: string[], opts: VerifyOptions = {}): Promise<VerifiedClaims> {
     const parts = token.split('.');
     if (parts.length !== 3)
       throw new TokenValidationError('malformed', 'The token is not a JWS compact serialization.');
@@ -158,7 +172,10 @@ export class TokenService {
       throw new TokenValidationError('alg', `The token algorithm '${header.alg}' is not accepted.`);
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.#jwks, { algorithms: ['RS256'], clockTolerance: 300 }));
+      ({ payload } = await jwtVerify(token, this.#jwks, {
+        algorithms: ['RS256'],
+        clockTolerance: opts.clockToleranceSeconds ?? 300,
+      }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired)
         throw new TokenValidationError('expired', 'The token is expired.');

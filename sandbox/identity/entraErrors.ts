@@ -88,6 +88,15 @@ export const entraErrors = {
       `The request body must contain the following parameter: '${name}'.`,
       c,
     ),
+  /** A parameter given twice in the query or the form (AADSTS9000411, Entra's message). */
+  duplicatedParameter: (name: string, c?: EntraErrorContext) =>
+    entra(
+      400,
+      'invalid_request',
+      9000411,
+      `The request is not properly formatted. The parameter '${name}' is duplicated.`,
+      c,
+    ),
   unsupportedGrantType: (grant: string, c?: EntraErrorContext) =>
     entra(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant}'.`, c),
   invalidScope: (scope: string, c?: EntraErrorContext) =>

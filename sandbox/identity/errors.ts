@@ -2,7 +2,8 @@
 // (docs/design.md "Errors are defined once, in a catalog"; Azurite's StorageErrorFactory is the model).
 // Sources, with what is known and what is ours:
 // - IMDS (and the IMDS-shaped Arc / Cloud Shell / Azure ML endpoints): `{error, error_description}`
-//   (entra-docs how-to-use-vm-token.md; docs/identity-wire.md §3.3). "Identity not found" is the real body
+//   (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token#error-handling;
+//   docs/identity-wire.md §3.3). "Identity not found" is the real body
 //   (Azure/azure-sdk-for-net#46709, Azure/azure-sdk-for-python#38826).
 // - App Service / Functions (2019-08-01): `{statusCode, message, correlationId}` from a Kestrel server. The
 //   unassigned-identity body "Unable to load the proper Managed Identity." is real (Azure/azure-sdk-for-net#43691,
@@ -49,6 +50,9 @@ export const imdsErrors = {
   identityNotFound: () => imds(400, 'invalid_request', 'Identity not found'),
   missingQuery: (name: string) =>
     imds(400, 'invalid_request', `Required query variable '${name}' is missing`),
+  /** A query variable given more than once (wording ours). */
+  repeatedQuery: (name: string) =>
+    imds(400, 'invalid_request', `Query variable '${name}' is specified more than once`),
   badApiVersion: (v: string) =>
     imds(400, 'invalid_request', `Invalid api-version '${v}'. Supported versions: 2018-02-01 and later.`),
   /** More than one of client_id / object_id / msi_res_id. */
@@ -76,7 +80,10 @@ export const imdsErrors = {
     imds(400, 'invalid_request', 'User-assigned identities are not supported in Cloud Shell.'),
   azureMlUnsupportedSelector: () =>
     imds(400, 'invalid_request', 'Only clientid is supported to select a user-assigned identity.'),
-  /** A `status` fault, with the IMDS error of that status (how-to-use-vm-token.md, "Error handling"). */
+  /**
+   * A `status` fault, with the IMDS error of that status
+   * (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token#error-handling).
+   */
   fault: (status: number, retryAfterSeconds?: number) => {
     const h = retryAfter(retryAfterSeconds);
     switch (status) {
@@ -121,6 +128,8 @@ export const appServiceErrors = {
   identityNotFound: () => appService(400, 'Unable to load the proper Managed Identity.'),
   badIdentityHeader: () => appService(401, 'The X-IDENTITY-HEADER header is missing or invalid.'),
   missingQuery: (name: string) => appService(400, `The '${name}' query parameter is required.`),
+  /** Wording ours. */
+  repeatedQuery: (name: string) => appService(400, `The '${name}' query parameter is given more than once.`),
   badApiVersion: (v: string) =>
     appService(400, `The api-version '${v}' is not supported. Use api-version 2019-08-01.`),
   conflictingSelectors: () =>
@@ -156,6 +165,9 @@ export const serviceFabricErrors = {
     ),
   argumentNullOrEmpty: (name: string) =>
     serviceFabric(400, 'ArgumentNullOrEmpty', `The parameter '${name}' cannot be null or empty.`),
+  /** Code and wording ours (no documented code for it). */
+  repeatedParameter: (name: string) =>
+    serviceFabric(400, 'InvalidParameter', `The parameter '${name}' is specified more than once.`),
   invalidApiVersion: (v: string) =>
     serviceFabric(
       400,
@@ -203,6 +215,11 @@ export const oidcErrors = {
     }),
   invalidRequest: (description: string) =>
     SandboxError.json(400, { error: 'invalid_request', error_description: description }),
+  repeatedParameter: (name: string) =>
+    SandboxError.json(400, {
+      error: 'invalid_request',
+      error_description: `The parameter '${name}' is given more than once.`,
+    }),
   notFound: (path: string) =>
     SandboxError.json(404, { error: 'not_found', error_description: `No route for ${path}` }),
   methodNotAllowed: (method: string) =>

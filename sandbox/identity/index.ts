@@ -18,6 +18,7 @@ import { AZURE_ML_PATH, azureMlHandler } from './sources/azureMl.ts';
 import { CLOUD_SHELL_PATH, cloudShellHandler } from './sources/cloudShell.ts';
 import { IMDS_TOKEN_PATH, imdsHandler } from './sources/imds.ts';
 import { serviceFabricHandler } from './sources/serviceFabric.ts';
+import { RepeatedParameterError } from './sources/common.ts';
 
 /** A per-run secret, never logged (it goes to the connection file and to ctx.issued.secrets only). */
 function newSecret(bytes = 32): string {
@@ -27,6 +28,20 @@ function newSecret(bytes = 32): string {
 /** Renders a `status` fault with one source's error catalog. */
 function faultRenderer(render: (status: number, retryAfterSeconds?: number) => SandboxError) {
   return (fault: Fault, _req: IncomingMessage) => render(fault.status ?? 500, fault.retryAfterSeconds);
+}
+
+type Handler = Parameters<SandboxContext['startServer']>[0]['handler'];
+
+/** A handler whose RepeatedParameterError (sources/common.ts q) is answered in the server's own format. */
+function refusingRepeats(handler: Handler, repeated: (name: string) => SandboxError): Handler {
+  return async (req, res) => {
+    try {
+      await handler(req, res);
+    } catch (err) {
+      if (err instanceof RepeatedParameterError) throw repeated(err.parameter);
+      throw err;
+    }
+  };
 }
 
 /**
@@ -41,15 +56,16 @@ async function startSources(
   const { identityHeader, msiSecret, serviceFabricSecret, arcKeys } = secrets;
   const start = (
     endpoint: 'appService' | 'imds' | 'arc' | 'cloudShell' | 'serviceFabric' | 'azureMl',
-    handler: Parameters<SandboxContext['startServer']>[0]['handler'],
+    handler: Handler,
     render: (status: number, retryAfterSeconds?: number) => SandboxError,
     tls = false,
+    repeated: (name: string) => SandboxError = imdsErrors.repeatedQuery,
   ) =>
     ctx
       .startServer({
         endpoint,
         label: endpoint,
-        handler,
+        handler: refusingRepeats(handler, repeated),
         renderFault: faultRenderer(render),
         ...(tls ? { tls: ctx.serverCert } : {}),
       })
@@ -59,6 +75,8 @@ async function startSources(
     'appService',
     appServiceHandler(ctx, identityHeader),
     appServiceErrors.fault,
+    false,
+    appServiceErrors.repeatedQuery,
   );
   const imds = await start('imds', imdsHandler(ctx), imdsErrors.fault);
   const arc = await start('arc', arcHandler(ctx, arcKeys), imdsErrors.fault);
@@ -68,6 +86,7 @@ async function startSources(
     serviceFabricHandler(ctx, serviceFabricSecret),
     serviceFabricErrors.fault,
     true,
+    serviceFabricErrors.repeatedParameter,
   );
   const azureMl = await start('azureMl', azureMlHandler(ctx, msiSecret), imdsErrors.fault);
 
@@ -110,7 +129,7 @@ export async function startIdentityPlane(ctx: SandboxContext): Promise<PlaneHand
       endpoint: 'oidc',
       label: 'oidc',
       tls: ctx.serverCert,
-      handler: oidcHandler(ctx, oidc),
+      handler: refusingRepeats(oidcHandler(ctx, oidc), oidcErrors.repeatedParameter),
       renderFault: faultRenderer(oidcErrors.fault),
     });
     servers.push(oidcServer);
@@ -126,7 +145,7 @@ export async function startIdentityPlane(ctx: SandboxContext): Promise<PlaneHand
       endpoint: 'entra',
       label: 'entra',
       tls: ctx.serverCert,
-      handler: entra.handler,
+      handler: refusingRepeats(entra.handler, (name) => entraErrors.duplicatedParameter(name)),
       renderFault: faultRenderer(entraErrors.fault),
     });
     servers.push(entraServer);

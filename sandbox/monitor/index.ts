@@ -41,7 +41,8 @@ const KINDS: Record<string, string> = { availability: 'AvailabilityData', event:
 function query(items: ReceivedItem[], url: URL): ReceivedItem[] {
   const kind = url.searchParams.get('kind');
   const name = url.searchParams.get('name');
-  if (kind && !KINDS[kind])
+  // Own keys only: `kind=__proto__` or `constructor` must not find Object.prototype's members (issue 24).
+  if (kind && !Object.hasOwn(KINDS, kind))
     throw SandboxError.json(400, {
       error: 'invalid_kind',
       message: `kind must be one of ${Object.keys(KINDS).join(', ')}`,

@@ -7,11 +7,14 @@
 // valid envelopes, or carry another component's instrumentation key, are refused one by one: 206 partial success
 // with one error per item (https://learn.microsoft.com/azure/azure-monitor/app/api-custom-events-metrics and the
 // exporter's handling of 206 in @azure/monitor-opentelemetry-exporter baseSender).
+//
+// The caller is authenticated before a byte of the body is read, and a body is bounded both as sent and once
+// inflated (MAX_TRACK_BODY_BYTES): a small gzip bomb sent without a token once grew the sandbox by 280 MiB (issue 24).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { SandboxContext } from '../core/context.ts';
 import { SandboxError } from '../core/errors.ts';
-import { header, readBody, requestUrl, sendJson } from '../core/http.ts';
+import { header, requestUrl, sendJson } from '../core/http.ts';
 import { authenticateBearer, BearerError } from '../resources/auth.ts';
 import type { RoleAssignmentStore } from '../resources/rbac/store.ts';
 
@@ -48,7 +51,7 @@ export interface TrackRequest {
 export class TelemetryStore {
   items: ReceivedItem[] = [];
   requests: TrackRequest[] = [];
-  /** Every decompressed request body received (authorized or not), for the leak tests. */
+  /** Every decompressed body an authenticated sender sent (authorized or not), for the leak tests. */
   bodies: string[] = [];
 
   counts() {
@@ -87,12 +90,53 @@ function parseItems(text: string): unknown[] {
     .map((l) => JSON.parse(l) as unknown);
 }
 
+/**
+ * The most a track request may carry, as sent and once inflated. Azure Monitor documents its limits per item (64 KB)
+ * and per batch (64,000 items), not per request
+ * (https://learn.microsoft.com/azure/azure-monitor/service-limits#application-insights); the sandbox holds a batch
+ * to the 1 MiB every sandbox server reads of a request body (core/http.ts), whether it came compressed or not, so a
+ * 100 KB gzip body cannot make it hold 100 MB. Beyond it: 413 with the Breeze response body.
+ */
+export const MAX_TRACK_BODY_BYTES = 1024 * 1024;
+
+function tooLarge(): SandboxError {
+  return SandboxError.json(
+    413,
+    breeze(0, 0, [
+      {
+        index: 0,
+        statusCode: 413,
+        message: `The request body is larger than ${MAX_TRACK_BODY_BYTES} bytes (after decompression)`,
+      },
+    ]),
+  );
+}
+
+/** Reads the raw body, refusing it (413) as soon as it passes the limit, without keeping the rest. */
+async function readTrackBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(header(req, 'content-length'));
+  if (Number.isFinite(declared) && declared > MAX_TRACK_BODY_BYTES) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_TRACK_BODY_BYTES) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
 function decode(req: IncomingMessage, body: Buffer): { text: string; encoding: TrackRequest['encoding'] } {
   const enc = (header(req, 'content-encoding') ?? '').toLowerCase();
   if (enc === 'gzip') {
     try {
-      return { text: gunzipSync(body).toString('utf8'), encoding: 'gzip' };
-    } catch {
+      // zlib stops inflating once the output passes maxOutputLength (RangeError ERR_BUFFER_TOO_LARGE).
+      return {
+        text: gunzipSync(body, { maxOutputLength: MAX_TRACK_BODY_BYTES }).toString('utf8'),
+        encoding: 'gzip',
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
       throw SandboxError.json(
         400,
         breeze(0, 0, [{ index: 0, statusCode: 400, message: 'Invalid gzip body' }]),
@@ -130,25 +174,27 @@ function validate(
   };
 }
 
-async function authorizeSender(
-  ctx: SandboxContext,
-  req: IncomingMessage,
-  rbac: RoleAssignmentStore,
-  component: Component,
-  received: number,
-): Promise<string> {
-  let oid: string;
+/** The sender's oid, from a valid token for the Azure Monitor audience; 401 otherwise (nothing read yet). */
+async function authenticateSender(ctx: SandboxContext, req: IncomingMessage): Promise<string> {
   try {
     const claims = await authenticateBearer(ctx, req, MONITOR_AUDIENCES);
-    oid = String(claims.oid ?? '');
+    return String(claims.oid ?? '');
   } catch (err) {
     if (!(err instanceof BearerError)) throw err;
     const message =
       err.kind === 'missing'
         ? 'Authorization header is missing; this resource accepts only Microsoft Entra authenticated telemetry'
         : `Invalid token: ${err.message}`;
-    throw SandboxError.json(401, breeze(received, 0, [{ index: 0, statusCode: 401, message }]));
+    throw SandboxError.json(401, breeze(0, 0, [{ index: 0, statusCode: 401, message }]));
   }
+}
+
+function authorizeSender(
+  oid: string,
+  rbac: RoleAssignmentStore,
+  component: Component,
+  received: number,
+): void {
   const decision = rbac.authorize({
     principalId: oid,
     action: TELEMETRY_WRITE,
@@ -166,7 +212,6 @@ async function authorizeSender(
         },
       ]),
     );
-  return oid;
 }
 
 /** The track API handler. */
@@ -184,22 +229,34 @@ export function ingestionHandler(
     const c = component();
     if (!c)
       throw SandboxError.json(404, { error: 'not_found', message: 'The world has no Application Insights' });
-    const { text, encoding } = decode(req, await readBody(req));
-    store.bodies.push(text);
     const at = new Date().toISOString();
+    const encoding: TrackRequest['encoding'] =
+      (header(req, 'content-encoding') ?? '').toLowerCase() === 'gzip' ? 'gzip' : 'identity';
+    const refused = (status: number, itemsReceived = 0) =>
+      store.requests.push({ at, status, encoding, itemsReceived, itemsAccepted: 0 });
+    let principalId: string;
+    let text: string;
+    try {
+      // Who is calling comes first: an unauthenticated body is never read, let alone inflated or kept.
+      principalId = await authenticateSender(ctx, req);
+      text = decode(req, await readTrackBody(req)).text;
+    } catch (err) {
+      refused(err instanceof SandboxError ? err.status : 500);
+      throw err;
+    }
+    // Kept for the leak scan: what an authenticated sender sent, bounded, even when it is then refused (403).
+    store.bodies.push(text);
     let raw: unknown[];
     try {
       raw = parseItems(text);
     } catch {
-      store.requests.push({ at, status: 400, encoding, itemsReceived: 0, itemsAccepted: 0 });
+      refused(400);
       throw SandboxError.json(400, breeze(0, 0, [{ index: 0, statusCode: 400, message: 'Invalid JSON' }]));
     }
-    let principalId: string;
     try {
-      principalId = await authorizeSender(ctx, req, rbac, c, raw.length);
+      authorizeSender(principalId, rbac, c, raw.length);
     } catch (err) {
-      const status = err instanceof SandboxError ? err.status : 500;
-      store.requests.push({ at, status, encoding, itemsReceived: raw.length, itemsAccepted: 0 });
+      refused(err instanceof SandboxError ? err.status : 500, raw.length);
       throw err;
     }
     const errors: ItemError[] = [];

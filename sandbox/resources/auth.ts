@@ -9,9 +9,17 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { SandboxContext } from '../core/context.ts';
 import { bearerToken, header } from '../core/http.ts';
 import { TokenValidationError } from '../core/tokens.ts';
-import type { TokenRejection, VerifiedClaims } from '../core/tokens.ts';
+import type { TokenRejection, VerifiedClaims, VerifyOptions } from '../core/tokens.ts';
 
-export const KEY_VAULT_AUDIENCES = ['https://vault.azure.net'];
+/**
+ * Key Vault's resource URI, and its first-party application id, which it names as the alternative in the same error
+ * ("AKV10022: Invalid audience. Expected https://vault.azure.net or cfa8b339-82a2-471a-a3c9-0fc0be7a4093, found:
+ * spn:cfa8b339-…", argoproj-labs/argocd-vault-plugin#621). Never with a trailing slash (Azure/go-autorest#666,
+ * Azure/autorest-clientruntime-for-java#510: "Key Vault only accepts https://vault.azure.net").
+ */
+export const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
+export const KEY_VAULT_APP_ID = 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093';
+export const KEY_VAULT_AUDIENCES = [KEY_VAULT_RESOURCE, KEY_VAULT_APP_ID];
 export const ARM_AUDIENCES = [
   'https://management.azure.com/',
   'https://management.azure.com',
@@ -76,6 +84,7 @@ export async function authenticateBearer(
   ctx: SandboxContext,
   req: IncomingMessage,
   audiences: readonly string[],
+  opts: VerifyOptions = {},
 ): Promise<VerifiedClaims> {
   const auth = header(req, 'authorization');
   if (auth === undefined || auth.trim() === '') throw new BearerError('missing', 'No Authorization header.');
@@ -83,7 +92,7 @@ export async function authenticateBearer(
   if (token === undefined) throw new BearerError('scheme', 'The Authorization header is not a bearer token.');
   let claims: VerifiedClaims;
   try {
-    claims = await ctx.tokens.verify(token, [...audiences]);
+    claims = await ctx.tokens.verify(token, [...audiences], opts);
   } catch (err) {
     if (err instanceof TokenValidationError)
       throw new BearerError('invalid', err.message, err.reason, unverified(token));

@@ -17,6 +17,7 @@ import type { ArmDeps } from './arm/server.ts';
 import { graphHandler } from './graph.ts';
 import { startAzurite } from './blob/azurite.ts';
 import type { AzuriteProcess } from './blob/azurite.ts';
+import { blobErrors } from './blob/errors.ts';
 import { blobFault, blobGatewayHandler, upstreamAgent } from './blob/gateway.ts';
 import { seedWorldData } from './blob/seed.ts';
 import { keyVaultErrors } from './keyvault/errors.ts';
@@ -132,6 +133,7 @@ async function startArm(
         { subscriptionId: ctx.world.subscriptionId, oid: actorOf(req) },
         f.retryAfterSeconds,
       ),
+    renderRejection: (r) => armErrors.requestRejected(r.status, r.code, r.message),
   });
   servers.push(arm);
   armOrigin = arm.origin;
@@ -188,6 +190,7 @@ async function startVaults(ctx: SandboxContext, rbac: RoleAssignmentStore, serve
       tls: ctx.serverCert,
       handler: keyVaultHandler(ctx, vault, rbac, () => origin),
       renderFault: (f) => keyVaultErrors.fault(f.status ?? 500, ctx.world.location, f.retryAfterSeconds),
+      renderRejection: (r) => keyVaultErrors.requestRejected(r.status, r.code, r.message, ctx.world.location),
     });
     servers.push(server);
     origin = server.origin;
@@ -222,6 +225,7 @@ async function startBlobGateway(
     tls: ctx.serverCert,
     handler: blobGatewayHandler({ ctx, rbac, upstream: () => az.origin, agent }),
     renderFault: (f, req) => blobFault(f.status ?? 500, req, f.retryAfterSeconds),
+    renderRejection: (r) => blobErrors.requestRejected(r.status, r.code, r.message),
   });
   servers.push(gateway);
   return gateway.origin;

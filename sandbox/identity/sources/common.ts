@@ -24,10 +24,25 @@ export function parseRequest(req: IncomingMessage): ParsedRequest {
   return { method: req.method ?? 'GET', path, rawPath: url.pathname, query: url.searchParams };
 }
 
-/** A query value; an empty value counts as absent (as the real endpoints treat `client_id=`). */
+/**
+ * A parameter given more than once (`resource=A&resource=B`). The identity plane never picks one of the values: each
+ * server answers it as a bad request in its own format (identity/index.ts), as Entra answers AADSTS9000411.
+ */
+export class RepeatedParameterError extends Error {
+  readonly parameter: string;
+  constructor(parameter: string) {
+    super(`The parameter '${parameter}' is given more than once.`);
+    this.name = 'RepeatedParameterError';
+    this.parameter = parameter;
+  }
+}
+
+/** A query (or form) value; an empty value counts as absent (as the real endpoints treat `client_id=`). */
 export function q(query: URLSearchParams, name: string): string | undefined {
-  const v = query.get(name);
-  return v === null || v === '' ? undefined : v;
+  const all = query.getAll(name);
+  if (all.length > 1) throw new RepeatedParameterError(name);
+  const v = all[0];
+  return v === undefined || v === '' ? undefined : v;
 }
 
 /** The query names a source reads each user-assigned selector from (first present wins). */

@@ -54,6 +54,11 @@ export function dotnetUtc(epochMs: number): string {
 }
 
 export const armErrors = {
+  /** A request the server's HTTP parser refused (core/server.ts renderRejection). */
+  requestRejected(status: number, code: string, message: string): SandboxError {
+    return armError(status, code, message);
+  },
+
   missingAuthorization(): SandboxError {
     return armError(
       401,

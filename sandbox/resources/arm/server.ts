@@ -4,7 +4,7 @@
 // handler (RBAC action at the request's scope -> existence -> result). Handlers translate; errors come from
 // ./errors.ts.
 import type { SandboxError } from '../../core/errors.ts';
-import { header, requestUrl } from '../../core/http.ts';
+import { header, joinedParam, requestUrl } from '../../core/http.ts';
 import type { Handler } from '../../core/server.ts';
 import type { VerifiedClaims } from '../../core/tokens.ts';
 import { ARM_AUDIENCES, authenticateBearer, BearerError } from '../auth.ts';
@@ -53,7 +53,7 @@ export function armHandler(deps: ArmDeps): Handler {
     const host = header(req, 'host');
     const origin = host ? `https://${host}` : deps.serverOrigin();
     const location = deps.ctx.world.location;
-    const apiVersion = url.searchParams.get('api-version');
+    const apiVersion = joinedParam(url, 'api-version');
 
     // ARM serves its cloud's endpoints to anyone: clients read them before they can get a token.
     if (segs.length === 2 && eq(segs[0], 'metadata') && eq(segs[1], 'endpoints') && method === 'GET') {

@@ -27,12 +27,18 @@ function storageError(
   status: number,
   code: string,
   message: string,
-  opts: { version?: string; headers?: Record<string, string>; detail?: string } = {},
+  opts: {
+    version?: string;
+    headers?: Record<string, string>;
+    detail?: string;
+    /** Extra elements after the message, in order (e.g. HeaderName, HeaderValue). */
+    elements?: Array<[string, string]>;
+  } = {},
 ): SandboxError {
   const requestId = randomUUID();
-  const detail = opts.detail
-    ? `<AuthenticationErrorDetail>${escapeXml(opts.detail)}</AuthenticationErrorDetail>`
-    : '';
+  const detail =
+    (opts.detail ? `<AuthenticationErrorDetail>${escapeXml(opts.detail)}</AuthenticationErrorDetail>` : '') +
+    (opts.elements ?? []).map(([n, v]) => `<${n}>${escapeXml(v)}</${n}>`).join('');
   const xml = `\uFEFF<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${escapeXml(message)}\nRequestId:${requestId}\nTime:${storageTime()}</Message>${detail}</Error>`;
   return SandboxError.xml(status, xml, {
     server: SERVER,
@@ -116,12 +122,57 @@ export const blobErrors = {
     );
   },
 
+  /**
+   * A header value Storage cannot use, e.g. an `x-ms-version` it does not serve: 400 InvalidHeaderValue naming the
+   * header and the value (the body @azure/storage-blob's storageRequestFailureDetailsParserPolicy recognizes;
+   * https://learn.microsoft.com/rest/api/storageservices/versioning-for-the-azure-storage-services). The answer
+   * carries no x-ms-version of its own.
+   */
+  invalidHeaderValue(name: string, value: string): SandboxError {
+    return storageError(
+      400,
+      'InvalidHeaderValue',
+      'The value for one of the HTTP headers is not in the correct format.',
+      {
+        elements: [
+          ['HeaderName', name],
+          ['HeaderValue', value],
+        ],
+      },
+    );
+  },
+
+  /** A request the server's HTTP parser refused (core/server.ts renderRejection). */
+  requestRejected(status: number, code: string, message: string): SandboxError {
+    return storageError(status, code, message);
+  },
+
   invalidUri(version?: string): SandboxError {
     return storageError(
       400,
       'InvalidUri',
       'The requested URI does not represent any resource on the server.',
       { version },
+    );
+  },
+
+  /**
+   * A query parameter given more than once: refused, so that the gateway (which maps `comp`/`restype` to an RBAC
+   * permission) and Azurite (which may read another of the values) can never act on different operations.
+   */
+  repeatedQueryParameter(name: string, value: string, version?: string): SandboxError {
+    return storageError(
+      400,
+      'InvalidQueryParameterValue',
+      'Value for one of the query parameters specified in the request URI is invalid.',
+      {
+        version,
+        elements: [
+          ['QueryParameterName', name],
+          ['QueryParameterValue', value],
+          ['Reason', 'The parameter is specified more than once.'],
+        ],
+      },
     );
   },
 

@@ -3,9 +3,8 @@
 // challenge, because the SDK answers a 401 with WWW-Authenticate by getting a token and retrying once (§1.6.7).
 import { randomUUID } from 'node:crypto';
 import { SandboxError } from '../../core/errors.ts';
+import { KEY_VAULT_APP_ID, KEY_VAULT_RESOURCE } from '../auth.ts';
 import type { BearerError } from '../auth.ts';
-
-export const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
 
 /**
  * The challenge names the real authority host. The SDK takes only the tenant from it (the path of `authorization`,
@@ -71,7 +70,8 @@ export const keyVaultErrors = {
         message = "[TokenExpired] Error validating token: 'S2S12086'.";
         break;
       case 'audience':
-        message = `AKV10022: Invalid audience. Expected ${KEY_VAULT_RESOURCE}, found: ${t.aud ?? ''}.`;
+        // argoproj-labs/argocd-vault-plugin#621 quotes both accepted forms.
+        message = `AKV10022: Invalid audience. Expected ${KEY_VAULT_RESOURCE} or ${KEY_VAULT_APP_ID}, found: ${t.aud ?? ''}.`;
         break;
       case 'issuer':
         message = `AKV10032: Invalid issuer. Expected one of https://sts.windows.net/${tenantId}/, found ${t.iss ?? ''}.`;
@@ -146,6 +146,11 @@ export const keyVaultErrors = {
       `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
       location,
     );
+  },
+
+  /** A request the server's HTTP parser refused (core/server.ts renderRejection). */
+  requestRejected(status: number, code: string, message: string, location: string): SandboxError {
+    return kvError(status, code, message, location);
   },
 
   badParameter(message: string, location: string): SandboxError {

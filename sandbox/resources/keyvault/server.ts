@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SandboxContext } from '../../core/context.ts';
 import type { SandboxError } from '../../core/errors.ts';
-import { readJson, requestUrl, sendJson, header } from '../../core/http.ts';
+import { header, joinedParam, readJson, requestUrl, sendJson } from '../../core/http.ts';
 import type { Handler } from '../../core/server.ts';
 import type { VerifiedClaims } from '../../core/tokens.ts';
 import { authenticateBearer, BearerError, KEY_VAULT_AUDIENCES } from '../auth.ts';
@@ -74,7 +74,7 @@ export function keyVaultHandler(
         : E.invalidToken(tenantId, location, err);
     }
     const url = requestUrl(req);
-    const badVersion = checkKeyVaultApiVersion(url.searchParams.get('api-version'));
+    const badVersion = checkKeyVaultApiVersion(joinedParam(url, 'api-version'));
     if (badVersion) throw E.badParameter(badVersion, location);
     const host = header(req, 'host');
     const s: RequestState = {

@@ -163,6 +163,44 @@ describe('Application Insights ingestion (sandbox/monitor)', { timeout: 120_000 
     await admin(conn(), 'POST', '/_sandbox/scenario', { name: 'healthy' }); // restores the world's assignments
   });
 
+  it('a decompression bomb: 401 without reading it when unauthenticated, 413 past the limit once inflated', async () => {
+    // 100 MiB of zeros as ~100 KB of gzip (issue 24: answered 401 after being inflated and kept).
+    const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024), { level: 9 });
+    assert.ok(bomb.length < 200 * 1024);
+    const gz = { 'content-encoding': 'gzip' };
+    const anonymous = await track(bomb, gz);
+    assert.equal(anonymous.status, 401, anonymous.text);
+    assert.match(anonymous.text, /Authorization header is missing/);
+    const forged = await track(bomb, { ...gz, authorization: 'Bearer not.a.token' });
+    assert.equal(forged.status, 401, forged.text);
+    const { bodies } = await admin<{ bodies: string[] }>(conn(), 'GET', '/_sandbox/telemetry/bodies');
+    assert.deepEqual(bodies, [], 'an unauthenticated body is neither inflated nor kept');
+
+    const auth = { authorization: `Bearer ${await tokenFor('host')}` };
+    const big = await track(bomb, { ...gz, ...auth });
+    assert.equal(big.status, 413, big.text);
+    const b = big.json<{ itemsAccepted: number; errors: Array<{ statusCode: number; message: string }> }>();
+    assert.equal(b.itemsAccepted, 0);
+    assert.equal(b.errors[0].statusCode, 413);
+    assert.match(b.errors[0].message, /larger than 1048576 bytes/);
+    // A plain body past the limit is refused the same way, and so is a gzip body just past it once inflated.
+    const plain = await track(Buffer.alloc(1024 * 1024 + 1, 0x20), auth);
+    assert.equal(plain.status, 413, plain.text);
+    const justOver = await track(gzipSync(Buffer.alloc(1024 * 1024 + 1, 0x20)), { ...gz, ...auth });
+    assert.equal(justOver.status, 413, justOver.text);
+    // At the limit a batch is still read (and then judged as JSON).
+    const items = JSON.stringify([availability(ikey(), 'big/arm', true)]);
+    const atLimit = items + ' '.repeat(1024 * 1024 - Buffer.byteLength(items));
+    const fits = await track(gzipSync(atLimit), { ...gz, ...auth });
+    assert.equal(fits.status, 200, fits.text);
+    const counts = await admin<{ byStatus: Record<string, number> }>(
+      conn(),
+      'GET',
+      '/_sandbox/telemetry/counts',
+    );
+    assert.deepEqual(counts.byStatus, { 200: 1, 401: 2, 413: 3 });
+  });
+
   it('rejects other routes and methods with JSON errors', async () => {
     const r = await request(conn(), `${conn().endpoints.monitor}/v2.1/track`);
     assert.equal(r.status, 405);

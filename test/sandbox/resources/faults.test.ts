@@ -208,7 +208,7 @@ describe('faults on demand, observed through the real SDKs', () => {
     ).results;
     assert.match(
       err(kv).message,
-      /^AKV10022: Invalid audience\. Expected https:\/\/vault\.azure\.net, found: /,
+      /^AKV10022: Invalid audience\. Expected https:\/\/vault\.azure\.net or cfa8b339-82a2-471a-a3c9-0fc0be7a4093, found: /,
     );
     assert.equal(err(arm).code, 'InvalidAuthenticationTokenAudience');
     assert.match(

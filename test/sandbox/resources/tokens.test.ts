@@ -1,13 +1,17 @@
 // Every resource server refuses a token for another audience, an expired token, a token signed by a key the tenant
-// never published and a token of a principal with no role assignment, each with its service's real error as the
-// real SDK surfaces it. The tokens are handed to the SDK through a fixed TokenCredential in a child process.
+// never published, a token signed with the tenant's key but naming another issuer (so the issuer check itself is
+// tested, not only the signature) and a token of a principal with no role assignment, each with its service's real
+// error as the real SDK surfaces it. The tokens are handed to the SDK through a fixed TokenCredential in a child
+// process. Key Vault also refuses the audiences it does not accept exactly (trailing slash, ARM without one).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ARM, STORAGE, VAULT, err, foreignKeyToken, identity, runSdk, startTestSandbox } from './helpers.ts';
 import type { TestSandbox } from './helpers.ts';
 import type { Step, StepResult } from './fixtures/sdk-child.ts';
 
-type Bad = 'another audience' | 'expired' | 'unknown signing key' | 'unknown principal';
+type Bad = 'another audience' | 'expired' | 'unknown signing key' | 'another issuer' | 'unknown principal';
+const OTHER_TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const OTHER_ISSUER = `https://sts.windows.net/${OTHER_TENANT}/`;
 interface Expect {
   statusCode: number;
   code: string;
@@ -27,7 +31,7 @@ describe('bad tokens are refused by every resource server', () => {
     const stranger = { principalId: crypto.randomUUID(), clientId: crypto.randomUUID() };
     const issue = async (
       audience: string,
-      o: { other?: string; expired?: boolean; foreign?: boolean; stranger?: boolean },
+      o: { other?: string; expired?: boolean; foreign?: boolean; stranger?: boolean; issuer?: string },
     ) => {
       if (o.foreign) return foreignKeyToken(c, app.principalId, audience);
       return (
@@ -35,6 +39,7 @@ describe('bad tokens are refused by every resource server', () => {
           subject: o.stranger ? stranger : subject,
           audience: o.other ?? audience,
           expired: o.expired,
+          issuer: o.issuer,
         })
       ).token;
     };
@@ -43,6 +48,7 @@ describe('bad tokens are refused by every resource server', () => {
       'another audience': (aud) => issue(aud, { other: aud === VAULT ? ARM : VAULT }),
       expired: (aud) => issue(aud, { expired: true }),
       'unknown signing key': (aud) => issue(aud, { foreign: true }),
+      'another issuer': (aud) => issue(aud, { issuer: OTHER_ISSUER }),
       'unknown principal': (aud) => issue(aud, { stranger: true }),
     };
     const steps: Step[] = [
@@ -73,6 +79,7 @@ describe('bad tokens are refused by every resource server', () => {
 
   const check = (target: 'kv' | 'arm' | 'blob', expected: Record<Bad, Expect>) => {
     for (const k of Object.keys(expected) as Bad[]) {
+      assert.ok(results[k][target]?.error, `${target} accepted a token with ${k}`);
       const e = err(results[k][target]);
       const x = expected[k];
       assert.equal(e.statusCode, x.statusCode, k);
@@ -92,7 +99,15 @@ describe('bad tokens are refused by every resource server', () => {
         statusCode: 401,
         code: 'Unauthorized',
         message:
-          /^AKV10022: Invalid audience\. Expected https:\/\/vault\.azure\.net, found: https:\/\/management\.azure\.com\/\.$/,
+          /^AKV10022: Invalid audience\. Expected https:\/\/vault\.azure\.net or cfa8b339-82a2-471a-a3c9-0fc0be7a4093, found: https:\/\/management\.azure\.com\/\.$/,
+        header: challenge,
+      },
+      'another issuer': {
+        statusCode: 401,
+        code: 'Unauthorized',
+        message: new RegExp(
+          `^AKV10032: Invalid issuer\\. Expected one of https://sts\\.windows\\.net/${c.tenantId}/, found ${OTHER_ISSUER}\\.$`,
+        ),
         header: challenge,
       },
       expired: {
@@ -139,6 +154,12 @@ describe('bad tokens are refused by every resource server', () => {
         message: /^The access token is invalid\.$/,
         header: challenge,
       },
+      'another issuer': {
+        statusCode: 401,
+        code: 'InvalidAuthenticationTokenTenant',
+        message: new RegExp(`^The access token is from the wrong issuer '${OTHER_ISSUER}'\\.`),
+        header: challenge,
+      },
       'unknown principal': {
         statusCode: 403,
         code: 'AuthorizationFailed',
@@ -169,6 +190,12 @@ describe('bad tokens are refused by every resource server', () => {
         message: authFailed,
         header: challenge,
       },
+      'another issuer': {
+        statusCode: 401,
+        code: 'InvalidAuthenticationInfo',
+        message: authFailed,
+        header: challenge,
+      },
       'unknown principal': {
         statusCode: 403,
         code: 'AuthorizationPermissionMismatch',
@@ -176,5 +203,48 @@ describe('bad tokens are refused by every resource server', () => {
           /^This request is not authorized to perform this operation using this permission\.\nRequestId:/,
       },
     });
+  });
+
+  it('Key Vault accepts exactly https://vault.azure.net or its application id: not with a slash, not ARM', async () => {
+    const c = sb.connection;
+    const app = identity(c, 'app');
+    const subject = { principalId: app.principalId, clientId: app.clientId };
+    const audiences = {
+      slash: 'https://vault.azure.net/',
+      armNoSlash: 'https://management.azure.com',
+      armSlash: 'https://management.azure.com/',
+      spn: 'spn:cfa8b339-82a2-471a-a3c9-0fc0be7a4093',
+      resource: VAULT,
+      appId: 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093',
+    };
+    const env: Record<string, string> = {};
+    for (const [k, aud] of Object.entries(audiences))
+      env[`T_${k}`] = (await sb.context.tokens.issue({ subject, audience: aud })).token;
+    const results = await Promise.all(
+      Object.keys(audiences).map(
+        async (k) =>
+          (
+            await runSdk(
+              c,
+              { kind: 'static', tokenEnv: `T_${k}` },
+              [{ op: 'kv.get', name: c.resources.secretName }],
+              env,
+            )
+          ).results[0],
+      ),
+    );
+    const byKey = Object.fromEntries(Object.keys(audiences).map((k, i) => [k, results[i]]));
+    for (const k of ['slash', 'armNoSlash', 'armSlash', 'spn'] as const) {
+      assert.ok(byKey[k]?.error, `Key Vault accepted a token for '${audiences[k]}'`);
+      const e = err(byKey[k]);
+      assert.equal(e.statusCode, 401, k);
+      assert.equal(e.code, 'Unauthorized', k);
+      assert.equal(
+        e.message,
+        `AKV10022: Invalid audience. Expected https://vault.azure.net or cfa8b339-82a2-471a-a3c9-0fc0be7a4093, found: ${audiences[k]}.`,
+      );
+    }
+    for (const k of ['resource', 'appId'] as const)
+      assert.ok(byKey[k]?.ok, `${k}: ${JSON.stringify(byKey[k])}`);
   });
 });
