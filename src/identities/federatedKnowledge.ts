@@ -1,5 +1,6 @@
 // What only the federated path knows about its failures: its token source's errors (classify.ts reads them through
 // IdentityPath.errors) and the fixes for a token Entra ID refused (remediation.ts asks IdentityPath.remediate).
+import { IDENTITIES } from '../../common/catalog.ts';
 import { appSettingsCommand, q, settingNames } from '../core/azCommands.ts';
 import { FIC_FIELD } from '../core/entraCodes.ts';
 import { NETWORK_CODES, TLS_TEXT } from '../core/networkErrors.ts';
@@ -54,6 +55,13 @@ function identityArgs(resourceId: string | undefined): string {
   return `--identity-name ${m[3]} --resource-group ${m[2]} --subscription ${m[1]}`;
 }
 
+/**
+ * The federated credential the template declares (infra/modules/identities.bicep names it from the catalog): the fix
+ * writes that one, so the next deployment updates it rather than conflicting with a second credential that has the
+ * same issuer and subject.
+ */
+const DECLARED_CREDENTIAL = IDENTITIES.federated.federatedCredentials[0].name;
+
 function federationRejected(reason: string, aadsts: string | undefined, f: RemediationFacts): Remediation {
   const fed = f.pathFacts ?? {};
   const sourceSetting = fed.source === 'url' ? 'FEDERATED_TOKEN_URL' : 'FEDERATED_TOKEN_FILE';
@@ -72,9 +80,9 @@ function federationRejected(reason: string, aadsts: string | undefined, f: Remed
     };
   const clientId = fed.clientId ?? '<client-id>';
   return {
-    summary: `Entra ID refused the external token (AADSTS${aadsts ?? '?'}): ${mismatch(reason, fed)}. Add a federated credential on identity ${clientId} with exactly the token's issuer, subject and audience${fed.resourceId ? '' : ' (set FEDERATED_RESOURCE_ID to have the command name the identity)'}.`,
+    summary: `Entra ID refused the external token (AADSTS${aadsts ?? '?'}): ${mismatch(reason, fed)}. Give the federated credential '${DECLARED_CREDENTIAL}' on identity ${clientId} exactly the token's issuer, subject and audience${fed.resourceId ? '' : ' (set FEDERATED_RESOURCE_ID to have the command name the identity)'}: \`npm run deploy\` with --federated-issuer and --federated-subject set to the token's writes it, or the command below updates it under the template's name (a credential under another name with the same issuer and subject would make the next deployment fail). Deploy with those values from then on, or the next deployment puts the old ones back.`,
     command: [
-      'az identity federated-credential create --name identity-probes-federation',
+      `az identity federated-credential create --name ${DECLARED_CREDENTIAL}`,
       identityArgs(fed.resourceId),
       `--issuer ${q(fed.issuer ?? '<issuer>')} --subject ${q(fed.subject ?? '<subject>')}`,
       `--audiences ${q(fed.audience ?? '<audience>')}`,

@@ -14,6 +14,7 @@ import {
   type ScopeKey,
 } from './catalog.ts';
 import { grantsPattern } from './compare.ts';
+import { roleAssignmentCreateCommand } from '../core/azCommands.ts';
 import { scopeCovers, type ScopeIds } from './scopes.ts';
 
 export interface LookupInput {
@@ -81,13 +82,12 @@ function remediation(
   missing: Declared[],
 ): Finding['remediation'] {
   const restore = missing.filter((m) => scopeCovers(grant.scope, m.scope));
-  const creates = restore.map(
-    (m) =>
-      `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role "${m.role}" --scope ${m.scope}`,
-  );
+  // Named as the template names them, so the next deployment updates them rather than failing with 409
+  // RoleAssignmentExists.
+  const creates = restore.map((m) => roleAssignmentCreateCommand(principalId, m.role, m.scope));
   const role = grant.roleName ? `'${grant.roleName}'` : `role ${guidOf(grant.roleDefinitionId)}`;
   const first = restore.length
-    ? ` First grant the declared ${restore.map((m) => `'${m.role}'`).join(', ')} it stands in for, so nothing the probes need is lost.`
+    ? ` First grant the declared ${restore.map((m) => `'${m.role}'`).join(', ')} it stands in for, so nothing the probes need is lost: \`npm run deploy\` restores every declared role assignment, or the command below creates ${restore.length > 1 ? 'them' : 'it'} under the template's ${restore.length > 1 ? 'names' : 'name'} before the delete.`
     : '';
   return {
     summary: `Remove the assignment of ${role} at ${grant.scope}: it grants more than the wiring declares.${first}`,

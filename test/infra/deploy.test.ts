@@ -152,23 +152,37 @@ describe('npm run deploy', () => {
         'func --version',
         'az group create --name',
         'az keyvault list-deleted --resource-type',
+        'az deployment group show',
         'az deployment group create',
         'az role assignment list',
         'func azure functionapp publish',
+        'az rest --method get',
+        'az monitor metrics alert',
       ],
     );
+    // A new environment (no earlier deployment): the alert rule starts off and is enabled once health is ok.
+    assert.match(commands[6], / alertsEnabled=false --subscription probes-sub /);
+    assert.equal(
+      commands[9],
+      'az rest --method get --url https://func-from-output.azurewebsites.net/api/health --skip-authorization-header --output json',
+    );
+    assert.equal(
+      commands[10],
+      'az monitor metrics alert update --resource-group rg-probes-test --name alert-probes-ci1-abc --enabled true --subscription probes-sub --output none',
+    );
+    assert.match(r.stdout, /alert rule alert-probes-ci1-abc enabled after the first all-green sweep/);
     assert.match(
-      commands[5],
+      commands[6],
       /--resource-group rg-probes-test .*federatedSubject=system:serviceaccount:probes:identity-probes .*--subscription probes-sub --query properties.outputs --output json$/,
     );
     assert.match(commands[4], /--subscription probes-sub --output json$/);
-    assert.match(commands[6], /--subscription probes-sub --output json$/);
+    assert.match(commands[7], /--subscription probes-sub --output json$/);
     // The app name comes from the deployment output, and func runs in the staging folder.
     assert.equal(
-      commands[7],
+      commands[8],
       'func azure functionapp publish func-from-output --javascript --no-build --subscription probes-sub',
     );
-    assert.equal(calls()[7].cwd, staging);
+    assert.equal(calls()[8].cwd, staging);
     assert.match(r.stdout, /subscription probes-sub \(fede0978-e421-4650-9304-746eefba010e\)/);
     assert.match(r.stdout, /status: https:\/\/func-from-output\.azurewebsites\.net\/api\/status\n/);
   });
@@ -177,7 +191,8 @@ describe('npm run deploy', () => {
     const empty = temp('deploy-empty-bin-');
     const r = deploy(DEPLOY_ARGS, empty);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /az is not installed or not on the PATH/);
+    // Step 1 needs a Bicep CLI (az bicep, or a bicep of its own): none here.
+    assert.match(r.stderr, /no Bicep CLI found/);
     assert.doesNotMatch(r.stdout, /Package: staged/);
   });
 
