@@ -2,6 +2,8 @@
 // This is the contract between the sandbox and everything that runs against it (tests, npm start, bench).
 // The sandbox never imports from src/, and src/ never imports this: the app sees only `appSettings` as env.
 
+import type { DeclarationInfo } from './declaration.ts';
+
 export interface IdentityInfo {
   /** Stable key: 'system' for the app's system-assigned identity, else the wiring key ('app', 'federated') or name. */
   key: string;
@@ -89,4 +91,10 @@ export interface SandboxConnection {
    * KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION=true and AZURE_DISABLE_INSTANCE_DISCOVERY=true.
    */
   appSettings: Record<string, string>;
+  /**
+   * The probe declaration the world was built from (`--declaration`), when one was: each declared identity's ids,
+   * each resource's ARM scope and least role, and the role assignments derived from the `allowed` probes. The
+   * values of the `%SETTING%` references it uses are in appSettings.
+   */
+  declaration?: DeclarationInfo;
 }
