@@ -2,8 +2,6 @@
 // This is the contract between the sandbox and everything that runs against it (tests, npm start, bench).
 // The sandbox never imports from src/, and src/ never imports this: the app sees only `appSettings` as env.
 
-import type { DeclarationInfo } from './declaration.ts';
-
 export interface IdentityInfo {
   /** Stable key: 'system' for the app's system-assigned identity, else the wiring key ('app', 'federated') or name. */
   key: string;
@@ -97,4 +95,18 @@ export interface SandboxConnection {
    * values of the `%SETTING%` references it uses are in appSettings.
    */
   declaration?: DeclarationInfo;
+}
+
+/** What the connection file shows of the declaration (tests and people read ids and scopes from it). */
+export interface DeclarationInfo {
+  file: string;
+  name: string;
+  version: string;
+  identities: Record<
+    string,
+    { principalId: string; clientId: string; resourceId?: string; attached: boolean }
+  >;
+  resources: Record<string, { kind: string; scope: string; role: string }>;
+  /** The role assignments derived from the `allowed` probes. */
+  grants: Array<{ identity: string; resource: string; principalId: string; role: string; scope: string }>;
 }

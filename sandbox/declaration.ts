@@ -22,7 +22,7 @@ import {
 import { ROLES, type RoleName } from '../common/built-in-roles.ts';
 import { deterministicGuid } from './world/model.ts';
 import type { World } from './world.ts';
-import { QUEUE_STUB_PREFIX } from './resources/stub.ts';
+import type { DeclarationInfo } from './connection.ts';
 
 export class DeclarationError extends Error {
   constructor(file: string, entry: string, field: string | undefined, message: string) {
@@ -47,6 +47,12 @@ const ARM_AUDIENCES = [
 ];
 
 type Json = Record<string, unknown>;
+
+/**
+ * The first path segment under which the stub data plane (sandbox/resources/stub.ts) serves the declared Storage
+ * queues: a queue service URL is `<stub>/queue/<account>`.
+ */
+export const QUEUE_STUB_PREFIX = 'queue';
 
 /** Where a reference's value comes from, once the sandbox runs. */
 type Source =
@@ -92,20 +98,6 @@ export interface DeclarationPlan {
   grants: Array<{ identity: string; resource: string }>;
   /** Setting name -> where its value comes from. */
   references: Record<string, Source>;
-}
-
-/** What the connection file shows of the declaration (tests and people read ids and scopes from it). */
-export interface DeclarationInfo {
-  file: string;
-  name: string;
-  version: string;
-  identities: Record<
-    string,
-    { principalId: string; clientId: string; resourceId?: string; attached: boolean }
-  >;
-  resources: Record<string, { kind: string; scope: string; role: string }>;
-  /** The role assignments derived from the `allowed` probes. */
-  grants: Array<{ identity: string; resource: string; principalId: string; role: string; scope: string }>;
 }
 
 const REFERENCE_ONLY = /^%([A-Za-z_][A-Za-z0-9_.:-]*)%$/;
