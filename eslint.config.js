@@ -19,7 +19,10 @@ const FORBIDDEN = {
 };
 
 // Inside src/: each part lists the parts of src/ it must not import. What is not listed is an allowed arrow:
-//   functions/ -> probes/, privileges/, status/, telemetry/, core/, config, ids
+//   functions/ -> orchestration/ (runs, and the app's state: app.ts), status/ (the page and its ETag), probes/
+//                 (the warm-up loads timerRun.ts), privileges/ (its result type)
+//   orchestration/ -> probes/, privileges/, status/, telemetry/, identities/ (the composition root, app.ts, builds
+//                     the paths' credentials that the probes and the privileges check share)
 //   probes/ -> identities/, targets/, core/         privileges/ -> probes/, identities/, targets/, core/
 //   telemetry/ -> status/, privileges/, core/       status/ -> privileges/, core/
 //   identities/, targets/ -> core/                  core/ -> config, ids (and common/)
@@ -37,12 +40,14 @@ const SRC_PARTS = [
 ];
 const SRC_FORBIDDEN = {
   core: SRC_PARTS.filter((p) => p !== 'core'),
-  identities: ['targets', 'probes', 'privileges', 'status', 'telemetry', 'functions'],
-  targets: ['identities', 'probes', 'privileges', 'status', 'telemetry', 'functions'],
-  probes: ['privileges', 'status', 'telemetry', 'functions'],
-  privileges: ['status', 'telemetry', 'functions'],
-  status: ['identities', 'targets', 'probes', 'telemetry', 'functions'],
-  telemetry: ['identities', 'targets', 'probes', 'functions'],
+  identities: ['targets', 'probes', 'privileges', 'status', 'telemetry', 'orchestration', 'functions'],
+  targets: ['identities', 'probes', 'privileges', 'status', 'telemetry', 'orchestration', 'functions'],
+  probes: ['privileges', 'status', 'telemetry', 'orchestration', 'functions'],
+  privileges: ['status', 'telemetry', 'orchestration', 'functions'],
+  status: ['identities', 'targets', 'probes', 'telemetry', 'orchestration', 'functions'],
+  telemetry: ['identities', 'targets', 'probes', 'orchestration', 'functions'],
+  orchestration: ['targets', 'functions'],
+  functions: ['identities', 'targets', 'telemetry'],
 };
 // The leaves at src/'s root (settings and ids) import no part of src/.
 const SRC_ROOT_LEAVES = ['config.ts', 'ids.ts', 'settingFormats.ts'];

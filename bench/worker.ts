@@ -7,8 +7,12 @@ import type * as TimerRun from '../src/probes/timerRun.ts';
 // The built modules, typed by their sources.
 const dist = (p: string) => new URL(`../dist/src/${p}`, import.meta.url).href;
 const { PATH_IDS, TARGET_IDS } = (await import(dist('ids.js'))) as typeof Ids;
-const { runProbe, runSweep } = (await import(dist('probes/runner.js'))) as typeof Runner;
+const { ProbeRunner } = (await import(dist('probes/runner.js'))) as typeof Runner;
 const { runTimerPath } = (await import(dist('probes/timerRun.js'))) as typeof TimerRun;
+// One runner for the process, as the app has (its credentials, clients and tokens stay warm between runs).
+const runner = new ProbeRunner();
+const runProbe: typeof runner.runProbe = (...args) => runner.runProbe(...args);
+const runSweep: typeof runner.runSweep = (...args) => runner.runSweep(...args);
 
 type Mode = 'sweep-vs-single' | 'sweeps' | 'timer-runs';
 const mode = process.argv[2] as Mode;
@@ -53,7 +57,7 @@ if (mode === 'sweep-vs-single') {
   // Every path's timer run once to warm up, then the counters are reset (by the caller's admin URL) and `repeat`
   // more runs of every path are counted: token requests per timer run in steady state.
   const adminUrl = process.argv[4];
-  const all = () => Promise.all(PATH_IDS.map((p) => runTimerPath(p)));
+  const all = () => Promise.all(PATH_IDS.map((p) => runTimerPath(runner, p)));
   await all();
   await fetch(`${adminUrl}/_sandbox/counters/reset`, { method: 'POST' });
   let notOk = 0;

@@ -57,7 +57,8 @@ const role = (roleName: RoleName, description: string, p: Partial<Permission>): 
   permissions: [perm(p)],
 });
 
-// The management-plane actions shared by the Key Vault data roles that also read the vault (security.md).
+// The management-plane actions shared by the Key Vault data roles that also read the vault (the Security category of
+// the built-in roles: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/security).
 const KEY_VAULT_MANAGEMENT_READS = [
   'Microsoft.Authorization/*/read',
   'Microsoft.Insights/alertRules/*',

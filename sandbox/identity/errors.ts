@@ -2,7 +2,8 @@
 // (docs/design.md "Errors are defined once, in a catalog"; Azurite's StorageErrorFactory is the model).
 // Sources, with what is known and what is ours:
 // - IMDS (and the IMDS-shaped Arc / Cloud Shell / Azure ML endpoints): `{error, error_description}`
-//   (entra-docs how-to-use-vm-token.md; docs/identity-wire.md §3.3). "Identity not found" is the real body
+//   (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token#error-handling;
+//   docs/identity-wire.md §3.3). "Identity not found" is the real body
 //   (Azure/azure-sdk-for-net#46709, Azure/azure-sdk-for-python#38826).
 // - App Service / Functions (2019-08-01): `{statusCode, message, correlationId}` from a Kestrel server. The
 //   unassigned-identity body "Unable to load the proper Managed Identity." is real (Azure/azure-sdk-for-net#43691,
@@ -79,7 +80,10 @@ export const imdsErrors = {
     imds(400, 'invalid_request', 'User-assigned identities are not supported in Cloud Shell.'),
   azureMlUnsupportedSelector: () =>
     imds(400, 'invalid_request', 'Only clientid is supported to select a user-assigned identity.'),
-  /** A `status` fault, with the IMDS error of that status (how-to-use-vm-token.md, "Error handling"). */
+  /**
+   * A `status` fault, with the IMDS error of that status
+   * (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token#error-handling).
+   */
   fault: (status: number, retryAfterSeconds?: number) => {
     const h = retryAfter(retryAfterSeconds);
     switch (status) {

@@ -1,37 +1,18 @@
 // GET /api/privileges/{path}: the privileges check of the path's identity, run now with that path's credential and
-// recorded (docs/privileges.md). On the timers, each identity's check runs after the probes of its first path
-// (privileges/catalog.ts PATHS_OF_IDENTITY), so a timer run reads each scope once per identity, not once per path.
+// recorded (docs/privileges.md; the run is orchestration/'s). On the timers, each identity's check runs after the
+// probes of its first path (orchestration/index.ts privilegesOnTimer).
 import { app, type HttpHandler, type InvocationContext } from '@azure/functions';
-import { isPathId, PATH_IDS, type PathId } from '../ids.ts';
+import { isPathId, PATH_IDS } from '../ids.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
+import { checkAndRecord } from '../orchestration/index.ts';
 import { ALL_METHODS, json, methodNotAllowed, notFound } from './http.ts';
 
-function log(context: InvocationContext, r: PrivilegesResult, recordError?: string): void {
+export function logPrivileges(context: InvocationContext, r: PrivilegesResult, recordError?: string): void {
   // Results are sanitized by the check: scopes, outcomes, assignment ids and commands, never token material.
   const line = `privileges ${r.identity} (via ${r.path}): ${r.outcome}, ${r.scopes.length} scopes, ${r.armRequests} ARM requests (${r.totalMs} ms)`;
   if (r.outcome === 'ok') context.info(line);
   else context.warn(`${line}${r.remediation ? ` | ${r.remediation.summary}` : ''}`);
   if (recordError) context.warn(`status store: privileges not recorded (${recordError})`);
-}
-
-async function checkAndRecord(path: PathId) {
-  const [{ checkPrivileges }, { recordPrivileges }, { reportPrivileges }] = await Promise.all([
-    import('../privileges/check.ts'),
-    import('../status/service.ts'),
-    import('../telemetry/index.ts'),
-  ]);
-  const result = await checkPrivileges(path);
-  const record = await recordPrivileges(path, result);
-  reportPrivileges(result, record.privileges); // returns at once; sending never delays or fails the check
-  return { result, record };
-}
-
-/** Called by a path's timer after its probes: runs the identity's check when this path is the one that owns it. */
-export async function privilegesOnTimer(path: PathId, context: InvocationContext): Promise<void> {
-  const { identityOfPath, PATHS_OF_IDENTITY } = await import('../privileges/catalog.ts');
-  if (PATHS_OF_IDENTITY[identityOfPath(path)][0] !== path) return;
-  const { result, record } = await checkAndRecord(path);
-  log(context, result, record.error);
 }
 
 export const privilegesHandler: HttpHandler = async (request, context) => {
@@ -42,7 +23,7 @@ export const privilegesHandler: HttpHandler = async (request, context) => {
   if (extra.length)
     return notFound(`The route has an extra segment ('${extra.join('/')}'): use /api/privileges/{path}.`);
   const { result, record } = await checkAndRecord(path);
-  log(context, result, record.error);
+  logPrivileges(context, result, record.error);
   const statusStore = { recorded: record.recorded, ...(record.error ? { error: record.error } : {}) };
   return json(200, { ...result, statusStore });
 };

@@ -1,12 +1,13 @@
 // Per identity path: GET /api/probes/{path}[/{target}] and a timer that probes only its own path and records the
-// result. Handlers translate; the work is in probes/ and status/ (loaded on first use, so that importing the app
-// stays as cheap as importing @azure/functions: bench figure (c)).
+// result. Handlers translate requests and log; what a run does is orchestration/'s (which loads the parts on first
+// use, so that importing the app stays as cheap as importing @azure/functions: bench figure (c)).
 import { app, type HttpHandler, type InvocationContext, type TimerHandler } from '@azure/functions';
 import { getConfig } from '../config.ts';
-import { isPathId, isTargetId, PATH_IDS, type PathId } from '../ids.ts';
 import type { ProbeResult } from '../core/results.ts';
+import { isPathId, isTargetId, PATH_IDS, type PathId } from '../ids.ts';
 import { ALL_METHODS, json, methodNotAllowed, notFound } from './http.ts';
-import { privilegesOnTimer } from './privileges.ts';
+import { privilegesOnTimer, probeAndRecord } from '../orchestration/index.ts';
+import { logPrivileges } from './privileges.ts';
 
 function log(context: InvocationContext, path: PathId, results: ProbeResult[], recordError?: string): void {
   // Results are sanitized by the runner; lines carry outcome, timings and remediation, never token material.
@@ -18,48 +19,6 @@ function log(context: InvocationContext, path: PathId, results: ProbeResult[], r
       `${line} | ${failed.map((r) => `${r.target}: ${r.remediation?.summary ?? ''}`).join(' | ')}`,
     );
   if (recordError) context.warn(`status store: result not recorded (${recordError})`);
-}
-
-/** The part of an HTTP probe's PROBE_TIMEOUT_MS kept for answering after the probe: 5 %, at most 250 ms. */
-export const answerMarginMs = (timeoutMs: number): number => Math.min(250, Math.round(timeoutMs * 0.05));
-
-interface ProbeRun {
-  target?: string;
-  /** An HTTP answer's due time: the write is awaited only until then (one PROBE_TIMEOUT_MS for probe and write). */
-  answerBy?: number;
-  /** A timer run: fresh tokens (README "Fresh tokens on every timer run"). */
-  timer?: boolean;
-}
-
-/**
- * Probes and records. With `answerBy`, the write is awaited only until then; it goes on in the background after
- * that (status/service.ts). Telemetry is sent when the write ends, whenever that is, and never awaited.
- */
-async function probeAndRecord(path: PathId, { target, answerBy, timer = false }: ProbeRun = {}) {
-  const [{ runPath, runProbe }, { runTimerPath }, { recordResults }, telemetry] = await Promise.all([
-    import('../probes/runner.ts'),
-    import('../probes/timerRun.ts'),
-    import('../status/service.ts'),
-    import('../telemetry/index.ts'),
-  ]);
-  const config = getConfig();
-  // Timer runs acquire fresh tokens; HTTP probes use the cached ones (README "Fresh tokens on every timer run").
-  // An HTTP probe's deadline is its answer's: what ran before it (these imports, a busy process) counts too, and
-  // the last slice of the budget is kept for answering (classifying, the write's wait, the response).
-  const options = {
-    deadlineAt: answerBy === undefined ? undefined : answerBy - answerMarginMs(config.probeTimeoutMs),
-  };
-  const results = timer
-    ? await runTimerPath(path)
-    : target && isTargetId(target)
-      ? [await runProbe(path, target, config, options)]
-      : await runPath(path, config, options);
-  const budget = answerBy === undefined ? undefined : answerBy - Date.now();
-  // never throws: sending must not delay or fail a probe
-  const record = await recordResults(path, results, config, budget, (outcome) =>
-    telemetry.report(results, outcome.doc),
-  );
-  return { results, record };
 }
 
 export function probeHandler(path: PathId): HttpHandler {
@@ -100,7 +59,9 @@ export function timerHandler(path: PathId): TimerHandler {
   return async (_timer, context) => {
     const { results, record } = await probeAndRecord(path, { timer: true });
     log(context, path, results, record.error);
-    await privilegesOnTimer(path, context); // the identity's privileges check, on its first path's timer only
+    // The identity's privileges check, on its first path's timer only.
+    const checked = await privilegesOnTimer(path);
+    if (checked) logPrivileges(context, checked.result, checked.record.error);
   };
 }
 

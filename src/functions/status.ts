@@ -3,6 +3,7 @@
 // GET /api/status/assets/{name} (anonymous): the page's own script and style sheet (no status data in them).
 // GET /api/health (anonymous): only the verdict and a timestamp, no ids.
 import { app, type HttpHandler, type HttpRequest } from '@azure/functions';
+import { currentApp } from '../orchestration/app.ts';
 import { ALL_METHODS, json, methodNotAllowed } from './http.ts';
 
 function wantsHtml(request: HttpRequest): boolean {
@@ -14,12 +15,10 @@ function wantsHtml(request: HttpRequest): boolean {
 
 export const statusHandler: HttpHandler = async (request) => {
   if (request.method !== 'GET') return methodNotAllowed(request.method);
-  const [{ getStatus }, { telemetryStatus }] = await Promise.all([
-    import('../status/service.ts'),
-    import('../telemetry/index.ts'),
-  ]);
+  const root = currentApp();
+  const [status, { telemetryStatus }] = await Promise.all([root.status(), root.telemetry()]);
   // Whether availability results reach Application Insights (never part of the verdict: probes do not depend on it).
-  const view = { ...(await getStatus()), telemetry: telemetryStatus() };
+  const view = { ...(await status.getStatus()), telemetry: telemetryStatus(root.config) };
   const { etagMatches, statusEtag } = await import('../status/etag.ts');
   const etag = statusEtag(view);
   if (!wantsHtml(request)) {
@@ -46,8 +45,7 @@ export const statusAssetHandler: HttpHandler = async (request) => {
 
 export const healthHandler: HttpHandler = async (request) => {
   if (request.method !== 'GET') return methodNotAllowed(request.method);
-  const { getStatus } = await import('../status/service.ts');
-  const view = await getStatus();
+  const view = await (await currentApp().status()).getStatus();
   // 503 only when every known result fails, so load balancers and monitors can act on it. No ids: the verdict, why
   // it is not ok, whether the store could be read and how old the newest result is.
   return json(view.status === 'failing' ? 503 : 200, {

@@ -6,21 +6,21 @@
 // runs at import time. A hook that throws would stop the app, so nothing here throws: a failure is kept by what
 // failed (a credential, the store, the sender) and reported by the probe or /api/status that uses it.
 import { app } from '@azure/functions';
-import { getConfig } from '../config.ts';
+import { currentApp } from '../orchestration/app.ts';
 
 export async function warmUp(): Promise<void> {
-  const config = getConfig();
-  const [runner, store, telemetry] = await Promise.all([
-    import('../probes/runner.ts'),
-    import('../status/store.ts'),
-    import('../telemetry/index.ts'),
-    import('../status/service.ts'),
+  const root = currentApp();
+  const config = root.config;
+  const [runner, status, telemetry] = await Promise.all([
+    root.probes(),
+    root.status(),
+    root.telemetry(),
     import('../probes/timerRun.ts'),
-    import('../privileges/check.ts'),
+    root.privileges(),
   ]);
   await Promise.allSettled([
     runner.prepareClients(config),
-    store.statusStore(config),
+    status.store(),
     telemetry.prepareTelemetry(config),
   ]);
 }

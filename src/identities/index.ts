@@ -24,23 +24,24 @@ export const IDENTITY_PATHS: Readonly<Record<PathId, IdentityPath>> = Object.fre
   federated,
 });
 
-const credentials = new Map<PathId, Promise<TokenCredential>>();
+/**
+ * The paths' credentials, each created on first use and reused; a constructor error is kept too (it depends only on
+ * settings). One set per app (orchestration/app.ts), shared by the probes and the privileges check.
+ */
+export class Credentials {
+  readonly #credentials = new Map<PathId, Promise<TokenCredential>>();
 
-/** Forgets every credential (and so its token cache), as a new process would start: for tests and benchmarks. */
-export function forgetCredentials(): void {
-  credentials.clear();
-}
-
-/** The path's credential, created on first use. A constructor error is kept too: it depends only on settings. */
-export function credentialFor(path: PathId, config: Config): Promise<TokenCredential> {
-  let p = credentials.get(path);
-  if (!p) {
-    const identity = IDENTITY_PATHS[path];
-    p = identity.create(config).then((c) => new OneAtATimeCredential(c, identity.cacheKey(config)));
-    p.catch(() => {}); // observed by every caller; this only prevents an unhandled-rejection warning
-    credentials.set(path, p);
+  /** The path's credential. */
+  for(path: PathId, config: Config): Promise<TokenCredential> {
+    let p = this.#credentials.get(path);
+    if (!p) {
+      const identity = IDENTITY_PATHS[path];
+      p = identity.create(config).then((c) => new OneAtATimeCredential(c, identity.cacheKey(config)));
+      p.catch(() => {}); // observed by every caller; this only prevents an unhandled-rejection warning
+      this.#credentials.set(path, p);
+    }
+    return p;
   }
-  return p;
 }
 
 /** A new credential for the path that asks its token endpoint on every getToken (timer runs; never memoized). */

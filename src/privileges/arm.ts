@@ -44,11 +44,6 @@ export async function countingRequests<T>(fn: () => Promise<T>): Promise<{ value
   return { value, requests: store.requests };
 }
 
-/** Requests sent so far by the current counted run (0 outside one). */
-export function requestsSoFar(): number {
-  return counter.getStore()?.requests ?? 0;
-}
-
 const block = (p: Partial<PermissionBlock>): PermissionBlock => ({
   actions: p.actions ?? [],
   notActions: p.notActions ?? [],

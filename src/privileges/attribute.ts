@@ -22,7 +22,11 @@ export interface LookupInput {
   scopeIds: ScopeIds;
   checks: ScopeCheck[];
   signal: AbortSignal;
+  /** Definitions of roles that are not declared, by GUID, read earlier (they rarely change): the checker's. */
+  definitions: RoleDefinitions;
 }
+
+export type RoleDefinitions = Map<string, { roleName?: string; permissions: PermissionBlock[] }>;
 
 export interface Lookup {
   findings: Finding[];
@@ -33,9 +37,6 @@ const GUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\s*$
 const guidOf = (id: string) => GUID.exec(id)?.[1]?.toLowerCase() ?? id.toLowerCase();
 const same = (a: string, b: string) =>
   a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
-
-/** Definitions of roles that are not declared, by GUID: read once per process (they rarely change). */
-const definitions = new Map<string, { roleName?: string; permissions: PermissionBlock[] }>();
 
 interface Declared {
   role: string;
@@ -51,7 +52,13 @@ function declaredFor(identity: IdentityKey, scopeIds: ScopeIds): Declared[] {
   }));
 }
 
-async function definitionOf(arm: PrivilegesArm, a: AssignmentRecord, at: string, signal: AbortSignal) {
+async function definitionOf(
+  arm: PrivilegesArm,
+  definitions: RoleDefinitions,
+  a: AssignmentRecord,
+  at: string,
+  signal: AbortSignal,
+) {
   const guid = guidOf(a.roleDefinitionId);
   const known = DECLARED_ROLES.find((r) => r.id === guid) ?? definitions.get(guid);
   if (known) return known;
@@ -97,7 +104,7 @@ function unattributed(principalId: string, why: string): Finding['remediation'] 
 
 /** Attributes each scope's excess to the undeclared assignments whose roles grant it. */
 export async function findGrants(arm: PrivilegesArm, input: LookupInput): Promise<Lookup> {
-  const { identity, principalId, scopeIds, checks, signal } = input;
+  const { identity, principalId, scopeIds, checks, signal, definitions } = input;
   let assignments: AssignmentRecord[];
   // Listed at the resource group: the declared Reader there allows it, and the list holds the assignments at,
   // above (subscription, management groups) and below it, which covers every checked scope.
@@ -119,7 +126,7 @@ export async function findGrants(arm: PrivilegesArm, input: LookupInput): Promis
   const extra = assignments.filter((a) => !isDeclared(a));
   const roles = new Map<string, { roleName?: string; permissions: PermissionBlock[] }>();
   try {
-    for (const a of extra) roles.set(a.id, await definitionOf(arm, a, at, signal));
+    for (const a of extra) roles.set(a.id, await definitionOf(arm, definitions, a, at, signal));
   } catch {
     // Without a definition the assignment can still be named when it is the only undeclared one in scope.
   }

@@ -3,17 +3,23 @@
 // probe deadline), compares them with its declared roles (inherited ones included) and, when something is beyond
 // them, names the granting assignment and the command that removes it. Missing rights are not its business: the
 // probes report them as `forbidden`. Never throws; the result is sanitized like a probe's.
-import type { TokenCredential } from '@azure/identity';
 import { getConfig, type Config } from '../config.ts';
 import type { PathId } from '../ids.ts';
-import { credentialFor, IDENTITY_PATHS } from '../identities/index.ts';
-import { attest, AttestingCredential, newTokenRecord, withTokenRecord } from '../probes/attestation.ts';
+import { Credentials, IDENTITY_PATHS } from '../identities/index.ts';
+import { attest, newTokenRecord } from '../core/attestation.ts';
+import {
+  attestedCall,
+  attestedClient,
+  claimsOf,
+  ClientMemo,
+  type AttestedClient,
+} from '../core/attestedCall.ts';
 import { classify } from '../probes/classify.ts';
 import { raceDeadline } from '../core/deadline.ts';
 import { sanitizer } from '../core/sanitize.ts';
 import type { ErrorDetail } from '../core/results.ts';
 import { countingRequests, createPrivilegesArm, type PrivilegesArm } from './arm.ts';
-import { failedLookup, findGrants } from './attribute.ts';
+import { failedLookup, findGrants, type RoleDefinitions } from './attribute.ts';
 import {
   DECLARED_ASSIGNMENTS,
   declaredRole,
@@ -26,28 +32,10 @@ import { excessOf } from './compare.ts';
 import { resolveScopes, SCOPE_SETTINGS, scopeCovers, type ScopeIds } from './scopes.ts';
 import type { Finding, PrivilegesResult, ScopeCheck } from './types.ts';
 
-interface Client {
-  wrapper: AttestingCredential;
-  arm: PrivilegesArm;
-}
-
-const clients = new Map<PathId, Promise<Client>>();
-
-function clientFor(path: PathId, config: Config): Promise<Client> {
-  let p = clients.get(path);
-  if (!p) {
-    p = (async () => {
-      const wrapper = new AttestingCredential((await credentialFor(path, config)) as TokenCredential);
-      return { wrapper, arm: await createPrivilegesArm(wrapper, config) };
-    })();
-    p.catch(() => {});
-    clients.set(path, p);
-  }
-  return p;
-}
+type Client = AttestedClient<PrivilegesArm>;
 
 /** The last lookup per identity: reused while the excess stays the same, so a steady state costs no extra request. */
-const lastLookup = new Map<IdentityKey, { fingerprint: string; findings: Finding[] }>();
+type LastLookups = Map<IdentityKey, { fingerprint: string; findings: Finding[] }>;
 
 function declaredBlocks(identity: IdentityKey, scopeIds: ScopeIds, scope: string) {
   const here = DECLARED_ASSIGNMENTS.filter(
@@ -96,58 +84,99 @@ function scopeChecks(
 }
 
 /** Checks the identity of `path` with that path's credential. Never throws; bounded by PROBE_TIMEOUT_MS. */
-export async function checkPrivileges(path: PathId, config: Config = getConfig()): Promise<PrivilegesResult> {
-  const at = new Date().toISOString();
-  const started = performance.now();
-  const identity = identityOfPath(path);
-  const expected = IDENTITY_PATHS[path].expected(config);
-  const scopeIds = resolveScopes(config);
-  const base = { identity, path, at, scopes: [] as ScopeCheck[], findings: [] as Finding[], armRequests: 0 };
-  const done = (r: Pick<PrivilegesResult, 'outcome'> & Partial<PrivilegesResult>) =>
-    sanitizer().deep({ ...base, ...r, totalMs: Math.round(performance.now() - started) }) as PrivilegesResult;
-  const problems = IDENTITY_PATHS[path].problems(config);
-  if (problems.length || !config.arm.subscriptionId) {
-    const setting = problems[0]?.setting ?? 'AZURE_SUBSCRIPTION_ID';
-    const message = problems.length
-      ? problems.map((p) => `${p.setting} ${p.problem}`).join('; ')
-      : 'is not set';
-    return done({ outcome: 'misconfigured', detail: { phase: 'config', setting, message } });
+export class PrivilegesChecker {
+  readonly #credentials: Credentials;
+  /** One ARM client per path, around an attesting wrapper of the path's credential (core/attestedCall.ts). */
+  readonly #clients = new ClientMemo<PathId, PrivilegesArm>();
+  readonly #lastLookup: LastLookups = new Map();
+  /** Definitions of undeclared roles read from ARM, by GUID: read once (they rarely change). */
+  readonly #definitions: RoleDefinitions = new Map();
+
+  /** `credentials`: the paths' credentials, shared with the probes (one set per app: orchestration/app.ts). */
+  constructor(credentials: Credentials = new Credentials()) {
+    this.#credentials = credentials;
   }
-  const record = newTokenRecord();
-  let client: Client;
-  try {
-    client = await clientFor(path, config);
-  } catch (err) {
-    const c = classify(err, classifyContext(path, config, true, false));
-    return done({ outcome: c.kind, detail: c.detail });
+
+  #clientFor(path: PathId, config: Config): Promise<Client> {
+    return this.#clients.get(path, async () =>
+      attestedClient(await this.#credentials.for(path, config), (wrapper) =>
+        createPrivilegesArm(wrapper, config),
+      ),
+    );
   }
-  const signal = AbortSignal.timeout(config.probeTimeoutMs);
-  const { value: reads, requests } = await countingRequests(() =>
-    withTokenRecord(record, () => readAll(client.arm, scopeIds, config, signal)),
-  );
-  record.closed = true;
-  // A token request that never answered leaves the client's token cycler waiting on it (as in the runner): the next
-  // check starts with a fresh client.
-  if (record.pending > 0) clients.delete(path);
-  const claims = record.claims.at(-1) ?? (record.error === undefined ? client.wrapper.lastClaims : undefined);
-  const attestation = attest(expected, claims, record.claims.length ? 'credential' : 'client-cache');
-  const detailOf = (e: unknown) => {
-    const c = classify(e, classifyContext(path, config, record.error !== undefined, record.pending > 0));
-    return { kind: c.kind, detail: c.detail };
-  };
-  const scopes = scopeChecks(identity, scopeIds, reads, detailOf);
-  const principalId = attestation?.oid;
-  if (attestation && !attestation.matches)
-    return done({
-      outcome: 'wrong-identity',
-      principalId,
-      scopes,
-      armRequests: requests,
-      detail: { phase: 'token', message: attestation.mismatches.join('; ') },
-    });
-  return done(
-    await withFindings(client.arm, { identity, principalId, scopes, scopeIds, config, signal, requests }),
-  );
+
+  async check(path: PathId, config: Config = getConfig()): Promise<PrivilegesResult> {
+    const at = new Date().toISOString();
+    const started = performance.now();
+    const identity = identityOfPath(path);
+    const expected = IDENTITY_PATHS[path].expected(config);
+    const scopeIds = resolveScopes(config);
+    const base = {
+      identity,
+      path,
+      at,
+      scopes: [] as ScopeCheck[],
+      findings: [] as Finding[],
+      armRequests: 0,
+    };
+    const done = (r: Pick<PrivilegesResult, 'outcome'> & Partial<PrivilegesResult>) =>
+      sanitizer().deep({
+        ...base,
+        ...r,
+        totalMs: Math.round(performance.now() - started),
+      }) as PrivilegesResult;
+    const problems = IDENTITY_PATHS[path].problems(config);
+    if (problems.length || !config.arm.subscriptionId) {
+      const setting = problems[0]?.setting ?? 'AZURE_SUBSCRIPTION_ID';
+      const message = problems.length
+        ? problems.map((p) => `${p.setting} ${p.problem}`).join('; ')
+        : 'is not set';
+      return done({ outcome: 'misconfigured', detail: { phase: 'config', setting, message } });
+    }
+    const record = newTokenRecord();
+    let client: Client;
+    try {
+      client = await this.#clientFor(path, config);
+    } catch (err) {
+      const c = classify(err, classifyContext(path, config, true, false));
+      return done({ outcome: c.kind, detail: c.detail });
+    }
+    const signal = AbortSignal.timeout(config.probeTimeoutMs);
+    // Each scope's read has its own deadline (readAll), so the call as a whole needs none.
+    const { value: reads, requests } = await countingRequests(() =>
+      attestedCall(record, () => readAll(client.client, scopeIds, config, signal)),
+    );
+    // A token request that never answered leaves the client's token cycler waiting on it (as in the runner): the next
+    // check starts with a fresh client.
+    if (record.pending > 0) this.#clients.forget(path);
+    const claims = claimsOf(record, client.wrapper);
+    const attestation = attest(expected, claims, record.claims.length ? 'credential' : 'client-cache');
+    const detailOf = (e: unknown) => {
+      const c = classify(e, classifyContext(path, config, record.error !== undefined, record.pending > 0));
+      return { kind: c.kind, detail: c.detail };
+    };
+    const scopes = scopeChecks(identity, scopeIds, reads, detailOf);
+    const principalId = attestation?.oid;
+    if (attestation && !attestation.matches)
+      return done({
+        outcome: 'wrong-identity',
+        principalId,
+        scopes,
+        armRequests: requests,
+        detail: { phase: 'token', message: attestation.mismatches.join('; ') },
+      });
+    return done(
+      await withFindings(client.client, this.#lastLookup, this.#definitions, {
+        identity,
+        principalId,
+        scopes,
+        scopeIds,
+        config,
+        signal,
+        requests,
+      }),
+    );
+  }
 }
 
 function classifyContext(path: PathId, config: Config, tokenFailed: boolean, tokenPending: boolean) {
@@ -186,7 +215,12 @@ interface FindingsInput {
 }
 
 /** The outcome, and for excess the granting assignments (from the last lookup when the excess is unchanged). */
-async function withFindings(arm: PrivilegesArm, x: FindingsInput) {
+async function withFindings(
+  arm: PrivilegesArm,
+  lastLookup: LastLookups,
+  definitions: RoleDefinitions,
+  x: FindingsInput,
+) {
   const over = x.scopes.filter((s) => s.excess);
   // A scope that could not be read (or named) leaves the check incomplete: never "ok" then.
   const failed = x.scopes.find((s) => s.outcome !== 'ok' && s.outcome !== 'over-privileged');
@@ -207,7 +241,7 @@ async function withFindings(arm: PrivilegesArm, x: FindingsInput) {
     // Bounded like the reads: a lookup that misses the deadline is a failed lookup, not a hung check.
     const counted = await countingRequests(() =>
       raceDeadline(
-        findGrants(arm, { ...x, principalId: x.principalId ?? '', checks: x.scopes }),
+        findGrants(arm, { ...x, principalId: x.principalId ?? '', checks: x.scopes, definitions }),
         x.config.probeTimeoutMs,
       ).catch(() => failedLookup(x.scopes, x.principalId ?? '')),
     );

@@ -3,61 +3,45 @@
 import type { TokenCredential } from '@azure/identity';
 import { getConfig, type Config, type SettingIssue } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../ids.ts';
-import { credentialFor, forgetCredentials, IDENTITY_PATHS } from '../identities/index.ts';
+import { Credentials, IDENTITY_PATHS } from '../identities/index.ts';
 import { withAnswerLog, type AnswerLog } from '../core/answerLog.ts';
 import type { TargetCall } from '../core/plugins.ts';
 import type { TargetData } from '../core/results.ts';
 import { TARGETS } from '../targets/index.ts';
 import { acquisitionOf } from './acquisition.ts';
+import { attest, newTokenRecord, type TokenRecord } from '../core/attestation.ts';
 import {
-  attest,
-  AttestingCredential,
-  newTokenRecord,
-  withTokenRecord,
-  type TokenRecord,
-} from './attestation.ts';
+  attestedCall,
+  attestedClient,
+  claimsOf,
+  ClientMemo,
+  type AttestedClient,
+} from '../core/attestedCall.ts';
 import { classify, type Classification } from './classify.ts';
-import { ProbeDeadlineError, raceDeadline } from '../core/deadline.ts';
-import { noteReplay } from './replay.ts';
+import { ProbeDeadlineError } from '../core/deadline.ts';
+import { ReplayMemory } from './replay.ts';
 import { remediationFacts } from './remediationFacts.ts';
 import { remediate, wrongIdentityRemediation } from './remediation.ts';
 import { sanitizer } from '../core/sanitize.ts';
 import type { Attestation, ProbeResult } from '../core/results.ts';
 
-interface Client {
-  wrapper: AttestingCredential;
-  call: TargetCall;
+type Client = AttestedClient<TargetCall>;
+
+function newClient(credential: TokenCredential, target: TargetId, config: Config): Promise<Client> {
+  return attestedClient(credential, (wrapper) => TARGETS[target].createCall(wrapper, config));
 }
 
-// One SDK client per (path, target), built on first use and reused: clients hold the token cycler, and their
-// construction is not free (docs/design.md "Credentials are built once per process").
-const clients = new Map<string, Promise<Client>>();
-
-/** The `path/target` keys of the clients built so far in this process (tests). */
-export function preparedClientKeys(): string[] {
-  return [...clients.keys()].sort();
+/** The runner's state: the paths' credentials, one SDK client per (path, target) around them, replayed errors. */
+interface Clients {
+  credentials: Credentials;
+  clients: ClientMemo<string, TargetCall>;
+  replays: ReplayMemory;
 }
 
-/** Forgets every client and credential, as a new process would start (tests and benchmarks). */
-export function forgetClients(): void {
-  clients.clear();
-  forgetCredentials();
-}
-
-async function newClient(credential: TokenCredential, target: TargetId, config: Config): Promise<Client> {
-  const wrapper = new AttestingCredential(credential);
-  return { wrapper, call: await TARGETS[target].createCall(wrapper, config) };
-}
-
-function clientFor(path: PathId, target: TargetId, config: Config): Promise<Client> {
-  const key = `${path}/${target}`;
-  let p = clients.get(key);
-  if (!p) {
-    p = (async () => newClient(await credentialFor(path, config), target, config))();
-    p.catch(() => {}); // every caller awaits it; this only avoids an unhandled-rejection warning
-    clients.set(key, p);
-  }
-  return p;
+function clientFor({ credentials, clients }: Clients, path: PathId, target: TargetId, config: Config) {
+  return clients.get(`${path}/${target}`, async () =>
+    newClient(await credentials.for(path, config), target, config),
+  );
 }
 
 const round = (ms: number) => Math.round(ms);
@@ -149,6 +133,7 @@ export function remainingMs(timeoutMs: number, deadlineAt?: number, now = Date.n
 
 /** Builds (first use) and calls the client within the deadline, recording what the credential does. */
 async function execute(
+  state: Clients,
   path: PathId,
   target: TargetId,
   config: Config,
@@ -163,19 +148,22 @@ async function execute(
     // (functions/warmup.ts); an HTTP probe with `deadlineAt` counts it in its deadline, other callers do not. A
     // timer run brings a fresh credential instead, and gets a new client around it (no cache answers).
     const fresh = await options.freshCredential;
-    if (!fresh) await credentialFor(path, config);
+    if (!fresh) await state.credentials.for(path, config);
     run.credentialReady = true;
-    run.client = fresh ? await newClient(fresh, target, config) : await clientFor(path, target, config);
+    run.client = fresh
+      ? await newClient(fresh, target, config)
+      : await clientFor(state, path, target, config);
   } catch (err) {
     run.error = err;
   }
   setupDone();
   if (run.client) {
-    const call = run.client.call;
+    const call = run.client.client;
     const budget = remainingMs(config.probeTimeoutMs, options.deadlineAt);
     try {
-      run.data = await raceDeadline(
-        withAnswerLog(() => withTokenRecord(record, () => call(AbortSignal.timeout(budget))), run.answers),
+      run.data = await attestedCall(
+        record,
+        () => withAnswerLog(() => call(AbortSignal.timeout(budget)), run.answers),
         budget,
         () => new ProbeDeadlineError(config.probeTimeoutMs),
       );
@@ -189,6 +177,7 @@ async function execute(
 
 /** What the run shows: ok, the wrong identity, or the classified failure with its remediation. */
 function judge(
+  state: Clients,
   path: PathId,
   target: TargetId,
   config: Config,
@@ -199,8 +188,7 @@ function judge(
   const expected = IDENTITY_PATHS[path].expected(config);
   // Claims of this probe's token; when the SDK client reused its cached token, the claims it was issued with.
   // After a failed getToken the old claims say nothing about this probe.
-  const claims =
-    record.claims.at(-1) ?? (record.error === undefined ? run.client?.wrapper.lastClaims : undefined);
+  const claims = claimsOf(record, run.client?.wrapper);
   const identity = attest(expected, claims, record.claims.length ? 'credential' : 'client-cache');
   const wrongIdentity = (who: Attestation, extra: Partial<Findings>): Findings => ({
     outcome: 'wrong-identity',
@@ -229,12 +217,12 @@ function judge(
   });
   const c = {
     ...classified,
-    detail: noteReplay(classified.detail, classified.detail.message ?? '', run.answers.answers),
+    detail: state.replays.note(classified.detail, classified.detail.message ?? '', run.answers.answers),
   };
   if (c.kind === 'timeout' && c.reason === 'token' && !options.freshCredential) {
     // A token request that never answers leaves the client's token cycler waiting on it forever (managed
     // identity requests have no timeout: docs/identity-wire.md §1.7); start the next probe with a fresh client.
-    clients.delete(`${path}/${target}`);
+    state.clients.forget(`${path}/${target}`);
   }
   // A token for the wrong identity is the root cause even when the call then failed (e.g. 403 for that principal).
   if (identity && !identity.matches) return wrongIdentity(identity, { detail: c.detail });
@@ -242,44 +230,60 @@ function judge(
   return { outcome: c.kind, identity, detail: c.detail, remediation: remediate(c, facts) };
 }
 
-/** Probes one identity path against one target. Never throws; resolves by the deadline (PROBE_TIMEOUT_MS). */
-export async function runProbe(
-  path: PathId,
-  target: TargetId,
-  config: Config = getConfig(),
-  options: ProbeOptions = {},
-): Promise<ProbeResult> {
-  const { finish, setupDone } = finisher(path, target, options);
-  const problems = [...IDENTITY_PATHS[path].problems(config), ...TARGETS[target].problems(config)];
-  if (problems.length) return finish(misconfigured(path, target, config, problems));
-  const record = newTokenRecord();
-  const run = await execute(path, target, config, record, setupDone, options);
-  return finish(judge(path, target, config, record, run, options), record);
-}
-
-/** One path against every target, in parallel. */
-export function runPath(
-  path: PathId,
-  config: Config = getConfig(),
-  options: ProbeOptions = {},
-): Promise<ProbeResult[]> {
-  return Promise.all(TARGET_IDS.map((t) => runProbe(path, t, config, options)));
-}
-
 /**
- * Builds every probe's credential and SDK client ahead of the first request (app start: functions/warmup.ts).
- * No I/O; a path or target whose settings are missing is skipped, and a failure is kept for the probe to report.
+ * Runs the probes. It keeps one SDK client per (path, target), built on first use and reused: clients hold the
+ * token cycler, and their construction is not free (docs/design.md "Credentials are built once per process"). One
+ * per app (orchestration/app.ts); a new one starts as a new process would (no credential, no client, no token).
  */
-export async function prepareClients(config: Config = getConfig()): Promise<void> {
-  const ready = PATH_IDS.flatMap((path) =>
-    IDENTITY_PATHS[path].problems(config).length
-      ? []
-      : TARGET_IDS.filter((t) => !TARGETS[t].problems(config).length).map((t) => clientFor(path, t, config)),
-  );
-  await Promise.allSettled(ready);
-}
+export class ProbeRunner {
+  readonly #state: Clients;
 
-/** Every path against every target, all in parallel (the sweep). */
-export async function runSweep(config: Config = getConfig()): Promise<ProbeResult[]> {
-  return (await Promise.all(PATH_IDS.map((p) => runPath(p, config)))).flat();
+  constructor(credentials: Credentials = new Credentials()) {
+    this.#state = { credentials, clients: new ClientMemo(), replays: new ReplayMemory() };
+  }
+
+  /** The `path/target` keys of the clients built so far. */
+  preparedClientKeys(): string[] {
+    return this.#state.clients.keys().sort();
+  }
+
+  /** Probes one identity path against one target. Never throws; resolves by the deadline (PROBE_TIMEOUT_MS). */
+  async runProbe(
+    path: PathId,
+    target: TargetId,
+    config: Config = getConfig(),
+    options: ProbeOptions = {},
+  ): Promise<ProbeResult> {
+    const { finish, setupDone } = finisher(path, target, options);
+    const problems = [...IDENTITY_PATHS[path].problems(config), ...TARGETS[target].problems(config)];
+    if (problems.length) return finish(misconfigured(path, target, config, problems));
+    const record = newTokenRecord();
+    const run = await execute(this.#state, path, target, config, record, setupDone, options);
+    return finish(judge(this.#state, path, target, config, record, run, options), record);
+  }
+
+  /** One path against every target, in parallel. */
+  runPath(path: PathId, config: Config = getConfig(), options: ProbeOptions = {}): Promise<ProbeResult[]> {
+    return Promise.all(TARGET_IDS.map((t) => this.runProbe(path, t, config, options)));
+  }
+
+  /**
+   * Builds every probe's credential and SDK client ahead of the first request (app start: functions/warmup.ts).
+   * No I/O; a path or target whose settings are missing is skipped, and a failure is kept for the probe to report.
+   */
+  async prepareClients(config: Config = getConfig()): Promise<void> {
+    const ready = PATH_IDS.flatMap((path) =>
+      IDENTITY_PATHS[path].problems(config).length
+        ? []
+        : TARGET_IDS.filter((t) => !TARGETS[t].problems(config).length).map((t) =>
+            clientFor(this.#state, path, t, config),
+          ),
+    );
+    await Promise.allSettled(ready);
+  }
+
+  /** Every path against every target, all in parallel (the sweep). */
+  async runSweep(config: Config = getConfig()): Promise<ProbeResult[]> {
+    return (await Promise.all(PATH_IDS.map((p) => this.runPath(p, config)))).flat();
+  }
 }

@@ -7,19 +7,20 @@ import { getConfig, type Config } from '../config.ts';
 import { TARGET_IDS, type PathId, type TargetId } from '../ids.ts';
 import { freshCredentialFor } from '../identities/index.ts';
 import { failsAtNote } from './acquisition.ts';
-import { runProbe } from './runner.ts';
+import type { ProbeRunner } from './runner.ts';
 import type { ProbeResult } from '../core/results.ts';
 
 async function timerProbe(
+  runner: ProbeRunner,
   path: PathId,
   target: TargetId,
   config: Config,
   fresh: ReturnType<typeof freshCredentialFor>,
 ): Promise<ProbeResult> {
-  const result = await runProbe(path, target, config, { freshCredential: fresh });
+  const result = await runner.runProbe(path, target, config, { freshCredential: fresh });
   if (result.outcome === 'ok' || result.detail?.phase !== 'token') return result;
   // The new token was refused: does the token the app's long-lived clients hold still work, and until when?
-  const cached = await runProbe(path, target, config);
+  const cached = await runner.runProbe(path, target, config);
   const expiresOn = cached.identity?.expiresOn;
   if (cached.outcome !== 'ok' || !expiresOn) return result;
   const acquisition = { ...result.acquisition!, failsAt: expiresOn };
@@ -34,8 +35,12 @@ async function timerProbe(
 }
 
 /** One path against every target with fresh tokens (one token request per audience, one external token read). */
-export function runTimerPath(path: PathId, config: Config = getConfig()): Promise<ProbeResult[]> {
+export function runTimerPath(
+  runner: ProbeRunner,
+  path: PathId,
+  config: Config = getConfig(),
+): Promise<ProbeResult[]> {
   const fresh = freshCredentialFor(path, config);
   fresh.catch(() => {}); // each probe awaits it and reports a construction error as its result
-  return Promise.all(TARGET_IDS.map((t) => timerProbe(path, t, config, fresh)));
+  return Promise.all(TARGET_IDS.map((t) => timerProbe(runner, path, t, config, fresh)));
 }

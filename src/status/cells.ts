@@ -1,10 +1,10 @@
 // One document per cell (path x target), as the status store keeps it, and the fold of a path's cells into the
 // path document the status view is built from (pure). The merge rules (history, streaks, out-of-order results)
-// are model.ts's mergeResults, applied to one cell.
+// are model.ts's mergeRecord, the same as for a path's document.
 import type { FederatedTokenStatus } from '../core/results.ts';
 import type { PathId, TargetId } from '../ids.ts';
 import type { ProbeResult } from '../core/results.ts';
-import { mergeResults, type PathDocument, type TargetRecord } from './model.ts';
+import { inOrder, mergeRecord, type PathDocument, type TargetRecord } from './model.ts';
 
 export interface CellDocument {
   schema: 2;
@@ -23,24 +23,21 @@ export function mergeCell(
   results: ProbeResult[],
   now = new Date(),
 ): CellDocument {
-  const mine = results.filter((r) => r.path === path && r.target === target);
-  const before: PathDocument | undefined = doc && {
-    schema: 1,
-    path,
-    updatedAt: doc.updatedAt,
-    targets: { [target]: doc.record },
-    ...(doc.federatedToken ? { federatedToken: doc.federatedToken } : {}),
-  };
-  const merged = mergeResults(before, path, mine, now);
-  const record = merged.targets[target];
+  let record = doc?.record;
+  let federatedToken = doc?.federatedToken;
+  for (const r of inOrder(results)) {
+    if (r.path !== path || r.target !== target) continue;
+    record = mergeRecord(record, r);
+    if (record.latest === r && r.federatedToken) federatedToken = r.federatedToken;
+  }
   if (!record) throw new Error(`no result for ${path}/${target} to record`);
   return {
     schema: 2,
     path,
     target,
-    updatedAt: merged.updatedAt,
+    updatedAt: now.toISOString(),
     record,
-    ...(merged.federatedToken ? { federatedToken: merged.federatedToken } : {}),
+    ...(federatedToken ? { federatedToken } : {}),
   };
 }
 

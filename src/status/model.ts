@@ -1,8 +1,10 @@
 // The status model (pure): one document per identity path holding the latest result per target plus a bounded
-// history (transitions, time to green: docs/pain-points.md P6, P11), and the status view with its verdict.
+// history (transitions, time to green: streak.ts), and the status view with its verdict.
 import type { FederatedTokenStatus } from '../core/results.ts';
 import { PATH_IDS, TARGET_IDS, type OutcomeKind, type PathId, type TargetId } from '../ids.ts';
 import type { ProbeResult } from '../core/results.ts';
+import { DEFAULT_STALE_AFTER_MS } from './schedule.ts';
+import { HISTORY_LIMIT, nextStreak, type Streak } from './streak.ts';
 import {
   identityViews,
   type IdentityView,
@@ -10,23 +12,15 @@ import {
   type PrivilegesRecord,
 } from './privileges.ts';
 
-export const HISTORY_LIMIT = 20;
-/** A result older than this no longer vouches for its cell (six missed runs of the default 5-minute timer). */
-export const STALE_AFTER_MS = 30 * 60_000;
-
 export interface HistoryEntry {
   at: string;
   outcome: OutcomeKind;
   totalMs: number;
 }
 
-export interface TargetRecord {
+/** A cell: its latest result, its streak (streak.ts) and a bounded history. */
+export interface TargetRecord extends Streak {
   latest: ProbeResult;
-  /** When the current outcome started (first result of the current streak). */
-  since: string;
-  lastOkAt?: string;
-  /** How long the last failure streak lasted before the cell turned ok again ("time to green"). */
-  timeToGreenMs?: number;
   history: HistoryEntry[];
 }
 
@@ -41,6 +35,11 @@ export interface PathDocument {
 }
 
 const time = (iso: string) => Date.parse(iso);
+
+/** Results in the order they are folded: oldest first. */
+export function inOrder(results: readonly ProbeResult[]): ProbeResult[] {
+  return [...results].sort((a, b) => time(a.at) - time(b.at));
+}
 
 /** Folds new results into a path's document (a new object; `doc` is not modified). */
 export function mergeResults(
@@ -57,36 +56,35 @@ export function mergeResults(
     ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}),
     ...(doc?.privileges ? { privileges: doc.privileges } : {}),
   };
-  for (const r of [...results].sort((a, b) => time(a.at) - time(b.at))) {
+  for (const r of inOrder(results)) {
     if (r.path !== path) continue;
-    const prev = next.targets[r.target];
-    const entry: HistoryEntry = { at: r.at, outcome: r.outcome, totalMs: r.timings.totalMs };
-    const history = [...(prev?.history ?? []).filter((h) => h.at !== r.at), entry]
-      .sort((a, b) => time(a.at) - time(b.at))
-      .slice(-HISTORY_LIMIT);
-    // Concurrent writers may land out of order: an older result joins the history but does not replace latest.
-    // Nor does an ok on a cached token (HTTP probe) replace a fresh acquisition's failure while the app's cached
-    // token still hides it (README "Fresh tokens on every timer run"): the cell stays failing until a fresh run.
-    if (prev && (time(prev.latest.at) > time(r.at) || masksFreshFailure(prev.latest, r))) {
-      next.targets[r.target] = { ...prev, history };
-      continue;
-    }
-    const sameStreak = prev !== undefined && prev.latest.outcome === r.outcome;
-    const recovered = prev !== undefined && prev.latest.outcome !== 'ok' && r.outcome === 'ok';
-    next.targets[r.target] = {
-      latest: r,
-      since: sameStreak ? prev.since : r.at,
-      ...(r.outcome === 'ok' ? { lastOkAt: r.at } : prev?.lastOkAt ? { lastOkAt: prev.lastOkAt } : {}),
-      ...(recovered
-        ? { timeToGreenMs: time(r.at) - time(prev.since) }
-        : prev?.timeToGreenMs !== undefined
-          ? { timeToGreenMs: prev.timeToGreenMs }
-          : {}),
-      history,
-    };
-    if (r.federatedToken) next.federatedToken = r.federatedToken;
+    const record = mergeRecord(next.targets[r.target], r);
+    next.targets[r.target] = record;
+    if (record.latest === r && r.federatedToken) next.federatedToken = r.federatedToken;
   }
   return next;
+}
+
+/**
+ * Folds one result into its cell's record (a new object; `prev` is not modified): the one cell merge, used for a
+ * path's document (mergeResults) and for the store's per-cell documents (cells.ts).
+ */
+export function mergeRecord(prev: TargetRecord | undefined, r: ProbeResult): TargetRecord {
+  const entry: HistoryEntry = { at: r.at, outcome: r.outcome, totalMs: r.timings.totalMs };
+  const history = [...(prev?.history ?? []).filter((h) => h.at !== r.at), entry]
+    .sort((a, b) => time(a.at) - time(b.at))
+    .slice(-HISTORY_LIMIT);
+  // Concurrent writers may land out of order: an older result joins the history but does not replace latest.
+  // Nor does an ok on a cached token (HTTP probe) replace a fresh acquisition's failure while the app's cached
+  // token still hides it (README "Fresh tokens on every timer run"): the cell stays failing until a fresh run.
+  if (prev && (time(prev.latest.at) > time(r.at) || masksFreshFailure(prev.latest, r)))
+    return { ...prev, history };
+  const { previous: _, ...streak } = nextStreak(
+    prev && { ...prev, outcome: prev.latest.outcome },
+    r.outcome,
+    r.at,
+  );
+  return { latest: r, ...streak, history };
 }
 
 function masksFreshFailure(latest: ProbeResult, r: ProbeResult): boolean {
@@ -180,7 +178,7 @@ export function buildStatusView(
   docs: Partial<Record<PathId, PathDocument | undefined>>,
   store: StoreState,
   now = Date.now(),
-  staleAfterMs = STALE_AFTER_MS,
+  staleAfterMs = DEFAULT_STALE_AFTER_MS,
 ): StatusView {
   let newest: number | undefined;
   const counts = { ok: 0, failing: 0, unknown: 0, total: PATH_IDS.length * TARGET_IDS.length };
@@ -215,6 +213,6 @@ export function buildStatusView(
     store,
     counts,
     paths,
-    ...identityViews(docs, now),
+    ...identityViews(docs, now, staleAfterMs),
   };
 }

@@ -1,13 +1,12 @@
 // The privileges checks in the status documents and view (docs/privileges.md): a check's result is kept in the
-// document of the path whose credential ran it (no extra blob, no extra read), with its streak and a short history;
+// document of the path whose credential ran it (no extra blob, no extra read), with its streak and a short history
+// (streak.ts), stale by the same rule as the cells (schedule.ts: the checks run on the probes' timers);
 // the view shows one entry per identity, the newest among its paths, beside the path x target cells.
 import type { PathId } from '../ids.ts';
 import { IDENTITY_KEYS, PATHS_OF_IDENTITY, type IdentityKey } from '../privileges/catalog.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
-
-export const PRIVILEGES_HISTORY_LIMIT = 20;
-/** As for cells: a check older than this no longer vouches for the identity. */
-const STALE_AFTER_MS = 30 * 60_000;
+import { DEFAULT_STALE_AFTER_MS } from './schedule.ts';
+import { appendHistory, nextStreak } from './streak.ts';
 
 export interface PrivilegesRecord {
   latest: PrivilegesResult;
@@ -31,14 +30,15 @@ export function mergePrivileges(prev: PrivilegesRecord | undefined, r: Privilege
   const entry = { at: r.at, outcome: r.outcome, armRequests: r.armRequests };
   return {
     latest: r,
-    since: prev && prev.latest.outcome === r.outcome ? prev.since : r.at,
-    history: [...(prev?.history ?? []), entry].slice(-PRIVILEGES_HISTORY_LIMIT),
+    since: nextStreak(prev && { ...prev, outcome: prev.latest.outcome }, r.outcome, r.at).since,
+    history: appendHistory(prev?.history, entry),
   };
 }
 
 export function identityViews(
   docs: Partial<Record<PathId, { privileges?: PrivilegesRecord } | undefined>>,
   now: number,
+  staleAfterMs = DEFAULT_STALE_AFTER_MS,
 ): { identities: Record<IdentityKey, IdentityView>; leastPrivilege: LeastPrivilegeVerdict } {
   const identities = {} as Record<IdentityKey, IdentityView>;
   const outcomes: Array<string | undefined> = [];
@@ -54,7 +54,7 @@ export function identityViews(
       continue;
     }
     const ageMs = Math.max(0, now - time(newest.latest.at));
-    const stale = ageMs > STALE_AFTER_MS;
+    const stale = ageMs > staleAfterMs;
     identities[key] = { paths, privileges: { ...newest, ageMs, stale } };
     outcomes.push(stale ? undefined : newest.latest.outcome);
   }

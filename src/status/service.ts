@@ -1,11 +1,12 @@
-// What the functions call: record a path's results, and read the status view. Reads are cached for
+// The status service: record a path's results and privileges checks, and read the status view. One per app, built
+// by the composition root (orchestration/app.ts), which hands it the clock the status ages run on. Reads are cached for
 // STATUS_CACHE_MS with a single request in flight, so a flood of status requests costs at most one storage read
 // per path per interval (docs/pain-points.md design cautions). When the store fails, probes still answer and the
 // view reports the store as unreachable with the age of what this instance last saw; nothing here throws. Nothing
 // here waits long either: a status read ends by PROBE_TIMEOUT_MS (store.ts), and a probe waits for its write only
 // as long as its own budget allows (one PROBE_TIMEOUT_MS per answer, probe and write together); the write then goes
 // on in the background, bounded, and its outcome shows in the view's store.writes.
-import { getConfig, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import { PATH_IDS, TARGET_IDS, type PathId } from '../ids.ts';
 import { sanitizer } from '../core/sanitize.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
@@ -14,7 +15,7 @@ import type { ProbeResult } from '../core/results.ts';
 import { buildStatusView, type PathDocument, type StatusView, type StoreState } from './model.ts';
 import { toPathDocument } from './cells.ts';
 import { staleAfterMs } from './schedule.ts';
-import { statusStore } from './store.ts';
+import { openStatusStore, type StatusStore } from './store.ts';
 import { CoalescingWriter } from './writer.ts';
 
 export interface RecordOutcome {
@@ -30,14 +31,6 @@ export interface RecordOutcome {
 /** A write that outlives a probe's answer goes on in the background for at most this many probe deadlines. */
 export const WRITE_DEADLINE_FACTOR = 3;
 
-/** The clock the status cache and "last seen" ages run on (tests hold it still or move it). */
-export const statusClock = { now: (): number => Date.now() };
-
-let lastSeen: { at: number; docs: Partial<Record<PathId, PathDocument | undefined>> } | undefined;
-let cached: { at: number; view: StatusView } | undefined;
-let inflight: Promise<StatusView> | undefined;
-let writer: CoalescingWriter | undefined;
-
 function describe(err: unknown): string {
   const e = err as { name?: string; message?: string; statusCode?: number; code?: string };
   const parts = [
@@ -50,105 +43,140 @@ function describe(err: unknown): string {
   return sanitizer().text(parts.join(' ')).slice(0, 400);
 }
 
-/** How many of this instance's status writes are still under way (they end by their own deadline). */
-export function pendingWrites(): number {
-  return writer?.state.pending ?? 0;
-}
+export class StatusService {
+  readonly #config: Config;
+  /** The clock the status cache and "last seen" ages run on. */
+  readonly #now: () => number;
+  /** The store, built on first use, and built again after a token request hung (store.ts). */
+  #store: Promise<StatusStore> | undefined;
+  #lastSeen: { at: number; docs: Partial<Record<PathId, PathDocument | undefined>> } | undefined;
+  #cached: { at: number; view: StatusView } | undefined;
+  #inflight: Promise<StatusView> | undefined;
+  readonly #writer: CoalescingWriter;
+  /** Whether this instance has written results (the view shows its writes from then on). */
+  #wrote = false;
 
-function writes(config: Config): CoalescingWriter {
-  writer ??= new CoalescingWriter(async (path, target, results) => {
-    const store = await statusStore(config);
-    const doc = await store.recordCell(path, target, results, WRITE_DEADLINE_FACTOR * config.probeTimeoutMs);
-    cached = undefined; // this instance's next status read shows its own write
-    return doc;
-  }, describe);
-  return writer;
-}
+  constructor(config: Config, now: () => number = Date.now) {
+    this.#config = config;
+    this.#now = now;
+    this.#writer = new CoalescingWriter(async (path, target, results) => {
+      const store = await this.store();
+      const doc = await store.recordCell(
+        path,
+        target,
+        results,
+        WRITE_DEADLINE_FACTOR * config.probeTimeoutMs,
+      );
+      this.#cached = undefined; // this instance's next status read shows its own write
+      return doc;
+    }, describe);
+  }
 
-/**
- * Persists one path's results. Never throws. Waits at most `budgetMs` (default: until the write ends, itself
- * bounded by WRITE_DEADLINE_FACTOR probe deadlines); a write still under way then continues in the background and
- * its outcome shows in the status view's `store.writes`. `onSettled` gets the outcome when the write ends, even
- * after the budget (telemetry reads transitions from its `doc`).
- */
-export async function recordResults(
-  path: PathId,
-  results: ProbeResult[],
-  config: Config = getConfig(),
-  budgetMs?: number,
-  onSettled?: (outcome: RecordOutcome) => void,
-): Promise<RecordOutcome> {
-  // `results` come from the probe runner, which sanitizes everything that leaves a probe.
-  const write = writes(config)
-    .record(results.filter((r) => r.path === path))
-    .then(
+  /** The status store's client, built once with the status identity (STATUS_CLIENT_ID or system). */
+  store(): Promise<StatusStore> {
+    if (!this.#store) {
+      // Forgotten after a token request hung, so that the next operation builds a fresh credential and client.
+      const built: Promise<StatusStore> = openStatusStore(this.#config, () => {
+        if (this.#store === built) this.#store = undefined;
+      });
+      built.catch(() => {}); // every caller awaits it; this only avoids an unhandled-rejection warning
+      this.#store = built;
+    }
+    return this.#store;
+  }
+
+  /** How many of this instance's status writes are still under way (they end by their own deadline). */
+  get pendingWrites(): number {
+    return this.#writer.state.pending;
+  }
+
+  /**
+   * Persists one path's results. Never throws. Waits at most `budgetMs` (default: until the write ends, itself
+   * bounded by WRITE_DEADLINE_FACTOR probe deadlines); a write still under way then continues in the background and
+   * its outcome shows in the status view's `store.writes`. `onSettled` gets the outcome when the write ends, even
+   * after the budget (telemetry reads transitions from its `doc`).
+   */
+  async recordResults(
+    path: PathId,
+    results: ProbeResult[],
+    budgetMs?: number,
+    onSettled?: (outcome: RecordOutcome) => void,
+  ): Promise<RecordOutcome> {
+    // `results` come from the probe runner, which sanitizes everything that leaves a probe.
+    this.#wrote = true;
+    const write = this.#writer.record(results.filter((r) => r.path === path)).then(
       (cells): RecordOutcome => {
         const doc = toPathDocument(path, cells);
         return { recorded: true, ...(doc ? { doc } : {}) };
       },
       (err: unknown): RecordOutcome => ({ recorded: false, error: describe(err) }),
     );
-  if (onSettled) void write.then(onSettled);
-  if (budgetMs === undefined) return write;
-  let timer: NodeJS.Timeout | undefined;
-  const due = new Promise<RecordOutcome>((resolve) => {
-    timer = setTimeout(() => resolve({ recorded: false, pending: true }), Math.max(0, budgetMs));
-  });
-  return Promise.race([write, due]).finally(() => clearTimeout(timer));
-}
-
-function view(config: Config, docs: Partial<Record<PathId, PathDocument | undefined>>, store: StoreState) {
-  const withWrites: StoreState = { ...store, ...(writer ? { writes: { ...writer.state } } : {}) };
-  return buildStatusView(
-    docs,
-    withWrites,
-    statusClock.now(),
-    staleAfterMs(config.probeSchedule, config.probeTimeoutMs),
-  );
-}
-
-/** Persists a privileges check in the document of the path that ran it. Never throws. */
-export async function recordPrivileges(
-  path: PathId,
-  result: PrivilegesResult,
-  config: Config = getConfig(),
-): Promise<RecordOutcome & { privileges?: PrivilegesRecord }> {
-  try {
-    const store = await statusStore(config);
-    const privileges = await store.recordPrivileges(path, result); // `result` is sanitized by the check
-    cached = undefined;
-    return { recorded: true, privileges };
-  } catch (err) {
-    return { recorded: false, error: describe(err) };
-  }
-}
-
-async function load(config: Config): Promise<StatusView> {
-  try {
-    const store = await statusStore(config);
-    const docs = await store.readAll(PATH_IDS, TARGET_IDS);
-    lastSeen = { at: statusClock.now(), docs };
-    return view(config, docs, { reachable: true, lastSeenAgeMs: 0 });
-  } catch (err) {
-    const now = statusClock.now();
-    return view(config, lastSeen?.docs ?? {}, {
-      reachable: false,
-      error: describe(err),
-      ...(lastSeen ? { lastSeenAgeMs: now - lastSeen.at } : {}),
+    if (onSettled) void write.then(onSettled);
+    if (budgetMs === undefined) return write;
+    let timer: NodeJS.Timeout | undefined;
+    const due = new Promise<RecordOutcome>((resolve) => {
+      timer = setTimeout(() => resolve({ recorded: false, pending: true }), Math.max(0, budgetMs));
     });
+    return Promise.race([write, due]).finally(() => clearTimeout(timer));
   }
-}
-/** The status view, from cache when younger than STATUS_CACHE_MS. Never throws. */
-export function getStatus(config: Config = getConfig()): Promise<StatusView> {
-  if (cached && statusClock.now() - cached.at < config.status.cacheMs) return Promise.resolve(cached.view);
-  inflight ??= load(config)
-    .then((view) => {
-      // Failures are cached too: an unreachable store must not be hammered either.
-      cached = { at: statusClock.now(), view: sanitizer().deep(view) };
-      return cached.view;
-    })
-    .finally(() => {
-      inflight = undefined;
-    });
-  return inflight;
+
+  /** Persists a privileges check in the document of the path that ran it. Never throws. */
+  async recordPrivileges(
+    path: PathId,
+    result: PrivilegesResult,
+  ): Promise<RecordOutcome & { privileges?: PrivilegesRecord }> {
+    try {
+      const store = await this.store();
+      const privileges = await store.recordPrivileges(path, result); // `result` is sanitized by the check
+      this.#cached = undefined;
+      return { recorded: true, privileges };
+    } catch (err) {
+      return { recorded: false, error: describe(err) };
+    }
+  }
+
+  /** The status view, from cache when younger than STATUS_CACHE_MS. Never throws. */
+  getStatus(): Promise<StatusView> {
+    if (this.#cached && this.#now() - this.#cached.at < this.#config.status.cacheMs)
+      return Promise.resolve(this.#cached.view);
+    this.#inflight ??= this.#load()
+      .then((view) => {
+        // Failures are cached too: an unreachable store must not be hammered either.
+        this.#cached = { at: this.#now(), view: sanitizer().deep(view) };
+        return this.#cached.view;
+      })
+      .finally(() => {
+        this.#inflight = undefined;
+      });
+    return this.#inflight;
+  }
+
+  #view(docs: Partial<Record<PathId, PathDocument | undefined>>, store: StoreState): StatusView {
+    const withWrites: StoreState = {
+      ...store,
+      ...(this.#wrote ? { writes: { ...this.#writer.state } } : {}),
+    };
+    return buildStatusView(
+      docs,
+      withWrites,
+      this.#now(),
+      staleAfterMs(this.#config.probeSchedule, this.#config.probeTimeoutMs),
+    );
+  }
+
+  async #load(): Promise<StatusView> {
+    try {
+      const store = await this.store();
+      const docs = await store.readAll(PATH_IDS, TARGET_IDS);
+      this.#lastSeen = { at: this.#now(), docs };
+      return this.#view(docs, { reachable: true, lastSeenAgeMs: 0 });
+    } catch (err) {
+      const now = this.#now();
+      return this.#view(this.#lastSeen?.docs ?? {}, {
+        reachable: false,
+        error: describe(err),
+        ...(this.#lastSeen ? { lastSeenAgeMs: now - this.#lastSeen.at } : {}),
+      });
+    }
+  }
 }

@@ -7,11 +7,11 @@
 // may go on after the probe has answered (service.ts). Either way the store waits at most that long, even when the
 // managed identity endpoint never answers (its token requests have no timeout and ignore abort signals:
 // docs/identity-wire.md §1.7).
-import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { ContainerClient } from '@azure/storage-blob';
-import { getConfig, settingProblems, type Config } from '../config.ts';
+import { settingProblems, type Config } from '../config.ts';
 import type { PathId, TargetId } from '../ids.ts';
-import { raceDeadline } from '../core/deadline.ts';
+import { newTokenRecord } from '../core/attestation.ts';
+import { attestedCall, attestedClient, type AttestedClient } from '../core/attestedCall.ts';
 import type { ProbeResult } from '../core/results.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import { mergeCell, toPathDocument, type CellDocument } from './cells.ts';
@@ -41,23 +41,6 @@ export class StatusStoreDeadlineError extends StatusStoreError {
     this.name = 'StatusStoreDeadlineError';
     this.timeoutMs = timeoutMs;
     this.tokenPending = tokenPending;
-  }
-}
-
-/** Counts outstanding getToken calls, so that a missed deadline can tell a hung token request from slow storage. */
-class PendingTokenCredential implements TokenCredential {
-  readonly #inner: TokenCredential;
-  pending = 0;
-  constructor(inner: TokenCredential) {
-    this.#inner = inner;
-  }
-  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
-    this.pending++;
-    try {
-      return await this.#inner.getToken(scopes, options);
-    } finally {
-      this.pending--;
-    }
   }
 }
 
@@ -113,10 +96,15 @@ export class StatusStore {
     const controller = new AbortController();
     let missed: StatusStoreDeadlineError | undefined;
     try {
-      return await raceDeadline(work(controller.signal), timeoutMs, () => {
-        missed = new StatusStoreDeadlineError(timeoutMs, this.#credential.pending > 0);
-        return missed;
-      });
+      return await attestedCall(
+        newTokenRecord(),
+        () => work(controller.signal),
+        timeoutMs,
+        () => {
+          missed = new StatusStoreDeadlineError(timeoutMs, this.#credential.pending > 0);
+          return missed;
+        },
+      );
     } finally {
       controller.abort();
       // The client's token cycler waits forever on a token request that never answers (as in runner.ts): the
@@ -216,21 +204,16 @@ export class StatusStore {
   }
 }
 
-let store: Promise<StatusStore> | undefined;
-
-/** The process-wide store, its client built once with the status identity (STATUS_CLIENT_ID or system). */
-export function statusStore(config: Config = getConfig()): Promise<StatusStore> {
-  if (!store) {
-    // Forgotten after a token request hung, so that the next operation builds a fresh credential and client.
-    const built: Promise<StatusStore> = buildStore(config, () => {
-      if (store === built) store = undefined;
-    });
-    store = built;
-  }
-  return store;
+/**
+ * Builds the store's client with the status identity (STATUS_CLIENT_ID or system); `onTokenHang` is called when an
+ * operation missed its deadline while a token request was outstanding (then build a new one: its token cycler would
+ * wait forever). The status service (service.ts) holds it.
+ */
+export async function openStatusStore(config: Config, onTokenHang: () => void): Promise<StatusStore> {
+  return (await buildStore(config, onTokenHang)).client;
 }
 
-async function buildStore(config: Config, onTokenHang: () => void): Promise<StatusStore> {
+async function buildStore(config: Config, onTokenHang: () => void): Promise<AttestedClient<StatusStore>> {
   const problems = settingProblems(
     config,
     ['STATUS_BLOB_SERVICE_URL', 'STATUS_CONTAINER_NAME'],
@@ -244,19 +227,19 @@ async function buildStore(config: Config, onTokenHang: () => void): Promise<Stat
     import('@azure/identity'),
     import('@azure/storage-blob'),
   ]);
-  const credential = new PendingTokenCredential(
-    config.status.clientId
-      ? new ManagedIdentityCredential({ clientId: config.status.clientId, retryOptions: RETRY })
-      : new ManagedIdentityCredential({ retryOptions: RETRY }),
-  );
-  const container = new BlobServiceClient(config.status.serviceUrl!, credential, {
-    retryOptions: {
-      maxTries: RETRY.maxRetries + 1,
-      retryDelayInMs: RETRY.retryDelayInMs,
-      maxRetryDelayInMs: RETRY.maxRetryDelayInMs,
-    },
-  }).getContainerClient(config.status.containerName!);
-  return new StatusStore(container, config.probeTimeoutMs, credential, onTokenHang);
+  const credential = config.status.clientId
+    ? new ManagedIdentityCredential({ clientId: config.status.clientId, retryOptions: RETRY })
+    : new ManagedIdentityCredential({ retryOptions: RETRY });
+  return attestedClient(credential, (wrapper) => {
+    const container = new BlobServiceClient(config.status.serviceUrl!, wrapper, {
+      retryOptions: {
+        maxTries: RETRY.maxRetries + 1,
+        retryDelayInMs: RETRY.retryDelayInMs,
+        maxRetryDelayInMs: RETRY.maxRetryDelayInMs,
+      },
+    }).getContainerClient(config.status.containerName!);
+    return new StatusStore(container, config.probeTimeoutMs, wrapper, onTokenHang);
+  });
 }
 
 function withPrivileges(

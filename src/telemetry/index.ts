@@ -8,6 +8,7 @@ import type { ProbeResult } from '../core/results.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import type { PathDocument } from '../status/model.ts';
 import type { PrivilegesRecord } from '../status/privileges.ts';
+import { nextStreak } from '../status/streak.ts';
 import type { Sender } from './client.ts';
 import { countTracked, markConfigured, sendFailed, telemetryHealth, type TelemetryHealth } from './health.ts';
 import { availabilityOf, effectiveResult, streakOf, transitionOf, type Streak } from './items.ts';
@@ -56,15 +57,10 @@ export function telemetryStatus(config: Config = getConfig()): TelemetryHealth {
 
 function streakFromMemory(r: ProbeResult): Streak {
   const key = `${r.path}/${r.target}`;
-  const prev = lastSeen.get(key);
-  const changed = prev !== undefined && prev.outcome !== r.outcome;
-  const since = prev && !changed ? prev.since : r.at;
-  lastSeen.set(key, { outcome: r.outcome, since });
-  return {
-    since,
-    ...(changed ? { previous: prev.outcome } : {}),
-    ...(changed && r.outcome === 'ok' ? { timeToGreenMs: Date.parse(r.at) - Date.parse(prev.since) } : {}),
-  };
+  // Only the outcome and its start are kept: time to green is then present only when this result turned ok.
+  const { lastOkAt: _, ...streak } = nextStreak(lastSeen.get(key), r.outcome, r.at);
+  lastSeen.set(key, { outcome: r.outcome, since: streak.since });
+  return streak;
 }
 
 /** Sends one availability result per result, and an event per transition. Returns at once; never throws. */

@@ -10,7 +10,7 @@ import {
   decodeClaims,
   newTokenRecord,
   withTokenRecord,
-} from '../../../src/probes/attestation.ts';
+} from '../../../src/core/attestation.ts';
 import { signJwt } from '../helpers/jwt.ts';
 
 const UAMI = {

@@ -2,7 +2,7 @@
 // more, never less than zero; other callers get all of it.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { answerMarginMs } from '../../../src/functions/probes.ts';
+import { answerMarginMs } from '../../../src/core/deadline.ts';
 import { remainingMs } from '../../../src/probes/runner.ts';
 
 describe('remainingMs', () => {

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProbeResult } from '../../../src/core/results.ts';
 import { mergeCell, toPathDocument } from '../../../src/status/cells.ts';
-import { buildStatusView, HISTORY_LIMIT, honestVerdict } from '../../../src/status/model.ts';
+import { buildStatusView, honestVerdict } from '../../../src/status/model.ts';
+import { HISTORY_LIMIT } from '../../../src/status/streak.ts';
 import { schedulePeriodMs, staleAfterMs } from '../../../src/status/schedule.ts';
 import { CoalescingWriter } from '../../../src/status/writer.ts';
 

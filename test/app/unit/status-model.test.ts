@@ -2,14 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PATH_IDS, TARGET_IDS, type OutcomeKind, type PathId, type TargetId } from '../../../src/ids.ts';
 import type { ProbeResult } from '../../../src/core/results.ts';
-import {
-  buildStatusView,
-  HISTORY_LIMIT,
-  mergeResults,
-  STALE_AFTER_MS,
-  verdict,
-  type PathDocument,
-} from '../../../src/status/model.ts';
+import { buildStatusView, mergeResults, verdict, type PathDocument } from '../../../src/status/model.ts';
+import { DEFAULT_STALE_AFTER_MS as STALE_AFTER_MS } from '../../../src/status/schedule.ts';
+import { HISTORY_LIMIT } from '../../../src/status/streak.ts';
 import { renderShell } from '../../../src/status/page/shell.ts';
 
 const T0 = Date.parse('2026-11-22T08:00:00.000Z');

@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import { etagMatches, statusEtag } from '../../../src/status/etag.ts';
 import { jsonForScript, PAGE_CSP, renderShell } from '../../../src/status/page/shell.ts';
 import { pageAssets } from '../../../src/status/page/assets.ts';
+import { loadConfig } from '../../../src/config.ts';
+import { wiredIdentities } from '../../../src/status/page/identities.ts';
 import { duration, identityName, relative, shortId, tone } from '../../../src/status/page/client/format.ts';
 
 const view = (outcome: string, ageMs: number, generatedAt: string) => ({
@@ -98,5 +100,23 @@ describe('status page formatting', () => {
     const ids = [{ name: 'app', kind: 'user-assigned', oid: '63b2d18a-12b0-4881-b036-8fda3dae8b69' }];
     assert.equal(identityName(ids, '63B2D18A-12B0-4881-B036-8FDA3DAE8B69'), 'app');
     assert.equal(identityName(ids, 'other'), undefined);
+  });
+});
+
+describe('wired identities (the names the page gives attested oids)', () => {
+  it('are the catalog identities that serve a path, keyed by the object id their settings give', () => {
+    const config = loadConfig({
+      SYSTEM_PRINCIPAL_ID: '11111111-1111-1111-1111-11111111111A',
+      UAMI_OBJECT_ID: '22222222-2222-2222-2222-222222222222',
+    });
+    assert.deepEqual(wiredIdentities(config), [
+      { name: 'system', kind: 'system-assigned', oid: '11111111-1111-1111-1111-11111111111a' },
+      { name: 'app', kind: 'user-assigned, attached', oid: '22222222-2222-2222-2222-222222222222' },
+    ]);
+    const federated = loadConfig({ FEDERATED_PRINCIPAL_ID: '33333333-3333-3333-3333-333333333333' });
+    assert.deepEqual(wiredIdentities(federated), [
+      { name: 'federated', kind: 'user-assigned, federated', oid: '33333333-3333-3333-3333-333333333333' },
+    ]);
+    assert.deepEqual(wiredIdentities(loadConfig({ SYSTEM_PRINCIPAL_ID: 'not-a-guid' })), []);
   });
 });

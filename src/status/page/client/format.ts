@@ -59,10 +59,6 @@ export function shortId(id: string | undefined): string {
   return id.length > 14 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 /** The wiring's name of the identity with this object id (system, app, federated), if it is one of them. */
 export function identityName(identities: WiredIdentity[], oid: string | undefined): string | undefined {
   if (!oid) return undefined;

@@ -8,8 +8,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import { decodeJwt } from 'jose';
-import type { ExpectedIdentity } from '../core/plugins.ts';
-import type { Attestation, Claims } from '../core/results.ts';
+import type { ExpectedIdentity } from './plugins.ts';
+import type { Attestation, Claims } from './results.ts';
 
 /** What one probe learns from the credential while it runs. */
 export interface TokenRecord {
@@ -116,6 +116,7 @@ export function attest(
 export class AttestingCredential implements TokenCredential {
   readonly #inner: TokenCredential;
   #last: Claims | undefined;
+  #pending = 0;
 
   constructor(inner: TokenCredential) {
     this.#inner = inner;
@@ -126,10 +127,19 @@ export class AttestingCredential implements TokenCredential {
     return this.#last;
   }
 
+  /**
+   * Token requests of this client still outstanding, whichever call started them (a call that waits on another's
+   * token request through the client's token cycler is not in its own record, but it is here).
+   */
+  get pending(): number {
+    return this.#pending;
+  }
+
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
     const record = current.getStore();
     const started = performance.now();
     if (record && record.pending++ === 0) record.pendingSince = started;
+    this.#pending++;
     try {
       const token = await this.#inner.getToken(scopes, options);
       if (token) {
@@ -142,6 +152,7 @@ export class AttestingCredential implements TokenCredential {
       if (record && !record.closed) record.error = err;
       throw err;
     } finally {
+      this.#pending--;
       if (record) {
         record.pending--;
         if (!record.closed) record.tokenMs += performance.now() - started;

@@ -1,0 +1,79 @@
+// The composition root: the app's state (the paths' credentials, the probes' and the privileges check's SDK clients
+// and caches, the status service with its store client, write queue and caches, and the telemetry handle) is built
+// here, once per process, and handed down; nothing below keeps a process-wide instance of its own. Each part is built on first use, so that importing the app stays cheap (bench figure (c)) and a part
+// that a run does not need is never loaded. A test builds its own App (with its own clock) instead of resetting
+// module state.
+import { getConfig, type Config } from '../config.ts';
+import type { Credentials } from '../identities/index.ts';
+import type { PrivilegesChecker } from '../privileges/check.ts';
+import type { ProbeRunner } from '../probes/runner.ts';
+import type { StatusService } from '../status/service.ts';
+import type * as Telemetry from '../telemetry/index.ts';
+
+export interface AppOptions {
+  config?: Config;
+  /** The clock the status cache and "last seen" ages run on (a test holds it still or moves it). */
+  now?: () => number;
+}
+
+export class App {
+  readonly config: Config;
+  readonly now: () => number;
+  #credentials: Promise<Credentials> | undefined;
+  #probes: Promise<ProbeRunner> | undefined;
+  #privileges: Promise<PrivilegesChecker> | undefined;
+  #status: Promise<StatusService> | undefined;
+
+  constructor(options: AppOptions = {}) {
+    this.config = options.config ?? getConfig();
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The paths' credentials, shared by the probes and the privileges check (one token cache per path). */
+  credentials(): Promise<Credentials> {
+    this.#credentials ??= import('../identities/index.ts').then((m) => new m.Credentials());
+    return this.#credentials;
+  }
+
+  /** The probe runner and its SDK clients. */
+  probes(): Promise<ProbeRunner> {
+    this.#probes ??= Promise.all([import('../probes/runner.ts'), this.credentials()]).then(
+      ([m, credentials]) => new m.ProbeRunner(credentials),
+    );
+    return this.#probes;
+  }
+
+  /** The privileges check, its ARM clients and its last lookups. */
+  privileges(): Promise<PrivilegesChecker> {
+    this.#privileges ??= Promise.all([import('../privileges/check.ts'), this.credentials()]).then(
+      ([m, credentials]) => new m.PrivilegesChecker(credentials),
+    );
+    return this.#privileges;
+  }
+
+  /** The status service: records results and checks, reads the status view. */
+  status(): Promise<StatusService> {
+    this.#status ??= import('../status/service.ts').then((m) => new m.StatusService(this.config, this.now));
+    return this.#status;
+  }
+
+  /** The telemetry sender's module, loaded on first use (its sender starts when first asked: telemetry/index.ts). */
+  telemetry(): Promise<typeof Telemetry> {
+    return import('../telemetry/index.ts');
+  }
+}
+
+let current: App | undefined;
+
+/** The process's app, built on first use (or by startApp). */
+export function currentApp(): App {
+  current ??= new App();
+  return current;
+}
+
+/** Builds the process's app with these options: once, before anything has used it (a test process's clock). */
+export function startApp(options: AppOptions): App {
+  if (current) throw new Error('the app is already built: startApp must come before its first use');
+  current = new App(options);
+  return current;
+}

@@ -1,0 +1,74 @@
+// What a function does when it runs, between the registrations in functions/ and the parts that do the work: probe a
+// path and record the results (status store, then telemetry), and check an identity's privileges and record the
+// check. The parts are loaded on first use, so that importing the app stays as cheap as importing @azure/functions
+// (bench figure (c)).
+import { answerMarginMs } from '../core/deadline.ts';
+import { isTargetId, type PathId } from '../ids.ts';
+import { currentApp } from './app.ts';
+
+export interface ProbeRun {
+  target?: string;
+  /** An HTTP answer's due time: the write is awaited only until then (one PROBE_TIMEOUT_MS for probe and write). */
+  answerBy?: number;
+  /** A timer run: fresh tokens (README "Fresh tokens on every timer run"). */
+  timer?: boolean;
+}
+
+/**
+ * Probes and records. With `answerBy`, the write is awaited only until then; it goes on in the background after
+ * that (status/service.ts). Telemetry is sent when the write ends, whenever that is, and never awaited.
+ */
+export async function probeAndRecord(path: PathId, { target, answerBy, timer = false }: ProbeRun = {}) {
+  const root = currentApp();
+  const [runner, { runTimerPath }, status, telemetry] = await Promise.all([
+    root.probes(),
+    import('../probes/timerRun.ts'),
+    root.status(),
+    root.telemetry(),
+  ]);
+  const config = root.config;
+  // Timer runs acquire fresh tokens; HTTP probes use the cached ones (README "Fresh tokens on every timer run").
+  // An HTTP probe's deadline is its answer's: what ran before it (these imports, a busy process) counts too, and
+  // the last slice of the budget is kept for answering (classifying, the write's wait, the response).
+  const options = {
+    deadlineAt: answerBy === undefined ? undefined : answerBy - answerMarginMs(config.probeTimeoutMs),
+  };
+  const results = timer
+    ? await runTimerPath(runner, path, config)
+    : target && isTargetId(target)
+      ? [await runner.runProbe(path, target, config, options)]
+      : await runner.runPath(path, config, options);
+  const budget = answerBy === undefined ? undefined : answerBy - Date.now();
+  // never throws: sending must not delay or fail a probe
+  const record = await status.recordResults(path, results, budget, (outcome) =>
+    telemetry.report(results, outcome.doc, config),
+  );
+  return { results, record };
+}
+
+/** Runs the privileges check of the path's identity with that path's credential, and records it. */
+export async function checkAndRecord(path: PathId) {
+  const root = currentApp();
+  const [privileges, status, telemetry] = await Promise.all([
+    root.privileges(),
+    root.status(),
+    root.telemetry(),
+  ]);
+  const result = await privileges.check(path, root.config);
+  const record = await status.recordPrivileges(path, result);
+  telemetry.reportPrivileges(result, record.privileges, root.config); // returns at once; sending never delays or fails the check
+  return { result, record };
+}
+
+/**
+ * After a path's timer run: the identity's privileges check, when this path is the one that owns it (the first of
+ * the identity's paths, privileges/catalog.ts PATHS_OF_IDENTITY), so a timer run reads each scope once per identity,
+ * not once per path. Undefined when another path owns it.
+ */
+export async function privilegesOnTimer(
+  path: PathId,
+): Promise<Awaited<ReturnType<typeof checkAndRecord>> | undefined> {
+  const { identityOfPath, PATHS_OF_IDENTITY } = await import('../privileges/catalog.ts');
+  if (PATHS_OF_IDENTITY[identityOfPath(path)][0] !== path) return undefined;
+  return checkAndRecord(path);
+}

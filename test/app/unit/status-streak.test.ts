@@ -1,0 +1,56 @@
+// The one streak rule (src/status/streak.ts) that cells, privileges checks and telemetry transitions share, and the
+// one cell merge (model.ts mergeRecord) behind both a path's document and the store's per-cell documents.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ProbeResult } from '../../../src/core/results.ts';
+import { mergeCell } from '../../../src/status/cells.ts';
+import { mergeResults } from '../../../src/status/model.ts';
+import { appendHistory, HISTORY_LIMIT, nextStreak } from '../../../src/status/streak.ts';
+
+const T0 = Date.parse('2026-03-01T00:00:00.000Z');
+const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+
+describe('streaks', () => {
+  it('start, hold, break and recover, with time to green', () => {
+    const first = nextStreak(undefined, 'forbidden', at(0));
+    assert.deepEqual(first, { since: at(0) });
+    const held = nextStreak({ ...first, outcome: 'forbidden' }, 'forbidden', at(60));
+    assert.deepEqual(held, { since: at(0) });
+    const green = nextStreak({ ...held, outcome: 'forbidden' }, 'ok', at(180));
+    assert.deepEqual(green, {
+      since: at(180),
+      lastOkAt: at(180),
+      timeToGreenMs: 180_000,
+      previous: 'forbidden',
+    });
+    const broken = nextStreak({ ...green, outcome: 'ok' }, 'timeout', at(240));
+    assert.deepEqual(broken, { since: at(240), lastOkAt: at(180), timeToGreenMs: 180_000, previous: 'ok' });
+  });
+
+  it('histories keep the newest entries, up to the limit', () => {
+    let h: { at: string }[] = [];
+    for (let i = 0; i < HISTORY_LIMIT + 3; i++) h = appendHistory(h, { at: at(i) });
+    assert.equal(h.length, HISTORY_LIMIT);
+    assert.equal(h[0].at, at(3));
+    assert.equal(h.at(-1)!.at, at(HISTORY_LIMIT + 2));
+  });
+});
+
+describe('one cell merge', () => {
+  it('a cell document and a path document fold the same results into the same record', () => {
+    const results: ProbeResult[] = [0, 2, 1, 3].map((s, i) => ({
+      path: 'uami-client-id',
+      target: 'arm',
+      outcome: i % 2 ? 'ok' : 'forbidden',
+      at: at(s * 60),
+      timings: { tokenMs: 0, callMs: s, totalMs: s },
+      ...(s === 3 ? { federatedToken: { source: 'file' as const, location: '/t' } } : {}),
+    }));
+    const cell = mergeCell(undefined, 'uami-client-id', 'arm', results);
+    const doc = mergeResults(undefined, 'uami-client-id', results);
+    assert.deepEqual(cell.record, doc.targets.arm);
+    assert.deepEqual(cell.federatedToken, doc.federatedToken);
+    assert.equal(cell.record.latest.at, at(180));
+    assert.equal(cell.record.since, at(120), 'folded in time order: forbidden at 0 and 1 min, ok from 2 min');
+  });
+});
