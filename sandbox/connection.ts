@@ -109,4 +109,6 @@ export interface DeclarationInfo {
   resources: Record<string, { kind: string; scope: string; role: string }>;
   /** The role assignments derived from the `allowed` probes. */
   grants: Array<{ identity: string; resource: string; principalId: string; role: string; scope: string }>;
+  /** `denied` probes this world lets in anyway (a scenario's role, or an allowed probe's at an enclosing scope). */
+  warnings: string[];
 }

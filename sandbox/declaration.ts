@@ -20,6 +20,7 @@ import {
   type ResourceDeclaration,
 } from '../common/declaration/schema.ts';
 import { ROLES, type RoleName } from '../common/built-in-roles.ts';
+import { authorize } from './resources/rbac/authorize.ts';
 import { deterministicGuid } from './world/model.ts';
 import type { World } from './world.ts';
 import type { DeclarationInfo } from './connection.ts';
@@ -96,6 +97,8 @@ export interface DeclarationPlan {
   resources: Record<string, PlannedResource>;
   /** Allowed probes: identity name, resource name. */
   grants: Array<{ identity: string; resource: string }>;
+  /** Denied probes, with their entry (`probes[3]`). */
+  denials: Array<{ identity: string; resource: string; entry: string }>;
   /** Setting name -> where its value comes from. */
   references: Record<string, Source>;
 }
@@ -319,6 +322,7 @@ export function planDeclaration(raw: unknown, file = '(inline)'): DeclarationPla
   }
 
   const grants: DeclarationPlan['grants'] = [];
+  const denials: DeclarationPlan['denials'] = [];
   const expected = new Map<string, { expect: string; probe: string }>();
   d.probes.forEach((p, i) => {
     const entry = `probes[${i}]`;
@@ -337,9 +341,10 @@ export function planDeclaration(raw: unknown, file = '(inline)'): DeclarationPla
       );
     expected.set(cell, { expect, probe: entry });
     if (expect === 'allowed') grants.push({ identity: p.identity, resource: p.resource });
+    else denials.push({ identity: p.identity, resource: p.resource, entry });
   });
 
-  return { file, name: d.name, version: d.version, raw, identities, resources, grants, references };
+  return { file, name: d.name, version: d.version, raw, identities, resources, grants, denials, references };
 }
 
 /** A container or queue name (3-63 lowercase letters, digits, hyphens) from a declaration name. */
@@ -483,6 +488,51 @@ export function amendWorld(plan: DeclarationPlan, raw: Json): void {
   }
 }
 
+/** The call each kind's probe makes, as RBAC sees it (docs/data-plane.md): what a `denied` probe must not hold. */
+const PROBE_ACTION: Readonly<
+  Record<ResourceDeclaration['kind'], { action: string; kind: 'action' | 'dataAction' }>
+> = {
+  'keyvault-secret': { action: 'Microsoft.KeyVault/vaults/secrets/getSecret/action', kind: 'dataAction' },
+  // Get Container Properties: an action, which Reader's */read grants at any enclosing scope.
+  'blob-container': {
+    action: 'Microsoft.Storage/storageAccounts/blobServices/containers/read',
+    kind: 'action',
+  },
+  'arm-scope': { action: 'Microsoft.Resources/subscriptions/resourceGroups/resources/read', kind: 'action' },
+  'storage-queue': {
+    action: 'Microsoft.Storage/storageAccounts/queueServices/queues/messages/read',
+    kind: 'dataAction',
+  },
+};
+
+/**
+ * `denied` probes the world lets in anyway: a role of the scenario (the canary wiring) or of an `allowed` probe at an
+ * enclosing scope covers the call. The sandbox serves the world as declared, so these cells will get in; each warning
+ * names the probe and the role that lets it in.
+ */
+function deniedButAllowed(
+  plan: DeclarationPlan,
+  w: World,
+  info: Omit<DeclarationInfo, 'warnings'>,
+): string[] {
+  const out: string[] = [];
+  for (const d of plan.denials) {
+    const r = info.resources[d.resource];
+    const call = PROBE_ACTION[r.kind as ResourceDeclaration['kind']];
+    const decision = authorize(w.roleAssignments, {
+      principalId: info.identities[d.identity].principalId,
+      action: call.action,
+      kind: call.kind,
+      scope: r.scope,
+    });
+    if (decision.allowed)
+      out.push(
+        `${d.entry} (${d.identity} -> ${d.resource}) is declared denied, but ${decision.role?.roleName ?? 'a role'} at ${decision.assignment?.scope} lets it in: this world will show it getting in`,
+      );
+  }
+  return out;
+}
+
 /** What the connection file shows: each declared identity's ids, each resource's scope, the derived grants. */
 export function declarationInfo(plan: DeclarationPlan, w: World): DeclarationInfo {
   const identityOf = (key: string) => {
@@ -504,7 +554,7 @@ export function declarationInfo(plan: DeclarationPlan, w: World): DeclarationInf
       { kind: r.kind, scope: scopeOf(r, w, vaultId, account.resourceId), role: LEAST_ROLE[r.kind] },
     ]),
   );
-  return {
+  const info = {
     file: plan.file,
     name: plan.name,
     version: plan.version,
@@ -518,6 +568,7 @@ export function declarationInfo(plan: DeclarationPlan, w: World): DeclarationInf
       scope: resources[g.resource].scope,
     })),
   };
+  return { ...info, warnings: deniedButAllowed(plan, w, info) };
 }
 
 /** Where the sandbox serves things, for the settings. */

@@ -200,7 +200,9 @@ function withDeclaration(
   });
   const appSettings = { ...c.appSettings, ...settings };
   checkResolves(plan, appSettings);
-  return { ...c, appSettings, declaration: declarationInfo(plan, ctx.world) };
+  const declaration = declarationInfo(plan, ctx.world);
+  for (const w of declaration.warnings) ctx.log(`[declaration] ${w}`);
+  return { ...c, appSettings, declaration };
 }
 
 /** What the Functions platform itself sets on an app (not settings of the app's own). */

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { loadDeclaration } from '../../common/declaration/parse.ts';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
-import { amendWorld, DeclarationError, planDeclaration } from '../../sandbox/declaration.ts';
+import { amendWorld, declarationInfo, DeclarationError, planDeclaration } from '../../sandbox/declaration.ts';
 import { startSandbox } from '../../sandbox/index.ts';
 import { loadWorld } from '../../sandbox/world.ts';
 import { childEnv, runMarkedChild } from '../../support/child.ts';
@@ -138,6 +138,7 @@ describe(
       );
       assert.equal(conn.appSettings.ORDERS_SUBSCRIPTION, conn.subscriptionId);
       assert.equal(conn.appSettings.API_OBJECT_ID, conn.declaration.identities.api.principalId);
+      assert.deepEqual(conn.declaration.warnings, [], 'no denied cell is let in by the world');
     });
 
     it("healthy world: each allowed cell gets in, each denied cell gets the service's refusal", async () => {
@@ -299,5 +300,24 @@ describe('a scenario on top of a declaration', () => {
       'declared identities are in the world',
     );
     assert.ok(w.keyVaults.some((k) => k.name === 'kv-orders-secret' && k.secrets[0].name === 'db-password'));
+  });
+});
+
+describe('a denied cell the world lets in anyway', () => {
+  it('is named, with the role and scope that let it in', () => {
+    const d = structuredClone(declared);
+    // The system identity holds Reader on the group through the canary wiring; api holds it through orders-rg, and
+    // Reader's */read covers a container's properties.
+    d.probes.find((p) => p.identity === 'app' && p.resource === 'orders-rg')!.expect = 'denied';
+    d.probes.find((p) => p.identity === 'api' && p.resource === 'orders-blobs')!.expect = 'denied';
+    const plan = planDeclaration(d, 'team.json');
+    const w = loadWorld('healthy', { amend: (raw) => amendWorld(plan, raw) });
+    const { warnings } = declarationInfo(plan, w);
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(
+      warnings[0],
+      /^probes\[2\] \(app -> orders-rg\) is declared denied, but Reader at \/subscriptions\/.*\/resourceGroups\/rg-identity-probes lets it in/,
+    );
+    assert.match(warnings[1], /^probes\[5\] \(api -> orders-blobs\) is declared denied, but Reader at /);
   });
 });
