@@ -12,7 +12,8 @@
 // it does not have) is refused with a DeclarationError that names the entry and the field: write it as a
 // `%SETTING%` reference and the sandbox fills it in (and Azure's app settings do there).
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadDeclaration } from '../common/declaration/parse.ts';
 import {
   declarationSchema,
@@ -65,8 +66,44 @@ type Source =
   | { from: 'queueService' }
   | { from: 'literal'; value: string };
 
+/**
+ * The canary world's own settings that name an identity or a resource (infra/identity-wiring.json and
+ * sandbox/index.ts): a reference to one keeps the sandbox's value, so the declared identity or resource IS the canary's
+ * and a probe of a canary identity on a canary resource gets its access from the wiring, where scenarios change it.
+ * So the default declaration (declarations/default.json) builds exactly the canary world, under every scenario.
+ */
+const WIRING_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', 'infra', 'identity-wiring.json');
+const CANARY = '@canary';
+const CANARY_RESOURCE_SETTINGS = {
+  vaultUrl: 'KEY_VAULT_URL',
+  secretName: 'KEY_VAULT_SECRET_NAME',
+  container: 'BLOB_CONTAINER_NAME',
+  subscription: 'AZURE_SUBSCRIPTION_ID',
+  resourceGroup: 'AZURE_RESOURCE_GROUP',
+} as const;
+
+/** Setting name -> the wiring identity and field it carries (host-plane identities aside). */
+function canaryIdentitySettings(): Map<string, { key: string; field: string; attached: boolean }> {
+  const wiring = JSON.parse(readFileSync(WIRING_FILE, 'utf8')) as {
+    identities: Record<
+      string,
+      { plane?: string; attachedToApp?: boolean; kind?: string; settings?: Record<string, string[]> }
+    >;
+  };
+  const out = new Map<string, { key: string; field: string; attached: boolean }>();
+  for (const [key, id] of Object.entries(wiring.identities)) {
+    if (id.plane === 'host') continue;
+    for (const [field, names] of Object.entries(id.settings ?? {}))
+      for (const n of names)
+        out.set(n, { key, field, attached: id.kind === 'system-assigned' || id.attachedToApp === true });
+  }
+  return out;
+}
+
 /** An identity the world gets for the declaration ('system' is the function app's own). */
 interface PlannedIdentity {
+  /** The canary wiring's identity key it is ('system' for the app's own), when it is the canary's. */
+  wiring?: string;
   /** 'system', or the user-assigned identity's resource name. */
   name: string;
   clientId: string;
@@ -77,6 +114,8 @@ interface PlannedIdentity {
 
 interface PlannedResource {
   kind: ResourceDeclaration['kind'];
+  /** Its scope is the canary world's (the canary vault, container or resource group). */
+  canary?: boolean;
   /** Vault name, container name, queue name; unused for arm-scope. */
   vault?: string;
   secret?: string;
@@ -143,6 +182,12 @@ export function planDeclaration(raw: unknown, file = '(inline)'): DeclarationPla
   }
   const d = parsed.data;
   const references: Record<string, Source> = {};
+  const identitySettings = canaryIdentitySettings();
+  const canarySettings = new Set<string>([
+    ...identitySettings.keys(),
+    ...Object.values(CANARY_RESOURCE_SETTINGS),
+  ]);
+  const isRef = (value: string | undefined, setting: string) => value === `%${setting}%`;
   const refuse = (entry: string, field: string | undefined, message: string): never => {
     throw new DeclarationError(file, entry, field, message);
   };
@@ -150,7 +195,7 @@ export function planDeclaration(raw: unknown, file = '(inline)'): DeclarationPla
   const bind = (entry: string, field: string, value: string | undefined, source: Source): void => {
     if (value === undefined) return;
     const ref = REFERENCE_ONLY.exec(value)?.[1];
-    if (!ref) return;
+    if (!ref || canarySettings.has(ref)) return;
     const had = references[ref];
     if (had && JSON.stringify(had) !== JSON.stringify(source))
       refuse(entry, field, `%${ref}% is used for two different values; give each its own setting`);
@@ -212,6 +257,22 @@ export function planDeclaration(raw: unknown, file = '(inline)'): DeclarationPla
     federated: boolean,
   ): PlannedIdentity => {
     const entry = `identities.${key}`;
+    const fields = { clientId: id.clientId, principalId: id.principalId, resourceId: id.resourceId };
+    for (const [field, value] of Object.entries(fields)) {
+      const setting = value !== undefined ? REFERENCE_ONLY.exec(value)?.[1] : undefined;
+      const canary = setting !== undefined ? identitySettings.get(setting) : undefined;
+      if (canary && canary.field === field)
+        return canary.key === 'system'
+          ? system()
+          : {
+              wiring: canary.key,
+              name: `wiring:${canary.key}`,
+              clientId: '',
+              principalId: '',
+              attached: canary.attached,
+              federated,
+            };
+    }
     const same = federated
       ? undefined
       : idsOf(id)
@@ -231,6 +292,7 @@ export function planDeclaration(raw: unknown, file = '(inline)'): DeclarationPla
   const ownerOf = (p: PlannedIdentity, fallback: string) =>
     Object.entries(identities).find(([, x]) => x === p)?.[0] ?? fallback;
   const system = (): PlannedIdentity => ({
+    wiring: 'system',
     name: 'system',
     clientId: '',
     principalId: '',
@@ -287,15 +349,23 @@ export function planDeclaration(raw: unknown, file = '(inline)'): DeclarationPla
   for (const [key, r] of Object.entries(d.resources) as Array<[string, ResourceDeclaration]>) {
     const entry = `resources.${key}`;
     if (r.kind === 'keyvault-secret') {
-      const vault = vaultByUrl.get(r.vaultUrl) ?? `kv-${key}`.slice(0, 24).replace(/-+$/, '');
+      const canary = isRef(r.vaultUrl, CANARY_RESOURCE_SETTINGS.vaultUrl);
+      const vault = canary
+        ? CANARY
+        : (vaultByUrl.get(r.vaultUrl) ?? `kv-${key}`.slice(0, 24).replace(/-+$/, ''));
       vaultByUrl.set(r.vaultUrl, vault);
       servedOnly(entry, 'vaultUrl', r.vaultUrl, { from: 'vault', vault }, 'a vault URL');
-      resources[key] = { kind: r.kind, vault, secret: nameOf(entry, 'secretName', r.secretName, key) };
+      const secret = isRef(r.secretName, CANARY_RESOURCE_SETTINGS.secretName)
+        ? CANARY
+        : nameOf(entry, 'secretName', r.secretName, key);
+      resources[key] = { kind: r.kind, vault, secret, ...(canary ? { canary } : {}) };
     } else if (r.kind === 'blob-container') {
       servedOnly(entry, 'serviceUrl', r.serviceUrl, { from: 'blob' }, 'a Blob service URL');
+      const canary = isRef(r.container, CANARY_RESOURCE_SETTINGS.container);
       resources[key] = {
         kind: r.kind,
-        container: nameOf(entry, 'container', r.container, containerName(key)),
+        container: canary ? CANARY : nameOf(entry, 'container', r.container, containerName(key)),
+        ...(canary ? { canary } : {}),
       };
     } else if (r.kind === 'storage-queue') {
       servedOnly(entry, 'serviceUrl', r.serviceUrl, { from: 'queueService' }, 'a Queue service URL');
@@ -317,7 +387,11 @@ export function planDeclaration(raw: unknown, file = '(inline)'): DeclarationPla
             `'${r.audience}' is not an audience the sandbox's Resource Manager accepts (${ARM_AUDIENCES.join(', ')})`,
           );
       }
-      resources[key] = { kind: r.kind, armScope: planArmScope(entry, r.scope, bind, refuse) };
+      const armScope = planArmScope(entry, r.scope, bind, refuse);
+      const canary =
+        r.scope ===
+        `/subscriptions/%${CANARY_RESOURCE_SETTINGS.subscription}%/resourceGroups/%${CANARY_RESOURCE_SETTINGS.resourceGroup}%`;
+      resources[key] = { kind: r.kind, armScope, ...(canary ? { canary } : {}) };
     }
   }
 
@@ -340,8 +414,10 @@ export function planDeclaration(raw: unknown, file = '(inline)'): DeclarationPla
         `'${expect}' contradicts ${had.probe} ('${had.expect}'): both are the same identity in the sandbox`,
       );
     expected.set(cell, { expect, probe: entry });
-    if (expect === 'allowed') grants.push({ identity: p.identity, resource: p.resource });
-    else denials.push({ identity: p.identity, resource: p.resource, entry });
+    // A canary identity on a canary resource has the wiring's access (which a scenario may have changed).
+    const wired = identities[p.identity].wiring !== undefined && resources[p.resource].canary === true;
+    if (expect === 'denied') denials.push({ identity: p.identity, resource: p.resource, entry });
+    else if (!wired) grants.push({ identity: p.identity, resource: p.resource });
   });
 
   return { file, name: d.name, version: d.version, raw, identities, resources, grants, denials, references };
@@ -388,8 +464,27 @@ function planArmScope(
 function ownIdentities(plan: DeclarationPlan): PlannedIdentity[] {
   const seen = new Set<string>();
   return Object.values(plan.identities).filter(
-    (i) => i.name !== 'system' && !seen.has(i.name) && seen.add(i.name) !== undefined,
+    (i) => i.wiring === undefined && !seen.has(i.name) && seen.add(i.name) !== undefined,
   );
+}
+
+/** A planned resource with the canary's names filled in from the world (raw or resolved). */
+function concrete(
+  r: PlannedResource,
+  w: {
+    keyVaults?: Array<{ name: string; secrets: Array<{ name: string }> }>;
+    storageAccounts?: Array<{ containers: Array<{ name: string; wiringScope?: string }> }>;
+  },
+): PlannedResource {
+  const kv = w.keyVaults?.[0];
+  const canaryContainer = w.storageAccounts?.[0]?.containers.find((c) => c.wiringScope === 'canaryContainer');
+  const name = (v: string | undefined, canary: string | undefined) => (v === CANARY ? (canary ?? '') : v);
+  return {
+    ...r,
+    ...(r.vault ? { vault: name(r.vault, kv?.name) } : {}),
+    ...(r.secret ? { secret: name(r.secret, kv?.secrets[0]?.name) } : {}),
+    ...(r.container ? { container: name(r.container, canaryContainer?.name) } : {}),
+  };
 }
 
 /** The ARM scope of a planned resource in a world. */
@@ -459,7 +554,9 @@ export function amendWorld(plan: DeclarationPlan, raw: Json): void {
     }
   }
   const vaults = (raw.keyVaults ??= []) as Array<{ name: string; secrets: Array<{ name: string }> }>;
-  for (const r of Object.values(plan.resources)) {
+  const canaryWorld = { keyVaults: vaults, storageAccounts: accounts as never };
+  for (const planned of Object.values(plan.resources)) {
+    const r = concrete(planned, canaryWorld);
     if (r.kind === 'keyvault-secret') {
       let v = vaults.find((x) => x.name === r.vault);
       if (!v) vaults.push((v = { name: r.vault!, secrets: [] }));
@@ -470,13 +567,15 @@ export function amendWorld(plan: DeclarationPlan, raw: Json): void {
   }
   const principalOf = (key: string) => {
     const id = plan.identities[key];
-    return id.name === 'system' ? fa.systemAssigned.principalId : id.principalId;
+    if (id.name === 'system') return fa.systemAssigned.principalId;
+    if (id.wiring) return uamis.find((u) => u.wiringKey === id.wiring)?.principalId as string;
+    return id.principalId;
   };
   const extras = (raw.extraRoleAssignments ??= []) as Array<Json>;
   const vaultId = (name: string) => `${rgId}/providers/Microsoft.KeyVault/vaults/${name}`;
   const seen = new Set<string>();
   for (const g of plan.grants) {
-    const r = plan.resources[g.resource];
+    const r = concrete(plan.resources[g.resource], canaryWorld);
     const a = {
       principalId: principalOf(g.identity),
       role: ROLES[LEAST_ROLE[r.kind]],
@@ -538,7 +637,9 @@ export function declarationInfo(plan: DeclarationPlan, w: World): DeclarationInf
   const identityOf = (key: string) => {
     const p = plan.identities[key];
     const id =
-      p.name === 'system' ? w.functionApp.systemAssigned! : w.identities.find((i) => i.name === p.name)!;
+      p.name === 'system'
+        ? w.functionApp.systemAssigned!
+        : w.identities.find((i) => (p.wiring ? i.key === p.wiring : i.name === p.name))!;
     return {
       principalId: id.principalId,
       clientId: id.clientId,
@@ -551,7 +652,11 @@ export function declarationInfo(plan: DeclarationPlan, w: World): DeclarationInf
   const resources = Object.fromEntries(
     Object.entries(plan.resources).map(([k, r]) => [
       k,
-      { kind: r.kind, scope: scopeOf(r, w, vaultId, account.resourceId), role: LEAST_ROLE[r.kind] },
+      {
+        kind: r.kind,
+        scope: scopeOf(concrete(r, w), w, vaultId, account.resourceId),
+        role: LEAST_ROLE[r.kind],
+      },
     ]),
   );
   const info = {

@@ -321,3 +321,26 @@ describe('a denied cell the world lets in anyway', () => {
     assert.match(warnings[1], /^probes\[5\] \(api -> orders-blobs\) is declared denied, but Reader at /);
   });
 });
+
+describe('the default declaration in the sandbox', () => {
+  const defaults = JSON.parse(readFileSync(join(REPO, 'declarations', 'default.json'), 'utf8')) as unknown;
+  const shape = (w: ReturnType<typeof loadWorld>) => ({
+    identities: w.identities.map((i) => `${i.key}|${i.principalId}`).sort(),
+    attached: [...w.functionApp.attached].sort(),
+    vaults: w.keyVaults.map((k) => `${k.name}:${k.secrets.map((s) => s.name).join(',')}`),
+    containers: w.storageAccounts.flatMap((a) => a.containers.map((c) => c.name)),
+    assignments: w.roleAssignments.map((a) => `${a.principalId}|${a.roleDefinitionId}|${a.scope}`).sort(),
+    federated: w.federatedCredentials.length,
+  });
+  for (const scenario of ['healthy', 'uami-no-keyvault-role', 'system-no-reader', 'uami-not-attached'])
+    it(`builds exactly the canary world of '${scenario}' (its references name the canary's things)`, () => {
+      const plan = planDeclaration(defaults, 'default.json');
+      assert.equal(plan.grants.length, 0, 'every cell is a canary cell: the wiring and the scenario decide');
+      const amended = loadWorld(scenario, { amend: (raw) => amendWorld(plan, raw) });
+      assert.deepEqual(shape(amended), shape(loadWorld(scenario)));
+      assert.equal(
+        declarationInfo(plan, amended).identities['uami-client-id'].clientId,
+        '57b12e89-41f9-4736-aa94-667e627225ef',
+      );
+    });
+});
