@@ -245,6 +245,18 @@ describe('a declaration the sandbox cannot build', () => {
       /resources\.orders-queue\.kind: /,
     ],
     [
+      'two names for one identity expecting opposite things',
+      (d) => {
+        d.identities.chain = { kind: 'default-chain', clientId: '%API_CLIENT_ID%' };
+        (d.probes as unknown as Array<Record<string, string>>).push({
+          identity: 'chain',
+          resource: 'orders-secret',
+          expect: 'denied',
+        });
+      },
+      /probes\[12\]\.expect: 'denied' contradicts probes\[4\] \('allowed'\): both are the same identity in the sandbox/,
+    ],
+    [
       'a probe of an undeclared identity',
       (d) => ((d.probes as unknown as Array<Record<string, string>>)[0].identity = 'nobody'),
       /probes\[0\]\.identity: no identity named 'nobody'/,
@@ -343,4 +355,22 @@ describe('the default declaration in the sandbox', () => {
         '57b12e89-41f9-4736-aa94-667e627225ef',
       );
     });
+});
+
+describe('literal identity ids', () => {
+  it('are the ids the sandbox gives the identity', () => {
+    const d = structuredClone(declared);
+    d.identities.api.clientId = '11111111-2222-4333-8444-555555555555';
+    d.identities.api.principalId = '66666666-7777-4888-9999-aaaaaaaaaaaa';
+    const plan = planDeclaration(d, 'team.json');
+    const w = loadWorld('healthy', { amend: (raw) => amendWorld(plan, raw) });
+    const api = w.identities.find((i) => i.name === 'id-decl-api')!;
+    assert.equal(api.clientId, '11111111-2222-4333-8444-555555555555');
+    assert.ok(w.functionApp.attached.includes('66666666-7777-4888-9999-aaaaaaaaaaaa'), 'attached to the app');
+    assert.equal(
+      w.roleAssignments.filter((a) => a.principalId === '66666666-7777-4888-9999-aaaaaaaaaaaa').length,
+      4,
+      'its four allowed probes',
+    );
+  });
 });
