@@ -592,7 +592,8 @@ const PROBE_ACTION: Readonly<
   Record<ResourceDeclaration['kind'], { action: string; kind: 'action' | 'dataAction' }>
 > = {
   'keyvault-secret': { action: 'Microsoft.KeyVault/vaults/secrets/getSecret/action', kind: 'dataAction' },
-  // Get Container Properties: an action, which Reader's */read grants at any enclosing scope.
+  // Get Container Properties as the Blob gateway authorizes it (blob/actions.ts): an action, which Reader's */read
+  // covers too.
   'blob-container': {
     action: 'Microsoft.Storage/storageAccounts/blobServices/containers/read',
     kind: 'action',

@@ -166,8 +166,8 @@ describe(
         roleName: 'Key Vault Secrets User',
         scope: d.resources['orders-secret'].scope,
       });
-      // Every role of the api identity but the vault's: Reader on the group goes too, since its */read covers the
-      // container's properties (containers/read is an action, not a data action), as in Azure.
+      // Every role of the api identity but the vault's: Reader on the group goes too, since the Blob gateway lets its
+      // */read cover the container's properties (containers/read is an action; docs/declaration.md).
       const { roleAssignments } = await admin<{ roleAssignments: Array<{ id: string; scope: string }> }>(
         conn,
         'GET',
@@ -319,7 +319,7 @@ describe('a denied cell the world lets in anyway', () => {
   it('is named, with the role and scope that let it in', () => {
     const d = structuredClone(declared);
     // The system identity holds Reader on the group through the canary wiring; api holds it through orders-rg, and
-    // Reader's */read covers a container's properties.
+    // the Blob gateway lets Reader's */read cover a container's properties.
     d.probes.find((p) => p.identity === 'app' && p.resource === 'orders-rg')!.expect = 'denied';
     d.probes.find((p) => p.identity === 'api' && p.resource === 'orders-blobs')!.expect = 'denied';
     const plan = planDeclaration(d, 'team.json');
