@@ -1,6 +1,7 @@
 // What only the federated path knows about its failures: its token source's errors (classify.ts reads them through
 // IdentityPath.errors) and the fixes for a token Entra ID refused (remediation.ts asks IdentityPath.remediate).
 import { appSettingsCommand, q, settingNames } from '../core/azCommands.ts';
+import { FIC_FIELD } from '../core/entraCodes.ts';
 import { NETWORK_CODES, TLS_TEXT } from '../core/networkErrors.ts';
 import type { ClassifyRule, RemediationFacts, RemediationHook } from '../core/plugins.ts';
 import type { Remediation } from '../core/results.ts';
@@ -14,19 +15,6 @@ export const tokenSourceRule: ClassifyRule = (e) => {
   return NETWORK_CODES.includes(causeCode) || TLS_TEXT.test(e.text)
     ? e.is('unreachable', 'token-source', { setting: sourceError.setting })
     : e.is('misconfigured', 'token-source', { setting: sourceError.setting });
-};
-
-/**
- * Entra's current answers name the field of the assertion that no federated credential matches (Azure/login#482,
- * #515, #517; Azure/azure-workload-identity#1200): 700211 issuer, 700212 audience, 700213 and 7002137 subject,
- * 7002138 a subject that matches only when case is ignored. The 2022 AADSTS70021 does not say which.
- */
-const FIC_FIELD: Record<string, string> = {
-  '700211': 'fic-issuer',
-  '700212': 'fic-audience',
-  '700213': 'fic-subject',
-  '7002137': 'fic-subject',
-  '7002138': 'fic-subject-case',
 };
 
 /** A federated credential mismatch, with the field Entra named. */
