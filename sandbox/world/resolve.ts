@@ -109,6 +109,7 @@ export function resolveFederatedCredentials(b: Base, wiring: RawWiring, byWiring
       });
     });
   }
+  for (const x of b.raw.extraFederatedCredentials) out.push({ ...x, issuer: b.sub(x.issuer) });
   return out;
 }
 
