@@ -6,10 +6,13 @@
 //  (d) detection latency of each kind of break against the timer schedule period (bench/detection.ts);
 //  (e) storage reads of open status pages in Chromium against one per status cache period (bench/status-page.ts);
 //  (f) every HTTP answer with each endpoint the app uses blackholed in turn, as a ratio of PROBE_TIMEOUT_MS
-//      (target <= 1.0; bench/blackhole.ts).
+//      (target <= 1.0; bench/blackhole.ts);
+//  (g) cold start, bundled and unbundled side by side: spawn -> first sweep answered against a warm sweep (target
+//      <= 4), first sweep against warm, and the deployment package's size and file count (bench/coldstart.ts).
 // `npm run bench` (prebench builds dist/). Options: --latency-ms N (default 100), --repeat N (default 5),
 // --sweeps N (default 100), --imports N (default 15), --period-s N (default 5), --trials N (default 3),
-// --propagation-s N (default 3), --page-seconds N (default 60).
+// --propagation-s N (default 3), --page-seconds N (default 60), --cold-runs N (default 5).
+// `npm run bench -- cold` runs only (g); --baseline DIR adds to it the app as another checkout (built) has it.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,7 +23,8 @@ import { childEnv } from '../support/child.ts';
 import { printDetection } from './detection-report.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { values: opts } = parseArgs({
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     'latency-ms': { type: 'string', default: '100' },
     repeat: { type: 'string', default: '5' },
@@ -30,8 +34,20 @@ const { values: opts } = parseArgs({
     trials: { type: 'string', default: '3' },
     'propagation-s': { type: 'string', default: '3' },
     'page-seconds': { type: 'string', default: '60' },
+    'cold-runs': { type: 'string', default: '5' },
+    baseline: { type: 'string' },
   },
 });
+const PARTS = ['cold'];
+const unknown = positionals.filter((p) => !PARTS.includes(p));
+if (unknown.length) {
+  console.error(`unknown part ${unknown.join(', ')}: give none (every part) or one of ${PARTS.join(', ')}`);
+  process.exit(2);
+}
+if (positionals.includes('cold')) {
+  await (await import('./coldstart.ts')).coldStartBench(Number(opts['cold-runs']), opts.baseline);
+  process.exit(0);
+}
 const LATENCY_MS = Number(opts['latency-ms']);
 
 function runNode(args: string[], env: NodeJS.ProcessEnv, marker: string): Promise<unknown> {
@@ -143,18 +159,22 @@ try {
 
   // (c) alternate the two imports so machine noise hits both alike.
   const app: number[] = [];
+  const unbundled: number[] = [];
   const lib: number[] = [];
-  const entry = pathToFileURL(join(root, 'dist', 'src', 'index.js')).href;
+  const entry = pathToFileURL(join(root, 'dist', 'app', 'index.js')).href;
+  const unbundledEntry = pathToFileURL(join(root, 'dist', 'src', 'index.js')).href;
   const functionsLib = pathToFileURL(
     join(root, 'node_modules', '@azure', 'functions', 'dist', 'azure-functions.js'),
   ).href;
   for (let i = 0; i < Number(opts.imports); i++) {
     app.push(await importMs(entry));
+    unbundled.push(await importMs(unbundledEntry));
     lib.push(await importMs(functionsLib));
   }
   console.log(`(c) import time (median of ${opts.imports} fresh processes)`);
   console.log(`    @azure/functions alone: ${f1(median(lib))} ms`);
-  console.log(`    app entry point (dist/src/index.js): ${f1(median(app))} ms`);
+  console.log(`    unbundled entry point (dist/src/index.js): ${f1(median(unbundled))} ms`);
+  console.log(`    app entry point (the bundle, dist/app/index.js): ${f1(median(app))} ms`);
   console.log(
     `    difference: ${f1(median(app) - median(lib))} ms (ratio ${(median(app) / median(lib)).toFixed(2)})\n`,
   );
@@ -174,3 +194,5 @@ const { benchStatusPage } = await import('./status-page.ts');
 await benchStatusPage(Number(opts['page-seconds']));
 console.log('');
 await (await import('./blackhole.ts')).blackholeBench();
+console.log('');
+await (await import('./coldstart.ts')).coldStartBench(Number(opts['cold-runs']), opts.baseline);

@@ -19,6 +19,7 @@ export const ROLES = {
   'Storage Blob Data Reader': '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
   'Storage Blob Data Contributor': 'ba92f5b4-2d11-453d-a403-e96b0029c9fe',
   'Storage Blob Data Owner': 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+  'Storage Queue Data Reader': '19e7f393-937e-4f77-808e-94535e297925',
   'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
 } as const;
 export type RoleName = keyof typeof ROLES;
@@ -165,6 +166,10 @@ export const BUILT_IN_ROLES: readonly RoleDefinition[] = Object.freeze([
       dataActions: [`${BLOB}/containers/blobs/*`],
     },
   ),
+  role('Storage Queue Data Reader', 'Read and list Azure Storage queues and queue messages.', {
+    actions: ['Microsoft.Storage/storageAccounts/queueServices/queues/read'],
+    dataActions: ['Microsoft.Storage/storageAccounts/queueServices/queues/messages/read'],
+  }),
   role('Monitoring Metrics Publisher', 'Enables publishing metrics against Azure resources.', {
     actions: [
       'Microsoft.Insights/Register/Action',

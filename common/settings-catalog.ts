@@ -194,6 +194,12 @@ const OTHER_SETTINGS = {
     inAzure: '`host` identity client ID',
     meaning: 'Which identity; without it the host would use the system identity (functions-host#10904)',
   },
+  AzureWebJobsStorage__accountName: {
+    group: 'host',
+    inAzure: 'name of the host storage account',
+    meaning:
+      'Set with the blob URI: on Flex a host with service URIs only has failed to start intermittently (functions-host#11787)',
+  },
   AzureWebJobsStorage__blobServiceUri: {
     group: 'host',
     inAzure: 'blob endpoint of the host storage account',

@@ -20,7 +20,8 @@ param environmentName string
 @description('Region of every resource. Flex Consumption is not offered in every region.')
 param location string = resourceGroup().location
 
-@description('Function app name (globally unique host name). Empty: func-<environmentName>-<unique token>.')
+@description('Function app name (globally unique host name): 2-60 letters, digits and hyphens, starting and ending with a letter or digit. Empty: func-<environmentName>-<unique token>.')
+@maxLength(60)
 param functionAppName string = ''
 
 @description('Issuer (iss) of the external OIDC token the federated path exchanges, e.g. an AKS OIDC issuer URL or https://token.actions.githubusercontent.com. Matched case-sensitively by Entra ID.')
@@ -44,7 +45,7 @@ param tokenCredentials string = 'prod'
 @maxValue(300000)
 param probeTimeoutMs int = 10000
 
-@description('Six-field NCRONTAB schedule of the timer probes (PROBE_SCHEDULE).')
+@description('Six-field NCRONTAB schedule of the timer probes (PROBE_SCHEDULE): every N minutes (0 */N * * * *), hourly (0 M * * * *) or every H hours (0 M */H * * *); at most every 6 hours, the longest window the alert evaluates.')
 param probeSchedule string = '0 */5 * * * *'
 
 @description('How long the status endpoint caches its answer, in milliseconds (STATUS_CACHE_MS).')
@@ -68,8 +69,12 @@ param canarySecretValue string = newGuid()
 @description('E-mail address alerted when a path x target health check fails (and when it recovers). Empty: the action group has no receiver.')
 param alertEmail string = ''
 
-@description('Window of the availability alert; at least one period of probeSchedule (default every 5 minutes).')
+@description('Window of the availability alert, one of the windows a metric alert evaluated every minute accepts. A window shorter than the probe period (probeSchedule) would hold no result at times; the alert then uses the shortest accepted window that covers one period.')
+@allowed(['PT5M', 'PT15M', 'PT30M', 'PT1H', 'PT6H'])
 param alertWindowSize string = 'PT5M'
+
+@description('Whether the availability alert is enabled. `npm run deploy` deploys a new environment with it off and turns it on after the first all-green sweep, so the minutes of `forbidden` while a fresh deployment\'s role assignments propagate send no e-mail (docs/deploy.md). A direct deployment keeps it on.')
+param alertsEnabled bool = true
 
 @description('Route of the status function (see src/functions) and of the anonymous health function, under host.json routePrefix "api".')
 param statusRoute string = 'status'
@@ -79,9 +84,39 @@ param healthRoute string = 'health'
 // credentials and the settings contract. Compiled into the template, so a deployment always matches the file.
 var wiring = loadJsonContent('identity-wiring.json')
 
-var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
-var tags = { 'identity-probes-env': environmentName }
-var appName = empty(functionAppName) ? 'func-${environmentName}-${resourceToken}' : functionAppName
+// Name rules, where a direct `az deployment group create` meets them too (scripts/deploy/args.ts checks the same
+// before anything runs). Bicep has no @pattern decorator, so the characters are checked here and fail() stops the
+// deployment with the rule, before any name is built from a bad value (fail() needs Bicep 0.33 or later).
+var nameCharacters = 'abcdefghijklmnopqrstuvwxyz0123456789-'
+var envNameValid = length(filter(range(0, length(environmentName)), i => !contains(nameCharacters, substring(environmentName, i, 1)))) == 0 && !startsWith(environmentName, '-') && !endsWith(environmentName, '-') && !contains('0123456789', substring(environmentName, 0, 1))
+var envName = envNameValid ? environmentName : fail('environmentName must be 2-20 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen.')
+var appNameValid = length(filter(range(0, length(functionAppName)), i => !contains(nameCharacters, toLower(substring(functionAppName, i, 1))))) == 0 && !startsWith(functionAppName, '-') && !endsWith(functionAppName, '-')
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, envName))
+var tags = { 'identity-probes-env': envName }
+var appName = empty(functionAppName) ? 'func-${envName}-${resourceToken}' : (length(functionAppName) >= 2 && appNameValid ? functionAppName : fail('functionAppName must be 2-60 letters, digits and hyphens, starting and ending with a letter or digit.'))
+
+// The external token comes from a URL or a file, never both: the app reports `misconfigured` when both are set
+// (src/config.ts), so the deployment refuses them together.
+var federatedTokenSource = !empty(federatedTokenUrl) && !empty(federatedTokenFile) ? fail('Give federatedTokenUrl or federatedTokenFile, not both: the app reads the external token from one of them.') : {
+  url: federatedTokenUrl
+  file: federatedTokenFile
+}
+
+// The probe period in minutes, read from probeSchedule's minute and hour fields (six-field NCRONTAB: second minute
+// hour day month weekday): '*' every minute, '*/N' every N minutes, else hourly ('*' hour) or every H hours ('*/H').
+var scheduleFields = split(trim(probeSchedule), ' ')
+var probePeriodMinutes = scheduleFields[1] == '*' ? 1 : (startsWith(scheduleFields[1], '*/') ? int(substring(scheduleFields[1], 2)) : (scheduleFields[2] == '*' ? 60 : (startsWith(scheduleFields[2], '*/') ? 60 * int(substring(scheduleFields[2], 2)) : 1440)))
+// The windows a metric alert evaluated every minute accepts, in minutes. The alert's window must hold at least one
+// result of every cell, so it is the requested window when that covers one probe period, else the shortest accepted
+// window that does (a schedule longer than 6 hours gets the longest, PT6H: see probeSchedule).
+var alertWindowMinutes = {
+  PT5M: 5
+  PT15M: 15
+  PT30M: 30
+  PT1H: 60
+  PT6H: 360
+}
+var alertWindow = alertWindowMinutes[alertWindowSize] >= probePeriodMinutes ? alertWindowSize : (first(filter(['PT5M', 'PT15M', 'PT30M', 'PT1H', 'PT6H'], w => alertWindowMinutes[w] >= probePeriodMinutes)) ?? 'PT6H')
 
 // Names of the resources the probes look at; the sandbox's healthy world uses the same container and secret names.
 var keyVaultName = 'kv-${take(resourceToken, 13)}'
@@ -113,38 +148,39 @@ var statusWriter = first(filter(wiring.roleAssignments, a => a.scope == 'statusC
 var deploymentStorageAssignment = first(filter(wiring.roleAssignments, a => a.scope == 'deploymentContainer'))!
 
 module monitoring 'modules/monitoring.bicep' = {
-  name: 'monitoring'
+  name: 'monitoring-${envName}'
   params: {
     location: location
     tags: tags
-    logAnalyticsName: 'log-${environmentName}-${resourceToken}'
-    appInsightsName: 'appi-${environmentName}-${resourceToken}'
+    logAnalyticsName: 'log-${envName}-${resourceToken}'
+    appInsightsName: 'appi-${envName}-${resourceToken}'
   }
 }
 
 // Alerts: an action group and a metric alert that fires per failing path x target and resolves on recovery.
 module alerts 'modules/alerts.bicep' = {
-  name: 'alerts'
+  name: 'alerts-${envName}'
   params: {
     tags: tags
     appInsightsName: monitoring.outputs.appInsightsName
     testNames: availabilityTests
     alertEmail: alertEmail
-    actionGroupName: 'ag-${environmentName}-${resourceToken}'
-    alertRuleName: 'alert-probes-${environmentName}-${resourceToken}'
-    windowSize: alertWindowSize
+    actionGroupName: 'ag-${envName}-${resourceToken}'
+    alertRuleName: 'alert-probes-${envName}-${resourceToken}'
+    windowSize: alertWindow
+    enabled: alertsEnabled
   }
 }
 
 // The three user-assigned identities (app, federated, host) and the federated identity credential(s).
 module identities 'modules/identities.bicep' = {
-  name: 'identities'
+  name: 'identities-${envName}'
   params: {
     location: location
     tags: tags
-    appIdentityName: 'id-app-${environmentName}-${resourceToken}'
-    federatedIdentityName: 'id-federated-${environmentName}-${resourceToken}'
-    hostIdentityName: 'id-host-${environmentName}-${resourceToken}'
+    appIdentityName: 'id-app-${envName}-${resourceToken}'
+    federatedIdentityName: 'id-federated-${envName}-${resourceToken}'
+    hostIdentityName: 'id-host-${envName}-${resourceToken}'
     federatedCredentials: wiring.identities.federated.federatedCredentials
     // Issuer and subject are deployment parameters; the declaration names which parameter feeds which field.
     federatedParameters: {
@@ -155,7 +191,7 @@ module identities 'modules/identities.bicep' = {
 }
 
 module storage 'modules/storage.bicep' = {
-  name: 'storage'
+  name: 'storage-${envName}'
   params: {
     location: location
     tags: tags
@@ -168,7 +204,7 @@ module storage 'modules/storage.bicep' = {
 }
 
 module keyVault 'modules/key-vault.bicep' = {
-  name: 'key-vault'
+  name: 'key-vault-${envName}'
   params: {
     location: location
     tags: tags
@@ -181,7 +217,7 @@ module keyVault 'modules/key-vault.bicep' = {
 // Host plane first: the host identity must be able to read its storage, deployment package and telemetry before
 // the site starts (docs/pain-points.md P10), so the function app waits for these assignments.
 module hostPlaneRoleAssignments 'modules/role-assignments.bicep' = {
-  name: 'role-assignments-host-plane'
+  name: 'role-assignments-host-plane-${envName}'
   params: {
     assignments: filter(wiring.roleAssignments, a => a.?plane == 'host')
     roles: wiring.roles
@@ -199,12 +235,12 @@ module hostPlaneRoleAssignments 'modules/role-assignments.bicep' = {
 }
 
 module functionApp 'modules/function-app.bicep' = {
-  name: 'function-app'
+  name: 'function-app-${envName}'
   params: {
     location: location
     tags: tags
     name: appName
-    planName: 'plan-${environmentName}-${resourceToken}'
+    planName: 'plan-${envName}-${resourceToken}'
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     identities: identities.outputs.identities
@@ -218,8 +254,8 @@ module functionApp 'modules/function-app.bicep' = {
     canaryContainerName: canaryContainerName
     statusContainerName: statusContainerName
     statusWriter: statusWriter
-    federatedTokenUrl: federatedTokenUrl
-    federatedTokenFile: federatedTokenFile
+    federatedTokenUrl: federatedTokenSource.url
+    federatedTokenFile: federatedTokenSource.file
     tokenCredentials: tokenCredentials
     probeTimeoutMs: probeTimeoutMs
     probeSchedule: probeSchedule
@@ -235,7 +271,7 @@ module functionApp 'modules/function-app.bicep' = {
 // of `forbidden` right after the first deployment while RBAC propagates (docs/pain-points.md P6); the status page
 // records the time to green.
 module appPlaneRoleAssignments 'modules/role-assignments.bicep' = {
-  name: 'role-assignments-app-plane'
+  name: 'role-assignments-app-plane-${envName}'
   params: {
     assignments: filter(wiring.roleAssignments, a => a.?plane == null)
     roles: wiring.roles
@@ -257,6 +293,7 @@ module appPlaneRoleAssignments 'modules/role-assignments.bicep' = {
 var deploymentStoragePrincipalId = deploymentStorageAssignment.identity == 'system' ? functionApp.outputs.systemPrincipalId : identities.outputs.identities[deploymentStorageAssignment.identity].principalId
 
 output functionAppName string = functionApp.outputs.name
+output alertRuleName string = alerts.outputs.alertRuleName
 output statusUrl string = 'https://${functionApp.outputs.defaultHostName}/api/${statusRoute}'
 output healthUrl string = 'https://${functionApp.outputs.defaultHostName}/api/${healthRoute}'
 output deploymentStorage object = {

@@ -1,4 +1,4 @@
-// `npm run sandbox [-- --scenario NAME] [--state-dir DIR] [--propagation-delay S] [--token-lifetime S]`:
+// `npm run sandbox [-- --scenario NAME] [--declaration FILE] [--state-dir DIR] [--propagation-delay S] [--token-lifetime S]`:
 // runs the local Azure in the foreground until Ctrl-C, and prints where the connection file is.
 import { parseArgs } from 'node:util';
 import { startSandbox } from './index.ts';
@@ -7,6 +7,7 @@ import { listScenarios } from './world.ts';
 const { values } = parseArgs({
   options: {
     scenario: { type: 'string', default: 'healthy' },
+    declaration: { type: 'string' },
     'state-dir': { type: 'string' },
     'propagation-delay': { type: 'string' },
     'token-lifetime': { type: 'string' },
@@ -16,8 +17,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log(`usage: npm run sandbox -- [--scenario NAME] [--state-dir DIR] [--propagation-delay SECONDS] [--token-lifetime SECONDS]
-scenarios: ${listScenarios().join(', ')}`);
+  console.log(`usage: npm run sandbox -- [--scenario NAME] [--declaration FILE] [--state-dir DIR] [--propagation-delay SECONDS] [--token-lifetime SECONDS]
+scenarios: ${listScenarios().join(', ')}
+--declaration FILE: build the world from a probe declaration (docs/declaration.md "Trying a declaration locally")`);
   process.exit(0);
 }
 
@@ -35,6 +37,7 @@ let sandbox;
 try {
   sandbox = await startSandbox({
     scenario: values.scenario,
+    ...(values.declaration !== undefined ? { declaration: values.declaration } : {}),
     stateDir: values['state-dir'],
     propagationDelaySeconds: num('propagation-delay', values['propagation-delay']),
     tokenLifetimeSeconds: num('token-lifetime', values['token-lifetime']),
@@ -47,6 +50,12 @@ try {
 
 const c = sandbox.connection;
 console.log(`sandbox ready: scenario '${c.scenario}'`);
+if (c.declaration) {
+  const d = c.declaration;
+  console.log(
+    `  declaration '${d.name}' version ${d.version}: ${Object.keys(d.identities).length} identities, ${Object.keys(d.resources).length} resources, ${d.grants.length} role assignments from allowed probes`,
+  );
+}
 for (const [name, url] of Object.entries(c.endpoints)) console.log(`  ${name.padEnd(14)} ${url}`);
 console.log(`connection file: ${sandbox.connectionFile}`);
 console.log('Ctrl-C to stop.');

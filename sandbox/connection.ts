@@ -89,4 +89,26 @@ export interface SandboxConnection {
    * KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION=true and AZURE_DISABLE_INSTANCE_DISCOVERY=true.
    */
   appSettings: Record<string, string>;
+  /**
+   * The probe declaration the world was built from (`--declaration`), when one was: each declared identity's ids,
+   * each resource's ARM scope and least role, and the role assignments derived from the `allowed` probes. The
+   * values of the `%SETTING%` references it uses are in appSettings.
+   */
+  declaration?: DeclarationInfo;
+}
+
+/** What the connection file shows of the declaration (tests and people read ids and scopes from it). */
+export interface DeclarationInfo {
+  file: string;
+  name: string;
+  version: string;
+  identities: Record<
+    string,
+    { principalId: string; clientId: string; resourceId?: string; attached: boolean }
+  >;
+  resources: Record<string, { kind: string; scope: string; role: string }>;
+  /** The role assignments derived from the `allowed` probes. */
+  grants: Array<{ identity: string; resource: string; principalId: string; role: string; scope: string }>;
+  /** `denied` probes this world lets in anyway (a scenario's role, or an allowed probe's at an enclosing scope). */
+  warnings: string[];
 }

@@ -19,6 +19,15 @@ import { operatorOf, withOperator } from './operator.ts';
 import type { OperatorDeclaration } from './operator.ts';
 import type { World } from './world.ts';
 import { stubSettings } from './resources/stub.ts';
+import {
+  amendWorld,
+  checkResolves,
+  declarationInfo,
+  declarationSettings,
+  planDeclaration,
+  planDeclarationFile,
+  type DeclarationPlan,
+} from './declaration.ts';
 import type { SandboxConnection } from './connection.ts';
 import type { SettingName } from '../common/catalog.ts';
 import { startIdentityPlane } from './identity/index.ts';
@@ -27,6 +36,7 @@ import { startMonitorPlane, telemetrySettings } from './monitor/index.ts';
 
 export type { SandboxConnection } from './connection.ts';
 export type { SandboxOptions } from './core/context.ts';
+export { DeclarationError } from './declaration.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_STATE_DIR = join(REPO_ROOT, '.sandbox');
@@ -63,18 +73,29 @@ async function startPlanes(ctx: SandboxContext, planes: PlaneHandle[]): Promise<
   planes.push(await startMonitorPlane(ctx, resources.rbac!));
 }
 
-/** A scenario's world with its operator (sandbox/operator.ts). */
-function loadWorldWithOperator(name: string, placeholders: Record<string, string>): World {
-  return withOperator(loadWorld(name, { placeholders }), name);
+/** A scenario's world with its operator (sandbox/operator.ts), and what a declaration adds to it. */
+function loadWorldWithOperator(
+  name: string,
+  placeholders: Record<string, string>,
+  declaration: DeclarationPlan | undefined,
+): World {
+  const amend = declaration && ((raw: Record<string, unknown>) => amendWorld(declaration, raw));
+  return withOperator(loadWorld(name, { placeholders, ...(amend ? { amend } : {}) }), name);
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
   const opts = withDefaults(options);
   mkdirSync(opts.stateDir, { recursive: true });
 
-  // Validate the scenario before anything listens.
+  // Validate the declaration and the scenario before anything listens.
+  const declaration =
+    options.declaration === undefined
+      ? undefined
+      : typeof options.declaration === 'string'
+        ? planDeclarationFile(options.declaration)
+        : planDeclaration(options.declaration);
   const placeholders: Record<string, string> = {};
-  const load = (name: string) => loadWorldWithOperator(name, placeholders);
+  const load = (name: string) => loadWorldWithOperator(name, placeholders, declaration);
   let world: World = load(opts.scenario);
 
   const ca = await loadOrCreateCa(join(opts.stateDir, 'ca'));
@@ -95,6 +116,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     counters,
     admin,
     clock: new AdjustableClock(),
+    ...(declaration ? { declaration } : {}),
     issued: { assertions: new Set(), secrets: new Set() },
     get world() {
       return world;
@@ -131,7 +153,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     throw err;
   }
 
-  const connection = buildConnection(ctx, planes, adminServer.origin, operatorOf(opts.scenario));
+  let connection: SandboxConnection;
+  try {
+    connection = buildConnection(ctx, planes, adminServer.origin, operatorOf(opts.scenario));
+    if (declaration) connection = withDeclaration(ctx, declaration, planes, connection);
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
   let connectionFile: string | undefined;
   if (opts.writeConnectionFile) connectionFile = writeConnection(opts.stateDir, connection);
 
@@ -146,6 +175,34 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       await closeAll();
     },
   };
+}
+
+/**
+ * The declaration's part of the connection: its ids and scopes, and the values of the `%SETTING%` references it uses
+ * in appSettings (they win over the canary settings of the same name: the declaration is what the app probes). The
+ * declaration must then load whole with these settings, through the same loader as the app's.
+ */
+function withDeclaration(
+  ctx: SandboxContext,
+  plan: DeclarationPlan,
+  planes: PlaneHandle[],
+  c: SandboxConnection,
+): SandboxConnection {
+  const vaultUris = Object.assign({}, ...planes.map((p) => p.vaultUris ?? {})) as Record<string, string>;
+  const settings = declarationSettings(plan, ctx.world, {
+    arm: c.endpoints.arm,
+    blob: c.endpoints.blob,
+    stub: c.endpoints.stub,
+    oidcIssuer: c.endpoints.oidcIssuer,
+    federatedTokenFile: c.files.federatedTokenFile,
+    vaultUri: (name) => vaultUris[name],
+    workload: ctx.world.oidcWorkloads[0]?.name ?? '',
+  });
+  const appSettings = { ...c.appSettings, ...settings };
+  checkResolves(plan, appSettings);
+  const declaration = declarationInfo(plan, ctx.world);
+  for (const w of declaration.warnings) ctx.log(`[declaration] ${w}`);
+  return { ...c, appSettings, declaration };
 }
 
 /** What the Functions platform itself sets on an app (not settings of the app's own). */

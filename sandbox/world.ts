@@ -96,6 +96,11 @@ function setPath(obj: Json, path: string, value: unknown, file: string): void {
 export interface LoadOptions {
   dir?: string;
   placeholders?: Record<string, string>;
+  /**
+   * Changes the world after `extends` and `set`, before it is validated: how a probe declaration adds its identities,
+   * resources and assignments to any scenario (sandbox/declaration.ts).
+   */
+  amend?: (raw: Json) => void;
 }
 
 function check<T>(schema: Parameters<typeof validate<T>>[0], raw: unknown, file: string): T {
@@ -121,6 +126,7 @@ function readWiringFile(rel: string, file: string): { wiring: RawWiring; wiringP
 /** Loads a scenario in three steps: read (extends, set), validate (schema), resolve (ids). */
 export function loadWorld(name: string, opts: LoadOptions = {}): World {
   const { raw: merged, file } = readScenario(name, opts.dir ?? WORLDS_DIR);
+  opts.amend?.(merged);
   const raw = check(worldSchema, merged, file);
   const { wiring } = readWiringFile(raw.wiring, file);
   return resolveWorld(name, file, raw, wiring, opts.placeholders ?? {});

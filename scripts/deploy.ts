@@ -1,4 +1,5 @@
-// npm run deploy: checks the wiring and the Flex-supported properties, checks az and func, recovers a soft-deleted
+// npm run deploy: compiles and lints infra/main.bicep with the operator's Bicep CLI (warnings are errors) and checks
+// the parameters file, checks the wiring and the Flex-supported properties, checks az and func, recovers a soft-deleted
 // Key Vault of an earlier deployment, creates or updates the Azure resources (az deployment group create with
 // infra/main.bicep), stages the deployment package, waits for the deployment identity's role on the deployment
 // container, publishes (func azure functionapp publish, retrying a 403 from the package upload), then prints the
@@ -14,6 +15,23 @@ import { fileURLToPath } from 'node:url';
 import { redactQueryValues } from '../common/redact.ts';
 import type { DeployOptions } from './deploy/args.ts';
 import { USAGE, UsageError, parseDeployArgs } from './deploy/args.ts';
+import {
+  bicepCandidates,
+  checkParametersFile,
+  compileAndLint,
+  INSTALL_HINT,
+  onPath,
+  PARAMETERS,
+  TEMPLATE,
+} from './deploy/bicep.ts';
+import {
+  describeGreenWait,
+  deploymentShowCommand,
+  enableAlertCommand,
+  healthCommand,
+  isExistingEnvironment,
+  waitForGreen,
+} from './deploy/alerts.ts';
 import { checkDrift, formatDrift } from './deploy/drift.ts';
 import { makeExec } from './deploy/exec.ts';
 import { checkFlexProperties, formatFlex } from './deploy/flex.ts';
@@ -120,15 +138,17 @@ async function main(argv: string[]): Promise<number> {
   );
   out();
   try {
-    localChecks();
+    await localChecks(c);
     prerequisites(c);
     const deployed = await infrastructure(c);
-    packageStep(c);
+    await packageStep(c);
     await publishStep(c, deployed);
+    await alertsStep(c, deployed);
     summary(c, deployed);
     return 0;
   } catch (err) {
-    // DeployError and staging errors carry a message meant for the user; anything else is a bug, shown in full.
+    // DeployError, BicepError and staging errors carry a message meant for the user; anything else is a bug, shown in
+    // full.
     process.stderr.write(
       `deploy: ${err instanceof Error && !(err instanceof TypeError) ? err.message : String((err as Error).stack)}\n`,
     );
@@ -138,8 +158,28 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function localChecks(): void {
-  out('1. Wiring: infra/identity-wiring.json against the Bicep and the sandbox world (local, read-only)');
+async function localChecks({ dry }: Context): Promise<void> {
+  out(
+    `1. Compile and lint ${TEMPLATE} (infra/bicepconfig.json: the default rules, warnings are errors) and check ${PARAMETERS}; then the wiring against the Bicep and the sandbox world (local; nothing in Azure changes)`,
+  );
+  const candidates = bicepCandidates(process.env, (n) => onPath(n));
+  if (dry) {
+    const shown = candidates[0] ?? bicepCandidates({}, () => true).at(-1)!;
+    out(
+      `   would compile and lint with the first Bicep CLI found ($BICEP_PATH, \`bicep\` on the PATH, \`az bicep\`): here ${candidates[0] ? shown.how : `none (${INSTALL_HINT})`}`,
+    );
+    out(show({ argv: shown.build }));
+    out(show({ argv: shown.lint }));
+    const params = checkParametersFile(ROOT);
+    out(
+      `   ${PARAMETERS}: ${params.length} parameters, each declared by ${TEMPLATE} and within its constraints`,
+    );
+  } else {
+    const r = await compileAndLint(exec, ROOT, candidates, out);
+    out(
+      `   compiled (${r.templateBytes} bytes of ARM JSON) and linted with no warning; ${PARAMETERS}: ${r.parameters.length} parameters, each declared and within its constraints`,
+    );
+  }
   const report = checkDrift(ROOT);
   if (report.problems.length)
     throw new DeployError(`the wiring has drifted; fix it before deploying:\n${formatDrift(report)}`);
@@ -182,6 +222,9 @@ function prerequisites({ p, dry }: Context): void {
 }
 
 interface Deployed {
+  /** The first deployment of this environment (undefined in a dry run: not asked). */
+  newEnvironment?: boolean;
+  alertRuleName?: string;
   appName: string;
   statusUrl: string;
   healthUrl: string;
@@ -204,19 +247,35 @@ async function infrastructure({ o, p, dry, sub }: Context): Promise<Deployed> {
   out(show({ argv: listDeletedCommand(target) }));
   if (dry) out(`${show({ argv: recoverCommand(target, '<its name, kv-...>') })}   (only if one is found)`);
   else await recoverDeletedVault(exec, target, out);
-  out(show(p.deployment));
+  const showDeployment = deploymentShowCommand(o.resourceGroup, p.deploymentName, sub);
+  out(show({ argv: showDeployment }));
+  const newEnvironment = dry ? undefined : !(await isExistingEnvironment(exec, showDeployment));
+  if (dry)
+    out(
+      '   (no such deployment: a new environment, deployed with alertsEnabled=false; the alert is enabled after the first all-green sweep, step 7)',
+    );
+  else
+    out(
+      newEnvironment
+        ? '   a new environment: deployed with the alert rule off (alertsEnabled=false) until the first all-green sweep (step 7)'
+        : '   an existing environment: the alert rule stays enabled',
+    );
+  const deployment = p.deployment(newEnvironment === true);
+  out(show(deployment));
   const d: Deployed = {
+    newEnvironment,
     appName: o.appName,
     statusUrl: `https://${o.appName}.azurewebsites.net/api/status`,
     healthUrl: `https://${o.appName}.azurewebsites.net/api/health`,
   };
   if (!dry) {
-    const outputs = JSON.parse(run(p.deployment)) as Record<string, { value: unknown }>;
+    const outputs = JSON.parse(run(deployment)) as Record<string, { value: unknown }>;
     const str = (k: string, dflt: string) =>
       typeof outputs[k]?.value === 'string' ? (outputs[k].value as string) : dflt;
     d.appName = str('functionAppName', d.appName);
     d.statusUrl = str('statusUrl', d.statusUrl);
     d.healthUrl = str('healthUrl', d.healthUrl);
+    d.alertRuleName = str('alertRuleName', '') || undefined;
     const ds = outputs.deploymentStorage?.value as Partial<DeploymentStorage> | undefined;
     if (
       typeof ds?.principalId === 'string' &&
@@ -234,19 +293,20 @@ async function infrastructure({ o, p, dry, sub }: Context): Promise<Deployed> {
   return d;
 }
 
-function packageStep({ o, stagingDir }: Context): void {
+async function packageStep({ o, stagingDir }: Context): Promise<void> {
   out(`4. Package: staged in ${stagingDir} (local; runs in a dry run too)`);
-  const staged = stagePackage(ROOT, stagingDir, { reuseDist: o.reuseDist, log: (l) => out(`  ${l}`) });
-  out(
-    `   package: ${staged.files} files, ${staged.bytes} bytes (${mib(staged.bytes)} MiB) in ${staged.packages} production packages`,
-  );
+  const staged = await stagePackage(ROOT, stagingDir, {
+    reuseDist: o.reuseDist,
+    log: (l) => out(`  ${l}`),
+  });
+  out(`   package: ${staged.files} files, ${staged.bytes} bytes (${mib(staged.bytes)} MiB)`);
   out(
     `   by entry: ${Object.entries(staged.byEntry)
       .map(([k, v]) => `${k} ${size(v)}`)
-      .join(', ')}; left out of packages: ${size(staged.prunedBytes)} of .d.ts/.map/.md`,
+      .join(', ')}; no node_modules: every library is in the bundle`,
   );
-  out(`   largest packages: ${staged.largest.map((x) => `${x.name} ${size(x.bytes)}`).join(', ')}`);
-  out(`   imports resolved from the package: ${staged.imports.join(', ')}`);
+  out(`   largest files: ${staged.largest.map((x) => `${x.name} ${size(x.bytes)}`).join(', ')}`);
+  out(`   imports left to the Functions worker: ${staged.provided.join(', ')} (and Node's built-ins)`);
   out();
 }
 
@@ -274,6 +334,42 @@ async function publishStep({ o, p, dry, waits, sub }: Context, d: Deployed): Pro
   out(`   ${describePublishRetry(waits)}`);
   out(show(publish));
   if (!dry) await publishWithRetry(exec, publish.argv, publish.cwd ?? ROOT, waits, out);
+  out();
+}
+
+async function alertsStep({ o, dry, waits, sub }: Context, d: Deployed): Promise<void> {
+  out(
+    '7. Alerts: a new environment gets its alert rule enabled after the first all-green sweep (no e-mail storm',
+  );
+  out('   while its role assignments propagate); an existing one keeps it enabled');
+  const rule = d.alertRuleName ?? `alert-probes-${o.env}-<token>`;
+  if (dry || d.newEnvironment) {
+    out(
+      `   ${describeGreenWait(waits.green)}, then enables the rule (also when the time is up: a real break must alert):`,
+    );
+    out(show({ argv: healthCommand(d.healthUrl) }));
+    out(show({ argv: enableAlertCommand(o.resourceGroup, rule, sub) }));
+  }
+  if (dry) {
+    out();
+    return;
+  }
+  if (!d.newEnvironment) {
+    out('   an existing environment: nothing to do');
+    out();
+    return;
+  }
+  const green = await waitForGreen(exec, healthCommand(d.healthUrl), waits.green, out);
+  const r = await exec(enableAlertCommand(o.resourceGroup, rule, sub));
+  if (r.status !== 0)
+    throw new DeployError(
+      `could not enable the alert rule ${rule}; enable it by hand: ${enableAlertCommand(o.resourceGroup, rule, sub).join(' ')}`,
+    );
+  out(
+    green
+      ? `   alert rule ${rule} enabled after the first all-green sweep`
+      : `   alert rule ${rule} enabled although the app is not green yet: expect alerts for the failing cells (see the status page)`,
+  );
   out();
 }
 

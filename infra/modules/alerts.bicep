@@ -19,8 +19,13 @@ param alertEmail string = ''
 param actionGroupName string
 param alertRuleName string
 
-@description('Window the failure rate is computed over: at least one timer period, so every window holds a result per cell.')
+// No @allowed here: main.bicep restricts alertWindowSize and computes the value (alertWindow) from that list; an
+// @allowed on this parameter would make the computed string a type mismatch for the compiler (BCP036).
+@description('Window the failure rate is computed over: at least one timer period, so every window holds a result per cell (main.bicep alertWindow, one of the windows a metric alert evaluated every minute accepts).')
 param windowSize string = 'PT5M'
+
+@description('Whether the alert rule is enabled (main.bicep alertsEnabled: off on a fresh `npm run deploy` until the first all-green sweep).')
+param enabled bool = true
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
@@ -52,7 +57,7 @@ resource availabilityAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   properties: {
     description: 'An identity path x target of identity-probes failed its health check (availability result success = false). The alert names the test "<path>/<target>"; its message carries the outcome kind and the remediation. Resolves when that cell is ok again.'
     severity: 1
-    enabled: true
+    enabled: enabled
     scopes: [
       appInsights.id
     ]
@@ -90,3 +95,4 @@ resource availabilityAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
 
 output actionGroupId string = actionGroup.id
 output alertRuleId string = availabilityAlert.id
+output alertRuleName string = availabilityAlert.name

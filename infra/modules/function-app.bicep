@@ -104,10 +104,14 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 
 // Host plane (identity-wiring.json "hostSettings"): storage and telemetry through the host identity. A
 // user-assigned identity needs __credential AND __clientId, or the host falls back to the system identity
-// (functions-host#10904). Only the blob endpoint: HTTP and timer triggers need blob storage only.
+// (functions-host#10904). Only the blob endpoint: HTTP and timer triggers need blob storage only. __accountName
+// too: on Flex Consumption a host given only service URIs has been seen to fail "Could not create
+// BlobServiceClient" at start, intermittently (https://github.com/Azure/azure-functions-host/issues/11787), and
+// deployment tools' preflight checks look for it; with both set, the host takes the blob endpoint from the URI.
 var hostSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identities.host.clientId
+  AzureWebJobsStorage__accountName: hostStorage.name
   AzureWebJobsStorage__blobServiceUri: hostStorage.properties.primaryEndpoints.blob
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identities.host.clientId};Authorization=AAD'

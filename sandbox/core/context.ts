@@ -10,6 +10,7 @@ import type { AdminRouter } from './admin.ts';
 import type { AdjustableClock } from './clock.ts';
 import type { SandboxConnection } from '../connection.ts';
 import type { RoleAssignmentStore } from '../resources/rbac/store.ts';
+import type { DeclarationPlan } from '../declaration.ts';
 
 export interface SandboxOptions {
   /** Scenario name (a file under sandbox/worlds/). Default 'healthy'. */
@@ -28,6 +29,11 @@ export interface SandboxOptions {
   quiet?: boolean;
   /** Log sink (default: console.error unless quiet). */
   log?: (line: string) => void;
+  /**
+   * A probe declaration to build the world from (sandbox/declaration.ts): a file path, or the parsed JSON. Its
+   * identities, resources and `allowed` grants are added to the scenario's world.
+   */
+  declaration?: string | Record<string, unknown>;
 }
 
 export interface PlaneHandle {
@@ -35,6 +41,8 @@ export interface PlaneHandle {
   sourceSecrets?: Partial<SandboxConnection['sourceSecrets']>;
   files?: Partial<SandboxConnection['files']>;
   resources?: Partial<SandboxConnection['resources']>;
+  /** Key Vault URI of every vault, by name (the resource plane). */
+  vaultUris?: Record<string, string>;
   /** The resource plane's role assignments (the monitor plane authorizes telemetry senders with them). */
   rbac?: RoleAssignmentStore;
   close(): Promise<void>;
@@ -43,7 +51,9 @@ export interface PlaneHandle {
 export type StartPlane = (ctx: SandboxContext) => Promise<PlaneHandle>;
 
 export interface SandboxContext {
-  readonly options: Required<Omit<SandboxOptions, 'log'>> & { log: (line: string) => void };
+  readonly options: Required<Omit<SandboxOptions, 'log' | 'declaration'>> & { log: (line: string) => void };
+  /** The probe declaration the world was built from, planned (sandbox/declaration.ts). */
+  readonly declaration?: DeclarationPlan;
   readonly stateDir: string;
   readonly ca: CaBundle;
   readonly serverCert: ServerCert;

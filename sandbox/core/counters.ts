@@ -16,6 +16,9 @@ export class Counters {
   requestsByEndpoint: Record<string, number> = {};
   /** ARM permissions reads per `{principalId} {scope}` (scope lowercased): what a privileges check costs. */
   permissionsReads: Record<string, number> = {};
+  /** Connections accepted and TLS handshakes completed per server label: what a client's first calls cost. */
+  connections: Record<string, number> = {};
+  tlsHandshakes: Record<string, number> = {};
 
   tokenIssued(k: TokenCountKey): void {
     this.total++;
@@ -33,6 +36,11 @@ export class Counters {
     inc(this.permissionsReads, `${principalId.toLowerCase()} ${scope.toLowerCase()}`);
   }
 
+  connection(label: string, tls: boolean): void {
+    inc(this.connections, label);
+    if (tls) inc(this.tlsHandshakes, label);
+  }
+
   snapshot() {
     return {
       tokenRequests: {
@@ -44,6 +52,8 @@ export class Counters {
       },
       requestsByEndpoint: { ...this.requestsByEndpoint },
       permissionsReads: { ...this.permissionsReads },
+      connections: { ...this.connections },
+      tlsHandshakes: { ...this.tlsHandshakes },
     };
   }
 
@@ -55,6 +65,8 @@ export class Counters {
     this.byIdentityAudience = {};
     this.requestsByEndpoint = {};
     this.permissionsReads = {};
+    this.connections = {};
+    this.tlsHandshakes = {};
   }
 }
 

@@ -156,6 +156,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     : http.createServer((q, s) => void listener(q, s));
   // Real services keep connections alive; keep sockets from pinning the process after close().
   server.keepAliveTimeout = 5000;
+  const counters = opts.counters;
+  if (counters) {
+    if (opts.tls) server.on('secureConnection', () => counters.connection(opts.label, true));
+    else server.on('connection', () => counters.connection(opts.label, false));
+  }
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     // TLS handshake failures and resets have nothing to answer; parser errors get a status and a body.
     if (!err.code?.startsWith('HPE_') || !socket.writable) {

@@ -24,7 +24,8 @@ import { keyVaultErrors } from './keyvault/errors.ts';
 import { keyVaultHandler } from './keyvault/server.ts';
 import type { Vault } from './keyvault/server.ts';
 import { SecretStore } from './keyvault/store.ts';
-import { stubHandler } from './stub.ts';
+import { stubHandler, stubTargets } from './stub.ts';
+import { declaredQueues } from '../declaration.ts';
 import { AssignmentError, RoleAssignmentStore } from './rbac/store.ts';
 import type { StoredAssignment } from './rbac/store.ts';
 
@@ -108,7 +109,8 @@ export async function startResourcePlane(
     registerAdminRoutes(ctx, rbac, () => az);
 
     const handle = planeHandle(ctx, vaultOrigins, armOrigin, blobOrigin, close);
-    return { ...handle, endpoints: { ...handle.endpoints, stub: stubOrigin }, rbac };
+    const vaultUris = Object.fromEntries([...vaultOrigins].map(([name, origin]) => [name, `${origin}/`]));
+    return { ...handle, endpoints: { ...handle.endpoints, stub: stubOrigin }, rbac, vaultUris };
   } catch (err) {
     await close();
     throw err;
@@ -158,7 +160,12 @@ async function startGraph(ctx: SandboxContext, servers: RunningServer[]): Promis
  * target has an emulator too (then it answers 404), so the connection's endpoints are always real origins.
  */
 async function startStub(ctx: SandboxContext, rbac: RoleAssignmentStore, servers: RunningServer[]) {
-  const stub = await ctx.startServer({ label: 'stub', tls: ctx.serverCert, handler: stubHandler(ctx, rbac) });
+  const queues = () => declaredQueues(ctx.declaration, ctx.world);
+  const stub = await ctx.startServer({
+    label: 'stub',
+    tls: ctx.serverCert,
+    handler: stubHandler(ctx, rbac, stubTargets(), queues),
+  });
   servers.push(stub);
   return stub.origin;
 }

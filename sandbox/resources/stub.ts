@@ -13,6 +13,7 @@ import { requestUrl, sendJson } from '../core/http.ts';
 import type { Handler } from '../core/server.ts';
 import { authenticateBearer, BearerError } from './auth.ts';
 import type { RoleAssignmentStore } from './rbac/store.ts';
+import { QUEUE_STUB_PREFIX } from '../declaration.ts';
 
 /** Targets with an emulator of their own (Key Vault, the Blob gateway over Azurite, Resource Manager). */
 export const EMULATED_TARGETS: readonly TargetId[] = ['keyvault', 'blob', 'arm'];
@@ -30,14 +31,51 @@ export function stubTargets(): Readonly<Record<string, StubTarget>> {
 const stubError = (status: number, code: string, message: string) =>
   SandboxError.json(status, { error: { code, message } }, { 'x-ms-error-code': code });
 
+// A probe declaration's Storage queues (sandbox/declaration.ts) are served under
+// `/queue/<account>/<queue>/messages?peekonly=true`, authorized as Storage authorizes a peek (Storage Queue Data
+// Reader's data action at the queue or above). Only the peek's answer is emulated, as an empty message list.
+const QUEUE_PEEK = 'Microsoft.Storage/storageAccounts/queueServices/queues/messages/read';
+const STORAGE_AUDIENCE = 'https://storage.azure.com';
+
+/** Declared queues: `<account>/<queue>` -> the queue's ARM scope. */
+export type DeclaredQueues = () => ReadonlyMap<string, string>;
+
+async function oidFor(ctx: SandboxContext, req: Parameters<Handler>[0], audience: string): Promise<string> {
+  try {
+    return (await authenticateBearer(ctx, req, [audience, `${audience}/`])).oid;
+  } catch (err) {
+    if (!(err instanceof BearerError)) throw err;
+    throw stubError(401, 'InvalidAuthenticationToken', err.message);
+  }
+}
+
 export function stubHandler(
   ctx: SandboxContext,
   rbac: RoleAssignmentStore,
   targets: Readonly<Record<string, StubTarget>> = stubTargets(),
+  queues: DeclaredQueues = () => new Map(),
 ): Handler {
   return async (req, res) => {
     const url = requestUrl(req);
     const id = url.pathname.split('/').find(Boolean);
+    if (id === QUEUE_STUB_PREFIX && !Object.hasOwn(targets, id)) {
+      const [, , account, queue] = url.pathname.split('/');
+      const scope = queues().get(`${account}/${queue}`);
+      if (scope === undefined)
+        throw stubError(404, 'QueueNotFound', `The specified queue does not exist: '${account}/${queue}'.`);
+      if (req.method !== 'GET')
+        throw stubError(405, 'UnsupportedHttpVerb', 'The stub queue answers a peek (GET) only.');
+      const oid = await oidFor(ctx, req, STORAGE_AUDIENCE);
+      if (!rbac.authorize({ principalId: oid, action: QUEUE_PEEK, kind: 'dataAction', scope }).allowed)
+        throw stubError(
+          403,
+          'AuthorizationPermissionMismatch',
+          `This request is not authorized to perform this operation using this permission. (object id '${oid}', action '${QUEUE_PEEK}', scope '${scope}')`,
+        );
+      res.writeHead(200, { 'content-type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="utf-8"?><QueueMessagesList></QueueMessagesList>');
+      return;
+    }
     const facts = id !== undefined && Object.hasOwn(targets, id) ? targets[id] : undefined;
     if (!id || !facts) throw stubError(404, 'ResourceNotFound', `No stub target serves '${url.pathname}'.`);
     if (req.method !== 'GET')

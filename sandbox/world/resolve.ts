@@ -2,6 +2,7 @@
 // scope bindings and role assignments (the wiring's app plane and the host-plane entries marked "sandbox", minus
 // removals, plus a scenario's extras). Every step is a small function of the validated input; a reference that does
 // not resolve names its field.
+import { roleAssignmentName } from '../../common/arm-guid.ts';
 import {
   deterministicGuid,
   WorldError,
@@ -108,6 +109,7 @@ export function resolveFederatedCredentials(b: Base, wiring: RawWiring, byWiring
       });
     });
   }
+  for (const x of b.raw.extraFederatedCredentials) out.push({ ...x, issuer: b.sub(x.issuer) });
   return out;
 }
 
@@ -230,7 +232,13 @@ export function resolveRoleAssignments(
     scope: string,
     origin: RoleAssignment['origin'],
   ) => ({
-    id: deterministicGuid(`${principalId}|${guid}|${scope.toLowerCase()}|${seq++}`),
+    // The declared ones under the name the template gives them (infra/modules/role-assignments.bicep:
+    // guid(scope id, principal, role GUID)), so a redeployment PUTs the same assignments; a scenario's extras were
+    // granted by hand under a name of their own.
+    id:
+      origin === 'wiring'
+        ? roleAssignmentName(scope, principalId, guid)
+        : deterministicGuid(`${principalId}|${guid}|${scope.toLowerCase()}|${seq++}`),
     principalId,
     principalType: 'ServicePrincipal' as const,
     roleDefinitionId: guid,

@@ -62,6 +62,18 @@ export const worldSchema = z
     armResources: z.array(z.object({ type: text, name: resourceName })).default([]),
     /** The Application Insights component whose ingestion endpoint the sandbox serves (sandbox/monitor). */
     applicationInsights: z.object({ name: resourceName }).optional(),
+    /** Federated credentials beyond the wiring's (a probe declaration's federated identities). */
+    extraFederatedCredentials: z
+      .array(
+        z.object({
+          name: text,
+          principalId: guid,
+          issuer: text,
+          subject: text,
+          audiences: z.array(text),
+        }),
+      )
+      .default([]),
     removeRoleAssignments: z.array(assignmentRef).default([]),
     extraRoleAssignments: z
       .array(

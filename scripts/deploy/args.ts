@@ -16,7 +16,7 @@ export interface DeployOptions {
   federatedTokenFile?: string;
   /** Where the deployment package is staged (default: a new temporary folder). */
   stagingDir?: string;
-  /** Package the existing dist/ instead of compiling src/ into the staging folder. */
+  /** Package the bundle `npm run build` made (dist/app) instead of building it into the staging folder. */
   reuseDist: boolean;
 }
 
@@ -36,7 +36,7 @@ Azure Functions Core Tools. Needs az (logged in: az login) and func (Core Tools 
   --app-name NAME            function app name (default: func-<env>-<hash of resource group and env>)
   --subscription ID          subscription (default: the az CLI's current one)
   --staging-dir DIR          where to stage the package (default: a new temporary folder); must be empty
-  --reuse-dist               package the existing dist/ instead of compiling src/ into the staging folder
+  --reuse-dist               package the bundle npm run build made (dist/app) instead of building it anew
   --dry-run                  print every command with its values, stage the package and report its size;
                              runs no az or func command at all
   -h, --help                 this text`;

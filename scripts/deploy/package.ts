@@ -1,28 +1,35 @@
-// Builds the deployment package in a staging folder: the compiled app (dist/src/**.js), host.json, a package.json
-// without devDependencies, and the production node_modules, nothing else. The production tree is read from
-// package-lock.json (packages without "dev": true, which is what `npm ls --omit=dev --all` lists) and copied from
-// the installed node_modules, so staging needs no network and ships exactly the versions the tests ran against.
-// No sandbox, dev host, tests, benchmarks, sources or tool binaries can get in: the folder is built from an
-// allow-list and then verified.
+// Builds the deployment package in a staging folder: the bundled app (dist/app/: esbuild chunks, the maps of our own
+// sources, the status page script; scripts/bundle.ts), host.json and a package.json whose "main" is the bundle's
+// entry. No node_modules: the bundle holds every library it loads, and its one import from outside,
+// @azure/functions-core, is provided by the Functions worker (scripts/bundle.ts checks both). What `npm start`, the
+// dev host and the end-to-end tests load is this same dist/app/ (docs/cold-start.md). No sandbox, dev host, tests,
+// benchmarks, sources or tool binaries can get in: the folder is built from an allow-list and then verified.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { APP_DIR, bundleApp, PROVIDED } from '../bundle.ts';
 
 export interface StageResult {
   dir: string;
   files: number;
   bytes: number;
-  /** Production packages copied. */
-  packages: number;
-  /** Biggest packages by bytes (name, bytes), largest first. */
-  largest: Array<{ name: string; bytes: number }>;
-  /** Bytes by top-level entry: dist, host.json, package.json, node_modules. */
+  /** Bytes by top-level entry: dist, host.json, package.json. */
   byEntry: Record<string, number>;
-  /** Bare module specifiers the app imports, each resolved from the staging folder. */
-  imports: string[];
-  /** Bytes of type declarations, source maps and markdown left out of the copied packages. */
-  prunedBytes: number;
+  /** Biggest files (path in the package, bytes), largest first. */
+  largest: Array<{ name: string; bytes: number }>;
+  /** Imports the bundle leaves to the host (the Functions worker), beside Node's built-ins. */
+  provided: string[];
 }
 
 interface LockEntry {
@@ -30,58 +37,78 @@ interface LockEntry {
   dev?: boolean;
   optional?: boolean;
   devOptional?: boolean;
-  link?: boolean;
 }
 
 /** Top-level entries a package may contain; anything else is a packaging bug. */
-export const ALLOWED_TOP_LEVEL = ['dist', 'host.json', 'package.json', 'node_modules'];
-
-// Never needed at run time: type declarations, source maps and docs inside the copied packages.
-/** What the build emits: the app, and the redactor it shares with the dev host (common/). */
-const APP_DIRS = ['src', 'common'];
-const PRUNE = /(\.d\.[cm]?ts|\.map|\.md|\.markdown)$/i;
+export const ALLOWED_TOP_LEVEL = ['dist', 'host.json', 'package.json'];
 
 type Log = (line: string) => void;
 
-export function stagePackage(root: string, dir: string, opts: { reuseDist: boolean; log: Log }): StageResult {
+export async function stagePackage(
+  root: string,
+  dir: string,
+  opts: { reuseDist: boolean; log: Log },
+): Promise<StageResult> {
   if (existsSync(dir) && readdirSync(dir).length > 0)
     throw new Error(`staging folder ${dir} is not empty; give an empty or new folder`);
   mkdirSync(dir, { recursive: true });
-  buildApp(root, dir, opts);
-  const pkg = writeManifest(root, dir);
-  const { copied, prunedBytes, devOnly } = copyProductionModules(root, dir, opts.log);
-  const imports = verifyPackage(dir, pkg, devOnly);
-  return { dir, packages: copied, imports, prunedBytes, ...figures(dir) };
+  await buildApp(root, dir, opts);
+  writeManifest(root, dir);
+  verifyPackage(dir);
+  return { dir, provided: PROVIDED, ...figures(dir) };
 }
 
-/** 1. The app: compile src/ straight into the staging folder (the repository's dist/ is left alone), or reuse it. */
-function buildApp(root: string, dir: string, opts: { reuseDist: boolean; log: Log }): void {
+/**
+ * The package from the bundle `npm run build` made, synchronously (end-to-end tests and benchmarks run the app
+ * from it: what they load is what ships). Returns `dir`.
+ */
+export function stageBuilt(root: string, dir: string): string {
+  copyBuilt(root, join(dir, APP_DIR));
+  writeManifest(root, dir);
+  verifyPackage(dir);
+  return dir;
+}
+
+function copyBuilt(root: string, out: string): void {
+  const built = join(root, APP_DIR);
+  if (!existsSync(join(built, 'index.js')))
+    throw new Error(`${APP_DIR}/index.js does not exist; run npm run build`);
+  cpSync(built, out, { recursive: true });
+}
+
+/**
+ * 1. The app: type-check, compile the status page script and bundle straight into the staging folder (the
+ * repository's dist/ is left alone), or copy the bundle `npm run build` made.
+ */
+async function buildApp(root: string, dir: string, opts: { reuseDist: boolean; log: Log }): Promise<void> {
   const { log } = opts;
+  const out = join(dir, APP_DIR);
   if (opts.reuseDist) {
-    const built = join(root, 'dist', 'src');
-    if (!existsSync(join(built, 'index.js')))
-      throw new Error('--reuse-dist: dist/src/index.js does not exist; run npm run build');
-    for (const part of APP_DIRS) {
-      log(`- copy dist/${part}/**/*.js to ${join(dir, 'dist', part)}`);
-      cpSync(join(root, 'dist', part), join(dir, 'dist', part), {
-        recursive: true,
-        filter: (src) => statSync(src).isDirectory() || src.endsWith('.js'),
-      });
+    log(`- copy ${APP_DIR}/ (the bundle npm run build made) to ${out}`);
+    copyBuilt(root, out);
+    return;
+  }
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const node = process.execPath.startsWith(root + sep) ? relative(root, process.execPath) : process.execPath;
+  const page = mkdtempSync(join(tmpdir(), 'identity-probes-page-'));
+  try {
+    for (const args of [
+      [tsc, '-p', 'tsconfig.build.json', '--noEmit'],
+      [tsc, '-p', 'tsconfig.page.json', '--outDir', page],
+    ]) {
+      log(`$ ${node} ${relative(root, tsc)} ${args.slice(1).join(' ')}`);
+      const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`TypeScript build failed:\n${r.stdout}${r.stderr}`);
     }
-  } else {
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const args = [tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist'), '--sourceMap', 'false'];
-    const node = process.execPath.startsWith(root + sep)
-      ? relative(root, process.execPath)
-      : process.execPath;
-    log(`$ ${node} ${relative(root, tsc)} ${args.slice(1).join(' ')}`);
-    const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`TypeScript build failed:\n${r.stdout}${r.stderr}`);
+    log(`- bundle src/index.ts with esbuild into ${out} (scripts/bundle.ts)`);
+    await bundleApp(out, { pageClient: page });
+  } finally {
+    rmSync(page, { recursive: true, force: true });
   }
 }
 
-/** 2. host.json and a package.json that declares only what runs. */
-function writeManifest(root: string, dir: string): Record<string, unknown> {
+/** 2. host.json and a package.json that declares only what runs: no dependencies, they are in the bundle. */
+function writeManifest(root: string, dir: string): void {
   cpSync(join(root, 'host.json'), join(dir, 'host.json'));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
   const slim = {
@@ -92,119 +119,72 @@ function writeManifest(root: string, dir: string): Record<string, unknown> {
     type: pkg.type,
     main: pkg.main,
     engines: pkg.engines,
-    dependencies: pkg.dependencies,
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(slim, null, 2)}\n`);
-  const main = join(dir, String(pkg.main));
-  if (!existsSync(main)) throw new Error(`package.json main ${String(pkg.main)} is not in the package`);
-
-  return pkg;
+  if (!existsSync(join(dir, String(pkg.main))))
+    throw new Error(`package.json main ${String(pkg.main)} is not in the package`);
 }
 
-/** 3. Production node_modules from the lockfile. */
-function copyProductionModules(root: string, dir: string, log: Log) {
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, LockEntry>;
-  };
-  const entries = Object.entries(lock.packages).filter(([k]) => k.startsWith('node_modules/'));
-  const prod = entries.filter(([, e]) => !e.dev);
-  const devOnly = new Set(entries.filter(([, e]) => e.dev).map(([k]) => k));
-  let copied = 0;
-  let prunedBytes = 0;
-  for (const [key, entry] of prod) {
-    const src = join(root, key);
-    if (!existsSync(src)) {
-      if (entry.optional || entry.devOptional) continue; // an optional dependency not installed on this platform
-      throw new Error(
-        `${key} is a production dependency in package-lock.json but is not installed; run npm ci`,
-      );
-    }
-    const installed = JSON.parse(readFileSync(join(src, 'package.json'), 'utf8')) as { version?: string };
-    if (entry.version && installed.version !== entry.version)
-      throw new Error(
-        `${key} is ${installed.version} but package-lock.json says ${entry.version}; run npm ci`,
-      );
-    const nested = join(src, 'node_modules');
-    cpSync(src, join(dir, key), {
-      recursive: true,
-      dereference: false,
-      filter: (p) => {
-        // Nested node_modules hold their own lockfile entries (copied separately if they are production ones).
-        if (p === nested || p.startsWith(nested + sep)) return false;
-        if (PRUNE.test(p) && statSync(p).isFile()) {
-          prunedBytes += statSync(p).size;
-          return false;
-        }
-        return true;
-      },
-    });
-    copied++;
-  }
-  log(
-    `- copy ${copied} production packages listed in package-lock.json (${devOnly.size} dev-only packages left out)`,
-  );
-
-  return { copied, prunedBytes, devOnly };
-}
-
-/** 4. Verify: only allowed entries, no dev-only package, and every bare import resolves from the package. */
-function verifyPackage(dir: string, pkg: Record<string, unknown>, devOnly: Set<string>): string[] {
+/** 3. Verify: only allowed entries, and under dist/ only the bundle (scripts, their maps, the page script). */
+function verifyPackage(dir: string): void {
   for (const name of readdirSync(dir)) {
     if (!ALLOWED_TOP_LEVEL.includes(name)) throw new Error(`unexpected ${name} in the package`);
   }
   for (const f of walk(join(dir, 'dist'))) {
     const rel = relative(dir, f).split(sep).join('/');
-    if (!APP_DIRS.some((part) => rel.startsWith(`dist/${part}/`)) || !rel.endsWith('.js'))
+    if (!rel.startsWith(`${APP_DIR}/`) || !/\.js(\.map)?$/.test(rel))
       throw new Error(`unexpected ${rel} in the package`);
   }
-  const staged = packageDirs(join(dir, 'node_modules')).map((p) => `node_modules/${p}`);
-  for (const p of staged) {
-    if (devOnly.has(p)) throw new Error(`dev-only package ${p} got into the package`);
-  }
-  const imports = bareImports(join(dir, 'dist'));
-  for (const spec of imports) {
-    const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
-    if (!(name in ((pkg.dependencies as Record<string, string>) ?? {})))
-      throw new Error(`the app imports '${spec}', which is not in package.json dependencies`);
-  }
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      'for (const s of JSON.parse(process.argv[1])) import.meta.resolve(s);',
-      JSON.stringify(imports),
-    ],
-    { cwd: dir, encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`an import of the app does not resolve from the package:\n${r.stderr}`);
-
-  return imports;
 }
 
-/** 5. Figures: size by top-level entry and the largest packages. */
+/** 4. Figures: size by top-level entry and the largest files. */
 function figures(dir: string) {
   const byEntry: Record<string, number> = {};
-  let files = 0;
+  const sizes: Array<{ name: string; bytes: number }> = [];
   let bytes = 0;
   for (const f of walk(dir)) {
     const size = statSync(f).size;
-    files++;
     bytes += size;
+    sizes.push({ name: relative(dir, f).split(sep).join('/'), bytes: size });
     const top = relative(dir, f).split(sep)[0];
     byEntry[top] = (byEntry[top] ?? 0) + size;
   }
-  const perPackage = new Map<string, number>();
-  for (const f of walk(join(dir, 'node_modules'))) {
-    const parts = relative(join(dir, 'node_modules'), f).split(sep);
-    const name = parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
-    perPackage.set(name, (perPackage.get(name) ?? 0) + statSync(f).size);
+  const largest = sizes.sort((a, b) => b.bytes - a.bytes).slice(0, 4);
+  return { files: sizes.length, bytes, largest, byEntry };
+}
+
+// Type declarations, source maps and docs: the unbundled package left them out of the copied packages.
+const PRUNE = /(\.d\.[cm]?ts|\.map|\.md|\.markdown)$/i;
+
+/**
+ * What the package was without a bundle, for the benchmark's side-by-side figures: the compiled app
+ * (dist/src and dist/common *.js), host.json, package.json and the production node_modules from package-lock.json
+ * without .d.ts/.map/.md, counted in place (nothing is copied).
+ */
+export function unbundledFigures(root: string): { files: number; bytes: number } {
+  let files = 2;
+  let bytes = statSync(join(root, 'host.json')).size + statSync(join(root, 'package.json')).size;
+  for (const part of ['src', 'common'])
+    for (const f of walk(join(root, 'dist', part)))
+      if (f.endsWith('.js')) {
+        files++;
+        bytes += statSync(f).size;
+      }
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockEntry>;
+  };
+  for (const [key, entry] of Object.entries(lock.packages)) {
+    if (!key.startsWith('node_modules/') || entry.dev) continue;
+    const src = join(root, key);
+    if (!existsSync(src)) continue; // an optional dependency not installed on this platform
+    const nested = join(src, 'node_modules');
+    for (const f of walk(src)) {
+      if (f.startsWith(nested + sep) || PRUNE.test(f)) continue;
+      files++;
+      bytes += statSync(f).size;
+    }
   }
-  const largest = [...perPackage]
-    .map(([name, b]) => ({ name, bytes: b }))
-    .sort((a, b) => b.bytes - a.bytes)
-    .slice(0, 8);
-  return { files, bytes, largest, byEntry };
+  return { files, bytes };
 }
 
 export function* walk(dir: string): Generator<string> {
@@ -212,42 +192,8 @@ export function* walk(dir: string): Generator<string> {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) yield* walk(p);
-    else yield p;
+    else if (e.isFile()) yield p;
   }
-}
-
-/** Package folders under a node_modules folder, nested ones included ('a', '@s/b', 'a/node_modules/c'). */
-export function packageDirs(nodeModules: string, prefix = ''): string[] {
-  if (!existsSync(nodeModules)) return [];
-  const out: string[] = [];
-  for (const e of readdirSync(nodeModules, { withFileTypes: true })) {
-    if (!e.isDirectory() || e.name.startsWith('.')) continue;
-    const names = e.name.startsWith('@')
-      ? readdirSync(join(nodeModules, e.name), { withFileTypes: true })
-          .filter((x) => x.isDirectory())
-          .map((x) => `${e.name}/${x.name}`)
-      : [e.name];
-    for (const n of names) {
-      out.push(`${prefix}${n}`);
-      out.push(...packageDirs(join(nodeModules, n, 'node_modules'), `${prefix}${n}/node_modules/`));
-    }
-  }
-  return out;
-}
-
-/** Bare specifiers (not relative, not node: builtins) imported by the compiled app. */
-export function bareImports(distDir: string): string[] {
-  const specs = new Set<string>();
-  const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g;
-  for (const f of walk(distDir)) {
-    if (!f.endsWith('.js')) continue;
-    for (const m of readFileSync(f, 'utf8').matchAll(re)) {
-      const s = m[1];
-      if (s.startsWith('.') || s.startsWith('/') || isBuiltin(s)) continue;
-      specs.add(s);
-    }
-  }
-  return [...specs].sort();
 }
 
 export const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(2);

@@ -27,6 +27,7 @@ export function plan(o: DeployOptions, stagingDir: string) {
   const deploymentName = `identity-probes-${o.env}`;
   const parameters = deploymentParameters(o);
   return {
+    deploymentName,
     checks: [
       { argv: ['az', 'version', '--output', 'json'], capture: true },
       { argv: ['az', 'account', 'show', ...sub, '--output', 'json'], capture: true },
@@ -48,7 +49,8 @@ export function plan(o: DeployOptions, stagingDir: string) {
         'none',
       ],
     } satisfies Command,
-    deployment: {
+    /** `newEnvironment`: the first deployment of the environment, with the alert rule off (scripts/deploy/alerts.ts). */
+    deployment: (newEnvironment = false): Command => ({
       argv: [
         'az',
         'deployment',
@@ -64,6 +66,7 @@ export function plan(o: DeployOptions, stagingDir: string) {
         '@infra/main.parameters.json',
         '--parameters',
         ...parameters,
+        ...(newEnvironment ? ['alertsEnabled=false'] : []),
         ...sub,
         '--query',
         'properties.outputs',
@@ -71,7 +74,7 @@ export function plan(o: DeployOptions, stagingDir: string) {
         'json',
       ],
       capture: true,
-    } satisfies Command,
+    }),
     // Published from the staging folder, which holds only the package. --javascript: the folder has no
     // local.settings.json or tsconfig to tell Core Tools the language; --no-build: it is already built (a Flex
     // remote build would npm install again on Azure).

@@ -6,6 +6,8 @@ export interface WaitPolicy {
   role: { intervalMs: number; timeoutMs: number };
   /** `func azure functionapp publish`: attempts, and the backoff between them (doubling, capped). */
   publish: { attempts: number; firstDelayMs: number; maxDelayMs: number };
+  /** A new environment: polling health for the first all-green sweep before the alert is enabled. */
+  green: { intervalMs: number; timeoutMs: number };
 }
 
 /**
@@ -15,6 +17,8 @@ export interface WaitPolicy {
 export const DEFAULT_WAITS: WaitPolicy = {
   role: { intervalMs: 10_000, timeoutMs: 300_000 },
   publish: { attempts: 6, firstDelayMs: 10_000, maxDelayMs: 120_000 },
+  // The first timer sweep runs within one period (5 min by default) of the start; roles may take ~10 min more.
+  green: { intervalMs: 30_000, timeoutMs: 1_200_000 },
 };
 
 /** The policy in force: the defaults, scaled by DEPLOY_WAIT_SCALE when it is a number in (0, 1]. */
@@ -35,6 +39,7 @@ export function waitPolicy(env: NodeJS.ProcessEnv = process.env): WaitPolicy {
       firstDelayMs: s(d.publish.firstDelayMs),
       maxDelayMs: s(d.publish.maxDelayMs),
     },
+    green: { intervalMs: s(d.green.intervalMs), timeoutMs: s(d.green.timeoutMs) },
   };
 }
 

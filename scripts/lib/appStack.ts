@@ -9,9 +9,11 @@ import {
   readFileSync,
   rmSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stageBuilt } from '../deploy/package.ts';
 import { waitGroupGone } from './proc.ts';
 import { ensureLocalSettings, hostEnv, REPO_ROOT, startHostProcess, startSandboxProcess } from './stack.ts';
 import type { HostProcess, SandboxProcess } from './stack.ts';
@@ -28,10 +30,22 @@ export interface Stack {
   stop(): Promise<{ host: number | string; sandbox: number | string }>;
 }
 
-/** A deployment-like app folder: package.json and host.json copied, dist/ and node_modules linked. */
+/**
+ * The deployment package as `npm run deploy` stages it from the bundle `npm run build` made (scripts/deploy/package.ts):
+ * dist/app/, host.json and package.json, and no node_modules, so what the tests run is what ships.
+ */
 export function appMirror(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'probes-app-'));
-  copyFileSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
+  return stageBuilt(REPO_ROOT, mkdtempSync(join(tmpdir(), 'probes-app-')));
+}
+
+/**
+ * The app as it was before the bundle, for the cold start benchmark's side-by-side figures: tsc's dist/src as
+ * package.json "main", loading the libraries from node_modules.
+ */
+export function unbundledAppMirror(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'probes-app-unbundled-'));
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pkg, main: 'dist/src/index.js' }, null, 2));
   copyFileSync(join(REPO_ROOT, 'host.json'), join(dir, 'host.json'));
   symlinkSync(join(REPO_ROOT, 'dist'), join(dir, 'dist'), 'dir');
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');

@@ -168,6 +168,11 @@ export interface RemediationFacts {
   /** Who issues the path's tokens, for sentences (IdentityPath.tokenIssuer). */
   tokenIssuer: string;
   app: { name?: string; resourceGroup?: string };
+  /**
+   * The subscription and resource group as the template wrote them (AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP): a
+   * role assignment the fix creates is named as the template names it, from the scope spelled as the template does.
+   */
+  deployment?: { subscriptionId?: string; resourceGroup?: string };
   timeoutMs: number;
   managedIdentitySource: string;
   identityEnvironment: Readonly<Record<string, boolean>>;

@@ -1,6 +1,8 @@
 // What only the federated path knows about its failures: its token source's errors (classify.ts reads them through
 // IdentityPath.errors) and the fixes for a token Entra ID refused (remediation.ts asks IdentityPath.remediate).
+import { IDENTITIES } from '../../common/catalog.ts';
 import { appSettingsCommand, q, settingNames } from '../core/azCommands.ts';
+import { FIC_FIELD } from '../core/entraCodes.ts';
 import { NETWORK_CODES, TLS_TEXT } from '../core/networkErrors.ts';
 import type { ClassifyRule, RemediationFacts, RemediationHook } from '../core/plugins.ts';
 import type { Remediation } from '../core/results.ts';
@@ -14,19 +16,6 @@ export const tokenSourceRule: ClassifyRule = (e) => {
   return NETWORK_CODES.includes(causeCode) || TLS_TEXT.test(e.text)
     ? e.is('unreachable', 'token-source', { setting: sourceError.setting })
     : e.is('misconfigured', 'token-source', { setting: sourceError.setting });
-};
-
-/**
- * Entra's current answers name the field of the assertion that no federated credential matches (Azure/login#482,
- * #515, #517; Azure/azure-workload-identity#1200): 700211 issuer, 700212 audience, 700213 and 7002137 subject,
- * 7002138 a subject that matches only when case is ignored. The 2022 AADSTS70021 does not say which.
- */
-const FIC_FIELD: Record<string, string> = {
-  '700211': 'fic-issuer',
-  '700212': 'fic-audience',
-  '700213': 'fic-subject',
-  '7002137': 'fic-subject',
-  '7002138': 'fic-subject-case',
 };
 
 /** A federated credential mismatch, with the field Entra named. */
@@ -66,6 +55,13 @@ function identityArgs(resourceId: string | undefined): string {
   return `--identity-name ${m[3]} --resource-group ${m[2]} --subscription ${m[1]}`;
 }
 
+/**
+ * The federated credential the template declares (infra/modules/identities.bicep names it from the catalog): the fix
+ * writes that one, so the next deployment updates it rather than conflicting with a second credential that has the
+ * same issuer and subject.
+ */
+const DECLARED_CREDENTIAL = IDENTITIES.federated.federatedCredentials[0].name;
+
 function federationRejected(reason: string, aadsts: string | undefined, f: RemediationFacts): Remediation {
   const fed = f.pathFacts ?? {};
   const sourceSetting = fed.source === 'url' ? 'FEDERATED_TOKEN_URL' : 'FEDERATED_TOKEN_FILE';
@@ -84,9 +80,9 @@ function federationRejected(reason: string, aadsts: string | undefined, f: Remed
     };
   const clientId = fed.clientId ?? '<client-id>';
   return {
-    summary: `Entra ID refused the external token (AADSTS${aadsts ?? '?'}): ${mismatch(reason, fed)}. Add a federated credential on identity ${clientId} with exactly the token's issuer, subject and audience${fed.resourceId ? '' : ' (set FEDERATED_RESOURCE_ID to have the command name the identity)'}.`,
+    summary: `Entra ID refused the external token (AADSTS${aadsts ?? '?'}): ${mismatch(reason, fed)}. Give the federated credential '${DECLARED_CREDENTIAL}' on identity ${clientId} exactly the token's issuer, subject and audience${fed.resourceId ? '' : ' (set FEDERATED_RESOURCE_ID to have the command name the identity)'}: \`npm run deploy\` with --federated-issuer and --federated-subject set to the token's writes it, or the command below updates it under the template's name (a credential under another name with the same issuer and subject would make the next deployment fail). Deploy with those values from then on, or the next deployment puts the old ones back.`,
     command: [
-      'az identity federated-credential create --name identity-probes-federation',
+      `az identity federated-credential create --name ${DECLARED_CREDENTIAL}`,
       identityArgs(fed.resourceId),
       `--issuer ${q(fed.issuer ?? '<issuer>')} --subject ${q(fed.subject ?? '<subject>')}`,
       `--audiences ${q(fed.audience ?? '<audience>')}`,

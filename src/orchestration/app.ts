@@ -1,8 +1,9 @@
 // The composition root: the app's state (the paths' credentials, the probes' and the privileges check's SDK clients
-// and caches, the status service with its store client, write queue and caches, and the telemetry handle) is built
-// here, once per process, and handed down; nothing below keeps a process-wide instance of its own. Each part is built on first use, so that importing the app stays cheap (bench figure (c)) and a part
-// that a run does not need is never loaded. A test builds its own App (with its own clock) instead of resetting
-// module state.
+// and caches, the status service with its store client, write queue and caches) is built here, once per process, and
+// handed down; those parts keep no process-wide instance of their own. Telemetry is still a module of its own, held
+// here as a handle so that its start can come later than the first answer. Each part is built on first use, so that
+// importing the app stays cheap (bench figure (c)) and a part that a run does not need is never loaded. A test builds
+// its own App (with its own clock) instead of resetting module state.
 import { getConfig, type Config } from '../config.ts';
 import type { Credentials } from '../identities/index.ts';
 import type { PrivilegesChecker } from '../privileges/check.ts';

@@ -14,6 +14,7 @@ import {
   type ScopeKey,
 } from './catalog.ts';
 import { grantsPattern } from './compare.ts';
+import { roleAssignmentCreateCommand } from '../core/azCommands.ts';
 import { scopeCovers, type ScopeIds } from './scopes.ts';
 
 export interface LookupInput {
@@ -22,7 +23,11 @@ export interface LookupInput {
   scopeIds: ScopeIds;
   checks: ScopeCheck[];
   signal: AbortSignal;
+  /** Definitions of roles that are not declared, by GUID, read earlier (they rarely change): the checker's. */
+  definitions: RoleDefinitions;
 }
+
+export type RoleDefinitions = Map<string, { roleName?: string; permissions: PermissionBlock[] }>;
 
 export interface Lookup {
   findings: Finding[];
@@ -33,9 +38,6 @@ const GUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\s*$
 const guidOf = (id: string) => GUID.exec(id)?.[1]?.toLowerCase() ?? id.toLowerCase();
 const same = (a: string, b: string) =>
   a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
-
-/** Definitions of roles that are not declared, by GUID: read once per process (they rarely change). */
-const definitions = new Map<string, { roleName?: string; permissions: PermissionBlock[] }>();
 
 interface Declared {
   role: string;
@@ -51,7 +53,13 @@ function declaredFor(identity: IdentityKey, scopeIds: ScopeIds): Declared[] {
   }));
 }
 
-async function definitionOf(arm: PrivilegesArm, a: AssignmentRecord, at: string, signal: AbortSignal) {
+async function definitionOf(
+  arm: PrivilegesArm,
+  definitions: RoleDefinitions,
+  a: AssignmentRecord,
+  at: string,
+  signal: AbortSignal,
+) {
   const guid = guidOf(a.roleDefinitionId);
   const known = DECLARED_ROLES.find((r) => r.id === guid) ?? definitions.get(guid);
   if (known) return known;
@@ -74,13 +82,12 @@ function remediation(
   missing: Declared[],
 ): Finding['remediation'] {
   const restore = missing.filter((m) => scopeCovers(grant.scope, m.scope));
-  const creates = restore.map(
-    (m) =>
-      `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role "${m.role}" --scope ${m.scope}`,
-  );
+  // Named as the template names them, so the next deployment updates them rather than failing with 409
+  // RoleAssignmentExists.
+  const creates = restore.map((m) => roleAssignmentCreateCommand(principalId, m.role, m.scope));
   const role = grant.roleName ? `'${grant.roleName}'` : `role ${guidOf(grant.roleDefinitionId)}`;
   const first = restore.length
-    ? ` First grant the declared ${restore.map((m) => `'${m.role}'`).join(', ')} it stands in for, so nothing the probes need is lost.`
+    ? ` First grant the declared ${restore.map((m) => `'${m.role}'`).join(', ')} it stands in for, so nothing the probes need is lost: \`npm run deploy\` restores every declared role assignment, or the command below creates ${restore.length > 1 ? 'them' : 'it'} under the template's ${restore.length > 1 ? 'names' : 'name'} before the delete.`
     : '';
   return {
     summary: `Remove the assignment of ${role} at ${grant.scope}: it grants more than the wiring declares.${first}`,
@@ -97,7 +104,7 @@ function unattributed(principalId: string, why: string): Finding['remediation'] 
 
 /** Attributes each scope's excess to the undeclared assignments whose roles grant it. */
 export async function findGrants(arm: PrivilegesArm, input: LookupInput): Promise<Lookup> {
-  const { identity, principalId, scopeIds, checks, signal } = input;
+  const { identity, principalId, scopeIds, checks, signal, definitions } = input;
   let assignments: AssignmentRecord[];
   // Listed at the resource group: the declared Reader there allows it, and the list holds the assignments at,
   // above (subscription, management groups) and below it, which covers every checked scope.
@@ -119,7 +126,7 @@ export async function findGrants(arm: PrivilegesArm, input: LookupInput): Promis
   const extra = assignments.filter((a) => !isDeclared(a));
   const roles = new Map<string, { roleName?: string; permissions: PermissionBlock[] }>();
   try {
-    for (const a of extra) roles.set(a.id, await definitionOf(arm, a, at, signal));
+    for (const a of extra) roles.set(a.id, await definitionOf(arm, definitions, a, at, signal));
   } catch {
     // Without a definition the assignment can still be named when it is the only undeclared one in scope.
   }

@@ -11,6 +11,7 @@
 // granting assignment, once per process.
 import {
   IDENTITIES,
+  identityOfPath as catalogIdentityOfPath,
   ROLES,
   STATUS_WRITER,
   TARGET_IDS,
@@ -93,11 +94,8 @@ export const DECLARED_ASSIGNMENTS: readonly DeclaredAssignment[] = IDENTITY_KEYS
     : []),
 ]);
 
-export function identityOfPath(path: PathId): IdentityKey {
-  const key = IDENTITY_KEYS.find((k) => PATHS_OF_IDENTITY[k].includes(path));
-  if (!key) throw new Error(`no identity serves path ${path}`);
-  return key;
-}
+/** The identity a path must come back as (the catalog's rule), as one of the identities that serve paths. */
+export const identityOfPath = (path: PathId): IdentityKey => catalogIdentityOfPath(path) as IdentityKey;
 
 export function declaredRole(name: RoleName): RoleDefinition {
   const r = DECLARED_ROLES.find((d) => d.roleName === name);

@@ -19,7 +19,7 @@ import { raceDeadline } from '../core/deadline.ts';
 import { sanitizer } from '../core/sanitize.ts';
 import type { ErrorDetail } from '../core/results.ts';
 import { countingRequests, createPrivilegesArm, type PrivilegesArm } from './arm.ts';
-import { failedLookup, findGrants } from './attribute.ts';
+import { failedLookup, findGrants, type RoleDefinitions } from './attribute.ts';
 import {
   DECLARED_ASSIGNMENTS,
   declaredRole,
@@ -89,6 +89,8 @@ export class PrivilegesChecker {
   /** One ARM client per path, around an attesting wrapper of the path's credential (core/attestedCall.ts). */
   readonly #clients = new ClientMemo<PathId, PrivilegesArm>();
   readonly #lastLookup: LastLookups = new Map();
+  /** Definitions of undeclared roles read from ARM, by GUID: read once (they rarely change). */
+  readonly #definitions: RoleDefinitions = new Map();
 
   /** `credentials`: the paths' credentials, shared with the probes (one set per app: orchestration/app.ts). */
   constructor(credentials: Credentials = new Credentials()) {
@@ -164,7 +166,7 @@ export class PrivilegesChecker {
         detail: { phase: 'token', message: attestation.mismatches.join('; ') },
       });
     return done(
-      await withFindings(client.client, this.#lastLookup, {
+      await withFindings(client.client, this.#lastLookup, this.#definitions, {
         identity,
         principalId,
         scopes,
@@ -213,7 +215,12 @@ interface FindingsInput {
 }
 
 /** The outcome, and for excess the granting assignments (from the last lookup when the excess is unchanged). */
-async function withFindings(arm: PrivilegesArm, lastLookup: LastLookups, x: FindingsInput) {
+async function withFindings(
+  arm: PrivilegesArm,
+  lastLookup: LastLookups,
+  definitions: RoleDefinitions,
+  x: FindingsInput,
+) {
   const over = x.scopes.filter((s) => s.excess);
   // A scope that could not be read (or named) leaves the check incomplete: never "ok" then.
   const failed = x.scopes.find((s) => s.outcome !== 'ok' && s.outcome !== 'over-privileged');
@@ -234,7 +241,7 @@ async function withFindings(arm: PrivilegesArm, lastLookup: LastLookups, x: Find
     // Bounded like the reads: a lookup that misses the deadline is a failed lookup, not a hung check.
     const counted = await countingRequests(() =>
       raceDeadline(
-        findGrants(arm, { ...x, principalId: x.principalId ?? '', checks: x.scopes }),
+        findGrants(arm, { ...x, principalId: x.principalId ?? '', checks: x.scopes, definitions }),
         x.config.probeTimeoutMs,
       ).catch(() => failedLookup(x.scopes, x.principalId ?? '')),
     );

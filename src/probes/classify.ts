@@ -6,6 +6,13 @@
 import { IDENTITY_PATHS } from '../identities/index.ts';
 import { TARGETS } from '../targets/index.ts';
 import { lastErrorAnswer, type Answer } from '../core/answerLog.ts';
+import {
+  CLIENT_CREDENTIAL_AADSTS,
+  FEDERATION_AADSTS,
+  FEDERATION_REASON,
+  IDENTITY_NOT_FOUND_AADSTS,
+  TENANT_AADSTS,
+} from '../core/entraCodes.ts';
 import { NETWORK_CODES, NETWORK_TEXT, TLS_TEXT } from '../core/networkErrors.ts';
 import { readError } from './errorReading.ts';
 import type { Classification, ClassifyContext, ClassifyRule, ErrorKnowledge } from '../core/plugins.ts';
@@ -31,32 +38,6 @@ export function serviceScope(text: string): string | undefined {
   }
   return undefined;
 }
-
-// AADSTS codes (Entra error bodies: docs/identity-wire.md §10.5; docs/pain-points.md P9).
-const FEDERATION_AADSTS = new Set([
-  '70021', // no matching federated identity record
-  '700211', // issuer mismatch
-  '700212', // audience mismatch
-  '700213', // subject mismatch
-  '7002137', // subject mismatch (newer)
-  '7002138',
-  '700024', // client assertion is not within its valid time range (expired external token)
-  '50027', // invalid JWT
-  '50013', // assertion failed signature validation
-  '700027', // client assertion failed signature validation
-  '7000272', // the issuer's JWKS has no key with the token's kid
-  '50166', // Entra could not reach the issuer's OIDC discovery / JWKS endpoint
-  '700222', // an Entra-issued token was sent as the external assertion
-]);
-const FEDERATION_REASON: Record<string, string> = {
-  '700024': 'assertion-expired',
-  '7000272': 'issuer-keys',
-  '50166': 'issuer-unreachable',
-  '700222': 'entra-assertion',
-};
-const IDENTITY_NOT_FOUND_AADSTS = new Set(['700016']); // application not found in the directory
-const TENANT_AADSTS = new Set(['90002', '900023']); // tenant not found / invalid tenant identifier
-const CLIENT_CREDENTIAL_AADSTS = new Set(['7000215', '7000222', '7000218']); // invalid / expired client secret
 
 // Deadline: our own timer, or the AbortSignal.timeout given to the SDK call (AbortError / TimeoutError).
 const deadline: ClassifyRule = (e) =>

@@ -6,7 +6,14 @@
 import { IDENTITY_PATHS } from '../identities/index.ts';
 import type { OutcomeKind } from '../ids.ts';
 import { TARGETS } from '../targets/index.ts';
-import { appArgs, appSettingsCommand, codes, settingNames } from '../core/azCommands.ts';
+import {
+  appArgs,
+  appSettingsCommand,
+  codes,
+  REDEPLOY_FIRST,
+  roleAssignmentCreateCommand,
+  settingNames,
+} from '../core/azCommands.ts';
 import type { Classification, RemediationFacts } from '../core/plugins.ts';
 import type { Remediation } from '../core/results.ts';
 
@@ -125,8 +132,8 @@ function forbidden(c: Classification, f: RemediationFacts): Remediation {
       command: `az functionapp show ${appArgs(f)} --query outboundIpAddresses -o tsv`,
     };
   return {
-    summary: `Principal ${oid} (${f.path}) got a token but lacks '${f.role}' on ${f.scope} (HTTP 403${codes(c.detail)}); assign it, then allow up to 10 minutes for the assignment to apply.`,
-    command: `az role assignment create --assignee-object-id ${oid} --assignee-principal-type ServicePrincipal --role "${f.role}" --scope ${f.scope}`,
+    summary: `Principal ${oid} (${f.path}) got a token but lacks '${f.role}' on ${f.scope} (HTTP 403${codes(c.detail)}); assign it, then allow up to 10 minutes for the assignment to apply. ${REDEPLOY_FIRST}`,
+    command: roleAssignmentCreateCommand(oid, f.role, f.scope, f.deployment),
   };
 }
 

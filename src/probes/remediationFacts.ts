@@ -38,6 +38,7 @@ export function remediationFacts(
     endpointSetting: t.endpointSetting,
     tokenIssuer: p.tokenIssuer(config),
     app: { name: config.app.siteName, resourceGroup: config.app.resourceGroup ?? config.arm.resourceGroup },
+    deployment: { subscriptionId: config.arm.subscriptionId, resourceGroup: config.arm.resourceGroup },
     timeoutMs: config.probeTimeoutMs,
     managedIdentitySource: config.managedIdentitySource,
     identityEnvironment: config.identityEnvironment,

@@ -6,7 +6,6 @@
 import type { Answer } from '../core/answerLog.ts';
 import type { ErrorDetail } from '../core/results.ts';
 
-const firstSeen = new Map<string, string>();
 const MAX_REMEMBERED = 200;
 
 function fingerprint(d: ErrorDetail, text: string): string | undefined {
@@ -14,21 +13,22 @@ function fingerprint(d: ErrorDetail, text: string): string | undefined {
   return trace ?? d.correlationId ?? d.requestId;
 }
 
-/** Marks `detail` as a replay (with when it was first seen) when this probe got no token answer for it. */
-export function noteReplay(
-  detail: ErrorDetail,
-  text: string,
-  answers: readonly Answer[],
-  now = new Date(),
-): ErrorDetail {
-  if (detail.phase !== 'token') return detail;
-  const key = fingerprint(detail, text);
-  const asked = answers.some((a) => a.source === 'token');
-  if (key && !firstSeen.has(key)) {
-    firstSeen.set(key, now.toISOString());
-    if (firstSeen.size > MAX_REMEMBERED) firstSeen.delete(firstSeen.keys().next().value!);
+/** When this runner first saw each failure (by trace id), the last MAX_REMEMBERED of them. */
+export class ReplayMemory {
+  readonly #firstSeen = new Map<string, string>();
+
+  /** Marks `detail` as a replay (with when it was first seen) when this probe got no token answer for it. */
+  note(detail: ErrorDetail, text: string, answers: readonly Answer[], now = new Date()): ErrorDetail {
+    if (detail.phase !== 'token') return detail;
+    const firstSeen = this.#firstSeen;
+    const key = fingerprint(detail, text);
+    const asked = answers.some((a) => a.source === 'token');
+    if (key && !firstSeen.has(key)) {
+      firstSeen.set(key, now.toISOString());
+      if (firstSeen.size > MAX_REMEMBERED) firstSeen.delete(firstSeen.keys().next().value!);
+    }
+    const httpError = detail.statusCode !== undefined && detail.statusCode >= 400;
+    if (asked || !(httpError || detail.aadsts)) return detail;
+    return { ...detail, replayed: true, ...(key ? { firstSeenAt: firstSeen.get(key) } : {}) };
   }
-  const httpError = detail.statusCode !== undefined && detail.statusCode >= 400;
-  if (asked || !(httpError || detail.aadsts)) return detail;
-  return { ...detail, replayed: true, ...(key ? { firstSeenAt: firstSeen.get(key) } : {}) };
 }

@@ -19,7 +19,7 @@ import {
 } from '../core/attestedCall.ts';
 import { classify, type Classification } from './classify.ts';
 import { ProbeDeadlineError } from '../core/deadline.ts';
-import { noteReplay } from './replay.ts';
+import { ReplayMemory } from './replay.ts';
 import { remediationFacts } from './remediationFacts.ts';
 import { remediate, wrongIdentityRemediation } from './remediation.ts';
 import { sanitizer } from '../core/sanitize.ts';
@@ -31,10 +31,11 @@ function newClient(credential: TokenCredential, target: TargetId, config: Config
   return attestedClient(credential, (wrapper) => TARGETS[target].createCall(wrapper, config));
 }
 
-/** The runner's state: the paths' credentials, and one SDK client per (path, target) around them. */
+/** The runner's state: the paths' credentials, one SDK client per (path, target) around them, replayed errors. */
 interface Clients {
   credentials: Credentials;
   clients: ClientMemo<string, TargetCall>;
+  replays: ReplayMemory;
 }
 
 function clientFor({ credentials, clients }: Clients, path: PathId, target: TargetId, config: Config) {
@@ -216,7 +217,7 @@ function judge(
   });
   const c = {
     ...classified,
-    detail: noteReplay(classified.detail, classified.detail.message ?? '', run.answers.answers),
+    detail: state.replays.note(classified.detail, classified.detail.message ?? '', run.answers.answers),
   };
   if (c.kind === 'timeout' && c.reason === 'token' && !options.freshCredential) {
     // A token request that never answers leaves the client's token cycler waiting on it forever (managed
@@ -238,7 +239,7 @@ export class ProbeRunner {
   readonly #state: Clients;
 
   constructor(credentials: Credentials = new Credentials()) {
-    this.#state = { credentials, clients: new ClientMemo() };
+    this.#state = { credentials, clients: new ClientMemo(), replays: new ReplayMemory() };
   }
 
   /** The `path/target` keys of the clients built so far. */

@@ -5,6 +5,7 @@ import type { FederatedTokenStatus } from '../core/results.ts';
 import type { PathId, TargetId } from '../ids.ts';
 import type { ProbeResult } from '../core/results.ts';
 import { inOrder, mergeRecord, type PathDocument, type TargetRecord } from './model.ts';
+import type { PrivilegesRecord } from './privileges.ts';
 
 export interface CellDocument {
   schema: 2;
@@ -41,18 +42,26 @@ export function mergeCell(
   };
 }
 
-/** A path's document from its cells (absent cells skipped); the newest cell's federated token status wins. */
-export function toPathDocument(path: PathId, cells: (CellDocument | undefined)[]): PathDocument | undefined {
+/**
+ * A path's document: its cells (absent ones skipped; the newest cell's federated token status wins) and the latest
+ * privileges check run with its credential. Undefined when there is neither.
+ */
+export function toPathDocument(
+  path: PathId,
+  cells: (CellDocument | undefined)[],
+  privileges?: PrivilegesRecord,
+): PathDocument | undefined {
   const present = cells.filter((c): c is CellDocument => c !== undefined && c.path === path && !!c.record);
-  if (present.length === 0) return undefined;
+  if (present.length === 0 && !privileges) return undefined;
   const byTime = [...present].sort((a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt));
-  const newest = byTime[byTime.length - 1];
+  const newest = byTime.at(-1);
   const federated = byTime.filter((c) => c.federatedToken).pop()?.federatedToken;
   return {
     schema: 1,
     path,
-    updatedAt: newest.updatedAt,
+    updatedAt: newest?.updatedAt ?? privileges!.latest.at,
     targets: Object.fromEntries(present.map((c) => [c.target, c.record])),
     ...(federated ? { federatedToken: federated } : {}),
+    ...(privileges ? { privileges } : {}),
   };
 }

@@ -178,7 +178,7 @@ export class StatusStore {
               ),
               this.#read<PrivilegesRecord>(privilegesBlobName(p), signal),
             ]);
-            return [p, withPrivileges(p, toPathDocument(p, cells), privileges?.doc)] as const;
+            return [p, toPathDocument(p, cells, privileges?.doc)] as const;
           }),
         );
         return Object.fromEntries(docs) as Record<PathId, PathDocument | undefined>;
@@ -280,13 +280,4 @@ async function buildStore(config: Config, onTokenHang: () => void): Promise<Atte
     }).getContainerClient(config.status.containerName!);
     return new StatusStore(container, config.probeTimeoutMs, wrapper, onTokenHang);
   });
-}
-
-function withPrivileges(
-  path: PathId,
-  doc: PathDocument | undefined,
-  privileges: PrivilegesRecord | undefined,
-): PathDocument | undefined {
-  if (!privileges) return doc;
-  return { ...(doc ?? { schema: 1, path, updatedAt: privileges.latest.at, targets: {} }), privileges };
 }

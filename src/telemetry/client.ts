@@ -3,11 +3,10 @@
 // what track*() is given. Ingestion is authenticated with Entra ID through the managed identity that
 // APPLICATIONINSIGHTS_AUTHENTICATION_STRING names (local authentication is disabled on the component). A pipeline
 // policy and the credential are wrapped only to observe what ingestion answered (health.ts); nothing is sent by hand.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import type { Config } from '../config.ts';
+import { configurationManagerModule } from './exporterConfiguration.ts';
 import { sendAnswered, sendFailed } from './health.ts';
 
 export interface Sender {
@@ -61,10 +60,7 @@ interface RemoteConfiguration {
  */
 export function exporterRemoteConfiguration(): RemoteConfiguration | undefined {
   try {
-    const fromApp = createRequire(import.meta.url);
-    const fromLibrary = createRequire(fromApp.resolve('applicationinsights'));
-    const exporter = dirname(fromLibrary.resolve('@azure/monitor-opentelemetry-exporter'));
-    const mod = fromLibrary(join(exporter, '_configuration', 'configurationManager.js')) as {
+    const mod = configurationManagerModule() as {
       ConfigurationManager?: { getInstance(): RemoteConfiguration };
     };
     return mod.ConfigurationManager?.getInstance();
@@ -75,10 +71,13 @@ export function exporterRemoteConfiguration(): RemoteConfiguration | undefined {
 
 /** Builds the sender; only called when a connection string and an Entra identity are configured. */
 export async function createSender(config: Config): Promise<Sender> {
-  const [{ TelemetryClient }, { ManagedIdentityCredential }] = await Promise.all([
+  // applicationinsights is CommonJS: its exports object is the default export under Node and in the bundle alike
+  // (esbuild gives a dynamic import of a CommonJS module no named exports: https://esbuild.github.io/content-types/#es6-cjs-interop).
+  const [{ default: insights }, { ManagedIdentityCredential }] = await Promise.all([
     import('applicationinsights'),
     import('@azure/identity'),
   ]);
+  const { TelemetryClient } = insights;
   const t = config.telemetry;
   const credential = new ObservedCredential(
     t.clientId === 'system'

@@ -17,8 +17,13 @@ import { privilegesAvailabilityOf, privilegesTransitionOf } from './privilegeIte
 export type { TelemetryHealth } from './health.ts';
 
 let sender: Promise<Sender> | undefined;
-/** Sends in flight (drain() waits for them, e.g. before a process exits). */
-const inflight = new Set<Promise<void>>();
+/**
+ * Opens when the sender may be built. Open from the start, except in a host that calls deferStart() at app start:
+ * then results are queued until start() (after the first answer, functions/warmup.ts), so that loading the library
+ * (several hundred milliseconds of CPU) never delays an answer, and nothing reported meanwhile is lost.
+ */
+let gate: Promise<void> = Promise.resolve();
+let openGate: (() => void) | undefined;
 /** Last outcome per cell seen by this instance: transitions when the status store could not be read. */
 const lastSeen = new Map<string, { outcome: string; since: string }>();
 
@@ -36,14 +41,21 @@ function senderFor(config: Config): Promise<Sender> | undefined {
     process.env.APPLICATIONINSIGHTS_STATSBEAT_DISABLED ??= 'true';
     process.env.APPLICATION_INSIGHTS_NO_STATSBEAT ??= 'true';
     process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED ??= 'true';
-    sender = import('./client.ts').then((m) => m.createSender(config));
+    sender = gate.then(() => import('./client.ts')).then((m) => m.createSender(config));
     sender.catch((err) => sendFailed(err, 'connection'));
   }
   return sender;
 }
 
-/** Builds the sender ahead of the first result (app start: functions/warmup.ts); never throws. */
-export async function prepareTelemetry(config: Config = getConfig()): Promise<void> {
+/** Holds results back (queued, not dropped) until start(): app start does this (functions/warmup.ts). */
+export function deferStart(): void {
+  if (openGate || sender) return;
+  gate = new Promise((resolve) => (openGate = resolve));
+}
+
+/** Builds the sender now (and sends what was queued); resolves when it is built or failed. Never throws. */
+export async function start(config: Config = getConfig()): Promise<void> {
+  openGate?.();
   await senderFor(config)?.catch(() => {});
 }
 
@@ -96,27 +108,62 @@ export function reportPrivileges(
   ]);
 }
 
-function enqueue(s: Promise<Sender>, items: { availability: object; transition?: object }[]): void {
-  const sending = s
-    .then(async (client) => {
+type Item = { availability: object; transition?: object };
+/** Reported, not yet handed to the library. */
+const queue: Item[] = [];
+/** The one loop that hands the queue to the library and flushes, while there is something to send. */
+let pump: Promise<void> | undefined;
+
+/**
+ * One flush at a time, each covering everything queued before it: the library's flush() does not wait for a batch
+ * that another flush is already exporting, so concurrent flushes (many results queued while the sender is being
+ * built) could resolve with items still unsent.
+ */
+function enqueue(s: Promise<Sender>, items: Item[]): void {
+  queue.push(...items);
+  pump ??= send(s);
+}
+
+async function send(s: Promise<Sender>): Promise<void> {
+  let client: Sender;
+  try {
+    client = await s;
+  } catch (err) {
+    sendFailed(err, 'connection');
+    queue.length = 0;
+    pump = undefined;
+    return;
+  }
+  for (;;) {
+    // Checked and cleared in the same turn as the last flush ended: a report() after this starts a new loop.
+    if (queue.length === 0) {
+      pump = undefined;
+      return;
+    }
+    const batch = queue.splice(0);
+    try {
       const clean = sanitizer();
       let events = 0;
-      for (const i of items) {
+      for (const i of batch) {
         client.trackAvailability(clean.deep(i.availability));
         if (i.transition) {
           client.trackEvent(clean.deep(i.transition));
           events++;
         }
       }
-      countTracked(items.length, events);
+      countTracked(batch.length, events);
       await client.flush();
-    })
-    .catch((err) => sendFailed(err, 'connection'))
-    .finally(() => inflight.delete(sending));
-  inflight.add(sending);
+    } catch (err) {
+      sendFailed(err, 'connection');
+    }
+  }
 }
 
-/** Resolves when every report() so far has been handed to ingestion and answered (or failed). Never rejects. */
+/**
+ * Resolves when every report() so far has been handed to ingestion and answered (or failed). Never rejects.
+ * Waiting for the sends means wanting them now: a deferred start begins.
+ */
 export async function drain(): Promise<void> {
-  while (inflight.size) await Promise.allSettled([...inflight]);
+  openGate?.();
+  while (pump) await pump;
 }

@@ -1,6 +1,6 @@
 // Every remediation the app prints for a broken scenario, run unchanged with the real Azure CLI (bash, so the
 // printed quoting and lookups are what runs) as the world's operator, fixes the world: the next sweep of the failing
-// cells is `ok`, and an identity's over-privileged check (the scenarios where every probe is ok) is clean again. The same commands run as an identity without the rights (the app's system-assigned identity,
+// cells is `ok`, the next deployment (test/support/redeploy.ts) meets 0 conflicts and the sweep after it is ok, and an identity's over-privileged check (the scenarios where every probe is ok) is clean again. The same commands run as an identity without the rights (the app's system-assigned identity,
 // a Reader) get ARM's real AuthorizationFailed. One sandbox per scenario, scenarios side by side.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,6 +11,7 @@ import type { PrivilegesResult } from '../../src/privileges/types.ts';
 import type { ProbeResult } from '../../src/core/results.ts';
 import { listScenarios } from '../../sandbox/world.ts';
 import { runChild } from '../app/helpers/child.ts';
+import { redeploy } from '../support/redeploy.ts';
 import { admin, identity, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 import { operatorSession, registeredConfig, requireAz, session, SKIP, type AzSession } from './helpers.ts';
 
@@ -165,7 +166,6 @@ describe(
         lines.push(
           `  next sweep: ${[...fixed.map((r) => `${r.name}=${r.outcome}`), ...cleared.map((r) => `${r.name}=ok`)].join(', ')}`,
         );
-        for (const line of lines) t.diagnostic(line);
         for (const r of fixed)
           assert.equal(r.outcome, 'ok', `${scenario} ${r.name} after the fix: ${JSON.stringify(r.detail)}`);
         assert.deepEqual(
@@ -173,6 +173,45 @@ describe(
           [],
           `${scenario}: every cell is ok and no identity is over-privileged after the fix`,
         );
+
+        // Then the next deployment: it PUTs every declared assignment under the template's name (and the
+        // federated credentials and site identities); a fix that created an assignment under another name would
+        // answer 409 RoleAssignmentExists here.
+        const report = await redeploy(sb);
+        lines.push(
+          `  redeploy: ${report.answers.length} PUTs, ${report.conflicts.length} conflicts, ${report.failures.length} failures`,
+        );
+        assert.deepEqual(report.conflicts, [], `${scenario}: the redeploy conflicts with the fix`);
+        assert.deepEqual(report.failures, [], `${scenario}: ${JSON.stringify(report.failures)}`);
+        const afterRedeploy = failing(await survey(sb));
+        lines.push(`  sweep after the redeploy: ${afterRedeploy.length} failing`);
+        for (const line of lines) t.diagnostic(line);
+        assert.deepEqual(
+          afterRedeploy.map((r) => `${r.name}=${r.outcome}`),
+          [],
+          `${scenario}: the sweep after the redeploy`,
+        );
       });
+
+    it('the old unnamed az role assignment create makes the next deployment fail with 409 RoleAssignmentExists', async (t) => {
+      requireAz();
+      const sb = await startTestSandbox('uami-no-keyvault-role');
+      cleanup.push(() => sb.close());
+      const base = await registeredConfig(sb.connection);
+      cleanup.push(() => rmSync(base, { recursive: true, force: true }));
+      const [cell] = failing(await survey(sb));
+      const unnamed = cell.command!.replace(/ --name \S+/, '');
+      assert.match(unnamed, /^az role assignment create --assignee-object-id /);
+      const operator = await operatorSession(sb.connection, base);
+      cleanup.push(() => operator.close());
+      const r = await bash(operator, unnamed);
+      assert.equal(r.code, 0, r.out);
+      const report = await redeploy(sb);
+      t.diagnostic(
+        `$ ${unnamed}: exit 0; redeploy: ${report.conflicts.map((c) => `${c.status} ${c.code} (${c.what})`).join(', ')}`,
+      );
+      assert.equal(report.conflicts.length, 1, JSON.stringify(report.answers));
+      assert.equal(report.conflicts[0].code, 'RoleAssignmentExists');
+    });
   },
 );

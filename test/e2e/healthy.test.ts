@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getJson } from '../../scripts/lib/proc.ts';
+import { admin } from '../../support/sandbox.ts';
 import { startStack, stopCleanly } from './helpers.ts';
 import type { Stack } from './helpers.ts';
 import { findResults, IDENTITY_KEY, PATHS, TARGETS } from './results.ts';
@@ -29,6 +30,24 @@ describe('e2e: healthy scenario on the dev host', () => {
         assert.equal(typeof x.timings?.totalMs, 'number');
       }
     }
+  });
+
+  it('the first results, answered before the telemetry library loaded, all reach Application Insights', async () => {
+    // The host started from the bundle; the test above was its first sweep. The sender is built only after the
+    // first answer (src/functions/warmup.ts): what was reported before is queued, then sent.
+    const want = PATHS.flatMap((p) => TARGETS.map((t) => `${p}/${t}`)).sort();
+    let names: string[] = [];
+    for (const end = Date.now() + 30_000; Date.now() < end;) {
+      const got = await admin<{ items: Array<{ baseData: { name: string } }> }>(
+        stack.sandbox.connection,
+        'GET',
+        '/_sandbox/telemetry?kind=availability',
+      );
+      names = [...new Set(got.items.map((i) => i.baseData.name))].sort();
+      if (names.length >= want.length) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(names, want);
   });
 
   it('GET /api/probes/{path}/{target}: every cell on its own', async () => {

@@ -67,12 +67,15 @@ describe(
         'az keyvault list-deleted',
         'az keyvault recover',
         'az deployment group',
+        'az deployment group',
         'az role assignment',
         'az role assignment',
         'az role assignment',
         'func azure functionapp',
         'func azure functionapp',
         'func azure functionapp',
+        'az rest --method',
+        'az monitor metrics',
       ]);
       // Only this deployment's vault (its resource group, any case, and its environment tag) is recovered.
       assert.equal(
@@ -86,7 +89,7 @@ describe(
       assert.match(r.stdout, /recovered kv-4fz6obwm3q2xa/);
       // The role poll names the identity, the container scope and the role from the deployment output.
       assert.match(
-        r.commands[7],
+        r.commands[8],
         /^az role assignment list --assignee-object-id 8d2f3c1e-5b7a-4e0f-9a61-3c2d4b5e6f70 --scope \/subscriptions\/\S+\/containers\/app-package --role ba92f5b4-2d11-453d-a403-e96b0029c9fe /,
       );
       assert.match(r.stdout, /poll 1: not listed yet; next in 100 ms/);
@@ -166,6 +169,26 @@ describe(
       assert.match(r.stdout, /not listed after [\d.]+ m?s \(\d+ polls\); publishing anyway, with retries/);
       assert.equal(r.commands.filter((c) => c.startsWith('func azure')).length, 1);
       assert.match(r.stderr, /func azure functionapp publish failed \(exit 1\): Can't find app with name/);
+    });
+
+    test('an existing environment keeps its alert rule: no alertsEnabled=false, no health wait', () => {
+      const r = deploy({ existingDeployment: true });
+      assert.equal(r.status, 0, r.stderr);
+      const create = r.commands.find((c) => c.startsWith('az deployment group create'))!;
+      assert.doesNotMatch(create, /alertsEnabled/);
+      assert.ok(!r.commands.some((c) => c.startsWith('az rest') || c.startsWith('az monitor')));
+      assert.match(r.stdout, /an existing environment: the alert rule stays enabled/);
+    });
+
+    test('a new environment that is not green in time still gets its alert rule enabled, and says so', () => {
+      const r = deploy({ greenAfterPolls: 0 });
+      assert.equal(r.status, 0, r.stderr);
+      const polls = r.commands.filter((c) => c.startsWith('az rest --method get')).length;
+      assert.ok(polls >= 2, `${polls} polls`);
+      assert.match(r.stdout, /poll 1: degraded; next in/);
+      assert.match(r.stdout, /not green after 12 s/);
+      assert.equal(r.commands.at(-1)?.startsWith('az monitor metrics alert update'), true);
+      assert.match(r.stdout, /enabled although the app is not green yet/);
     });
 
     test('real waits by default; DEPLOY_WAIT_SCALE only shortens them, and a bad value is refused', () => {

@@ -48,11 +48,16 @@ export function runDeploy(
 }
 
 export interface Scenario {
+  bicep?: 'az' | 'path' | 'none';
+  bicepBuildError?: boolean;
+  bicepLintWarning?: boolean;
   deletedVaults?: unknown[];
   listDeletedError?: boolean;
   roleAfterPolls?: number;
   publish403?: number;
   publishError?: boolean;
+  existingDeployment?: boolean;
+  greenAfterPolls?: number;
 }
 
 export interface StandIns {
@@ -60,17 +65,28 @@ export interface StandIns {
   dir: string;
   /** Every call so far: "<tool> <args>" and the working directory. */
   calls(): Array<{ command: string; cwd: string }>;
+  /** The Bicep CLI's calls (`bicep ...`, `az bicep ...`), kept apart: they are local, not Azure calls. */
+  bicepCalls(): string[];
 }
 
 export function standIns(scenario: Scenario = {}): StandIns {
   const dir = mkdtempSync(join(tmpdir(), 'deploy-standins-'));
-  for (const tool of ['az', 'func']) {
+  for (const tool of scenario.bicep === 'path' ? ['az', 'func', 'bicep'] : ['az', 'func']) {
     writeFileSync(join(dir, tool), `#!/bin/sh\nexec "${process.execPath}" "${FIXTURE}" ${tool} "$@"\n`);
     chmodSync(join(dir, tool), 0o755);
   }
   writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario));
   return {
     dir,
+    bicepCalls: () => {
+      const log = join(dir, 'bicep.log');
+      return existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => l.split(' ||| ')[0])
+        : [];
+    },
     calls: () => {
       const log = join(dir, 'calls.log');
       if (!existsSync(log)) return [];

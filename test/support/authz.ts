@@ -51,20 +51,28 @@ export function as(
 
 /**
  * Runs an `az role assignment create/delete` remediation (commands joined by ` && `) through Resource Manager as
- * the operator, the way the CLI sends it: the role name looked up with `roleName eq`, then PUT under a new GUID, and
+ * the operator, the way the CLI sends it: the role name looked up with `roleName eq`, then PUT under its --name (or a new GUID without one), and
  * DELETE by id. Until the CLI tests exist, this is how a remediation is proven to fix the world.
  */
 export async function runRemediationAsOperator(
   conn: SandboxConnection,
   command: string,
+  credential: AuthzCredential = as(conn, 'operator'),
 ): Promise<AuthzResult[]> {
   const commands = command.split(' && ').map((c) => c.trim());
   const parsed = commands.map((c) => {
     const create =
-      /^az role assignment create --assignee-object-id (\S+) --assignee-principal-type ServicePrincipal --role "([^"]+)" --scope (\S+)$/.exec(
+      /^az role assignment create(?: --name (\S+))? --assignee-object-id (\S+) --assignee-principal-type ServicePrincipal --role "([^"]+)" --scope (\S+)$/.exec(
         c,
       );
-    if (create) return { kind: 'create' as const, principalId: create[1], role: create[2], scope: create[3] };
+    if (create)
+      return {
+        kind: 'create' as const,
+        name: create[1],
+        principalId: create[2],
+        role: create[3],
+        scope: create[4],
+      };
     const del = /^az role assignment delete --ids (\S+)$/.exec(c);
     if (del) return { kind: 'delete' as const, id: del[1] };
     throw new Error(`not a role assignment command this helper runs: ${c}`);
@@ -73,7 +81,7 @@ export async function runRemediationAsOperator(
   const roles = creates.length
     ? await runAuthz(
         conn,
-        as(conn, 'operator'),
+        credential,
         creates.map((p) => ({ op: 'roleDefinitions.byName', scope: p.scope, roleName: p.role })),
       )
     : [];
@@ -84,10 +92,11 @@ export async function runRemediationAsOperator(
     return {
       op: 'assignments.create',
       scope: p.scope,
-      name: randomUUID(),
+      // The CLI's --name when the command gives one, else a new GUID (what the CLI does without it).
+      name: p.name ?? randomUUID(),
       roleDefinitionId: found[0].id,
       principalId: p.principalId,
     };
   });
-  return runAuthz(conn, as(conn, 'operator'), steps);
+  return runAuthz(conn, credential, steps);
 }

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { afterEach, before, describe, it } from 'node:test';
+import { roleAssignmentName } from '../../../common/arm-guid.ts';
+import { ROLES, type RoleName } from '../../../common/catalog.ts';
 import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../../../src/ids.ts';
 import type { ProbeResult } from '../../../src/core/results.ts';
 import { runChild } from '../helpers/child.ts';
@@ -28,6 +30,15 @@ describe('outcome kinds against the sandbox', { timeout: 600_000 }, () => {
   });
 
   const scenario = (name: string) => admin(sb.connection, 'POST', '/_sandbox/scenario', { name });
+
+  /** The name the template (and the sandbox's healthy world) gives a declared assignment on the vault. */
+  const declaredName = (principalId: string, role: RoleName, scope: 'keyVault') => {
+    const c = sb.connection;
+    const ids = {
+      keyVault: `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/Microsoft.KeyVault/vaults/${c.resources.keyVaultName}`,
+    };
+    return roleAssignmentName(ids[scope], principalId, ROLES[role]);
+  };
 
   async function probe(path: PathId, target?: TargetId, overrides: Record<string, string | undefined> = {}) {
     const run = await runChild(settings, [{ op: 'probe', path, ...(target ? { target } : {}) }], overrides);
@@ -129,7 +140,7 @@ describe('outcome kinds against the sandbox', { timeout: 600_000 }, () => {
     assert.match(
       kv.remediation!.command!,
       new RegExp(
-        `^az role assignment create --assignee-object-id ${app.principalId} --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope /subscriptions/${sb.connection.subscriptionId}/resourcegroups/${sb.connection.resourceGroup}/providers/microsoft.keyvault/vaults/${sb.connection.resources.keyVaultName}$`,
+        `^az role assignment create --name ${declaredName(app.principalId, 'Key Vault Secrets User', 'keyVault')} --assignee-object-id ${app.principalId} --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope /subscriptions/${sb.connection.subscriptionId}/resourcegroups/${sb.connection.resourceGroup}/providers/microsoft.keyvault/vaults/${sb.connection.resources.keyVaultName}$`,
         'i',
       ),
     );

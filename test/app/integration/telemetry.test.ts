@@ -57,6 +57,27 @@ describe('telemetry to Application Insights', { timeout: 600_000 }, () => {
     assert.equal((await items('event')).length, 0, 'no transition on a first result');
   });
 
+  it('a fresh instance answers before loading the library; results queued meanwhile are all sent', async () => {
+    await admin(sb.connection, 'DELETE', '/_sandbox/telemetry');
+    const run = await runChild(sb.connection.appSettings, [
+      { op: 'telemetry-defer' }, // app start (functions/warmup.ts)
+      ...sweep,
+      { op: 'telemetry-loaded' },
+      { op: 'telemetry-start' }, // after the first answer
+      { op: 'telemetry-loaded' },
+      { op: 'telemetry-drain' },
+    ]);
+    const [loadedBefore, , loadedAfter] = run.steps.slice(1 + sweep.length).map((s) => s.value);
+    assert.equal(loadedBefore, false, 'the sweep did not load applicationinsights');
+    assert.equal(loadedAfter, true);
+    const got = await items('availability');
+    assert.deepEqual(
+      got.map((i) => i.baseData.name).sort(),
+      PATH_IDS.flatMap((p) => TARGET_IDS.map((t) => `${p}/${t}`)).sort(),
+      'one result per cell, none lost while the sender was not built',
+    );
+  });
+
   it('sends an event per transition: ok -> failing, and failing -> ok with the time to green', async () => {
     await admin(sb.connection, 'DELETE', '/_sandbox/telemetry');
     const path: PathId = 'federated';

@@ -7,7 +7,7 @@ import type { Answer } from '../../../src/core/answerLog.ts';
 import { lastErrorAnswer } from '../../../src/core/answerLog.ts';
 import { classify, type ClassifyContext } from '../../../src/probes/classify.ts';
 import { ProbeDeadlineError } from '../../../src/core/deadline.ts';
-import { noteReplay } from '../../../src/probes/replay.ts';
+import { ReplayMemory } from '../../../src/probes/replay.ts';
 
 const ctx = (answers: Answer[], token = true): ClassifyContext => ({
   tokenFailed: false,
@@ -78,9 +78,10 @@ describe('the last thing the service said', () => {
   it('an error the auth library replays from its cache is marked, with when it was first seen', () => {
     const detail = { phase: 'token' as const, statusCode: 503 };
     const text = 'AADSTS... Trace ID: 0f0e0d0c-0000-4000-8000-000000000001 Correlation ID: x';
-    const first = noteReplay(detail, text, [answer({ status: 503 })], new Date('2026-01-01T00:00:00Z'));
+    const replays = new ReplayMemory();
+    const first = replays.note(detail, text, [answer({ status: 503 })], new Date('2026-01-01T00:00:00Z'));
     assert.equal(first.replayed, undefined, 'the first time it was a real answer');
-    const again = noteReplay(detail, text, [], new Date('2026-01-01T00:00:30Z'));
+    const again = replays.note(detail, text, [], new Date('2026-01-01T00:00:30Z'));
     assert.equal(again.replayed, true);
     assert.equal(again.firstSeenAt, '2026-01-01T00:00:00.000Z');
   });

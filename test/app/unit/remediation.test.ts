@@ -1,3 +1,4 @@
+import { armGuid } from '../../../common/arm-guid.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../../src/config.ts';
@@ -59,11 +60,31 @@ describe('remediation', () => {
       c('forbidden', 'rbac', { statusCode: 403, code: 'Forbidden', innerCode: 'ForbiddenByRbac' }),
       facts('uami-client-id', 'keyvault'),
     );
+    // --name: the template's guid(keyVault.id, principalId, role GUID), so the next deployment updates this
+    // assignment instead of failing with 409 RoleAssignmentExists.
+    const kvId = `/subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.KeyVault/vaults/kv-identity-probes`;
+    const name = armGuid(
+      kvId,
+      '63b2d18a-12b0-4881-b036-8fda3dae8b69',
+      '4633458b-17de-408a-b874-0445c86b69e6',
+    );
     assert.equal(
       r.command,
-      `az role assignment create --assignee-object-id 63b2d18a-12b0-4881-b036-8fda3dae8b69 --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope /subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.KeyVault/vaults/kv-identity-probes`,
+      `az role assignment create --name ${name} --assignee-object-id 63b2d18a-12b0-4881-b036-8fda3dae8b69 --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope ${kvId}`,
     );
     assert.match(r.summary, /lacks 'Key Vault Secrets User'/);
+    // Redeploying first, the exact command second.
+    assert.match(
+      r.summary,
+      /`npm run deploy` restores every declared role assignment.*or run the command below/,
+    );
+    // A 403 that names the scope in lowercase (Key Vault's) gives the same name: the name is computed from the
+    // scope as the template spells it.
+    const lower = remediate(
+      c('forbidden', 'rbac', { statusCode: 403 }),
+      facts('uami-client-id', 'keyvault', { scope: kvId.toLowerCase() }),
+    );
+    assert.equal(lower.command, `${r.command!.replace(kvId, kvId.toLowerCase())}`);
     const blob = remediate(c('forbidden', 'rbac'), facts('system-assigned', 'blob'));
     assert.match(
       blob.command!,
@@ -101,7 +122,10 @@ describe('remediation', () => {
         facts('federated', 'keyvault', { pathFacts: fed }),
       );
     const r = run('fic-subject', '700213');
-    assert.match(r.command!, /^az identity federated-credential create /);
+    // The template's credential name, so the next deployment updates this credential instead of meeting a second
+    // one with the same issuer and subject.
+    assert.match(r.command!, /^az identity federated-credential create --name external-workload /);
+    assert.match(r.summary, /`npm run deploy` with --federated-issuer and --federated-subject/);
     assert.match(
       r.command!,
       /--issuer 'https:\/\/oidc.example\/issuer' --subject 'system:serviceaccount:probes:other' --audiences 'api:\/\/AzureADTokenExchange'$/,
@@ -205,9 +229,11 @@ describe('remediation', () => {
       ...f,
       scope: `/subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.KeyVault/vaults/kv-identity-probes`,
     });
-    assert.equal(
-      named.command,
-      `az role assignment create --assignee-object-id 63b2d18a-12b0-4881-b036-8fda3dae8b69 --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope /subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.KeyVault/vaults/kv-identity-probes`,
+    assert.match(
+      named.command!,
+      new RegExp(
+        `^az role assignment create --name [0-9a-f-]{36} --assignee-object-id 63b2d18a-12b0-4881-b036-8fda3dae8b69 --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope /subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.KeyVault/vaults/kv-identity-probes$`,
+      ),
     );
   });
 

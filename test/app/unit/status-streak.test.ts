@@ -3,8 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProbeResult } from '../../../src/core/results.ts';
-import { mergeCell } from '../../../src/status/cells.ts';
+import { mergeCell, toPathDocument } from '../../../src/status/cells.ts';
 import { mergeResults } from '../../../src/status/model.ts';
+import { mergePrivileges } from '../../../src/status/privileges.ts';
+import type { PrivilegesResult } from '../../../src/privileges/types.ts';
 import { appendHistory, HISTORY_LIMIT, nextStreak } from '../../../src/status/streak.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
@@ -52,5 +54,42 @@ describe('one cell merge', () => {
     assert.deepEqual(cell.federatedToken, doc.federatedToken);
     assert.equal(cell.record.latest.at, at(180));
     assert.equal(cell.record.since, at(120), 'folded in time order: forbidden at 0 and 1 min, ok from 2 min');
+  });
+});
+
+describe('path documents', () => {
+  it('hold the cells and the privileges check; a check alone makes a document without cells', () => {
+    const check = {
+      identity: 'app',
+      path: 'uami-client-id',
+      outcome: 'ok',
+      at: at(30),
+      totalMs: 5,
+      scopes: [],
+      findings: [],
+      armRequests: 3,
+    } as PrivilegesResult;
+    const privileges = mergePrivileges(undefined, check);
+    assert.equal(toPathDocument('uami-client-id', [undefined]), undefined);
+    assert.deepEqual(toPathDocument('uami-client-id', [undefined], privileges), {
+      schema: 1,
+      path: 'uami-client-id',
+      updatedAt: at(30),
+      targets: {},
+      privileges,
+    });
+    const cell = mergeCell(undefined, 'uami-client-id', 'arm', [
+      {
+        path: 'uami-client-id',
+        target: 'arm',
+        outcome: 'ok',
+        at: at(60),
+        timings: { tokenMs: 0, callMs: 1, totalMs: 1 },
+      },
+    ]);
+    const doc = toPathDocument('uami-client-id', [cell], privileges)!;
+    assert.equal(doc.updatedAt, cell.updatedAt);
+    assert.deepEqual(doc.targets.arm, cell.record);
+    assert.equal(doc.privileges, privileges);
   });
 });
