@@ -141,7 +141,7 @@ try {
     `    vs one per credential selector per audience (${perSelector}): ${(counters.tokenRequests.total / perSelector).toFixed(2)} (target 1.0)\n`,
   );
 
-  // (b') timer runs: fresh tokens every run (README "Fresh tokens on every timer run").
+  // (b') timer runs: fresh tokens every run (docs/usage.md "Fresh tokens on every timer run").
   const timerRuns = 3;
   const tr = (await runNode(
     [join(root, 'bench', 'worker.ts'), 'timer-runs', String(timerRuns), conn.endpoints.admin],

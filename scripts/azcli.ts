@@ -1,4 +1,4 @@
-// The real Azure CLI against a running sandbox, in one command (see README "The Azure CLI against the sandbox"):
+// The real Azure CLI against a running sandbox, in one command (see docs/local.md "The Azure CLI against the sandbox"):
 //
 //   npm run azcli -- install                 install azure-cli from PyPI into .cache/azcli (cached; CI runs this)
 //   npm run azcli -- group show -n rg-…      run `az …` as the world's operator against .sandbox/connection.json

@@ -106,7 +106,7 @@ export interface ProbeResult {
   remediation?: Remediation;
   /** federated path only: where the external token comes from, when it expires and will be refreshed. */
   federatedToken?: FederatedTokenStatus;
-  /** How this probe's token was obtained (README "Fresh tokens on every timer run"). */
+  /** How this probe's token was obtained (docs/usage.md "Fresh tokens on every timer run"). */
   acquisition?: Acquisition;
 }
 

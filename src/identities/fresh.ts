@@ -1,4 +1,4 @@
-// Fresh acquisition for timer runs (README "Fresh tokens on every timer run"): a new instance of the path's
+// Fresh acquisition for timer runs (docs/usage.md "Fresh tokens on every timer run"): a new instance of the path's
 // credential, which therefore has no token of its own (the federated path: its own external token read and its own
 // MSAL client), and for managed identity paths the shared msal-node cache entry taken out first (freshCache.ts).
 import type { TokenCredential } from '@azure/identity';

@@ -10,7 +10,7 @@ export interface ProbeRun {
   target?: string;
   /** An HTTP answer's due time (one PROBE_TIMEOUT_MS for probe, write and sending). */
   answerBy?: number;
-  /** A timer run: fresh tokens (README "Fresh tokens on every timer run"). */
+  /** A timer run: fresh tokens (docs/usage.md "Fresh tokens on every timer run"). */
   timer?: boolean;
 }
 
@@ -31,7 +31,7 @@ export async function probeAndRecord(
     root.telemetry(),
   ]);
   const config = root.config;
-  // Timer runs acquire fresh tokens; HTTP probes use the cached ones (README "Fresh tokens on every timer run").
+  // Timer runs acquire fresh tokens; HTTP probes use the cached ones (docs/usage.md "Fresh tokens on every timer run").
   // An HTTP probe's deadline is its answer's: what ran before it (these imports, a busy process) counts too, and
   // the last slice of the budget is kept for answering (classifying, the write's wait, the response).
   const sendBy = answerBy === undefined ? undefined : answerBy - answerMarginMs(config.probeTimeoutMs);

@@ -66,7 +66,7 @@ type Findings = Omit<ProbeResult, 'path' | 'target' | 'at' | 'timings'>;
  * Builds the result: timings from the probe's clock and token record, how the token was obtained (fresh or the
  * cached one), the path's own report, sanitized.
  */
-function finisher(path: PathId, target: TargetId, options: ProbeOptions) {
+function resultBuilder(path: PathId, target: TargetId, options: ProbeOptions) {
   const at = new Date().toISOString();
   const started = performance.now();
   let setupMs = 0;
@@ -176,7 +176,7 @@ async function execute(
 }
 
 /** What the run shows: ok, the wrong identity, or the classified failure with its remediation. */
-function judge(
+function findingsOf(
   state: Clients,
   path: PathId,
   target: TargetId,
@@ -254,12 +254,12 @@ export class ProbeRunner {
     config: Config = getConfig(),
     options: ProbeOptions = {},
   ): Promise<ProbeResult> {
-    const { finish, setupDone } = finisher(path, target, options);
+    const { finish, setupDone } = resultBuilder(path, target, options);
     const problems = [...IDENTITY_PATHS[path].problems(config), ...TARGETS[target].problems(config)];
     if (problems.length) return finish(misconfigured(path, target, config, problems));
     const record = newTokenRecord();
     const run = await execute(this.#state, path, target, config, record, setupDone, options);
-    return finish(judge(this.#state, path, target, config, record, run, options), record);
+    return finish(findingsOf(this.#state, path, target, config, record, run, options), record);
   }
 
   /** One path against every target, in parallel. */

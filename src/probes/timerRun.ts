@@ -1,4 +1,4 @@
-// A timer run of one identity path (README "Fresh tokens on every timer run"): every target is probed with a token
+// A timer run of one identity path (docs/usage.md "Fresh tokens on every timer run"): every target is probed with a token
 // acquired in this run (identities/fresh.ts), so a broken wire shows at the first run after the break, not when a
 // cached token expires (up to 24 h for managed identity). When the fresh acquisition fails but the token the app
 // already holds still works, the result is the failure, with its remediation, and the time the app will start

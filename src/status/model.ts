@@ -107,7 +107,7 @@ export function mergeRecord(prev: TargetRecord | undefined, r: RecordedResult): 
     .slice(-HISTORY_LIMIT);
   // Concurrent writers may land out of order: an older result joins the history but does not replace latest.
   // Nor does an ok on a cached token (HTTP probe) replace a fresh acquisition's failure while the app's cached
-  // token still hides it (README "Fresh tokens on every timer run"): the cell stays failing until a fresh run.
+  // token still hides it (docs/usage.md "Fresh tokens on every timer run"): the cell stays failing until a fresh run.
   if (prev && (byTimeThenId(entryOf(prev.latest), entry) > 0 || masksFreshFailure(prev.latest, r)))
     return { ...prev, history };
   const { previous: _, ...streak } = nextStreak(

@@ -1,4 +1,4 @@
-// The real Azure CLI against the healthy sandbox, as a user runs it (README "The Azure CLI against the sandbox"):
+// The real Azure CLI against the healthy sandbox, as a user runs it (docs/local.md "The Azure CLI against the sandbox"):
 // `az cloud register` from /metadata/endpoints, `az login --identity` with each of the four selectors (the az
 // process gets the same IDENTITY_ENDPOINT/IDENTITY_HEADER the app gets, so MSAL picks the App Service source),
 // `az login --service-principal --federated-token`, tokens for Key Vault and ARM with the right oid, and the data

@@ -1,4 +1,4 @@
-// Fresh acquisition on every timer run (README "Fresh tokens on every timer run"): for each kind of break the
+// Fresh acquisition on every timer run (docs/usage.md "Fresh tokens on every timer run"): for each kind of break the
 // timer run right after it shows the failing cell, its remediation and when the still-valid cached token expires,
 // while an HTTP probe on the cached token still works; and what it costs in token requests.
 import assert from 'node:assert/strict';

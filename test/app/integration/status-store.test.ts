@@ -161,6 +161,9 @@ describe('status store', { timeout: 300_000 }, () => {
       run = await runChild(
         sb.connection.appSettings,
         [
+          // As the host does (functions/warmup.ts): app start builds the clients before the first request, so a
+          // cold SDK load on a busy machine is not counted against the probe's own 1500 ms.
+          { op: 'warmup' },
           { op: 'http', fn: 'probe', path: 'federated', params: { target: 'arm' } },
           { op: 'http', fn: 'status' },
           { op: 'http', fn: 'status' },
@@ -172,7 +175,7 @@ describe('status store', { timeout: 300_000 }, () => {
     } finally {
       await clearFaults(sb.connection);
     }
-    const [probe, status, again, health] = run.steps;
+    const [, probe, status, again, health] = run.steps;
     // One budget per answer: the probe and its write share PROBE_TIMEOUT_MS; the bound leaves room for a cold SDK
     // load in the child (the benchmark measures the ratio itself).
     const bound = timeoutMs + 1000;

@@ -1,4 +1,4 @@
-// Availability results in Application Insights (README "Availability results in Application Insights"), against the
+// Availability results in Application Insights (docs/usage.md "Availability results in Application Insights"), against the
 // sandbox's ingestion endpoint through the real applicationinsights library and a managed identity token: one
 // result per cell with the attested oid and the outcome, an event per transition, probes unaffected when the sending
 // identity loses its role (and /api/status says so), and nothing secret in anything the endpoint received.
