@@ -27,7 +27,7 @@ import {
   planDeclaration,
   planDeclarationFile,
   type DeclarationPlan,
-} from './declaration.ts';
+} from './declaration/index.ts';
 import type { SandboxConnection } from './connection.ts';
 import type { SettingName } from '../common/catalog.ts';
 import { startIdentityPlane } from './identity/index.ts';
@@ -36,7 +36,7 @@ import { startMonitorPlane, telemetrySettings } from './monitor/index.ts';
 
 export type { SandboxConnection } from './connection.ts';
 export type { SandboxOptions } from './core/context.ts';
-export { DeclarationError } from './declaration.ts';
+export { DeclarationError } from './declaration/index.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_STATE_DIR = join(REPO_ROOT, '.sandbox');

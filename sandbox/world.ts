@@ -98,7 +98,7 @@ export interface LoadOptions {
   placeholders?: Record<string, string>;
   /**
    * Changes the world after `extends` and `set`, before it is validated: how a probe declaration adds its identities,
-   * resources and assignments to any scenario (sandbox/declaration.ts).
+   * resources and assignments to any scenario (sandbox/declaration/).
    */
   amend?: (raw: Json) => void;
 }

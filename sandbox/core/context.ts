@@ -10,7 +10,7 @@ import type { AdminRouter } from './admin.ts';
 import type { AdjustableClock } from './clock.ts';
 import type { SandboxConnection } from '../connection.ts';
 import type { RoleAssignmentStore } from '../resources/rbac/store.ts';
-import type { DeclarationPlan } from '../declaration.ts';
+import type { DeclarationPlan } from '../declaration/index.ts';
 
 export interface SandboxOptions {
   /** Scenario name (a file under sandbox/worlds/). Default 'healthy'. */
@@ -30,7 +30,7 @@ export interface SandboxOptions {
   /** Log sink (default: console.error unless quiet). */
   log?: (line: string) => void;
   /**
-   * A probe declaration to build the world from (sandbox/declaration.ts): a file path, or the parsed JSON. Its
+   * A probe declaration to build the world from (sandbox/declaration/): a file path, or the parsed JSON. Its
    * identities, resources and `allowed` grants are added to the scenario's world.
    */
   declaration?: string | Record<string, unknown>;
@@ -52,7 +52,7 @@ export type StartPlane = (ctx: SandboxContext) => Promise<PlaneHandle>;
 
 export interface SandboxContext {
   readonly options: Required<Omit<SandboxOptions, 'log' | 'declaration'>> & { log: (line: string) => void };
-  /** The probe declaration the world was built from, planned (sandbox/declaration.ts). */
+  /** The probe declaration the world was built from, planned (sandbox/declaration/). */
   readonly declaration?: DeclarationPlan;
   readonly stateDir: string;
   readonly ca: CaBundle;

@@ -25,7 +25,7 @@ import { keyVaultHandler } from './keyvault/server.ts';
 import type { Vault } from './keyvault/server.ts';
 import { SecretStore } from './keyvault/store.ts';
 import { stubHandler, stubTargets } from './stub.ts';
-import { declaredQueues } from '../declaration.ts';
+import { declaredQueues } from '../declaration/index.ts';
 import { AssignmentError, RoleAssignmentStore } from './rbac/store.ts';
 import type { StoredAssignment } from './rbac/store.ts';
 

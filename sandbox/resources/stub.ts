@@ -13,7 +13,7 @@ import { requestUrl, sendJson } from '../core/http.ts';
 import type { Handler } from '../core/server.ts';
 import { authenticateBearer, BearerError } from './auth.ts';
 import type { RoleAssignmentStore } from './rbac/store.ts';
-import { QUEUE_STUB_PREFIX } from '../declaration.ts';
+import { QUEUE_STUB_PREFIX } from '../declaration/index.ts';
 
 /** Targets with an emulator of their own (Key Vault, the Blob gateway over Azurite, Resource Manager). */
 export const EMULATED_TARGETS: readonly TargetId[] = ['keyvault', 'blob', 'arm'];
@@ -31,7 +31,7 @@ export function stubTargets(): Readonly<Record<string, StubTarget>> {
 const stubError = (status: number, code: string, message: string) =>
   SandboxError.json(status, { error: { code, message } }, { 'x-ms-error-code': code });
 
-// A probe declaration's Storage queues (sandbox/declaration.ts) are served under
+// A probe declaration's Storage queues (sandbox/declaration/) are served under
 // `/queue/<account>/<queue>/messages?peekonly=true`, authorized as Storage authorizes a peek (Storage Queue Data
 // Reader's data action at the queue or above). Only the peek's answer is emulated, as an empty message list.
 const QUEUE_PEEK = 'Microsoft.Storage/storageAccounts/queueServices/queues/messages/read';

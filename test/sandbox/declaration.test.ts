@@ -13,7 +13,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { loadDeclaration } from '../../common/declaration/parse.ts';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
-import { amendWorld, declarationInfo, DeclarationError, planDeclaration } from '../../sandbox/declaration.ts';
+import {
+  amendWorld,
+  declarationInfo,
+  DeclarationError,
+  planDeclaration,
+} from '../../sandbox/declaration/index.ts';
 import { startSandbox } from '../../sandbox/index.ts';
 import { loadWorld } from '../../sandbox/world.ts';
 import { childEnv, runMarkedChild } from '../../support/child.ts';
