@@ -21,17 +21,19 @@ const FORBIDDEN = {
 // Inside src/: each part lists the parts of src/ it must not import. What is not listed is an allowed arrow:
 //   functions/ -> orchestration/ (runs, and the app's state: app.ts), status/ (the page and its ETag), probes/
 //                 (the warm-up loads timerRun.ts), privileges/ (its result type)
-//   orchestration/ -> probes/, privileges/, status/, telemetry/, identities/ (the composition root, app.ts, builds
+//   orchestration/ -> declaration/, probes/, privileges/, status/, telemetry/, identities/ (the composition root, app.ts, builds
 //                     the paths' credentials that the probes and the privileges check share)
 //   probes/ -> identities/, targets/, core/         privileges/ -> probes/, identities/, targets/, core/
 //   telemetry/ -> status/, privileges/, core/       status/ -> privileges/, core/
 //   identities/, targets/ -> core/                  core/ -> config, ids (and common/)
+//   declaration/ -> identities/, targets/, core/ (it compiles a declaration into a plan: core/plan.ts)
 // and every part may read config.ts, ids.ts and common/. core/ holds the plug-in contracts and the shared
 // vocabulary, so that a path or a target never needs the engine that runs it.
 const SRC_PARTS = [
   'core',
   'identities',
   'targets',
+  'declaration',
   'probes',
   'privileges',
   'status',
@@ -40,14 +42,33 @@ const SRC_PARTS = [
 ];
 const SRC_FORBIDDEN = {
   core: SRC_PARTS.filter((p) => p !== 'core'),
-  identities: ['targets', 'probes', 'privileges', 'status', 'telemetry', 'orchestration', 'functions'],
-  targets: ['identities', 'probes', 'privileges', 'status', 'telemetry', 'orchestration', 'functions'],
-  probes: ['privileges', 'status', 'telemetry', 'orchestration', 'functions'],
-  privileges: ['status', 'telemetry', 'orchestration', 'functions'],
-  status: ['identities', 'targets', 'probes', 'telemetry', 'orchestration', 'functions'],
-  telemetry: ['identities', 'targets', 'probes', 'orchestration', 'functions'],
+  identities: [
+    'targets',
+    'declaration',
+    'probes',
+    'privileges',
+    'status',
+    'telemetry',
+    'orchestration',
+    'functions',
+  ],
+  targets: [
+    'identities',
+    'declaration',
+    'probes',
+    'privileges',
+    'status',
+    'telemetry',
+    'orchestration',
+    'functions',
+  ],
+  declaration: ['probes', 'privileges', 'status', 'telemetry', 'orchestration', 'functions'],
+  probes: ['declaration', 'privileges', 'status', 'telemetry', 'orchestration', 'functions'],
+  privileges: ['declaration', 'status', 'telemetry', 'orchestration', 'functions'],
+  status: ['declaration', 'identities', 'targets', 'probes', 'telemetry', 'orchestration', 'functions'],
+  telemetry: ['declaration', 'identities', 'targets', 'probes', 'orchestration', 'functions'],
   orchestration: ['targets', 'functions'],
-  functions: ['identities', 'targets', 'telemetry'],
+  functions: ['declaration', 'identities', 'targets', 'telemetry'],
 };
 // The leaves at src/'s root (settings and ids) import no part of src/.
 const SRC_ROOT_LEAVES = ['config.ts', 'ids.ts', 'settingFormats.ts'];

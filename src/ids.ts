@@ -16,6 +16,8 @@ export const OUTCOME_KINDS = [
   'forbidden',
   // Privileges check only (src/privileges): the identity holds more than its declared roles.
   'over-privileged',
+  // A `denied` probe (src/core/plan.ts) whose identity got in: the grant that let it in and the command that removes it.
+  'unexpectedly-allowed',
   'not-found',
   'throttled',
   'timeout',

@@ -186,3 +186,27 @@ export interface RemediationFacts {
 
 /** A path's or target's own remediation for some classifications; undefined leaves it to the generic one. */
 export type RemediationHook = (c: Classification, f: RemediationFacts) => Remediation | undefined;
+
+/**
+ * A declared resource kind (common/declaration/schema.ts RESOURCE_KINDS): the target module that probes it and how a
+ * declared resource's fields become the settings that module reads (src/declaration/compile.ts lays them over the
+ * app's settings). Adding a kind is one module that exports one of these, and a line in targets/index.ts.
+ */
+export interface ResourceKindPlugin {
+  /** The declaration's `kind`. */
+  kind: string;
+  target: Target;
+  /**
+   * The config.ts settings that carry the resource's fields, from its resolved fields (no `%SETTING%` left). A
+   * setting the resource does not give is undefined: the app's own value of it does not leak into the resource.
+   */
+  settings(fields: Readonly<Record<string, string>>): Record<string, string | undefined>;
+}
+
+/** A declared identity kind: the path module that runs it and the settings its fields become (as ResourceKindPlugin). */
+export interface IdentityKindPlugin {
+  kind: string;
+  /** The path module for this identity (user-assigned: by its `selectBy`). */
+  path(fields: Readonly<Record<string, string>>): IdentityPath;
+  settings(fields: Readonly<Record<string, string>>): Record<string, string | undefined>;
+}

@@ -196,6 +196,11 @@ const BY_KIND: Record<OutcomeKind, KindRemediation> = {
   'over-privileged': () => ({
     summary: 'See the privileges check of this identity (GET /api/privileges/{path}).',
   }),
+  // Built where the grant is found (the denied probe's own remediation); never classified from an error.
+  'unexpectedly-allowed': () => ({
+    summary:
+      'This identity must be refused here but got in: remove the role assignment that grants it (see the privileges check, GET /api/privileges/{path}).',
+  }),
   'not-found': notFound,
   throttled,
   timeout,
