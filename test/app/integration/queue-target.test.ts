@@ -89,6 +89,8 @@ describe(
         code: 'AuthorizationPermissionMismatch',
       });
       assert.equal(r.data, undefined);
+      // The answer log is on the Queue client's pipeline (as on Blob's): the 403 was noted, once (not retried).
+      assert.deepEqual(r.answers, ['403 AuthorizationPermissionMismatch']);
     });
 
     it('a queue that does not exist: not-found QueueNotFound, with the command that creates it', async () => {
