@@ -11,10 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { loadDeclaration } from '../../../common/declaration/parse.ts';
 import type { SandboxConnection } from '../../../sandbox/connection.ts';
-import { queueKind } from '../../../src/targets/queue.ts';
+import { configSettings, loadConfig } from '../../../src/config.ts';
+import { loadPlan } from '../../../src/declaration/index.ts';
 import { childEnv, runMarkedChild } from '../../../support/child.ts';
 import { admin, request, STORAGE, useTestSandbox } from '../../support/sandbox.ts';
 import type { TargetOutcome, TargetSpec } from '../fixtures/target-child.ts';
+import { runChild } from '../helpers/child.ts';
+import type { ProbeResult } from '../../../src/core/results.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURE = join(HERE, '..', 'fixtures', 'queue-declaration.json');
@@ -32,18 +35,24 @@ function fieldsOf(conn: SandboxConnection, resource: string): Record<string, str
   >;
 }
 
-/** The app's settings with the resource's own laid over them (what src/declaration/ does for a planned resource). */
-function settingsFor(
+/**
+ * The settings a declared probe runs with, as the app compiles them (src/declaration/: the resource kind's settings,
+ * queueKind's for the queue, laid over the app's), against the sandbox's app settings.
+ */
+async function plannedSettings(
   conn: SandboxConnection,
-  own: Record<string, string | undefined>,
-  drop: string[] = [],
-): Record<string, string> {
-  const out: Record<string, string> = { ...conn.appSettings };
-  for (const k of drop) delete out[k];
-  for (const [k, v] of Object.entries(own))
-    if (v === undefined) delete out[k];
-    else out[k] = v;
-  return out;
+  identity: string,
+  resource: string,
+): Promise<Record<string, string>> {
+  const plan = await loadPlan(loadConfig(conn.appSettings), { env: conn.appSettings, declaration: declared });
+  assert.deepEqual(plan.declaration.problems, [], 'the app compiles the whole declaration');
+  assert.equal(
+    plan.resources.get('jobs')?.target.id,
+    'queue',
+    'the storage-queue kind runs the queue target',
+  );
+  const probe = plan.probes.find((p) => p.identity === identity && p.resource === resource)!;
+  return { ...configSettings(probe.config) };
 }
 
 async function run(conn: SandboxConnection, spec: TargetSpec): Promise<TargetOutcome> {
@@ -67,13 +76,33 @@ describe(
   () => {
     const sb = useTestSandbox(() => {}, 'healthy', { declaration: FIXTURE });
     const worker = () => sb.connection.declaration!.identities.worker.clientId;
-    const queueSettings = (queue?: string) => {
-      const fields = fieldsOf(sb.connection, 'jobs');
-      return settingsFor(sb.connection, queueKind.settings({ ...fields, ...(queue ? { queue } : {}) }));
-    };
+    const queueSettings = async (identity: string, queue?: string) => ({
+      ...(await plannedSettings(sb.connection, identity, 'jobs')),
+      ...(queue ? { QUEUE_NAME: queue } : {}),
+    });
+
+    it("the app's own runner sweeps the declaration: every cell ok, the denied ones refused", async () => {
+      // The whole app (src/orchestration, the runner, the plan), reading the declaration from PROBES_DECLARATION.
+      const run = await runChild(sb.connection.appSettings, [{ op: 'sweep' }], {
+        PROBES_DECLARATION: FIXTURE,
+      });
+      const { results } = run.steps[0].value as { results: ProbeResult[] };
+      const cells = Object.fromEntries(
+        results.map((r) => [`${r.path}/${r.target}`, `${r.outcome}${r.expect ? ` (${r.expect})` : ''}`]),
+      );
+      assert.deepEqual(cells, {
+        'app/jobs': 'ok',
+        'app/subscription': 'ok',
+        'worker/jobs': 'ok (denied)',
+        'worker/subscription': 'ok (denied)',
+      });
+      const jobs = results.find((r) => r.path === 'app' && r.target === 'jobs')!;
+      assert.deepEqual(jobs.data, { queue: 'jobs', messagesPeeked: 0 });
+      assert.equal(jobs.identity?.aud, 'https://storage.azure.com');
+    });
 
     it('peeks the queue as the identity it is declared for: data, an empty queue is an answer', async () => {
-      const r = await run(sb.connection, { target: 'queue', settings: queueSettings() });
+      const r = await run(sb.connection, { target: 'queue', settings: await queueSettings('app') });
       assert.deepEqual(r.problems, []);
       assert.equal(r.classification, undefined, JSON.stringify(r));
       assert.deepEqual(r.data, { queue: 'jobs', messagesPeeked: 0 });
@@ -81,7 +110,11 @@ describe(
     });
 
     it('a denied identity is refused by Storage, and the classifier reads forbidden / rbac', async () => {
-      const r = await run(sb.connection, { target: 'queue', clientId: worker(), settings: queueSettings() });
+      const r = await run(sb.connection, {
+        target: 'queue',
+        clientId: worker(),
+        settings: await queueSettings('worker'),
+      });
       assert.deepEqual(r.classification, {
         kind: 'forbidden',
         reason: 'rbac',
@@ -102,7 +135,10 @@ describe(
         roleName: 'Storage Queue Data Reader',
         scope: account,
       });
-      const r = await run(sb.connection, { target: 'queue', settings: queueSettings('missing-queue') });
+      const r = await run(sb.connection, {
+        target: 'queue',
+        settings: await queueSettings('app', 'missing-queue'),
+      });
       assert.deepEqual(r.classification, {
         kind: 'not-found',
         reason: 'QueueNotFound',
@@ -119,10 +155,11 @@ describe(
     it('an arm-scope that is a subscription: lists its first page with no AZURE_RESOURCE_GROUP', async () => {
       const fields = fieldsOf(sb.connection, 'subscription');
       const sub = /^\/subscriptions\/([^/]+)$/.exec(fields.scope)![1];
-      const settings = settingsFor(
-        sb.connection,
-        { AZURE_SUBSCRIPTION_ID: sub, ARM_ENDPOINT: fields.endpoint },
-        ['AZURE_RESOURCE_GROUP'],
+      const settings = await plannedSettings(sb.connection, 'app', 'subscription');
+      assert.equal(
+        settings.AZURE_RESOURCE_GROUP,
+        undefined,
+        "the app's own group does not leak into the scope",
       );
       const allowed = await run(sb.connection, { target: 'arm', settings });
       assert.deepEqual(allowed.problems, [], 'only the subscription is required then');
@@ -132,7 +169,11 @@ describe(
       assert.ok(Number(allowed.data?.resourcesOnFirstPage) > 0, JSON.stringify(allowed.data));
       assert.ok(Number(allowed.data?.resourcesOnFirstPage) <= 10, 'the first page, at most 10');
 
-      const denied = await run(sb.connection, { target: 'arm', clientId: worker(), settings });
+      const denied = await run(sb.connection, {
+        target: 'arm',
+        clientId: worker(),
+        settings: await plannedSettings(sb.connection, 'worker', 'subscription'),
+      });
       assert.equal(denied.classification?.kind, 'forbidden');
       assert.equal(denied.classification?.reason, 'rbac');
       assert.equal(denied.classification?.code, 'AuthorizationFailed');

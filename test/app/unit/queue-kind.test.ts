@@ -4,12 +4,14 @@
 // test/app/integration/queue-target.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../../src/config.ts';
+import { deriveConfig, loadConfig } from '../../../src/config.ts';
 import type { Classification, RemediationFacts } from '../../../src/core/plugins.ts';
 import { classify } from '../../../src/probes/classify.ts';
 import { arm } from '../../../src/targets/arm.ts';
 import { blob } from '../../../src/targets/blob.ts';
+import { RESOURCE_KINDS } from '../../../src/targets/index.ts';
 import { queue, queueKind } from '../../../src/targets/queue.ts';
+import { RESOURCE_KINDS as DECLARED_KINDS } from '../../../common/declaration/schema.ts';
 import { STORAGE_ERRORS, storageAccountName } from '../../../src/targets/storage.ts';
 
 const SUB = 'fede0978-e421-4650-9304-746eefba010e';
@@ -28,20 +30,21 @@ describe('storage-queue kind: declared fields -> the queue target', () => {
     assert.equal(queueKind.kind, 'storage-queue');
     assert.equal(queueKind.target, queue);
     assert.deepEqual(
-      queueKind.settings({
-        kind: 'storage-queue',
-        serviceUrl: 'https://stjobs.queue.core.windows.net/',
-        queue: 'jobs',
-      }),
+      queueKind.settings(
+        { kind: 'storage-queue', serviceUrl: 'https://stjobs.queue.core.windows.net/', queue: 'jobs' },
+        loadConfig(APP),
+      ),
       { QUEUE_SERVICE_URL: 'https://stjobs.queue.core.windows.net/', QUEUE_NAME: 'jobs' },
     );
   });
 
   it('the target reads them: no problems, the queue scope in the group, its facts', () => {
-    const config = loadConfig({
-      ...APP,
-      ...queueKind.settings({ serviceUrl: 'https://stjobs.queue.core.windows.net/', queue: 'jobs' }),
-    });
+    // As the plan does it (src/declaration/compile.ts): the kind's settings laid over the app's config.
+    const base = loadConfig(APP);
+    const config = deriveConfig(
+      base,
+      queueKind.settings({ serviceUrl: 'https://stjobs.queue.core.windows.net/', queue: 'jobs' }, base),
+    );
     assert.deepEqual(queue.problems(config), []);
     assert.equal(
       queue.scope(config),
@@ -95,6 +98,52 @@ describe('storage-queue kind: declared fields -> the queue target', () => {
     );
     const forbidden: Classification = classify(restError(403, 'AuthorizationPermissionMismatch'), ctx);
     assert.equal(queue.remediate!(forbidden, facts), undefined);
+  });
+});
+
+describe("the four kinds' settings(): a declared resource's fields as its target's settings", () => {
+  const base = loadConfig({
+    ...APP,
+    KEY_VAULT_URL: 'https://kv-app.vault.azure.net/',
+    KEY_VAULT_RESOURCE_ID: `/subscriptions/${SUB}/resourceGroups/rg-identity-probes/providers/Microsoft.KeyVault/vaults/kv-app`,
+    BLOB_SERVICE_URL: 'https://stapp.blob.core.windows.net/',
+    BLOB_CONTAINER_NAME: 'canary',
+  });
+  const kind = (k: string) => RESOURCE_KINDS.find((p) => p.kind === k)!;
+
+  it('every kind the schema declares has its plug-in, the queue with its one line', () => {
+    assert.deepEqual(RESOURCE_KINDS.map((k) => k.kind).sort(), [...DECLARED_KINDS].sort());
+    assert.equal(kind('storage-queue'), queueKind);
+  });
+
+  it('maps each kind and leaves nothing of the app in a resource it does not own', () => {
+    const s = (k: string, f: Record<string, string>) =>
+      deriveConfig(base, kind(k).settings({ kind: k, ...f }, base));
+    const other = s('keyvault-secret', { vaultUrl: 'https://kv-team.vault.azure.net/', secretName: 'db' });
+    assert.deepEqual(other.keyVault, {
+      ...base.keyVault,
+      url: 'https://kv-team.vault.azure.net/',
+      secretName: 'db',
+      resourceId: undefined,
+    });
+    const own = s('keyvault-secret', { vaultUrl: 'https://kv-app.vault.azure.net', secretName: 'db' });
+    assert.equal(own.keyVault.resourceId, base.keyVault.resourceId, "the app's own vault keeps its ARM id");
+    const blobs = s('blob-container', {
+      serviceUrl: 'https://stteam.blob.core.windows.net/',
+      container: 'orders',
+    });
+    assert.deepEqual(blobs.blob, {
+      serviceUrl: 'https://stteam.blob.core.windows.net/',
+      containerName: 'orders',
+    });
+    const group = s('arm-scope', { scope: `/subscriptions/${SUB}/resourceGroups/rg-orders` });
+    assert.deepEqual([group.arm.subscriptionId, group.arm.resourceGroup], [SUB, 'rg-orders']);
+    const sub = s('arm-scope', { scope: `/subscriptions/${SUB}` });
+    assert.deepEqual([sub.arm.subscriptionId, sub.arm.resourceGroup], [SUB, undefined]);
+    assert.equal(arm.scope(sub), `/subscriptions/${SUB}`, 'a subscription scope runs subscription-wide');
+    const jobs = s('storage-queue', { serviceUrl: 'https://stjobs.queue.core.windows.net/', queue: 'jobs' });
+    assert.deepEqual(jobs.queue, { serviceUrl: 'https://stjobs.queue.core.windows.net/', name: 'jobs' });
+    assert.deepEqual(jobs.blob, base.blob, 'a queue resource changes no other target');
   });
 });
 
