@@ -3,7 +3,12 @@ import { settingProblems } from '../config.ts';
 import type { RemediationHook } from '../core/plugins.ts';
 import type { Target } from '../core/plugins.ts';
 import { resourceGroupScope, TargetCheckError } from './shared.ts';
-import { STORAGE_ERRORS, STORAGE_RETRY, storageAccountName as accountOf, withAnswerLog } from './storage.ts';
+import {
+  STORAGE_ERRORS,
+  storageRetryOptions,
+  storageAccountName as accountOf,
+  withAnswerLog,
+} from './storage.ts';
 
 /** Account name from `https://<account>.blob.core.windows.net` or a path-style `https://host:port/<account>`. */
 export function storageAccountName(url: string | undefined): string | undefined {
@@ -53,7 +58,7 @@ export const blob: Target = {
     // The answer log (core/answerLog.ts) on the client's pipeline, as on every target's.
     const container = withAnswerLog(
       new BlobServiceClient(config.blob.serviceUrl!, credential, {
-        retryOptions: STORAGE_RETRY,
+        retryOptions: storageRetryOptions(),
       }).getContainerClient(containerName),
     );
     return async (abortSignal) => {

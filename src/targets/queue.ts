@@ -9,7 +9,7 @@
 import { settingProblems } from '../config.ts';
 import type { RemediationHook, ResourceKindPlugin, Target } from '../core/plugins.ts';
 import { resourceGroupScope } from './shared.ts';
-import { STORAGE_ERRORS, STORAGE_RETRY, storageAccountName, withAnswerLog } from './storage.ts';
+import { STORAGE_ERRORS, storageRetryOptions, storageAccountName, withAnswerLog } from './storage.ts';
 
 const STORAGE_AUDIENCE = 'https://storage.azure.com';
 
@@ -46,7 +46,7 @@ export const queue: Target = {
     const name = config.queue.name!;
     const client = withAnswerLog(
       new QueueServiceClient(config.queue.serviceUrl!, credential, {
-        retryOptions: STORAGE_RETRY,
+        retryOptions: storageRetryOptions(),
       }).getQueueClient(name),
     );
     return async (abortSignal) => {

@@ -37,12 +37,22 @@ const forbiddenReason: ClassifyRule = (e) => {
 /** How to read Azure Storage's errors (Target.errors), for every Storage target. */
 export const STORAGE_ERRORS: ErrorKnowledge = { typed: [authenticationDetail], forbidden: [forbiddenReason] };
 
-/** Storage clients' retry options (they have their own retry policy, docs/data-plane.md §0), bounded alike. */
-export const STORAGE_RETRY = {
-  maxTries: RESOURCE_RETRY.maxRetries + 1,
-  retryDelayInMs: RESOURCE_RETRY.retryDelayInMs,
-  maxRetryDelayInMs: RESOURCE_RETRY.maxRetryDelayInMs,
-} as const;
+/**
+ * Storage clients' retry options (they have their own retry policy, docs/data-plane.md §0), bounded alike. A new
+ * object for each client: @azure/storage-queue writes its default per-try timeout into the options it is given
+ * (StorageClient.js getStorageClientContext), which must not reach the blob client through a shared object.
+ */
+export function storageRetryOptions(): {
+  maxTries: number;
+  retryDelayInMs: number;
+  maxRetryDelayInMs: number;
+} {
+  return {
+    maxTries: RESOURCE_RETRY.maxRetries + 1,
+    retryDelayInMs: RESOURCE_RETRY.retryDelayInMs,
+    maxRetryDelayInMs: RESOURCE_RETRY.maxRetryDelayInMs,
+  };
+}
 
 interface StorageInternals {
   storageClientContext?: {

@@ -12,7 +12,7 @@ import { blob } from '../../../src/targets/blob.ts';
 import { RESOURCE_KINDS } from '../../../src/targets/index.ts';
 import { queue, queueKind } from '../../../src/targets/queue.ts';
 import { RESOURCE_KINDS as DECLARED_KINDS } from '../../../common/declaration/schema.ts';
-import { STORAGE_ERRORS, storageAccountName } from '../../../src/targets/storage.ts';
+import { STORAGE_ERRORS, storageAccountName, storageRetryOptions } from '../../../src/targets/storage.ts';
 
 const SUB = 'fede0978-e421-4650-9304-746eefba010e';
 const APP = { AZURE_SUBSCRIPTION_ID: SUB, AZURE_RESOURCE_GROUP: 'rg-identity-probes' };
@@ -182,6 +182,20 @@ describe('Storage error knowledge, one module for blob and queue', () => {
     );
     assert.deepEqual([c.kind, c.reason], ['unauthenticated', 'expired-token']);
     assert.match(c.detail.message ?? '', /AuthenticationErrorDetail: Lifetime validation failed/);
+  });
+});
+
+describe('Storage retry options', () => {
+  it('a fresh object per client: the Queue client writes its per-try timeout into the one it is given', async () => {
+    const { QueueServiceClient } = await import('@azure/storage-queue');
+    const given = storageRetryOptions();
+    const credential = { getToken: async () => null };
+    new QueueServiceClient('https://stjobs.queue.core.windows.net', credential, {
+      retryOptions: given,
+    }).getQueueClient('jobs');
+    assert.equal((given as { tryTimeoutInMs?: number }).tryTimeoutInMs, 30_000, 'the SDK wrote into it');
+    assert.deepEqual(storageRetryOptions(), { maxTries: 4, retryDelayInMs: 300, maxRetryDelayInMs: 2000 });
+    assert.notEqual(storageRetryOptions(), storageRetryOptions());
   });
 });
 
