@@ -7,7 +7,7 @@ import {
   STORAGE_ERRORS,
   storageRetryOptions,
   storageAccountName as accountOf,
-  withAnswerLog,
+  addAnswerLog,
 } from './storage.ts';
 
 /** Account name from `https://<account>.blob.core.windows.net` or a path-style `https://host:port/<account>`. */
@@ -56,7 +56,7 @@ export const blob: Target = {
     const { BlobServiceClient } = await import('@azure/storage-blob');
     const containerName = config.blob.containerName!;
     // The answer log (core/answerLog.ts) on the client's pipeline, as on every target's.
-    const container = withAnswerLog(
+    const container = addAnswerLog(
       new BlobServiceClient(config.blob.serviceUrl!, credential, {
         retryOptions: storageRetryOptions(),
       }).getContainerClient(containerName),

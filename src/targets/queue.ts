@@ -9,7 +9,7 @@
 import { settingProblems } from '../config.ts';
 import type { RemediationHook, ResourceKindPlugin, Target } from '../core/plugins.ts';
 import { resourceGroupScope } from './shared.ts';
-import { STORAGE_ERRORS, storageRetryOptions, storageAccountName, withAnswerLog } from './storage.ts';
+import { STORAGE_ERRORS, storageRetryOptions, storageAccountName, addAnswerLog } from './storage.ts';
 
 const STORAGE_AUDIENCE = 'https://storage.azure.com';
 
@@ -44,7 +44,7 @@ export const queue: Target = {
   async createCall(credential, config) {
     const { QueueServiceClient } = await import('@azure/storage-queue');
     const name = config.queue.name!;
-    const client = withAnswerLog(
+    const client = addAnswerLog(
       new QueueServiceClient(config.queue.serviceUrl!, credential, {
         retryOptions: storageRetryOptions(),
       }).getQueueClient(name),

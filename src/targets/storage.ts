@@ -65,7 +65,7 @@ interface StorageInternals {
  * (StoragePipelineOptions), but the core pipeline the client builds does; the policy goes after the retry phase, so
  * it sees every attempt's answer.
  */
-export function withAnswerLog<T extends object>(client: T): T {
+export function addAnswerLog<T extends object>(client: T): T {
   (client as StorageInternals).storageClientContext?.pipeline?.addPolicy(lastAnswerPolicy, {
     afterPhase: 'Retry',
   });
