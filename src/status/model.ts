@@ -3,6 +3,7 @@
 import type { FederatedTokenStatus } from '../core/results.ts';
 import { PATH_IDS, TARGET_IDS, type OutcomeKind, type PathId, type TargetId } from '../ids.ts';
 import type { ProbeResult } from '../core/results.ts';
+import type { DeclarationInfo, Expectation } from '../core/plan.ts';
 import { DEFAULT_STALE_AFTER_MS } from './schedule.ts';
 import { HISTORY_LIMIT, nextStreak, type Streak } from './streak.ts';
 import {
@@ -135,6 +136,30 @@ export type Verdict = 'ok' | 'degraded' | 'failing' | 'unknown';
 export interface CellView extends ProbeResult, Omit<TargetRecord, 'latest'> {
   ageMs: number;
   stale: boolean;
+  /** The declared probe's id. */
+  probe?: string;
+  /** Present when the probe must be refused: `ok` then means the service refused the attested identity. */
+  expect?: 'denied';
+}
+
+/** A declared cell (src/core/plan.ts PlannedProbe): what the status lays out, in declaration order. */
+export interface DeclaredCell {
+  identity: string;
+  resource: string;
+  probe: string;
+  expect: Expectation;
+}
+
+/** The catalog's cells (every path x target, all allowed): the layout when no declaration is given. */
+export function catalogCells(): DeclaredCell[] {
+  return PATH_IDS.flatMap((identity) =>
+    TARGET_IDS.map((resource) => ({
+      identity,
+      resource,
+      probe: `${identity}/${resource}`,
+      expect: 'allowed' as const,
+    })),
+  );
 }
 
 /** This instance's status writes since it started (a write that outlives a probe's answer ends here). */
@@ -179,6 +204,10 @@ export interface StatusView {
   /** Per identity, beside the cells: its latest privileges check (least privilege, not availability). */
   identities: Record<string, IdentityView>;
   leastPrivilege: LeastPrivilegeVerdict;
+  /** Which declaration runs: name, version, source, and its problems when it is not complete. */
+  declaration?: DeclarationInfo;
+  /** Every declared cell in declaration order: a cell without a result is counted and shown as unknown. */
+  cells?: DeclaredCell[];
 }
 
 /**
@@ -219,34 +248,49 @@ export function honestVerdict(
   return { status: cells === 'ok' && reasons.length ? 'degraded' : cells, reasons };
 }
 
+/** What the status follows: the declared cells in order, and which declaration they come from. */
+export interface StatusLayout {
+  cells: readonly DeclaredCell[];
+  declaration?: DeclarationInfo;
+}
+
 export function buildStatusView(
-  docs: Partial<Record<PathId, PathDocument | undefined>>,
+  docs: Readonly<Record<string, PathDocument | undefined>>,
   store: StoreState,
   now = Date.now(),
   staleAfterMs = DEFAULT_STALE_AFTER_MS,
+  layout: StatusLayout = { cells: catalogCells() },
 ): StatusView {
   let newest: number | undefined;
-  const counts = { ok: 0, failing: 0, unknown: 0, total: PATH_IDS.length * TARGET_IDS.length };
-  const paths = {} as StatusView['paths'];
-  for (const path of PATH_IDS) {
-    const doc = docs[path];
-    const targets: Partial<Record<TargetId, CellView>> = {};
-    for (const target of TARGET_IDS) {
-      const rec = doc?.targets?.[target];
-      if (!rec) {
-        counts.unknown++;
-        continue;
-      }
-      const { latest, ...streak } = rec;
-      const ageMs = Math.max(0, now - time(latest.at));
-      newest = newest === undefined ? ageMs : Math.min(newest, ageMs);
-      const stale = ageMs > staleAfterMs;
-      if (stale) counts.unknown++;
-      else if (latest.outcome === 'ok') counts.ok++;
-      else counts.failing++;
-      targets[target] = { ...latest, ageMs, stale, ...streak };
+  const counts = { ok: 0, failing: 0, unknown: 0, total: layout.cells.length };
+  const paths: Record<string, StatusView['paths'][PathId]> = {};
+  const cellsOf = (identity: string) => paths[identity].targets as Record<string, CellView>;
+  for (const declared of layout.cells) {
+    const { identity, resource } = declared;
+    const doc = docs[identity];
+    paths[identity] ??= {
+      targets: {},
+      ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}),
+    };
+    const rec = (doc?.targets as Record<string, TargetRecord | undefined> | undefined)?.[resource];
+    if (!rec) {
+      counts.unknown++;
+      continue;
     }
-    paths[path] = { targets, ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}) };
+    const { latest, ...streak } = rec;
+    const ageMs = Math.max(0, now - time(latest.at));
+    newest = newest === undefined ? ageMs : Math.min(newest, ageMs);
+    const stale = ageMs > staleAfterMs;
+    if (stale) counts.unknown++;
+    else if (latest.outcome === 'ok') counts.ok++;
+    else counts.failing++;
+    cellsOf(identity)[resource] = {
+      ...latest,
+      ageMs,
+      stale,
+      ...streak,
+      ...(declared.expect === 'denied' ? { probe: declared.probe, expect: 'denied' as const } : {}),
+    };
   }
   const { status, reasons } = honestVerdict(verdict(counts), store, newest, staleAfterMs);
   return {
@@ -257,7 +301,9 @@ export function buildStatusView(
     staleAfterMs,
     store,
     counts,
-    paths,
+    paths: paths as StatusView['paths'],
     ...identityViews(docs, now, staleAfterMs),
+    ...(layout.declaration ? { declaration: layout.declaration } : {}),
+    cells: layout.cells.map((c) => ({ ...c })),
   };
 }
