@@ -151,4 +151,6 @@ function schedule(): void {
 
 schedule();
 render();
-setInterval(render, TICK_MS);
+// The tick only moves relative times ("1 min ago"): not worth a render of hundreds of cells in a hidden tab.
+setInterval(() => document.hidden || render(), TICK_MS);
+document.addEventListener('visibilitychange', () => document.hidden || render());
