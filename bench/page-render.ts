@@ -37,8 +37,8 @@ export async function benchPageRender(loads: number): Promise<void> {
     [
       'cells',
       'ids x res',
-      'HTML',
-      'JSON',
+      'HTML (gzip)',
+      'JSON (gzip)',
       'first render',
       'render()',
       'cells drawn',
@@ -79,13 +79,14 @@ export async function benchPageRender(loads: number): Promise<void> {
       } finally {
         await browser.close();
       }
-      const { html, json } = server.sizes();
+      const { html, json, htmlGzip, jsonGzip } = server.sizes();
+      const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
       const m = (k: keyof Load) => median(runs.map((r) => r[k]));
       rows.push([
         String(cells.length),
         `${identities} x ${resources}`,
-        `${(html / 1024).toFixed(1)} KiB`,
-        `${(json / 1024).toFixed(1)} KiB`,
+        `${kib(html)} (${kib(htmlGzip)})`,
+        `${kib(json)} (${kib(jsonGzip)})`,
         `${m('firstMs').toFixed(0)} ms`,
         `${m('renderMs').toFixed(1)} ms`,
         String(m('drawn')),

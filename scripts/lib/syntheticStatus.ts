@@ -4,8 +4,8 @@
 // No Azure, no dev host: what is measured and tested is the page, from the view the model builds.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import type { DeclarationInfo } from '../../src/core/plan.ts';
-import type { ProbeResult } from '../../src/core/results.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { OutcomeKind, PathId, TargetId } from '../../src/ids.ts';
 import { etagMatches, statusEtag } from '../../src/status/etag.ts';
@@ -15,6 +15,7 @@ import {
   mergeResults,
   type DeclaredCell,
   type PathDocument,
+  type RecordedResult,
   type StatusView,
 } from '../../src/status/model.ts';
 import { pageAsset, statusPage } from '../../src/status/page/index.ts';
@@ -65,7 +66,7 @@ export function syntheticView(cells: readonly DeclaredCell[], opts: SyntheticOpt
   const now = opts.now ?? Date.now();
   const runs = opts.history ?? HISTORY_LIMIT;
   const failing = opts.failing ?? ((i: number) => i % 37 === 4);
-  const byIdentity = new Map<string, ProbeResult[]>();
+  const byIdentity = new Map<string, RecordedResult[]>();
   const oids = new Map<string, string>();
   cells.forEach((c, index) => {
     if (opts.missing?.(index)) return;
@@ -80,19 +81,30 @@ export function syntheticView(cells: readonly DeclaredCell[], opts: SyntheticOpt
       if (last && index === opts.unexpectedlyAllowed) outcome = 'unexpectedly-allowed';
       // A probe that must be refused is ok when refused: only an allowed one is failed here.
       else if (last && failing(index) && c.expect === 'allowed') outcome = 'forbidden';
-      const result: ProbeResult = {
+      // As full as a real timer run's result: the record id, the attestation's claims, the fresh acquisition.
+      const result: RecordedResult = {
         path: c.identity as PathId,
         target: c.resource as TargetId,
         outcome,
         at,
-        timings: { tokenMs: 0, callMs: 40 + (index % 50), totalMs: 40 + (index % 50) },
+        recordId: `Qx7bN2pLr0sA-${(index * runs + run).toString(36)}`,
+        timings: { tokenMs: 12, callMs: 40 + (index % 50), totalMs: 52 + (index % 50) },
         identity: {
           oid,
+          appid: uuid(1000 + oids.size),
           tid: uuid(0),
+          aud: 'https://vault.azure.net',
+          issuedAt: at,
+          expiresOn: new Date(Date.parse(at) + 86_400_000).toISOString(),
           tokenFrom: 'credential',
           expected: { oid },
           matches: true,
           mismatches: [],
+        },
+        acquisition: {
+          mode: 'fresh',
+          acquiredAt: at,
+          expiresOn: new Date(Date.parse(at) + 86_400_000).toISOString(),
         },
       };
       if (outcome === 'forbidden') {
@@ -129,8 +141,8 @@ export interface PageServer {
   url: string;
   /** Replaces the view the server answers (the page picks it up on its next poll). */
   setView(view: StatusView): void;
-  /** The HTML and JSON sizes of the current view's answers, in bytes. */
-  sizes(): { html: number; json: number };
+  /** The HTML and JSON sizes of the current view's answers, in bytes, and gzipped. */
+  sizes(): { html: number; json: number; htmlGzip: number; jsonGzip: number };
   close(): Promise<void>;
 }
 
@@ -170,10 +182,16 @@ export async function servePage(initial: StatusView): Promise<PageServer> {
     setView(v) {
       view = v;
     },
-    sizes: () => ({
-      html: Buffer.byteLength(page().body as string),
-      json: Buffer.byteLength(JSON.stringify(view)),
-    }),
+    sizes: () => {
+      const html = page().body as string;
+      const json = JSON.stringify(view);
+      return {
+        html: Buffer.byteLength(html),
+        json: Buffer.byteLength(json),
+        htmlGzip: gzipSync(html).length,
+        jsonGzip: gzipSync(json).length,
+      };
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
