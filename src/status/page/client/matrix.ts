@@ -115,12 +115,12 @@ export interface OpenState {
 
 /** The group's row header: its name, its counts, and the toggle that opens or collapses it. */
 function groupHeader(g: Group, open: boolean): HTMLElement {
-  const tone = g.counts.failing ? 'fail' : g.counts.unknown ? 'none' : 'ok';
+  const gt = g.counts.failing ? 'fail' : g.counts.unknown ? 'none' : 'ok';
   return h(
     'th',
     { scope: 'row' },
     h('span', { class: 'group-name' }, g.identity),
-    h('span', { class: `group-counts gc-${tone}`, 'data-counts': '' }, countsText(g.counts)),
+    h('span', { class: `group-counts gc-${gt}` }, countsText(g.counts)),
     h(
       'button',
       {
