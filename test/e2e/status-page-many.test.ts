@@ -215,6 +215,12 @@ describe('status page with 500 declared cells in Chromium', { skip, timeout: 120
       title: await page.title(),
     };
     assert.deepEqual(injected, { img: 0, svg: 0, scripts: 0, title: 'identity-probes: degraded' });
+    // The name survives as an attribute value too: its toggle keeps focus across the re-render it causes.
+    await group.locator('button.group-toggle').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('tbody.group[data-open="false"]').first().waitFor();
+    assert.equal(await group.getAttribute('data-open'), 'false');
+    assert.equal(await page.evaluate('document.activeElement?.getAttribute("data-group")'), EVIL_IDENTITY);
     assert.deepEqual(dialogs, []);
     assert.deepEqual(errors, []);
   });

@@ -99,7 +99,9 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monosp
 .cell-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 8px; }
 .m-wrap .cell { min-height: 0; }
 .m-wrap tbody th, .matrix tbody th:has(+ .collapsed) { vertical-align: top; padding-top: 10px; }
-.cell .res { font-weight: 600; padding-right: 78px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.cell .res { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.m-wrap .cell .age { position: static; order: 1; }
+.m-wrap .cell .strip { order: 2; }
 .cell .expect { font-size: .75rem; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
 .cell .expect::before { content: "⊘ "; }
 .filtered-note, .no-failing { margin: 6px 0 0; color: var(--muted); font-size: .85rem; }
