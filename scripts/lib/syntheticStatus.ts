@@ -7,11 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { DeclarationInfo } from '../../src/core/plan.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { OutcomeKind, PathId, TargetId } from '../../src/ids.ts';
+import type { OutcomeKind } from '../../src/ids.ts';
 import { etagMatches, statusEtag } from '../../src/status/etag.ts';
 import {
   buildStatusView,
-  catalogCells,
+  CANARY_LAYOUT,
   mergeResults,
   type DeclaredCell,
   type PathDocument,
@@ -29,7 +29,7 @@ const pad = (n: number) => String(n).padStart(2, '0');
  * names). Every seventh cell must be refused.
  */
 export function declaredCells(identities: number, resources: number): DeclaredCell[] {
-  if (identities * resources === 18 && resources === 3) return catalogCells();
+  if (identities * resources === 18 && resources === 3) return CANARY_LAYOUT.cells;
   const out: DeclaredCell[] = [];
   for (let i = 1; i <= identities; i++)
     for (let r = 1; r <= resources; r++) {
@@ -62,7 +62,7 @@ export interface SyntheticOptions {
 const uuid = (n: number) => `${(0x10000000 + n).toString(16)}-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 /** A status view of these cells, from documents the model folded the way the status store does. */
-export function syntheticView(cells: readonly DeclaredCell[], opts: SyntheticOptions = {}): StatusView {
+export function syntheticView(cells: DeclaredCell[], opts: SyntheticOptions = {}): StatusView {
   const now = opts.now ?? Date.now();
   const runs = opts.history ?? HISTORY_LIMIT;
   const failing = opts.failing ?? ((i: number) => i % 37 === 4);
@@ -83,11 +83,13 @@ export function syntheticView(cells: readonly DeclaredCell[], opts: SyntheticOpt
       else if (last && failing(index) && c.expect === 'allowed') outcome = 'forbidden';
       // As full as a real timer run's result: the record id, the attestation's claims, the fresh acquisition.
       const result: RecordedResult = {
-        path: c.identity as PathId,
-        target: c.resource as TargetId,
+        path: c.identity,
+        target: c.resource,
         outcome,
         at,
         recordId: `Qx7bN2pLr0sA-${(index * runs + run).toString(36)}`,
+        // As the runner marks a probe that must be refused.
+        ...(c.expect === 'denied' ? { probe: c.probe, expect: 'denied' as const } : {}),
         timings: { tokenMs: 12, callMs: 40 + (index % 50), totalMs: 52 + (index % 50) },
         identity: {
           oid,
@@ -129,7 +131,7 @@ export function syntheticView(cells: readonly DeclaredCell[], opts: SyntheticOpt
   });
   const docs: Record<string, PathDocument> = {};
   for (const [identity, results] of byIdentity)
-    docs[identity] = mergeResults(undefined, identity as PathId, results, new Date(now));
+    docs[identity] = mergeResults(undefined, identity, results, new Date(now));
   return buildStatusView(docs, { reachable: true, lastSeenAgeMs: 0 }, now, 10 * 60_000, {
     cells,
     ...(opts.declaration ? { declaration: opts.declaration } : {}),

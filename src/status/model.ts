@@ -1,9 +1,9 @@
 // The status model (pure): one document per identity path holding the latest result per target plus a bounded
 // history (transitions, time to green: streak.ts), and the status view with its verdict.
 import type { FederatedTokenStatus } from '../core/results.ts';
-import { PATH_IDS, TARGET_IDS, type OutcomeKind, type PathId, type TargetId } from '../ids.ts';
-import type { ProbeResult } from '../core/results.ts';
 import type { DeclarationInfo, Expectation } from '../core/plan.ts';
+import { PATH_IDS, TARGET_IDS, type OutcomeKind, type IdentityName, type ResourceName } from '../ids.ts';
+import type { ProbeResult } from '../core/results.ts';
 import { DEFAULT_STALE_AFTER_MS } from './schedule.ts';
 import { HISTORY_LIMIT, nextStreak, type Streak } from './streak.ts';
 import {
@@ -36,9 +36,9 @@ export interface TargetRecord extends Streak {
 
 export interface PathDocument {
   schema: 1;
-  path: PathId;
+  path: IdentityName;
   updatedAt: string;
-  targets: Partial<Record<TargetId, TargetRecord>>;
+  targets: Partial<Record<ResourceName, TargetRecord>>;
   federatedToken?: FederatedTokenStatus;
   /** The latest privileges check run with this path's credential (status/privileges.ts). */
   privileges?: PrivilegesRecord;
@@ -71,7 +71,7 @@ export function inOrder<R extends RecordedResult>(results: readonly R[]): R[] {
 /** Folds new results into a path's document (a new object; `doc` is not modified). */
 export function mergeResults(
   doc: PathDocument | undefined,
-  path: PathId,
+  path: IdentityName,
   results: RecordedResult[],
   now = new Date(),
 ): PathDocument {
@@ -136,30 +136,6 @@ export type Verdict = 'ok' | 'degraded' | 'failing' | 'unknown';
 export interface CellView extends ProbeResult, Omit<TargetRecord, 'latest'> {
   ageMs: number;
   stale: boolean;
-  /** The declared probe's id. */
-  probe?: string;
-  /** Present when the probe must be refused: `ok` then means the service refused the attested identity. */
-  expect?: 'denied';
-}
-
-/** A declared cell (src/core/plan.ts PlannedProbe): what the status lays out, in declaration order. */
-export interface DeclaredCell {
-  identity: string;
-  resource: string;
-  probe: string;
-  expect: Expectation;
-}
-
-/** The catalog's cells (every path x target, all allowed): the layout when no declaration is given. */
-export function catalogCells(): DeclaredCell[] {
-  return PATH_IDS.flatMap((identity) =>
-    TARGET_IDS.map((resource) => ({
-      identity,
-      resource,
-      probe: `${identity}/${resource}`,
-      expect: 'allowed' as const,
-    })),
-  );
 }
 
 /** This instance's status writes since it started (a write that outlives a probe's answer ends here). */
@@ -169,7 +145,7 @@ export interface WriteState {
   recorded: number;
   failed: number;
   lastRecordedAt?: string;
-  lastFailure?: { at: string; path: PathId; target: TargetId; error: string };
+  lastFailure?: { at: string; path: IdentityName; target: ResourceName; error: string };
 }
 
 export interface StoreState {
@@ -197,18 +173,44 @@ export interface StatusView {
   staleAfterMs: number;
   store: StoreState;
   counts: { ok: number; failing: number; unknown: number; total: number };
+  /** Which declaration runs (its name, version, source and problems). */
+  declaration?: DeclarationInfo;
+  /** Every declared cell, in declaration order (a cell without a result is unknown). */
+  cells: DeclaredCell[];
   paths: Record<
-    PathId,
-    { targets: Partial<Record<TargetId, CellView>>; federatedToken?: FederatedTokenStatus }
+    IdentityName,
+    { targets: Record<ResourceName, CellView>; federatedToken?: FederatedTokenStatus }
   >;
   /** Per identity, beside the cells: its latest privileges check (least privilege, not availability). */
   identities: Record<string, IdentityView>;
   leastPrivilege: LeastPrivilegeVerdict;
-  /** Which declaration runs: name, version, source, and its problems when it is not complete. */
-  declaration?: DeclarationInfo;
-  /** Every declared cell in declaration order: a cell without a result is counted and shown as unknown. */
-  cells?: DeclaredCell[];
 }
+
+/** One declared probe as the status lists it. */
+export interface DeclaredCell {
+  identity: IdentityName;
+  resource: ResourceName;
+  probe: string;
+  expect: Expectation;
+}
+
+/** What the status shows: the declared cells and the declaration they come from. */
+export interface StatusLayout {
+  cells: DeclaredCell[];
+  declaration?: DeclarationInfo;
+}
+
+/** The canary demo's cells (every catalog path x target), for callers that have no plan. */
+export const CANARY_LAYOUT: StatusLayout = {
+  cells: PATH_IDS.flatMap((identity) =>
+    TARGET_IDS.map((resource) => ({
+      identity,
+      resource,
+      probe: `${identity}/${resource}`,
+      expect: 'allowed' as const,
+    })),
+  ),
+};
 
 /**
  * ok: every path x target has a fresh ok result. failing: results exist and none is ok. unknown: no fresh result
@@ -248,31 +250,21 @@ export function honestVerdict(
   return { status: cells === 'ok' && reasons.length ? 'degraded' : cells, reasons };
 }
 
-/** What the status follows: the declared cells in order, and which declaration they come from. */
-export interface StatusLayout {
-  cells: readonly DeclaredCell[];
-  declaration?: DeclarationInfo;
-}
-
 export function buildStatusView(
-  docs: Readonly<Record<string, PathDocument | undefined>>,
+  docs: Partial<Record<IdentityName, PathDocument | undefined>>,
   store: StoreState,
   now = Date.now(),
   staleAfterMs = DEFAULT_STALE_AFTER_MS,
-  layout: StatusLayout = { cells: catalogCells() },
+  layout: StatusLayout = CANARY_LAYOUT,
 ): StatusView {
   let newest: number | undefined;
   const counts = { ok: 0, failing: 0, unknown: 0, total: layout.cells.length };
-  const paths: Record<string, StatusView['paths'][PathId]> = {};
-  const cellsOf = (identity: string) => paths[identity].targets as Record<string, CellView>;
-  for (const declared of layout.cells) {
-    const { identity, resource } = declared;
-    const doc = docs[identity];
-    paths[identity] ??= {
-      targets: {},
-      ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}),
-    };
-    const rec = (doc?.targets as Record<string, TargetRecord | undefined> | undefined)?.[resource];
+  const paths = {} as StatusView['paths'];
+  for (const cell of layout.cells) {
+    const { identity: path, resource: target } = cell;
+    const doc = docs[path];
+    paths[path] ??= { targets: {}, ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}) };
+    const rec = doc?.targets?.[target];
     if (!rec) {
       counts.unknown++;
       continue;
@@ -284,15 +276,19 @@ export function buildStatusView(
     if (stale) counts.unknown++;
     else if (latest.outcome === 'ok') counts.ok++;
     else counts.failing++;
-    cellsOf(identity)[resource] = {
-      ...latest,
-      ageMs,
-      stale,
-      ...streak,
-      ...(declared.expect === 'denied' ? { probe: declared.probe, expect: 'denied' as const } : {}),
-    };
+    paths[path].targets[target] = { ...latest, ageMs, stale, ...streak };
   }
-  const { status, reasons } = honestVerdict(verdict(counts), store, newest, staleAfterMs);
+  const honest = honestVerdict(verdict(counts), store, newest, staleAfterMs);
+  let { status } = honest;
+  const reasons = [...honest.reasons];
+  // A declaration with entries left out: the cells may all be fine, but not everything declared is probed.
+  const d = layout.declaration;
+  if (d && !d.complete) {
+    reasons.push(
+      `declaration ${d.name} is not fully configured: ${d.problems.length} problem(s), listed in /api/status declaration.problems`,
+    );
+    if (status === 'ok') status = 'degraded';
+  }
   return {
     status,
     reasons,
@@ -301,9 +297,9 @@ export function buildStatusView(
     staleAfterMs,
     store,
     counts,
-    paths: paths as StatusView['paths'],
-    ...identityViews(docs, now, staleAfterMs),
     ...(layout.declaration ? { declaration: layout.declaration } : {}),
-    cells: layout.cells.map((c) => ({ ...c })),
+    cells: layout.cells,
+    paths,
+    ...identityViews(docs, now, staleAfterMs),
   };
 }

@@ -2,7 +2,7 @@
 // (GET /api/status/assets/{name}, anonymous: they hold no status data). Both with a strict CSP.
 import type { HttpResponseInit } from '@azure/functions';
 import type { Config } from '../../config.ts';
-import { catalogCells, type StatusView } from '../model.ts';
+import type { StatusView } from '../model.ts';
 import { pageAssets } from './assets.ts';
 import { etagMatches } from '../etag.ts';
 import { wiredIdentities } from './identities.ts';
@@ -26,7 +26,7 @@ export function statusPage(
   assetBase: string,
 ): HttpResponseInit {
   // The order the page lays cells out in: the declaration's (the client reads view.cells again on each refresh).
-  const cells = view.cells ?? catalogCells();
+  const { cells } = view;
   const data = {
     view,
     etag,

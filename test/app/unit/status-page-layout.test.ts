@@ -6,8 +6,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DeclarationInfo } from '../../../src/core/plan.ts';
 import type { ProbeResult } from '../../../src/core/results.ts';
-import type { PathId, TargetId } from '../../../src/ids.ts';
-import { buildStatusView, catalogCells, mergeResults, type DeclaredCell } from '../../../src/status/model.ts';
+import {
+  buildStatusView,
+  CANARY_LAYOUT,
+  mergeResults,
+  type DeclaredCell,
+} from '../../../src/status/model.ts';
 import { outcomeWord } from '../../../src/status/page/client/format.ts';
 import {
   cellState,
@@ -36,8 +40,8 @@ const cell = (
 
 function result(identity: string, resource: string, outcome: ProbeResult['outcome']): ProbeResult {
   return {
-    path: identity as PathId,
-    target: resource as TargetId,
+    path: identity,
+    target: resource,
     outcome,
     at: new Date(T0 - 1000).toISOString(),
     timings: { tokenMs: 1, callMs: 2, totalMs: 3 },
@@ -61,11 +65,11 @@ describe('status view by declaration', () => {
     cell('batch', 'exports'),
   ];
   const docs = {
-    web: mergeResults(undefined, 'web' as PathId, [
+    web: mergeResults(undefined, 'web', [
       result('web', 'orders-vault', 'ok'),
       result('web', 'audit-queue', 'unexpectedly-allowed'),
     ]),
-    batch: mergeResults(undefined, 'batch' as PathId, [result('batch', 'orders-vault', 'ok')]),
+    batch: mergeResults(undefined, 'batch', [result('batch', 'orders-vault', 'ok')]),
   };
   const view = buildStatusView(docs, { reachable: true }, T0, 60_000, { cells, declaration: DECLARATION });
 
@@ -75,24 +79,14 @@ describe('status view by declaration', () => {
     assert.deepEqual(view.cells, cells);
     assert.deepEqual(view.declaration, DECLARATION);
     assert.deepEqual(Object.keys(view.paths), ['web', 'batch']);
-    const paths = view.paths as unknown as Record<string, { targets: Record<string, { expect?: string }> }>;
+    const paths = view.paths;
     assert.equal(paths.batch.targets.exports, undefined);
-  });
-
-  it('marks a denied probe’s cell with its expectation and probe id', () => {
-    const paths = view.paths as unknown as Record<
-      string,
-      { targets: Record<string, { expect?: string; probe?: string; outcome: string }> }
-    >;
-    assert.equal(paths.web.targets['audit-queue'].expect, 'denied');
-    assert.equal(paths.web.targets['audit-queue'].probe, 'web/audit-queue');
-    assert.equal(paths.web.targets['orders-vault'].expect, undefined);
   });
 
   it('without a declared layout, lays out the catalog’s 18 cells', () => {
     const v = buildStatusView({}, { reachable: true }, T0);
     assert.equal(v.counts.total, 18);
-    assert.deepEqual(v.cells, catalogCells());
+    assert.deepEqual(v.cells, CANARY_LAYOUT.cells);
     assert.equal(v.declaration, undefined);
   });
 });
