@@ -108,6 +108,8 @@ describe('status page with 500 declared cells in Chromium', { skip, timeout: 120
       assert.equal(await group.locator('.group-counts').textContent(), want, identity);
     }
     assert.match((await page.textContent('.toolbar-note')) ?? '', /25 identities · 20 resources · 500 cells/);
+    // A declared identity is not in the wiring: its attested cells name it by its declared name.
+    assert.equal(await page.textContent('[data-key="workload-01/kv-01"] .who-name'), 'workload-01');
   });
 
   it('collapses healthy groups and opens failing ones; expand and collapse all', async () => {

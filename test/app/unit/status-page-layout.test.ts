@@ -12,7 +12,7 @@ import {
   mergeResults,
   type DeclaredCell,
 } from '../../../src/status/model.ts';
-import { outcomeWord } from '../../../src/status/page/client/format.ts';
+import { answeredBy, outcomeWord } from '../../../src/status/page/client/format.ts';
 import {
   cellState,
   COLLAPSE_ABOVE,
@@ -193,5 +193,13 @@ describe('status page layout', () => {
     assert.equal(outcomeWord('unexpectedly-allowed', 'denied'), 'unexpectedly allowed');
     assert.equal(outcomeWord('ok', 'denied', true), 'stale (refused, as declared)');
     assert.equal(outcomeWord(undefined), 'no result');
+  });
+
+  it('names who answered: the wiring’s name, else the declared identity when the attestation matched', () => {
+    const wired = [{ name: 'app', kind: 'user-assigned', oid: 'aa' }];
+    assert.equal(answeredBy(wired, 'web', { oid: 'AA', matches: false }), 'app');
+    assert.equal(answeredBy(wired, 'web', { oid: 'bb', matches: true }), 'web');
+    assert.equal(answeredBy(wired, 'web', { oid: 'bb', matches: false }), undefined);
+    assert.equal(answeredBy(wired, 'web', undefined), undefined);
   });
 });

@@ -5,7 +5,7 @@ import {
   clock,
   DENIED_LABEL,
   duration,
-  identityName,
+  answeredBy,
   outcomeWord,
   relative,
   SYMBOL,
@@ -144,7 +144,7 @@ export function renderDetail(data: PageData, slot: Slot, historyOpen: boolean, n
       h('p', {}, 'No result yet: the probe has not run since the status store was created.'),
     );
   const t = tone(cell.outcome, cell.stale);
-  const name = identityName(data.identities, cell.identity?.oid);
+  const name = answeredBy(data.identities, path, cell.identity);
   return h(
     'div',
     { class: `detail d-${t}`, 'data-detail': `${path}/${target}` },

@@ -82,3 +82,18 @@ export function identityName(identities: WiredIdentity[], oid: string | undefine
   if (!oid) return undefined;
   return identities.find((i) => i.oid === oid.toLowerCase())?.name;
 }
+
+/**
+ * Who answered a cell: the wiring's name for its oid, else the declared identity's name when the attestation
+ * matched what the declaration expects of it (a declared identity is not in the wiring).
+ */
+export function answeredBy(
+  identities: WiredIdentity[],
+  declared: string,
+  attestation: { oid?: string; matches?: boolean } | undefined,
+): string | undefined {
+  return (
+    identityName(identities, attestation?.oid) ??
+    (attestation?.oid && attestation.matches === true ? declared : undefined)
+  );
+}

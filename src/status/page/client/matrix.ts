@@ -5,7 +5,7 @@ import { h, type Child } from './dom.ts';
 import {
   DENIED_LABEL,
   duration,
-  identityName,
+  answeredBy,
   outcomeWord,
   relative,
   shortId,
@@ -60,7 +60,7 @@ function renderCell(data: PageData, slot: Slot, open: boolean, withResource: boo
   const denied = slot.expect === 'denied';
   const word = outcomeWord(cell?.outcome, slot.expect, cell?.stale);
   const oid = cell?.identity?.oid;
-  const name = identityName(data.identities, oid) ?? (oid ? 'unexpected identity' : undefined);
+  const name = answeredBy(data.identities, path, cell?.identity) ?? (oid ? 'unexpected identity' : undefined);
   const button = h(
     'button',
     {
