@@ -6,7 +6,7 @@
 // "refused, as declared", the forbidden grant as "unexpectedly allowed" with its remediation, who answered by the
 // declared name, and the declaration's name, version and problems.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +23,11 @@ import { runChild } from '../app/helpers/child.ts';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TEAM = join(HERE, '..', 'sandbox', 'fixtures', 'team-declaration.json');
 const skip = browserSkipReason();
+/** The page with the forbidden grant's detail open: to a temp folder, or to docs/ with UPDATE_SCREENSHOTS=1. */
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? join(HERE, '..', '..', 'docs')
+    : mkdtempSync(join(tmpdir(), 'shots-'));
 
 describe("status page for a team's declaration, from the real app's view", { skip, timeout: 300_000 }, () => {
   let sb: Awaited<ReturnType<typeof startQuietSandbox>>;
@@ -129,6 +134,8 @@ describe("status page for a team's declaration, from the real app's view", { ski
       assert.equal(await detail.locator('code.cmd').textContent(), remediation.command);
     else assert.equal(await detail.locator('code.cmd').count(), 0);
     assert.match((await detail.textContent()) ?? '', /Expectedmust be refused/);
+    mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: join(SHOTS, 'status-declared.png'), fullPage: true });
   });
 
   it('names the declaration and lists what was left out', async () => {

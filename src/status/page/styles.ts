@@ -58,8 +58,8 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monosp
 .c-stale { border-left-color: var(--stale); background: var(--stale-bg); } .c-none { border-left-color: var(--none); }
 .badge { font-weight: 700; font-size: .95rem; }
 .b-ok { color: var(--ok); } .b-fail { color: var(--fail); } .b-stale { color: var(--stale); } .b-none { color: var(--none); }
-.cell .age { position: absolute; right: 12px; top: 11px; font-size: .75rem; color: var(--muted); }
-.cell { position: relative; }
+.cell-top { display: flex; justify-content: space-between; align-items: baseline; flex-wrap: wrap; gap: 0 8px; }
+.cell .age { font-size: .75rem; color: var(--muted); margin-left: auto; }
 .who { color: var(--text); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .who-name { font-weight: 600; }
 .who.none, .streak { color: var(--muted); }
@@ -100,8 +100,6 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monosp
 .m-wrap .cell { min-height: 0; }
 .m-wrap tbody th, .matrix tbody th:has(+ .collapsed) { vertical-align: top; padding-top: 10px; }
 .cell .res { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.m-wrap .cell .age { position: static; order: 1; }
-.m-wrap .cell .strip { order: 2; }
 .cell .expect { font-size: .75rem; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
 .cell .expect::before { content: "⊘ "; }
 .filtered-note, .no-failing { margin: 6px 0 0; color: var(--muted); font-size: .85rem; }

@@ -80,16 +80,21 @@ function renderCell(data: PageData, slot: Slot, open: boolean, withResource: boo
         .join('; '),
     },
     withResource ? h('span', { class: 'res', title: target }, label(target)) : undefined,
-    h('span', { class: `badge b-${t}` }, h('span', { 'aria-hidden': 'true' }, SYMBOL[t]), ' ', word),
+    // The outcome and, on the right (below it when the words are long), the age and the time it took.
+    h(
+      'span',
+      { class: 'cell-top' },
+      h('span', { class: `badge b-${t}` }, h('span', { 'aria-hidden': 'true' }, SYMBOL[t]), ' ', word),
+      cell?.at
+        ? h(
+            'span',
+            { class: 'age' },
+            relative(cell.at, now),
+            cell.timings?.totalMs !== undefined ? ` · ${cell.timings.totalMs} ms` : '',
+          )
+        : undefined,
+    ),
     denied ? h('span', { class: 'expect' }, DENIED_LABEL) : undefined,
-    cell?.at
-      ? h(
-          'span',
-          { class: 'age' },
-          relative(cell.at, now),
-          cell.timings?.totalMs !== undefined ? ` · ${cell.timings.totalMs} ms` : '',
-        )
-      : undefined,
     oid
       ? h(
           'span',
