@@ -1,0 +1,223 @@
+// Why a `denied` probe got in (outcome `unexpectedly-allowed`, docs/privileges.md "Denied probes that get in"): the
+// role assignments of the attested identity that grant what the resource's least role grants, at or above the
+// resource's scope, and the command that removes each of them. Found the way the privileges check names the grant
+// behind an excess (attribute.ts findGrants): one list of the identity's role assignments, filtered by principal,
+// listed at the resource's scope (ARM answers with those at, above and below it:
+// https://learn.microsoft.com/rest/api/authorization/role-assignments/list-for-scope), and each role's permissions
+// from the published built-in definitions, or read once from ARM for a custom role.
+//
+// It runs with the probed identity's own credential: the identity that got in is the one to explain, and listing its
+// own assignments needs Microsoft.Authorization/roleAssignments/read there (Reader has it). Without that right the
+// grant cannot be named, and the remediation says how an operator lists the identity's assignments instead.
+import type { TokenCredential } from '@azure/identity';
+import type { Config } from '../config.ts';
+import type { Remediation } from '../core/results.ts';
+import { raceDeadline } from '../core/deadline.ts';
+import { BUILT_IN_ROLES } from '../../common/built-in-roles.ts';
+import { countingRequests, createPrivilegesArm, type AssignmentRecord, type PrivilegesArm } from './arm.ts';
+import type { RoleDefinitions } from './attribute.ts';
+import type { PermissionBlock } from './catalog.ts';
+import { grantsPattern } from './compare.ts';
+import { scopeCovers } from './scopes.ts';
+
+/** A role assignment that lets the identity in. */
+export interface AccessGrant {
+  /** Full ARM id: what `az role assignment delete --ids` takes. */
+  assignmentId: string;
+  roleDefinitionId: string;
+  roleName?: string;
+  /** Where the assignment is: the resource's scope or a wider one. */
+  scope: string;
+  /** True when the assignment is at a wider scope than the resource's (the resource inherits it). */
+  inherited: boolean;
+}
+
+export interface AccessExplanation {
+  /** The granting assignments; empty when they could not be listed (see `lookup`) or none grants it. */
+  grants: AccessGrant[];
+  /**
+   * 'listed': the identity's assignments were read; 'not-permitted': the identity may not read role assignments
+   * there; 'failed': the list failed or missed the deadline.
+   */
+  lookup: 'listed' | 'not-permitted' | 'failed';
+  remediation: Remediation;
+  /** ARM requests sent (retries included). */
+  armRequests: number;
+}
+
+/** What is to be explained: who got in, where, and what the resource's least role grants. */
+export interface AccessQuestion {
+  /** The declared identity and resource, for sentences. */
+  identity: string;
+  resource: string;
+  /** The attested identity's object id (the token's oid). */
+  principalId: string;
+  /** The exact ARM scope of the resource (Target.scope of the planned resource). */
+  scope: string;
+  /** The resource's least role (Target.role): the access a `denied` probe must not have is what it grants. */
+  role: string;
+}
+
+/** The inputs beyond the question: the identity's credential and the settings naming Resource Manager. */
+export interface ExplainContext {
+  credential: TokenCredential;
+  /** Reads `arm.endpoint`, `arm.audience` and `probeTimeoutMs`. */
+  config: Config;
+  /** Custom role definitions read before, by GUID (shared across calls: they rarely change). */
+  definitions?: RoleDefinitions;
+  signal?: AbortSignal;
+}
+
+/** The function the runner is handed (orchestration/app.ts): probes/ may not import privileges/. */
+export type AccessExplainer = (q: AccessQuestion, ctx: ExplainContext) => Promise<AccessExplanation>;
+
+const GUID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\s*$/i;
+const guidOf = (id: string) => GUID.exec(id)?.[1]?.toLowerCase() ?? id.toLowerCase();
+const same = (a: string, b: string) =>
+  a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
+
+type Kind = 'action' | 'dataAction';
+
+/**
+ * The permissions that make up access to the resource: the least role's data actions (what the data-plane call
+ * needs), or its actions when it has none (a management-plane role such as Reader). Not-actions are left out: they
+ * narrow the role, they are not access.
+ */
+export function accessPatterns(role: string): { kind: Kind; patterns: string[] } {
+  const def = BUILT_IN_ROLES.find((r) => r.roleName.toLowerCase() === role.toLowerCase());
+  if (!def) throw new Error(`common/built-in-roles.ts has no definition of '${role}'`);
+  const dataActions = def.permissions.flatMap((p) => p.dataActions);
+  return dataActions.length
+    ? { kind: 'dataAction', patterns: dataActions }
+    : { kind: 'action', patterns: def.permissions.flatMap((p) => p.actions) };
+}
+
+/**
+ * The assignments (at the scope or above it) whose role grants any of the access patterns. Pure: `roles` holds each
+ * assignment's permission blocks by assignment id; one without a known definition counts as granting only when it
+ * is the only assignment in scope (as findGrants does: it is then the only candidate).
+ */
+export function grantsLettingIn(
+  assignments: readonly AssignmentRecord[],
+  roles: ReadonlyMap<string, { roleName?: string; permissions: PermissionBlock[] }>,
+  scope: string,
+  access: { kind: Kind; patterns: string[] },
+): AccessGrant[] {
+  const inScope = assignments.filter((a) => scopeCovers(a.scope, scope));
+  return inScope
+    .filter((a) => {
+      const def = roles.get(a.id);
+      if (!def) return inScope.length === 1;
+      return access.patterns.some((p) => grantsPattern(def.permissions, p, access.kind));
+    })
+    .map((a) => ({
+      assignmentId: a.id,
+      roleDefinitionId: a.roleDefinitionId,
+      ...(roles.get(a.id)?.roleName ? { roleName: roles.get(a.id)!.roleName } : {}),
+      scope: a.scope,
+      inherited: !same(a.scope, scope),
+    }));
+}
+
+/** The remediation of a denied probe that got in, from the grants found. */
+export function unexpectedRemediation(
+  q: AccessQuestion,
+  found: Pick<AccessExplanation, 'grants' | 'lookup'>,
+): Remediation {
+  const head = `${q.identity} got into ${q.resource}, which the declaration says it must not reach.`;
+  if (found.grants.length) {
+    const named = found.grants
+      .map(
+        (g) =>
+          `${g.roleName ? `'${g.roleName}'` : `role ${guidOf(g.roleDefinitionId)}`} at ${g.scope}${g.inherited ? ' (inherited from a wider scope)' : ''}`,
+      )
+      .join('; ');
+    const wider = found.grants.some((g) => g.inherited)
+      ? ' Removing an inherited assignment takes its access away everywhere beneath that scope: grant back what else needs it at the narrower scope first.'
+      : '';
+    return {
+      summary: `${head} ${found.grants.length > 1 ? 'These role assignments let it in' : 'This role assignment lets it in'}: ${named}. Delete ${found.grants.length > 1 ? 'them' : 'it'}, or change the expectation if the access is intended.${wider}`,
+      command: found.grants.map((g) => `az role assignment delete --ids ${g.assignmentId}`).join(' && '),
+    };
+  }
+  const why =
+    found.lookup === 'not-permitted'
+      ? 'The identity may not read role assignments (Microsoft.Authorization/roleAssignments/read), so the grant is not named.'
+      : found.lookup === 'failed'
+        ? 'Listing its role assignments failed, so the grant is not named.'
+        : `None of its role assignments at or above ${q.scope} grants '${q.role}' access: it may come from a group membership, a classic administrator or the service's own access policy.`;
+  return {
+    summary: `${head} ${why} As an operator, list the identity's assignments and delete the one(s) that reach ${q.scope}.`,
+    command: `az role assignment list --assignee ${q.principalId} --all --include-inherited -o table`,
+  };
+}
+
+const statusOf = (err: unknown) => (err as { statusCode?: number })?.statusCode;
+
+async function definitionsOf(
+  arm: PrivilegesArm,
+  assignments: readonly AssignmentRecord[],
+  at: string,
+  definitions: RoleDefinitions,
+  signal: AbortSignal,
+) {
+  const roles = new Map<string, { roleName?: string; permissions: PermissionBlock[] }>();
+  for (const a of assignments) {
+    const guid = guidOf(a.roleDefinitionId);
+    let def = BUILT_IN_ROLES.find((r) => r.id === guid) ?? definitions.get(guid);
+    if (!def) {
+      try {
+        // Read at the scope listed, where the identity's read right allows it.
+        def = await arm.roleDefinition(
+          `${at}/providers/Microsoft.Authorization/roleDefinitions/${guid}`,
+          signal,
+        );
+        definitions.set(guid, def);
+      } catch {
+        continue; // unknown definition: grantsLettingIn names it only when it is the only candidate
+      }
+    }
+    roles.set(a.id, def);
+  }
+  return roles;
+}
+
+/** Lists with `arm` and attributes; never throws. */
+export async function explainWith(
+  arm: PrivilegesArm,
+  q: AccessQuestion,
+  definitions: RoleDefinitions,
+  signal: AbortSignal,
+): Promise<Pick<AccessExplanation, 'grants' | 'lookup'>> {
+  let assignments: AssignmentRecord[];
+  try {
+    assignments = await arm.assignments(q.scope, q.principalId, signal);
+  } catch (err) {
+    return { grants: [], lookup: statusOf(err) === 403 ? 'not-permitted' : 'failed' };
+  }
+  // ARM's principalId filter also returns group assignments the principal is a member of; only its own are its.
+  const own = assignments.filter(
+    (a) => !a.principalId || a.principalId.toLowerCase() === q.principalId.toLowerCase(),
+  );
+  const roles = await definitionsOf(arm, own, q.scope, definitions, signal);
+  return { grants: grantsLettingIn(own, roles, q.scope, accessPatterns(q.role)), lookup: 'listed' };
+}
+
+/**
+ * Why the identity got in: the granting assignments and the command that deletes them. Never throws; bounded by
+ * PROBE_TIMEOUT_MS (a lookup that misses it is 'failed').
+ */
+export const explainAccess: AccessExplainer = async (q, ctx) => {
+  const definitions = ctx.definitions ?? new Map();
+  const signal = ctx.signal ?? AbortSignal.timeout(ctx.config.probeTimeoutMs);
+  const failed = { grants: [], lookup: 'failed' as const };
+  const { value, requests } = await countingRequests(async () => {
+    try {
+      const arm = await createPrivilegesArm(ctx.credential, ctx.config);
+      return await raceDeadline(explainWith(arm, q, definitions, signal), ctx.config.probeTimeoutMs);
+    } catch {
+      return failed;
+    }
+  });
+  return { ...value, remediation: unexpectedRemediation(q, value), armRequests: requests };
+};
