@@ -56,6 +56,11 @@ export interface AccessQuestion {
   scope: string;
   /** The resource's least role (Target.role): the access a `denied` probe must not have is what it grants. */
   role: string;
+  /**
+   * The one action the probe's call performs (common/catalog.ts TARGETS[id].action), when known: then only the
+   * assignments that grant it are named, not those granting some other part of the least role.
+   */
+  action?: { kind: 'action' | 'dataAction'; name: string };
 }
 
 /** The inputs beyond the question: the identity's credential and the settings naming Resource Manager. */
@@ -200,7 +205,8 @@ export async function explainWith(
     (a) => !a.principalId || a.principalId.toLowerCase() === q.principalId.toLowerCase(),
   );
   const roles = await definitionsOf(arm, own, q.scope, definitions, signal);
-  return { grants: grantsLettingIn(own, roles, q.scope, accessPatterns(q.role)), lookup: 'listed' };
+  const access = q.action ? { kind: q.action.kind, patterns: [q.action.name] } : accessPatterns(q.role);
+  return { grants: grantsLettingIn(own, roles, q.scope, access), lookup: 'listed' };
 }
 
 /**

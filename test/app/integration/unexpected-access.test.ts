@@ -134,4 +134,27 @@ describe('explainAccess: the grants that let a denied probe in', { timeout: 300_
     assert.deepEqual(after.grants, [], 'the deleted grants are gone');
     assert.equal(after.lookup, 'listed');
   });
+
+  it("with the call's one action, a role granting only another part of the least role is not named", async () => {
+    const conn = sb.connection;
+    const d = conn.declaration!;
+    // Key Vault Reader reads secrets' metadata (part of Key Vault Secrets User) but cannot get a secret's value.
+    const reader = await admin<{ id: string; scope: string }>(conn, 'POST', '/_sandbox/role-assignments', {
+      principalId: d.identities.app.principalId,
+      roleName: 'Key Vault Reader',
+      scope: d.resources['orders-secret'].scope,
+    });
+    const q = question(conn, 'app', 'orders-secret');
+    const [byRole, byAction] = await explain(conn, 'app', [
+      q,
+      { ...q, action: { kind: 'dataAction', name: 'Microsoft.KeyVault/vaults/secrets/getSecret/action' } },
+    ]);
+    assert.deepEqual(
+      byRole.grants.map((g) => g.assignmentId),
+      [fullId(reader)],
+    );
+    assert.deepEqual(byAction.grants, []);
+    assert.match(byAction.remediation.summary, /None of its role assignments/);
+    await admin(conn, 'DELETE', `/_sandbox/role-assignments/${reader.id}`);
+  });
 });
