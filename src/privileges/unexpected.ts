@@ -11,13 +11,16 @@
 // grant cannot be named, and the remediation says how an operator lists the identity's assignments instead.
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../config.ts';
+import type { PlannedIdentity, PlannedResource } from '../core/plan.ts';
 import type { Remediation } from '../core/results.ts';
+import { TARGETS as CATALOG_TARGETS } from '../../common/catalog.ts';
 import { raceDeadline } from '../core/deadline.ts';
 import { BUILT_IN_ROLES } from '../../common/built-in-roles.ts';
 import { countingRequests, createPrivilegesArm, type AssignmentRecord, type PrivilegesArm } from './arm.ts';
 import type { RoleDefinitions } from './attribute.ts';
 import type { PermissionBlock } from './catalog.ts';
 import { grantsPattern } from './compare.ts';
+import { resourceScope } from './declared.ts';
 import { scopeCovers } from './scopes.ts';
 
 /** A role assignment that lets the identity in. */
@@ -128,6 +131,8 @@ export function grantsLettingIn(
 export function unexpectedRemediation(
   q: AccessQuestion,
   found: Pick<AccessExplanation, 'grants' | 'lookup'>,
+  /** Why no grant is named, when the lookup did not run. */
+  reason?: string,
 ): Remediation {
   const head = `${q.identity} got into ${q.resource}, which the declaration says it must not reach.`;
   if (found.grants.length) {
@@ -145,8 +150,9 @@ export function unexpectedRemediation(
       command: found.grants.map((g) => `az role assignment delete --ids ${g.assignmentId}`).join(' && '),
     };
   }
-  const why =
-    found.lookup === 'not-permitted'
+  const why = reason
+    ? `${reason}, so the grant is not named.`
+    : found.lookup === 'not-permitted'
       ? 'The identity may not read role assignments (Microsoft.Authorization/roleAssignments/read), so the grant is not named.'
       : found.lookup === 'failed'
         ? 'Listing its role assignments failed, so the grant is not named.'
@@ -227,3 +233,42 @@ export const explainAccess: AccessExplainer = async (q, ctx) => {
   });
   return { ...value, remediation: unexpectedRemediation(q, value), armRequests: requests };
 };
+
+/** What the runner knows of a `denied` probe that got in. */
+export interface UnexpectedAccess {
+  identity: PlannedIdentity;
+  resource: PlannedResource;
+  /** The attested oid of the identity that got in. */
+  principalId: string;
+  /** The identity's credential (the probes' own: identities/index.ts Credentials). */
+  credential: TokenCredential;
+  /** The app's settings (for the canary's vault scope, which KEY_VAULT_RESOURCE_ID names: declared.ts). */
+  app: Config;
+}
+
+/** The hook the composition root hands the runner (orchestration/app.ts): probes/ may not import privileges/. */
+export type UnexpectedAccessHook = (x: UnexpectedAccess) => Promise<AccessExplanation>;
+
+/** A hook with its own cache of custom role definitions (one per app). */
+export function unexpectedAccessHook(definitions: RoleDefinitions = new Map()): UnexpectedAccessHook {
+  return async ({ identity, resource, principalId, credential, app }) => {
+    const target = resource.target;
+    const { id: scope, problem } = resourceScope(resource, app);
+    const action = (CATALOG_TARGETS as Record<string, { action?: AccessQuestion['action'] } | undefined>)[
+      target.id
+    ]?.action;
+    const q: AccessQuestion = {
+      identity: identity.name,
+      resource: resource.name,
+      principalId,
+      scope: scope ?? target.scope(resource.config),
+      role: target.role,
+      ...(action ? { action } : {}),
+    };
+    if (!scope) {
+      const found = { grants: [], lookup: 'failed' as const };
+      return { ...found, armRequests: 0, remediation: unexpectedRemediation(q, found, problem) };
+    }
+    return explainAccess(q, { credential, config: identity.config, definitions });
+  };
+}
