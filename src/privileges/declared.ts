@@ -173,3 +173,11 @@ function scopeName(id: string): string {
 export function checkedIdentityOf(plan: Plan, app: Config, name: string): CheckedIdentity | undefined {
   return checkedIdentities(plan, app).find((g) => g.names.includes(name));
 }
+
+/**
+ * Whether the declared identity `name` runs its principal's check on the timers: the first of its names does, so a
+ * timer run reads each scope once per principal, not once per declared name.
+ */
+export function runsCheck(plan: Plan, app: Config, name: string): boolean {
+  return checkedIdentityOf(plan, app, name)?.name === name;
+}
