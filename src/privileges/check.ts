@@ -5,11 +5,10 @@
 // probes report them as `forbidden`. Never throws; the result is sanitized like a probe's.
 import type { TokenCredential } from '@azure/identity';
 import { getConfig, type Config } from '../config.ts';
-import { isPathId, type PathId } from '../ids.ts';
+import type { PathId } from '../ids.ts';
 import type { IdentityPath } from '../core/plugins.ts';
 import type { Plan } from '../core/plan.ts';
 import { Credentials, IDENTITY_PATHS } from '../identities/index.ts';
-import { OneAtATimeCredential } from '../identities/oneAtATime.ts';
 import { attest, newTokenRecord } from '../core/attestation.ts';
 import {
   attestedCall,
@@ -23,12 +22,11 @@ import { raceDeadline } from '../core/deadline.ts';
 import { sanitizer } from '../core/sanitize.ts';
 import type { ErrorDetail } from '../core/results.ts';
 import { BUILT_IN_ROLES } from '../../common/built-in-roles.ts';
-import { identityOfPath as catalogIdentityOfPath } from '../../common/catalog.ts';
 import { countingRequests, createPrivilegesArm, type PrivilegesArm } from './arm.ts';
 import { failedLookup, findGrants, type RoleDefinitions } from './attribute.ts';
 import { DECLARED_ASSIGNMENTS, identityOfPath, SCOPE_KEYS, type PermissionBlock } from './catalog.ts';
 import { excessOf } from './compare.ts';
-import { checkedIdentityOf, type CheckedScope, type DeclaredGrant } from './declared.ts';
+import { checkedIdentityOf, checkName, type CheckedScope, type DeclaredGrant } from './declared.ts';
 import { resolveScopes, SCOPE_SETTINGS, scopeCovers } from './scopes.ts';
 import type { Finding, PrivilegesResult, ScopeCheck } from './types.ts';
 
@@ -128,12 +126,8 @@ export function catalogSubject(path: PathId, config: Config): CheckSubject {
 export function planSubject(plan: Plan, name: string, app: Config): CheckSubject | undefined {
   const g = checkedIdentityOf(plan, app, name);
   if (!g) return undefined;
-  // The canary's identities keep the catalog's names (system, app, federated), as the default declaration keeps the
-  // paths' names: results, status and telemetry read the same as before declarations.
-  const first = g.name;
-  const canary = isPathId(first) && g.identity.path.id === first ? catalogIdentityOfPath(first) : undefined;
   return {
-    identity: canary ?? first,
+    identity: checkName(g),
     path: g.name,
     names: g.names,
     module: g.identity.path,
@@ -146,8 +140,6 @@ export function planSubject(plan: Plan, name: string, app: Config): CheckSubject
 /** Checks an identity with its credential. Never throws; bounded by PROBE_TIMEOUT_MS. */
 export class PrivilegesChecker {
   readonly #credentials: Credentials;
-  /** Credentials of declared identities that are not one of the canary's paths, by declared name. */
-  readonly #declared = new Map<string, Promise<TokenCredential>>();
   /** One ARM client per checking identity, around an attesting wrapper of its credential (core/attestedCall.ts). */
   readonly #clients = new ClientMemo<string, PrivilegesArm>();
   readonly #lastLookup: LastLookups = new Map();
@@ -159,16 +151,9 @@ export class PrivilegesChecker {
     this.#credentials = credentials;
   }
 
-  /** The credential of the subject: the probes' own for a canary path (one token cache), else one per name. */
+  /** The subject's credential: the probes' own, by declared name (one token cache per identity). */
   #credentialOf(s: CheckSubject): Promise<TokenCredential> {
-    if (isPathId(s.path) && s.module.id === s.path) return this.#credentials.for(s.path, s.config);
-    let p = this.#declared.get(s.path);
-    if (!p) {
-      p = s.module.create(s.config).then((c) => new OneAtATimeCredential(c, s.module.cacheKey(s.config)));
-      p.catch(() => {}); // observed by every caller
-      this.#declared.set(s.path, p);
-    }
-    return p;
+    return this.#credentials.for({ name: s.path, path: s.module, config: s.config });
   }
 
   #clientFor(s: CheckSubject): Promise<Client> {

@@ -10,7 +10,12 @@
 // permissions too, but only its own scope tells it apart from a declared role there.
 import type { Config } from '../config.ts';
 import type { Plan, PlannedIdentity, PlannedResource } from '../core/plan.ts';
-import { STATUS_WRITER, TARGETS as CATALOG_TARGETS } from '../../common/catalog.ts';
+import {
+  identityOfPath as catalogIdentityOfPath,
+  STATUS_WRITER,
+  TARGETS as CATALOG_TARGETS,
+} from '../../common/catalog.ts';
+import { isPathId } from '../ids.ts';
 import { SCOPE_KEYS } from './catalog.ts';
 import { resolveScopes } from './scopes.ts';
 
@@ -180,4 +185,28 @@ export function checkedIdentityOf(plan: Plan, app: Config, name: string): Checke
  */
 export function runsCheck(plan: Plan, app: Config, name: string): boolean {
   return checkedIdentityOf(plan, app, name)?.name === name;
+}
+
+/**
+ * The name a principal's check goes by: the catalog's identity key (system, app, federated) for the canary's, as the
+ * default declaration keeps the paths' names, so results, status and telemetry read as before declarations; else its
+ * first declared name.
+ */
+export function checkName(g: Pick<CheckedIdentity, 'name' | 'identity'>): string {
+  return isPathId(g.name) && g.identity.path.id === g.name ? catalogIdentityOfPath(g.name) : g.name;
+}
+
+const principalsByPlan = new WeakMap<Plan, Array<{ key: string; paths: string[] }>>();
+
+/**
+ * Each principal of the plan by its check's name, with its declared names (the status view's identities). Derived
+ * once per plan: every status read asks.
+ */
+export function principalsOf(plan: Plan, app: Config): Array<{ key: string; paths: string[] }> {
+  let out = principalsByPlan.get(plan);
+  if (!out) {
+    out = checkedIdentities(plan, app).map((g) => ({ key: checkName(g), paths: g.names }));
+    principalsByPlan.set(plan, out);
+  }
+  return out;
 }

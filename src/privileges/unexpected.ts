@@ -12,7 +12,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Config } from '../config.ts';
 import type { PlannedIdentity, PlannedResource } from '../core/plan.ts';
-import type { Remediation } from '../core/results.ts';
+import type { AccessGrant, Remediation } from '../core/results.ts';
 import { TARGETS as CATALOG_TARGETS } from '../../common/catalog.ts';
 import { raceDeadline } from '../core/deadline.ts';
 import { BUILT_IN_ROLES } from '../../common/built-in-roles.ts';
@@ -23,17 +23,7 @@ import { grantsPattern } from './compare.ts';
 import { resourceScope } from './declared.ts';
 import { scopeCovers } from './scopes.ts';
 
-/** A role assignment that lets the identity in. */
-export interface AccessGrant {
-  /** Full ARM id: what `az role assignment delete --ids` takes. */
-  assignmentId: string;
-  roleDefinitionId: string;
-  roleName?: string;
-  /** Where the assignment is: the resource's scope or a wider one. */
-  scope: string;
-  /** True when the assignment is at a wider scope than the resource's (the resource inherits it). */
-  inherited: boolean;
-}
+export type { AccessGrant };
 
 export interface AccessExplanation {
   /** The granting assignments; empty when they could not be listed (see `lookup`) or none grants it. */
@@ -74,6 +64,8 @@ export interface ExplainContext {
   /** Custom role definitions read before, by GUID (shared across calls: they rarely change). */
   definitions?: RoleDefinitions;
   signal?: AbortSignal;
+  /** What is left of the probe's deadline (default PROBE_TIMEOUT_MS). */
+  budgetMs?: number;
 }
 
 /** The function the runner is handed (orchestration/app.ts): probes/ may not import privileges/. */
@@ -221,12 +213,13 @@ export async function explainWith(
  */
 export const explainAccess: AccessExplainer = async (q, ctx) => {
   const definitions = ctx.definitions ?? new Map();
-  const signal = ctx.signal ?? AbortSignal.timeout(ctx.config.probeTimeoutMs);
+  const budget = Math.max(0, Math.min(ctx.config.probeTimeoutMs, ctx.budgetMs ?? Infinity));
+  const signal = ctx.signal ?? AbortSignal.timeout(budget);
   const failed = { grants: [], lookup: 'failed' as const };
   const { value, requests } = await countingRequests(async () => {
     try {
       const arm = await createPrivilegesArm(ctx.credential, ctx.config);
-      return await raceDeadline(explainWith(arm, q, definitions, signal), ctx.config.probeTimeoutMs);
+      return await raceDeadline(explainWith(arm, q, definitions, signal), budget);
     } catch {
       return failed;
     }
@@ -244,6 +237,8 @@ export interface UnexpectedAccess {
   credential: TokenCredential;
   /** The app's settings (for the canary's vault scope, which KEY_VAULT_RESOURCE_ID names: declared.ts). */
   app: Config;
+  /** What is left of the probe's deadline. */
+  budgetMs?: number;
 }
 
 /** The hook the composition root hands the runner (orchestration/app.ts): probes/ may not import privileges/. */
@@ -251,7 +246,7 @@ export type UnexpectedAccessHook = (x: UnexpectedAccess) => Promise<AccessExplan
 
 /** A hook with its own cache of custom role definitions (one per app). */
 export function unexpectedAccessHook(definitions: RoleDefinitions = new Map()): UnexpectedAccessHook {
-  return async ({ identity, resource, principalId, credential, app }) => {
+  return async ({ identity, resource, principalId, credential, app, budgetMs }) => {
     const target = resource.target;
     const { id: scope, problem } = resourceScope(resource, app);
     const action = (CATALOG_TARGETS as Record<string, { action?: AccessQuestion['action'] } | undefined>)[
@@ -269,6 +264,6 @@ export function unexpectedAccessHook(definitions: RoleDefinitions = new Map()): 
       const found = { grants: [], lookup: 'failed' as const };
       return { ...found, armRequests: 0, remediation: unexpectedRemediation(q, found, problem) };
     }
-    return explainAccess(q, { credential, config: identity.config, definitions });
+    return explainAccess(q, { credential, config: identity.config, definitions, budgetMs });
   };
 }

@@ -201,7 +201,7 @@ export class StatusService {
   /** The declared cells and the declaration, from the plan (the canary demo's without one). */
   async #layout(): Promise<StatusLayout> {
     if (!this.#plan) return CANARY_LAYOUT;
-    const plan = await this.#plan();
+    const [plan, { principalsOf }] = await Promise.all([this.#plan(), import('../privileges/declared.ts')]);
     return {
       cells: plan.probes.map((p) => ({
         identity: p.identity,
@@ -210,6 +210,8 @@ export class StatusService {
         expect: p.expect,
       })),
       declaration: plan.declaration,
+      // Each principal's check, under its declared names (the user-assigned identity's four, checked once).
+      principals: principalsOf(plan, this.#config),
     };
   }
 
