@@ -89,7 +89,7 @@ export function resourceScope(r: PlannedResource, app: Config): { id?: string; p
   const known = key && same ? resolveScopes(app)[key as keyof ReturnType<typeof resolveScopes>] : undefined;
   if (known) return { id: known };
   return {
-    problem: `${r.name}: its ${r.target.service} scope cannot be told from its settings (${scope})`,
+    problem: `the ${r.target.service} scope of ${r.name} cannot be told from its settings (${scope})`,
   };
 }
 

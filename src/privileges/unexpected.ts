@@ -261,9 +261,36 @@ export function unexpectedAccessHook(definitions: RoleDefinitions = new Map()): 
       ...(action ? { action } : {}),
     };
     if (!scope) {
-      const found = { grants: [], lookup: 'failed' as const };
-      return { ...found, armRequests: 0, remediation: unexpectedRemediation(q, found, problem) };
+      // A vault URL that does not name its vault (a private endpoint's host, the local sandbox): find the vault by
+      // its URI in the resource group the settings name, with the identity's own read right there.
+      const found = await vaultScope(resource, credential, identity.config, budgetMs);
+      if (found) q.scope = found;
+      else {
+        const none = { grants: [], lookup: 'failed' as const };
+        return { ...none, armRequests: 0, remediation: unexpectedRemediation(q, none, problem) };
+      }
     }
     return explainAccess(q, { credential, config: identity.config, definitions, budgetMs });
   };
+}
+
+/** The ARM id of a Key Vault resource's vault, looked up by its URI; undefined when it cannot be found. */
+async function vaultScope(
+  resource: PlannedResource,
+  credential: TokenCredential,
+  config: Config,
+  budgetMs?: number,
+): Promise<string | undefined> {
+  const url = resource.config.keyVault.url;
+  const { subscriptionId, resourceGroup } = resource.config.arm;
+  if (!/Microsoft\.KeyVault\/vaults\//i.test(resource.target.scope(resource.config))) return undefined;
+  if (!url || !subscriptionId || !resourceGroup) return undefined;
+  const budget = Math.max(0, Math.min(config.probeTimeoutMs, budgetMs ?? Infinity));
+  try {
+    const arm = await createPrivilegesArm(credential, config);
+    const rg = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
+    return await raceDeadline(arm.vaultIdByUri(rg, url, AbortSignal.timeout(budget)), budget);
+  } catch {
+    return undefined;
+  }
 }

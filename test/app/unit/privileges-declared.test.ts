@@ -128,6 +128,6 @@ describe('declared access from the plan', () => {
       app,
     );
     assert.equal(r.id, undefined);
-    assert.match(r.problem!, /^orders-secret: its Key Vault scope cannot be told from its settings/);
+    assert.match(r.problem!, /^the Key Vault scope of orders-secret cannot be told from its settings/);
   });
 });
