@@ -26,7 +26,16 @@ import { countingRequests, createPrivilegesArm, type PrivilegesArm } from './arm
 import { failedLookup, findGrants, type RoleDefinitions } from './attribute.ts';
 import { DECLARED_ASSIGNMENTS, identityOfPath, SCOPE_KEYS, type PermissionBlock } from './catalog.ts';
 import { excessOf } from './compare.ts';
-import { checkedIdentityOf, checkName, type CheckedScope, type DeclaredGrant } from './declared.ts';
+import {
+  checkedIdentities,
+  checkedIdentityOf,
+  checkName,
+  unnamedVaults,
+  vaultKey,
+  type CheckedScope,
+  type DeclaredGrant,
+  type VaultIds,
+} from './declared.ts';
 import { resolveScopes, SCOPE_SETTINGS, scopeCovers } from './scopes.ts';
 import type { Finding, PrivilegesResult, ScopeCheck } from './types.ts';
 
@@ -123,8 +132,13 @@ export function catalogSubject(path: PathId, config: Config): CheckSubject {
  * The check of a declared identity (docs/privileges.md "Declared access"): its principal's declared access from the
  * plan (declared.ts). Undefined when the plan has no identity of that name.
  */
-export function planSubject(plan: Plan, name: string, app: Config): CheckSubject | undefined {
-  const g = checkedIdentityOf(plan, app, name);
+export function planSubject(
+  plan: Plan,
+  name: string,
+  app: Config,
+  vaults?: VaultIds,
+): CheckSubject | undefined {
+  const g = checkedIdentityOf(plan, app, name, vaults);
   if (!g) return undefined;
   return {
     identity: checkName(g),
@@ -145,6 +159,10 @@ export class PrivilegesChecker {
   readonly #lastLookup: LastLookups = new Map();
   /** Definitions of undeclared roles read from ARM, by GUID: read once (they rarely change). */
   readonly #definitions: RoleDefinitions = new Map();
+  /** Vault ids found by URI (declared.ts VaultIds): a vault does not move. */
+  readonly #vaults = new Map<string, string>();
+  /** Plans whose unnamed vaults were looked up (once per plan, found or not). */
+  readonly #vaultsLooked = new WeakSet<Plan>();
 
   /** `credentials`: the paths' credentials, shared with the probes (one set per app: orchestration/app.ts). */
   constructor(credentials: Credentials = new Credentials()) {
@@ -176,8 +194,40 @@ export class PrivilegesChecker {
     name: string,
     app: Config = getConfig(),
   ): Promise<PrivilegesResult | undefined> {
-    const subject = planSubject(plan, name, app);
+    await this.#lookUpVaults(plan, app);
+    const subject = planSubject(plan, name, app, this.#vaults);
     return subject && this.checkSubject(subject);
+  }
+
+  /**
+   * The vault ids a vault URL does not tell (the sandbox's loopback URL, a private endpoint's custom host), looked up by
+   * URI in the resource group the settings name, once per plan: with each principal's credential in turn until one may
+   * read the group's vaults (the metadata lookup is not the checked identity's access; its check still reads only its
+   * own permissions). Bounded by PROBE_TIMEOUT_MS; what is not found stays `misconfigured`.
+   */
+  async #lookUpVaults(plan: Plan, app: Config): Promise<void> {
+    if (this.#vaultsLooked.has(plan)) return;
+    this.#vaultsLooked.add(plan);
+    const wanted = unnamedVaults(plan, app, this.#vaults);
+    if (!wanted.length) return;
+    const work = (async () => {
+      for (const g of checkedIdentities(plan, app)) {
+        const left = wanted.filter((v) => !this.#vaults.has(vaultKey(v.url)));
+        if (!left.length) return;
+        const owner = { name: g.name, path: g.identity.path, config: g.identity.config };
+        try {
+          const arm = await createPrivilegesArm(await this.#credentials.for(owner), g.identity.config);
+          const signal = AbortSignal.timeout(app.probeTimeoutMs);
+          for (const v of left) {
+            const id = await arm.vaultIdByUri(v.resourceGroup, v.url, signal);
+            if (id) this.#vaults.set(vaultKey(v.url), id);
+          }
+        } catch {
+          // this identity may not read the group's vaults: the next one may
+        }
+      }
+    })();
+    await raceDeadline(work, app.probeTimeoutMs).catch(() => {});
   }
 
   async checkSubject(subject: CheckSubject): Promise<PrivilegesResult> {

@@ -79,9 +79,15 @@ function endpointOf(setting: string, c: Config): string | undefined {
  * resource is the app's own (same endpoint and facts: the default declaration's canary resources), which
  * KEY_VAULT_RESOURCE_ID can name; otherwise it stays unknown.
  */
-export function resourceScope(r: PlannedResource, app: Config): { id?: string; problem?: string } {
+export function resourceScope(
+  r: PlannedResource,
+  app: Config,
+  vaults?: VaultIds,
+): { id?: string; problem?: string } {
   const scope = r.target.scope(r.config);
   if (!PLACEHOLDER.test(scope)) return { id: scope };
+  const found = r.config.keyVault.url && vaults?.get(vaultKey(r.config.keyVault.url));
+  if (found) return { id: found };
   const key = (CATALOG_TARGETS as Record<string, { scope: string } | undefined>)[r.target.id]?.scope;
   const same =
     endpointOf(r.target.endpointSetting, r.config) === endpointOf(r.target.endpointSetting, app) &&
@@ -91,6 +97,35 @@ export function resourceScope(r: PlannedResource, app: Config): { id?: string; p
   return {
     problem: `the ${r.target.service} scope of ${r.name} cannot be told from its settings (${scope})`,
   };
+}
+
+/** Vault ARM ids found by their URI (privileges/check.ts looks them up), by vaultKey(url). */
+export type VaultIds = ReadonlyMap<string, string>;
+
+export const vaultKey = (url: string): string => url.replace(/\/+$/, '').toLowerCase();
+
+/**
+ * The Key Vault resources whose vault the settings do not name (vault URL, resource group): what a lookup by URI
+ * (arm.ts vaultIdByUri) may find.
+ */
+export function unnamedVaults(
+  plan: Plan,
+  app: Config,
+  vaults?: VaultIds,
+): Array<{ url: string; resourceGroup: string }> {
+  const out = new Map<string, { url: string; resourceGroup: string }>();
+  for (const r of plan.resources.values()) {
+    if (resourceScope(r, app, vaults).id) continue;
+    const url = r.config.keyVault.url;
+    const { subscriptionId, resourceGroup } = r.config.arm;
+    if (!url || !subscriptionId || !resourceGroup) continue;
+    if (!/Microsoft\.KeyVault\/vaults\//i.test(r.target.scope(r.config))) continue;
+    out.set(vaultKey(url), {
+      url,
+      resourceGroup: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`,
+    });
+  }
+  return [...out.values()];
 }
 
 /** The scope's ancestors that can hold a grant of their own: subscription, resource group, top-level resource. */
@@ -112,7 +147,7 @@ function writesStatus(p: PlannedIdentity, app: Config): boolean {
 }
 
 /** The principals of the plan, each with its declared grants and the scopes to read. */
-export function checkedIdentities(plan: Plan, app: Config): CheckedIdentity[] {
+export function checkedIdentities(plan: Plan, app: Config, vaults?: VaultIds): CheckedIdentity[] {
   const groups = new Map<string, CheckedIdentity>();
   for (const p of plan.identities.values()) {
     const key = principalKey(p);
@@ -124,7 +159,7 @@ export function checkedIdentities(plan: Plan, app: Config): CheckedIdentity[] {
   const nameOfId = new Map<string, string>();
   for (const k of SCOPE_KEYS) if (known[k]) nameOfId.set(norm(known[k]!), k);
   for (const r of plan.resources.values()) {
-    const { id } = resourceScope(r, app);
+    const { id } = resourceScope(r, app, vaults);
     if (id && !nameOfId.has(norm(id))) nameOfId.set(norm(id), r.name);
   }
   const statusScope = known.statusContainer;
@@ -134,7 +169,7 @@ export function checkedIdentities(plan: Plan, app: Config): CheckedIdentity[] {
     for (const probe of plan.probes.filter((x) => g.names.includes(x.identity))) {
       const r = plan.resources.get(probe.resource);
       if (!r) continue;
-      const { id, problem } = resourceScope(r, app);
+      const { id, problem } = resourceScope(r, app, vaults);
       if (!id) {
         if (!problems.some((s) => s.name === r.name)) problems.push({ name: r.name, problem });
         continue;
@@ -175,8 +210,13 @@ function scopeName(id: string): string {
 }
 
 /** The principal a declared identity name belongs to. */
-export function checkedIdentityOf(plan: Plan, app: Config, name: string): CheckedIdentity | undefined {
-  return checkedIdentities(plan, app).find((g) => g.names.includes(name));
+export function checkedIdentityOf(
+  plan: Plan,
+  app: Config,
+  name: string,
+  vaults?: VaultIds,
+): CheckedIdentity | undefined {
+  return checkedIdentities(plan, app, vaults).find((g) => g.names.includes(name));
 }
 
 /**

@@ -1,8 +1,10 @@
-// Issue 23, "What it must show" 2: with the team declaration (3 identities x 4 kinds, two `denied`), a role granted
-// through the sandbox's admin API (as a drift would) lets a denied cell in; the grant explainAccess names
-// (src/privileges/unexpected.ts) comes with `az role assignment delete --ids <id>`, which, run unchanged with the REAL
-// Azure CLI as the world's operator, shuts the cell again. Each identity runs in its own process with its real
-// credential.
+// Issue 23, "What it must show" 2, end to end: the app runs the team declaration (3 identities x 4 kinds, two
+// `denied`; PROBES_DECLARATION) against a sandbox world built from it. Healthy: batch/orders-rg is refused, as
+// declared (ok). A role the sandbox's admin API grants (as a drift would) lets it in: the next probe of that cell is
+// `unexpectedly-allowed` with the grant (role, scope, assignment id, not inherited) and
+// `az role assignment delete --ids <id>`, and batch's privileges check, which follows the declaration, calls the same
+// assignment excess. That exact command, run unchanged with the REAL Azure CLI as the world's operator, exits 0; the
+// next probe is ok (refused again) and the check is clean.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -10,71 +12,36 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
-import type { AccessExplanation, AccessQuestion } from '../../src/privileges/unexpected.ts';
-import { TARGETS } from '../../common/catalog.ts';
-import { childEnv, runMarkedChild } from '../../support/child.ts';
+import type { ProbeResult } from '../../src/core/results.ts';
+import type { PathId, TargetId } from '../../src/ids.ts';
+import type { PrivilegesResult } from '../../src/privileges/types.ts';
+import { runChild } from '../app/helpers/child.ts';
 import { admin, useTestSandbox } from '../support/sandbox.ts';
-import type { CellResult } from '../sandbox/fixtures/declaration-child.ts';
 import { operatorSession, registeredConfig, requireAz, SKIP, type AzSession } from './helpers.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const FIXTURE = join(HERE, '..', 'sandbox', 'fixtures', 'team-declaration.json');
-const CELL_CHILD = join(HERE, '..', 'sandbox', 'fixtures', 'declaration-child.ts');
-const EXPLAIN_CHILD = join(HERE, '..', 'app', 'fixtures', 'explain-child.ts');
+const TEAM = join(HERE, '..', 'sandbox', 'fixtures', 'team-declaration.json');
 
-const batchCredential = (conn: SandboxConnection) => ({
-  kind: 'federated' as const,
-  tenantId: conn.appSettings.AZURE_TENANT_ID,
-  clientId: conn.appSettings.BATCH_CLIENT_ID,
-  tokenFile: conn.appSettings.BATCH_TOKEN_FILE,
-  authorityHost: conn.appSettings.AZURE_AUTHORITY_HOST,
-});
-
-const env = (conn: SandboxConnection) => childEnv({ NODE_EXTRA_CA_CERTS: conn.caCertPath });
-
-/** batch/orders-rg as the declared identity calls it: listing the group's resources through Resource Manager. */
-async function cell(conn: SandboxConnection): Promise<CellResult> {
-  const spec = {
-    credential: batchCredential(conn),
-    cells: [
+/** The app's probe of batch/orders-rg and batch's privileges check (GET /api/privileges/batch), in one process. */
+async function survey(conn: SandboxConnection) {
+  const run = await runChild(
+    conn.appSettings,
+    [
+      { op: 'probe', path: 'batch' as PathId, target: 'orders-rg' as TargetId },
       {
-        resource: 'orders-rg',
-        kind: 'arm-scope',
-        endpoint: conn.appSettings.ARM_ENDPOINT,
-        subscriptionId: conn.appSettings.ORDERS_SUBSCRIPTION,
-        resourceGroup: conn.appSettings.ORDERS_GROUP,
+        op: 'http',
+        fn: 'privileges',
+        params: { rest: 'batch' },
+        url: 'http://localhost/api/privileges/batch',
       },
     ],
-  };
-  const { value } = await runMarkedChild<CellResult[]>(
-    CELL_CHILD,
-    JSON.stringify(spec),
-    env(conn),
-    '@@DECLARATION-CELLS@@',
-    90_000,
+    { PROBES_DECLARATION: TEAM },
   );
-  return value[0];
-}
-
-async function explain(conn: SandboxConnection): Promise<AccessExplanation> {
-  const d = conn.declaration!;
-  const q: AccessQuestion = {
-    identity: 'batch',
-    resource: 'orders-rg',
-    principalId: d.identities.batch.principalId,
-    scope: d.resources['orders-rg'].scope,
-    role: d.resources['orders-rg'].role,
-    action: TARGETS.arm.action,
-  };
-  const spec = { credential: batchCredential(conn), settings: conn.appSettings, questions: [q] };
-  const { value } = await runMarkedChild<AccessExplanation[]>(
-    EXPLAIN_CHILD,
-    JSON.stringify(spec),
-    env(conn),
-    '@@EXPLAIN@@',
-    90_000,
-  );
-  return value[0];
+  assert.doesNotMatch(run.stdout + run.stderr, /eyJ[\w-]{10,}\.[\w-]{10,}/, 'no token in the output');
+  const [cell] = run.steps[0].value as ProbeResult[];
+  const check = run.steps[1].value as { status: number; body: PrivilegesResult };
+  assert.equal(check.status, 200);
+  return { cell, check: check.body };
 }
 
 /** `bash -c command` with the session's environment (az first on PATH, its config dir): the command as printed. */
@@ -93,41 +60,51 @@ function bash(s: AzSession, command: string): Promise<{ code: number | null; out
   });
 }
 
-const refused = (r: CellResult) => r.error?.statusCode === 403 && r.error.code === 'AuthorizationFailed';
-
 describe(
-  'a denied cell let in by a drift: named, removed with the real Azure CLI',
+  'a denied cell let in by a drift: unexpectedly-allowed, removed with the real Azure CLI',
   { skip: SKIP, timeout: 300_000 },
   () => {
     const cleanup: Array<() => unknown> = [];
     after(async () => {
       for (const f of cleanup.reverse()) await f();
     });
-    const sb = useTestSandbox(() => {}, 'healthy', { declaration: FIXTURE });
+    const sb = useTestSandbox(() => {}, 'healthy', { declaration: TEAM });
 
-    it('batch/orders-rg: refused, let in by Reader on the group, the printed delete shuts it again', async (t) => {
+    it('batch/orders-rg: ok (refused), then unexpectedly-allowed with the grant, then ok after the printed delete', async (t) => {
       requireAz();
       const conn = sb.connection;
       const d = conn.declaration!;
-      const before = await cell(conn);
-      assert.ok(refused(before), `healthy: refused as declared, got ${JSON.stringify(before)}`);
+      const scope = d.resources['orders-rg'].scope;
+
+      const healthy = await survey(conn);
+      assert.equal(healthy.cell.outcome, 'ok', JSON.stringify(healthy.cell.detail));
+      assert.equal(healthy.cell.expect, 'denied');
+      assert.equal(healthy.cell.data?.code, 'AuthorizationFailed', 'refused, as declared');
+      assert.equal(healthy.check.outcome, 'ok', JSON.stringify(healthy.check.scopes));
 
       const drift = await admin<{ id: string; scope: string }>(conn, 'POST', '/_sandbox/role-assignments', {
         principalId: d.identities.batch.principalId,
         roleName: 'Reader',
-        scope: d.resources['orders-rg'].scope,
+        scope,
       });
       const driftId = `${drift.scope}/providers/Microsoft.Authorization/roleAssignments/${drift.id}`;
-      const inside = await cell(conn);
-      assert.ok(inside.ok, `the drift lets it in: ${JSON.stringify(inside.error)}`);
-      const why = await explain(conn);
-      assert.equal(why.lookup, 'listed');
+      const drifted = await survey(conn);
+      const { cell, check } = drifted;
+      assert.equal(cell.outcome, 'unexpectedly-allowed', JSON.stringify(cell.detail));
+      assert.equal(cell.identity?.matches, true, 'the declared identity got in');
       assert.deepEqual(
-        why.grants.map((g) => [g.assignmentId, g.roleName, g.scope, g.inherited]),
-        [[driftId, 'Reader', d.resources['orders-rg'].scope, false]],
+        cell.grants?.map((g) => [g.assignmentId, g.roleName, g.scope, g.inherited]),
+        [[driftId, 'Reader', scope, false]],
       );
-      const command = why.remediation.command!;
+      const command = cell.remediation!.command!;
       assert.equal(command, `az role assignment delete --ids ${driftId}`);
+      // The privileges check follows the declaration: batch may hold nothing at orders-rg, so the Reader is excess.
+      assert.equal(check.outcome, 'over-privileged', JSON.stringify(check.scopes));
+      assert.deepEqual(
+        check.findings.map((f) => f.assignment?.id),
+        [driftId],
+      );
+      assert.equal(check.remediation?.command, command);
 
       const base = await registeredConfig(conn);
       cleanup.push(() => rmSync(base, { recursive: true, force: true }));
@@ -136,16 +113,20 @@ describe(
       const r = await bash(operator, command);
       assert.equal(r.code, 0, `${command}\n${r.out}`);
 
-      const afterFix = await cell(conn);
-      assert.ok(refused(afterFix), `refused again: ${JSON.stringify(afterFix)}`);
-      const { roleAssignments } = await admin<{ roleAssignments: Array<{ id: string }> }>(
-        conn,
-        'GET',
-        `/_sandbox/role-assignments?principalId=${d.identities.batch.principalId}`,
+      const fixed = await survey(conn);
+      assert.equal(fixed.cell.outcome, 'ok', JSON.stringify(fixed.cell));
+      assert.equal(fixed.cell.data?.code, 'AuthorizationFailed', 'refused again');
+      assert.equal(fixed.check.outcome, 'ok', JSON.stringify(fixed.check.scopes));
+      t.diagnostic(
+        `healthy: batch/orders-rg ${healthy.cell.outcome} (${healthy.cell.data?.code}); check ${healthy.check.outcome}`,
       );
-      assert.ok(!roleAssignments.some((a) => a.id === drift.id), 'the drift assignment is gone');
-      t.diagnostic(`healthy: ${before.error?.code}; drift: ok; grant: Reader at ${why.grants[0].scope}`);
-      t.diagnostic(`$ ${command}: exit 0; next: ${afterFix.error?.code}`);
+      t.diagnostic(
+        `drift: ${cell.outcome}, grant Reader at ${scope}; check ${check.outcome} (${check.findings.length} finding)`,
+      );
+      t.diagnostic(`$ ${command}: exit 0`);
+      t.diagnostic(
+        `next: batch/orders-rg ${fixed.cell.outcome} (${fixed.cell.data?.code}); check ${fixed.check.outcome}`,
+      );
     });
   },
 );
