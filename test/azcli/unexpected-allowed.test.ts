@@ -22,26 +22,32 @@ import { operatorSession, registeredConfig, requireAz, SKIP, type AzSession } fr
 const HERE = dirname(fileURLToPath(import.meta.url));
 const TEAM = join(HERE, '..', 'sandbox', 'fixtures', 'team-declaration.json');
 
-/** The app's probe of batch/orders-rg and batch's privileges check (GET /api/privileges/batch), in one process. */
-async function survey(conn: SandboxConnection) {
+/**
+ * The app's probe of batch/orders-rg, and the privileges checks (GET /api/privileges/{name}) of `names`, in one
+ * process; `check` is batch's.
+ */
+async function survey(conn: SandboxConnection, names = ['batch']) {
   const run = await runChild(
     conn.appSettings,
     [
       { op: 'probe', path: 'batch' as PathId, target: 'orders-rg' as TargetId },
-      {
-        op: 'http',
-        fn: 'privileges',
-        params: { rest: 'batch' },
-        url: 'http://localhost/api/privileges/batch',
-      },
+      ...names.map((n) => ({
+        op: 'http' as const,
+        fn: 'privileges' as const,
+        params: { rest: n },
+        url: `http://localhost/api/privileges/${n}`,
+      })),
     ],
     { PROBES_DECLARATION: TEAM },
   );
   assert.doesNotMatch(run.stdout + run.stderr, /eyJ[\w-]{10,}\.[\w-]{10,}/, 'no token in the output');
   const [cell] = run.steps[0].value as ProbeResult[];
-  const check = run.steps[1].value as { status: number; body: PrivilegesResult };
-  assert.equal(check.status, 200);
-  return { cell, check: check.body };
+  const checks = run.steps.slice(1).map((s) => {
+    const v = s.value as { status: number; body: PrivilegesResult };
+    assert.equal(v.status, 200);
+    return v.body;
+  });
+  return { cell, check: checks[names.indexOf('batch')], checks };
 }
 
 /** `bash -c command` with the session's environment (az first on PATH, its config dir): the command as printed. */
@@ -76,7 +82,13 @@ describe(
       const d = conn.declaration!;
       const scope = d.resources['orders-rg'].scope;
 
-      const healthy = await survey(conn);
+      const healthy = await survey(conn, ['app', 'api', 'batch']);
+      // Each identity's check follows the declaration: its declared resources' least roles, nothing more.
+      assert.deepEqual(
+        healthy.checks.map((c) => `${c.identity}=${c.outcome}`),
+        ['app=ok', 'api=ok', 'batch=ok'],
+        JSON.stringify(healthy.checks.map((c) => c.scopes)),
+      );
       assert.equal(healthy.cell.outcome, 'ok', JSON.stringify(healthy.cell.detail));
       assert.equal(healthy.cell.expect, 'denied');
       assert.equal(healthy.cell.data?.code, 'AuthorizationFailed', 'refused, as declared');
