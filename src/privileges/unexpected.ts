@@ -260,17 +260,24 @@ export function unexpectedAccessHook(definitions: RoleDefinitions = new Map()): 
       role: target.role,
       ...(action ? { action } : {}),
     };
+    let lookups = 0;
+    const started = Date.now();
     if (!scope) {
       // A vault URL that does not name its vault (a private endpoint's host, the local sandbox): find the vault by
       // its URI in the resource group the settings name, with the identity's own read right there.
-      const found = await vaultScope(resource, credential, identity.config, budgetMs);
+      const { value: found, requests } = await countingRequests(() =>
+        vaultScope(resource, credential, identity.config, budgetMs),
+      );
+      lookups = requests;
       if (found) q.scope = found;
       else {
         const none = { grants: [], lookup: 'failed' as const };
-        return { ...none, armRequests: 0, remediation: unexpectedRemediation(q, none, problem) };
+        return { ...none, armRequests: lookups, remediation: unexpectedRemediation(q, none, problem) };
       }
     }
-    return explainAccess(q, { credential, config: identity.config, definitions, budgetMs });
+    const left = budgetMs === undefined ? undefined : budgetMs - (Date.now() - started);
+    const x = await explainAccess(q, { credential, config: identity.config, definitions, budgetMs: left });
+    return { ...x, armRequests: x.armRequests + lookups };
   };
 }
 

@@ -88,6 +88,7 @@ describe('explainAccess: the grants that let a denied probe in', { timeout: 300_
     });
     const [one] = await explain(conn, 'app', [question(conn, 'app', 'orders-secret')]);
     assert.equal(one.lookup, 'listed');
+    assert.equal(one.armRequests, 1, 'one list; built-in roles need no definition read');
     // The app's own Reader on the group (orders-rg is allowed) is in scope but grants no secret: not named.
     assert.deepEqual(one.grants, [
       {
