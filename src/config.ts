@@ -54,6 +54,8 @@ export interface Config {
     readonly clientId?: string;
     readonly cacheMs: number;
   };
+  /** Where the probe declaration comes from (src/declaration/source.ts, docs/declaration.md). */
+  readonly declaration: DeclarationSettings;
   /** Platform-provided facts about the app itself (App Service sets these), used to fill in `az` commands. */
   readonly app: { readonly siteName?: string; readonly resourceGroup?: string };
   /** Availability results to Application Insights (host settings the app reads too; common/settings-catalog.ts). */
@@ -73,6 +75,23 @@ export interface Config {
   readonly issues: readonly SettingIssue[];
   readonly switchesOn: readonly string[];
 }
+
+export interface DeclarationSettings {
+  /** PROBES_DECLARATION, else the default declaration in the package. Relative to the app root, or absolute. */
+  readonly file: string;
+  /** PROBES_DECLARATION_URL: a blob read on each timer run instead of the file, when set and valid. */
+  readonly url?: string;
+  /**
+   * Client ID of the identity that reads the blob: PROBES_DECLARATION_CLIENT_ID, else the host identity's
+   * AzureWebJobsStorage__clientId (when it is a GUID), else none: the system-assigned identity.
+   */
+  readonly clientId?: string;
+  /** Which setting named the reader (for messages), or 'system'. */
+  readonly reader: 'PROBES_DECLARATION_CLIENT_ID' | 'AzureWebJobsStorage__clientId' | 'system';
+}
+
+/** The declaration shipped in the package (generated from the catalog: common/declaration/default.ts). */
+export const DEFAULT_DECLARATION_FILE = 'declarations/default.json';
 
 export interface Telemetry {
   /** APPLICATIONINSIGHTS_CONNECTION_STRING; absent: nothing is sent. */
@@ -247,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clientId: valid.STATUS_CLIENT_ID,
       cacheMs: valid.STATUS_CACHE_MS ? Number(valid.STATUS_CACHE_MS) : DEFAULT_STATUS_CACHE_MS,
     },
+    declaration: declarationSettings(valid, env),
     app: {
       siteName: trimmed(env, 'WEBSITE_SITE_NAME'),
       resourceGroup: trimmed(env, 'WEBSITE_RESOURCE_GROUP'),
@@ -260,6 +280,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     switchesOn: LOCAL_SWITCHES.filter((n) => truthy(valid[n])),
   };
   return deepFreeze(config);
+}
+
+/** Where the declaration comes from: the settings above, and the host identity's client ID (a host setting). */
+function declarationSettings(
+  valid: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv,
+): DeclarationSettings {
+  const file = valid.PROBES_DECLARATION ?? DEFAULT_DECLARATION_FILE;
+  const url = valid.PROBES_DECLARATION_URL;
+  if (valid.PROBES_DECLARATION_CLIENT_ID)
+    return {
+      file,
+      url,
+      clientId: valid.PROBES_DECLARATION_CLIENT_ID,
+      reader: 'PROBES_DECLARATION_CLIENT_ID',
+    };
+  // The host identity already reads the host's storage; an invalid value there is the host's problem to report.
+  const host = trimmed(env, 'AzureWebJobsStorage__clientId');
+  if (host && GUID.test(host)) return { file, url, clientId: host, reader: 'AzureWebJobsStorage__clientId' };
+  return { file, url, reader: 'system' };
 }
 
 /**
