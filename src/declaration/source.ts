@@ -41,6 +41,8 @@ export interface DeclarationRead {
   etag?: string;
   /** When `raw` was read (ISO); a 304 counts as a read: the blob was confirmed unchanged then. */
   readAt: string;
+  /** The blob answered 304 Not Modified to this read: `raw` is the last parse, still current. */
+  unchanged?: boolean;
   /** Why the last read failed; `raw` is then the last good one (or the package file), when there is one. */
   problem?: DeclarationSourceProblem;
 }
@@ -295,11 +297,18 @@ async function fetchBlob(
   }
 }
 
+/** The URL as shown (source, messages): without a query or fragment, where a SAS would be. */
+function shownUrl(url: string): string {
+  const u = URL.parse(url);
+  return u ? `${u.origin}${u.pathname}` : '(not a URL)';
+}
+
 async function readBlob(
   config: Config,
   url: string,
   options: ReadDeclarationOptions,
 ): Promise<DeclarationRead> {
+  const shown = shownUrl(url);
   const memoKey = `${config.declaration.clientId ?? 'system'}|${url}`;
   const memo = blobMemos.get(memoKey) ?? {};
   blobMemos.set(memoKey, memo);
@@ -310,15 +319,16 @@ async function readBlob(
   else {
     try {
       const got = await fetchBlob(config, url, memo.good?.etag, deadlineMs);
-      if (got.status === 'unchanged' && memo.good) return { ...memo.good, readAt: isoNow(options) };
+      if (got.status === 'unchanged' && memo.good)
+        return { ...memo.good, readAt: isoNow(options), unchanged: true };
       if (got.status === 'changed') {
         const read = parsed(got.text, (message) => ({
-          source: url,
+          source: shown,
           readAt: '',
           problem: { entry: 'declaration', field: 'PROBES_DECLARATION_URL', message },
         }));
         if (read.raw !== undefined) {
-          memo.good = { raw: read.raw, source: url, etag: got.etag, readAt: isoNow(options) };
+          memo.good = { raw: read.raw, source: shown, etag: got.etag, readAt: isoNow(options) };
           return memo.good;
         }
         failure = read.problem?.message ?? 'is not JSON';
@@ -330,7 +340,7 @@ async function readBlob(
           : describeFailure(err, config);
     }
   }
-  const message = `${url}: ${failure}`;
+  const message = `${shown}: ${failure}`;
   if (memo.good)
     return {
       ...memo.good,
@@ -385,7 +395,7 @@ export async function readDeclaration(
   } catch (err) {
     // Nothing above should throw; if it does, say so instead of taking the caller down.
     return {
-      source: config.declaration.url ?? config.declaration.file,
+      source: config.declaration.url ? shownUrl(config.declaration.url) : config.declaration.file,
       readAt: isoNow(options),
       problem: {
         entry: 'declaration',

@@ -119,12 +119,23 @@ describe('npm run deploy', () => {
     // The bundle is the whole app: well under the 8 MiB the package was allowed (docs/cold-start.md).
     assert.ok(Number(m[2]) <= 8 * 1024 * 1024, `package ${m[3]} MiB`);
 
-    // Only the bundled app, host.json and package.json: no node_modules, every library is in the bundle.
-    assert.deepEqual(readdirSync(staging).sort(), ['dist', 'host.json', 'package.json']);
+    // Only the bundled app, the default declaration, host.json and package.json: no node_modules, every library is
+    // in the bundle.
+    assert.deepEqual(readdirSync(staging).sort(), ['declarations', 'dist', 'host.json', 'package.json']);
     const rel = files.map((f) => relative(staging, f).split(sep).join('/'));
     assert.ok(rel.includes('dist/app/index.js'));
     assert.ok(rel.includes('dist/app/main.js'));
     assert.ok(rel.includes('dist/app/client/main.js'), 'the status page script');
+    // The declaration the app reads by default (PROBES_DECLARATION), byte for byte the repository's.
+    assert.ok(rel.includes('declarations/default.json'), 'the default declaration');
+    assert.equal(
+      readFileSync(join(staging, 'declarations', 'default.json'), 'utf8'),
+      readFileSync(join(ROOT, 'declarations', 'default.json'), 'utf8'),
+    );
+    assert.deepEqual(
+      rel.filter((f) => f.startsWith('declarations/')),
+      ['declarations/default.json'],
+    );
     for (const f of rel) {
       assert.doesNotMatch(f, /^(src|sandbox|devhost|test|bench|scripts|infra|docs|\.sandbox|\.devhost)\//, f);
       if (f.startsWith('dist/')) assert.match(f, /^dist\/app\/.*\.js(\.map)?$/, f);
