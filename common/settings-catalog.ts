@@ -209,7 +209,8 @@ const OTHER_SETTINGS = {
     format: 'guid',
     group: 'app',
     usedBy: 'declaration blob (optional)',
-    inAzure: 'not set: the host identity (`AzureWebJobsStorage__clientId`) reads the blob',
+    inAzure:
+      "with `declarationBlobName`: the host identity's client ID (its Storage Blob Data Reader on the `declarations` container); else not set",
     inSandbox: 'not set',
     meaning:
       "Client ID of the identity that reads `PROBES_DECLARATION_URL`; unset: the host identity's `AzureWebJobsStorage__clientId`, else the system-assigned identity",

@@ -44,10 +44,16 @@ interface LockEntry {
 export const ALLOWED_TOP_LEVEL = ['declarations', 'dist', 'host.json', 'package.json'];
 
 /**
- * The probe declarations shipped in the package: the default one the app reads unless PROBES_DECLARATION names
- * another (src/declaration/source.ts), a path relative to the app root, which is the package's root.
+ * The probe declarations shipped in the package: every JSON file directly in the repository's declarations/ (the
+ * default one the app reads unless PROBES_DECLARATION names another, its JSON Schema, and any a team adds there and
+ * names with the Bicep parameter declarationFile), at the same path under the app root, the package's root.
  */
-export const PACKAGED_DECLARATIONS = ['declarations/default.json'];
+export function packagedDeclarations(root: string): string[] {
+  return readdirSync(join(root, 'declarations'), { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.json'))
+    .map((e) => `declarations/${e.name}`)
+    .sort();
+}
 
 type Log = (line: string) => void;
 
@@ -120,7 +126,7 @@ async function buildApp(root: string, dir: string, opts: { reuseDist: boolean; l
  */
 function writeManifest(root: string, dir: string): void {
   cpSync(join(root, 'host.json'), join(dir, 'host.json'));
-  for (const f of PACKAGED_DECLARATIONS) {
+  for (const f of packagedDeclarations(root)) {
     mkdirSync(join(dir, dirname(f)), { recursive: true });
     cpSync(join(root, f), join(dir, f));
   }
@@ -149,7 +155,7 @@ function verifyPackage(dir: string): void {
   }
   for (const f of walk(join(dir, 'declarations'))) {
     const rel = relative(dir, f).split(sep).join('/');
-    if (!PACKAGED_DECLARATIONS.includes(rel)) throw new Error(`unexpected ${rel} in the package`);
+    if (!/^declarations\/[^/]+\.json$/.test(rel)) throw new Error(`unexpected ${rel} in the package`);
   }
   for (const f of walk(join(dir, 'dist'))) {
     const rel = relative(dir, f).split(sep).join('/');

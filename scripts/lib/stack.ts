@@ -456,9 +456,15 @@ export function renderMatrix(cells: Cell[], opts: { color?: boolean; layout?: Ma
         return { path, target, outcome: 'no-answer', detail: 'the app returned no result for this probe' };
       }),
   ];
+  // One entry per identity and failure: a row that failed as a whole (its route did not answer) says so once.
+  const groups = new Map<string, Cell[]>();
   for (const c of bad) {
+    const k = JSON.stringify([c.path, c.outcome, c.remediationSummary, c.remediationCommand, c.detail]);
+    groups.set(k, [...(groups.get(k) ?? []), c]);
+  }
+  for (const [c, ...more] of groups.values()) {
     lines.push('');
-    lines.push(`  ${c.path} -> ${c.target}: ${c.outcome}`);
+    lines.push(`  ${c.path} -> ${[c, ...more].map((x) => x.target).join(', ')}: ${c.outcome}`);
     if (c.remediationSummary) lines.push(`      ${c.remediationSummary}`);
     if (c.remediationCommand) lines.push(`      $ ${c.remediationCommand}`);
     if (!c.remediationSummary && !c.remediationCommand && c.detail) lines.push(`      ${c.detail}`);

@@ -126,16 +126,19 @@ describe('npm run deploy', () => {
     assert.ok(rel.includes('dist/app/index.js'));
     assert.ok(rel.includes('dist/app/main.js'));
     assert.ok(rel.includes('dist/app/client/main.js'), 'the status page script');
-    // The declaration the app reads by default (PROBES_DECLARATION), byte for byte the repository's.
-    assert.ok(rel.includes('declarations/default.json'), 'the default declaration');
-    assert.equal(
-      readFileSync(join(staging, 'declarations', 'default.json'), 'utf8'),
-      readFileSync(join(ROOT, 'declarations', 'default.json'), 'utf8'),
-    );
+    // The declaration the app reads by default (PROBES_DECLARATION) and every other one in declarations/, byte for
+    // byte the repository's, at the same path.
+    const declared = rel.filter((f) => f.startsWith('declarations/'));
+    assert.ok(declared.includes('declarations/default.json'), 'the default declaration');
     assert.deepEqual(
-      rel.filter((f) => f.startsWith('declarations/')),
-      ['declarations/default.json'],
+      declared,
+      readdirSync(join(ROOT, 'declarations'))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => `declarations/${f}`)
+        .sort(),
     );
+    for (const f of declared)
+      assert.equal(readFileSync(join(staging, f), 'utf8'), readFileSync(join(ROOT, f), 'utf8'), f);
     for (const f of rel) {
       assert.doesNotMatch(f, /^(src|sandbox|devhost|test|bench|scripts|infra|docs|\.sandbox|\.devhost)\//, f);
       if (f.startsWith('dist/')) assert.match(f, /^dist\/app\/.*\.js(\.map)?$/, f);
