@@ -17,13 +17,14 @@
 // same-origin redirects and drops the Authorization header on them
 // (https://github.com/Azure/azure-sdk-for-js/blob/main/sdk/core/ts-http-runtime/src/policies/redirectPolicy.ts).
 import { readFile, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, resolve } from 'node:path';
 import type { BlobClient } from '@azure/storage-blob';
 import { settingProblems, type Config } from '../config.ts';
 import { newTokenRecord } from '../core/attestation.ts';
 import { attestedCall, attestedClient, ClientMemo } from '../core/attestedCall.ts';
+import { appRoot, forgetAppRoot } from './appRoot.ts';
+
+export { appRoot } from './appRoot.ts';
 
 export interface DeclarationSourceProblem {
   entry: 'declaration';
@@ -55,6 +56,9 @@ export interface ReadDeclarationOptions {
   /** The clock (tests). */
   now?: () => Date;
 }
+
+/** The source of a plan built from the default declaration in code (declarations/default.json is generated from it). */
+export const BUILT_IN_SOURCE = 'built-in (declarations/default.json)';
 
 /** A declaration larger than this is refused: 500 probes are about 60 KB. */
 export const MAX_DECLARATION_BYTES = 4 * 1024 * 1024;
@@ -95,19 +99,6 @@ export function untrustedBlobUrl(url: string, config: Config): string | undefine
     'own STATUS_BLOB_SERVICE_URL or BLOB_SERVICE_URL: no token is sent there'
   );
 }
-
-/** The app root: the nearest folder above this module holding host.json (dist/app/ in the package, src/ here). */
-function findAppRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'host.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
-
-let appRootCache: string | undefined;
 
 const isoNow = (options: ReadDeclarationOptions) => (options.now?.() ?? new Date()).toISOString();
 
@@ -159,7 +150,7 @@ function parsed(
 }
 
 function readPackageFile(config: Config, options: ReadDeclarationOptions): Promise<DeclarationRead> {
-  const root = options.appRoot ?? (appRootCache ??= findAppRoot());
+  const root = options.appRoot ?? appRoot();
   const { path, source } = fileSource(config, root);
   let p = files.get(path);
   if (!p) {
@@ -410,5 +401,5 @@ export function forgetDeclarationReads(): void {
   files.clear();
   blobMemos.clear();
   for (const k of blobClients.keys()) blobClients.forget(k);
-  appRootCache = undefined;
+  forgetAppRoot();
 }
