@@ -163,3 +163,22 @@ describe('which URLs may be sent a token (checked before any credential is built
   for (const [url, why] of REFUSED)
     test(`refused: ${url}`, () => assert.match(untrustedBlobUrl(url, cfg) ?? '(trusted)', why));
 });
+
+describe('a read that failed but kept a declaration', () => {
+  test('the plan runs it, lists the read problem first, and is not complete', async () => {
+    const { planOf } = await import('../../../src/declaration/index.ts');
+    const cfg = config();
+    const good = await readDeclaration(cfg);
+    const problem = {
+      entry: 'declaration' as const,
+      field: 'PROBES_DECLARATION_URL',
+      message: 'https://st.blob.core.windows.net/declarations/team.json: HTTP 404 BlobNotFound: no such blob',
+    };
+    const ok = planOf(good, cfg, {});
+    const kept = planOf({ ...good, problem }, cfg, {});
+    assert.equal(kept.probes.length, ok.probes.length, 'every probe still runs');
+    assert.equal(kept.declaration.complete, false);
+    assert.deepEqual(kept.declaration.problems[0], problem);
+    assert.equal(kept.declaration.source, 'package:declarations/default.json');
+  });
+});
