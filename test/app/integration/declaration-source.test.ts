@@ -7,6 +7,8 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { childEnv, runMarkedChild } from '../../../support/child.ts';
+import { defaultDeclaration } from '../../../common/declaration/default.ts';
+import type { DeclarationInfo } from '../../../src/core/plan.ts';
 import type { DeclarationRead } from '../../../src/declaration/source.ts';
 import type { SourceStep } from '../fixtures/declaration-source-child.ts';
 import { identity, useSandbox } from '../helpers/sandbox.ts';
@@ -45,7 +47,7 @@ const nameOf = (r: DeclarationRead | undefined) => (r?.raw as { name?: string } 
 describe('declaration source: a blob read on each timer run', { timeout: 180_000 }, () => {
   const sb = useSandbox();
 
-  it('reads conditionally, keeps the last good one on failure, refuses untrusted hosts before any token', async () => {
+  it('reads conditionally, keeps the last good one on failure, refuses untrusted hosts before any token', async (t) => {
     const s = sb.connection.appSettings;
     const url = `${s.STATUS_BLOB_SERVICE_URL!.replace(/\/+$/, '')}/${s.STATUS_CONTAINER_NAME}/declarations/team.json`;
     const blob = 'declarations/team.json';
@@ -108,6 +110,10 @@ describe('declaration source: a blob read on each timer run', { timeout: 180_000
     assert.equal(r(3).etag, r(2).etag);
     assert.equal(versionOf(r(3)), '1');
 
+    t.diagnostic(
+      `read times: first (token + 200) ${out[2].ms} ms, 304 ${out[3].ms} ms, changed 200 ${out[5].ms} ms, hang at a 1500 ms deadline ${out[8].ms} ms`,
+    );
+
     // 5: the new version, without a restart.
     assert.equal(versionOf(r(5)), '2');
     assert.notEqual(r(5).etag, r(2).etag);
@@ -147,5 +153,47 @@ describe('declaration source: a blob read on each timer run', { timeout: 180_000
     assert.equal(counters.tokenRequests.total, 0, 'no token was asked for the untrusted URLs');
     assert.equal(counters.requestsByEndpoint.arm ?? 0, 0, 'nothing was sent to the untrusted host');
     assert.equal(counters.requestsByEndpoint.blob ?? 0, 0, 'nor to the Blob service');
+  });
+
+  it('the app re-reads the blob on each timer run: a new version runs without a restart, a lost one keeps the last', async () => {
+    const s = sb.connection.appSettings;
+    const url = `${s.STATUS_BLOB_SERVICE_URL!.replace(/\/+$/, '')}/${s.STATUS_CONTAINER_NAME}/declarations/app.json`;
+    const blob = 'declarations/app.json';
+    const v1 = { ...defaultDeclaration(), name: 'team-orders', version: '1' };
+    const v2 = { ...v1, version: '2', probes: v1.probes.filter((p) => p.resource !== 'arm') };
+    const plan: SourceStep = { op: 'app-plan', settings: { PROBES_DECLARATION_URL: url } };
+    const run = await runMarkedChild<Array<{ op: string; declaration?: DeclarationInfo; probes?: string[] }>>(
+      fixture,
+      JSON.stringify([
+        { op: 'upload', blob, body: JSON.stringify(v1) },
+        plan,
+        { op: 'upload', blob, body: JSON.stringify(v2) },
+        plan,
+        { op: 'delete', blob },
+        plan,
+      ] satisfies SourceStep[]),
+      childEnv(s, { SANDBOX_ADMIN: sb.connection.endpoints.admin }),
+      SOURCE_MARKER,
+      120_000,
+    );
+    const [first, second, third] = [1, 3, 5].map((i) => run.value[i]);
+    assert.equal(first.declaration!.source, url);
+    assert.equal(first.declaration!.version, '1');
+    assert.equal(first.declaration!.complete, true, JSON.stringify(first.declaration!.problems));
+    assert.equal(first.probes!.length, 18);
+    assert.ok(first.declaration!.etag);
+
+    assert.equal(second.declaration!.version, '2');
+    assert.equal(second.probes!.length, 12, 'the arm probes are gone');
+    assert.notEqual(second.declaration!.etag, first.declaration!.etag);
+
+    assert.equal(third.declaration!.version, '2', 'the last good declaration still runs');
+    assert.equal(third.probes!.length, 12);
+    assert.equal(third.declaration!.complete, false, '/api/health: not fully configured');
+    assert.equal(third.declaration!.problems[0].field, 'PROBES_DECLARATION_URL');
+    assert.match(
+      third.declaration!.problems[0].message,
+      /HTTP 404 BlobNotFound: no such blob; still running/,
+    );
   });
 });
