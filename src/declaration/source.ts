@@ -36,7 +36,7 @@ export interface DeclarationSourceProblem {
 export interface DeclarationRead {
   /** The parsed JSON, not yet checked (common/declaration/parse.ts does that); absent when nothing could be read. */
   raw?: unknown;
-  /** Where `raw` came from: `package:declarations/default.json`, `file:/abs/path.json`, or the blob's URL. */
+  /** Where `raw` came from: `package:declarations/default.json`, an absolute file path, or the blob's URL. */
   source: string;
   /** The blob's ETag, when `raw` came from a blob. */
   etag?: string;
@@ -112,7 +112,7 @@ function fileSource(config: Config, root: string): { path: string; source: strin
     ? config.declaration.file
     : resolve(root, config.declaration.file);
   const inPackage = !isAbsolute(config.declaration.file) && path.startsWith(root);
-  return { path, source: inPackage ? `package:${config.declaration.file}` : `file:${path}` };
+  return { path, source: inPackage ? `package:${config.declaration.file}` : path };
 }
 
 async function readFileOnce(path: string, source: string, readAt: string): Promise<DeclarationRead> {
@@ -131,7 +131,7 @@ async function readFileOnce(path: string, source: string, readAt: string): Promi
     const code = (err as NodeJS.ErrnoException).code;
     return fail(
       code === 'ENOENT'
-        ? 'no such file (PROBES_DECLARATION is relative to the app root, the folder holding host.json)'
+        ? 'file not found (PROBES_DECLARATION is relative to the app root, the folder holding host.json)'
         : `cannot be read (${code ?? (err as Error).name})`,
     );
   }
@@ -144,7 +144,7 @@ function parsed(
   try {
     return { raw: JSON.parse(text.replace(/^\uFEFF/, '')) as unknown };
   } catch (err) {
-    const { problem } = fail(`is not JSON: ${(err as Error).message}`);
+    const { problem } = fail(`not valid JSON: ${(err as Error).message}`);
     return problem ? { problem } : {};
   }
 }
@@ -322,7 +322,7 @@ async function readBlob(
           memo.good = { raw: read.raw, source: shown, etag: got.etag, readAt: isoNow(options) };
           return memo.good;
         }
-        failure = read.problem?.message ?? 'is not JSON';
+        failure = read.problem?.message ?? 'not valid JSON';
       } else failure = 'HTTP 304 without an earlier read';
     } catch (err) {
       failure =

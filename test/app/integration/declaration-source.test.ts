@@ -132,7 +132,7 @@ describe('declaration source: a blob read on each timer run', { timeout: 180_000
     assert.equal(r(8).etag, r(5).etag);
 
     // 11: a bad upload loses nothing.
-    assert.match(r(11).problem!.message, /is not JSON/);
+    assert.match(r(11).problem!.message, /not valid JSON/);
     assert.equal(versionOf(r(11)), '2');
     // 13: neither does a deleted blob.
     assert.match(r(13).problem!.message, /no such blob; still running the copy read at .* \(ETag /);

@@ -49,7 +49,7 @@ describe('the declaration file in the package', () => {
     const file = join(dir, 'abs.json');
     writeFileSync(file, '\uFEFF{"name":"abs"}'); // a byte order mark, as some editors write
     const read = await readDeclaration(config({ PROBES_DECLARATION: file }));
-    assert.equal(read.source, `file:${file}`);
+    assert.equal(read.source, file);
     assert.deepEqual(read.raw, { name: 'abs' });
   });
 
@@ -57,7 +57,7 @@ describe('the declaration file in the package', () => {
     [
       'a missing file',
       () => join(dir, 'missing.json'),
-      /missing\.json: no such file \(PROBES_DECLARATION is relative to the app root/,
+      /missing\.json: file not found \(PROBES_DECLARATION is relative to the app root/,
     ],
     [
       'a folder',
@@ -73,7 +73,7 @@ describe('the declaration file in the package', () => {
         writeFileSync(join(dir, 'broken.json'), '{ "name": ');
         return join(dir, 'broken.json');
       },
-      /broken\.json: is not JSON: /,
+      /broken\.json: not valid JSON: /,
     ],
     [
       'too large',
