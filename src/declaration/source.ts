@@ -166,6 +166,8 @@ function readPackageFile(config: Config, options: ReadDeclarationOptions): Promi
 interface BlobMemo {
   /** The last good read: raw, ETag, when. */
   good?: DeclarationRead & { raw: unknown; etag: string };
+  /** The read under way: the timers of every declared identity fire together and share it. */
+  inflight?: Promise<DeclarationRead>;
 }
 
 const blobClients = new ClientMemo<string, BlobClient>();
@@ -294,15 +296,22 @@ function shownUrl(url: string): string {
   return u ? `${u.origin}${u.pathname}` : '(not a URL)';
 }
 
-async function readBlob(
-  config: Config,
-  url: string,
-  options: ReadDeclarationOptions,
-): Promise<DeclarationRead> {
-  const shown = shownUrl(url);
+/** Reads the blob, or joins the read of it already under way (same URL and reader). */
+function readBlob(config: Config, url: string, options: ReadDeclarationOptions): Promise<DeclarationRead> {
   const memoKey = `${config.declaration.clientId ?? 'system'}|${url}`;
   const memo = blobMemos.get(memoKey) ?? {};
   blobMemos.set(memoKey, memo);
+  memo.inflight ??= readBlobOnce(config, url, memo, options).finally(() => (memo.inflight = undefined));
+  return memo.inflight;
+}
+
+async function readBlobOnce(
+  config: Config,
+  url: string,
+  memo: BlobMemo,
+  options: ReadDeclarationOptions,
+): Promise<DeclarationRead> {
+  const shown = shownUrl(url);
   const deadlineMs = options.deadlineMs ?? config.probeTimeoutMs;
   let failure: string;
   const untrusted = untrustedBlobUrl(url, config);
@@ -373,14 +382,15 @@ export async function readDeclaration(
     );
     const url = config.declaration.url;
     const read = url ? await readBlob(config, url, options) : await readPackageFile(config, options);
-    if (!bad.length || read.problem) return read;
-    // A setting that is set but invalid is ignored (so the app still probes); say so.
+    if (!bad.length) return read;
+    // A setting that is set but invalid is ignored (so the app still probes); say so, before any other problem.
+    const ignored = `${bad.map((b) => `${b.setting} ${b.problem}`).join('; ')}: ignored, running ${read.source}`;
     return {
       ...read,
       problem: {
         entry: 'declaration',
         field: bad[0].setting,
-        message: `${bad.map((b) => `${b.setting} ${b.problem}`).join('; ')}: ignored, running ${read.source}`,
+        message: read.problem ? `${ignored}; ${read.problem.message}` : ignored,
       },
     };
   } catch (err) {

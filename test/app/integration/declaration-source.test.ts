@@ -80,6 +80,10 @@ describe('declaration source: a blob read on each timer run', { timeout: 180_000
       }),
       read({ PROBES_DECLARATION_URL: `${url}?sv=2024-01-01&sig=abc` }), // 16
       { op: 'admin', method: 'GET', path: '/_sandbox/counters' }, // 17
+      { op: 'upload', blob, body: declaration('3') }, // 18
+      { op: 'admin', method: 'POST', path: '/_sandbox/counters/reset' }, // 19
+      { op: 'reads', n: 5, settings: { PROBES_DECLARATION_URL: url } }, // 20
+      { op: 'admin', method: 'GET', path: '/_sandbox/counters' }, // 21
     ];
     const run = await runMarkedChild<Out[]>(
       fixture,
@@ -153,6 +157,15 @@ describe('declaration source: a blob read on each timer run', { timeout: 180_000
     assert.equal(counters.tokenRequests.total, 0, 'no token was asked for the untrusted URLs');
     assert.equal(counters.requestsByEndpoint.arm ?? 0, 0, 'nothing was sent to the untrusted host');
     assert.equal(counters.requestsByEndpoint.blob ?? 0, 0, 'nor to the Blob service');
+
+    // 20: five timers at once share one read: one Blob request, one version.
+    const together = (out[20] as { reads?: DeclarationRead[] }).reads!;
+    assert.deepEqual(
+      together.map((x) => versionOf(x)),
+      ['3', '3', '3', '3', '3'],
+    );
+    const after = out[21].body as { requestsByEndpoint: Record<string, number> };
+    assert.equal(after.requestsByEndpoint.blob, 1, 'one Blob request for five reads at once');
   });
 
   it('the app re-reads the blob on each timer run: a new version runs without a restart, a lost one keeps the last', async () => {
