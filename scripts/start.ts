@@ -182,7 +182,11 @@ async function main(): Promise<void> {
       procOptions: { onData: (d) => sandboxLog.write(d) },
     });
   } catch (err) {
-    console.error(`[start] the sandbox did not start: ${(err as Error).message.split('\n')[0]}`);
+    // The sandbox's own reason (a declaration it cannot serve names the entry and field) is its `sandbox: ` line.
+    const lines = (err as Error).message.split('\n');
+    console.error(
+      `[start] the sandbox did not start: ${lines.find((l) => l.startsWith('sandbox: ')) ?? lines[0]}`,
+    );
     console.error(`[start] see ${sandboxLogPath}`);
     return stopAll(1);
   }

@@ -3,7 +3,7 @@
 // sandbox's values for its %SETTING% references, and the matrix printed is the declaration's: 3 identities x 4
 // resources of all four kinds, two of them `denied`, all ok in the healthy world. Ctrl-C leaves nothing behind.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -75,5 +75,31 @@ describe('e2e: npm start -- --declaration FILE', () => {
     ]);
     assert.equal(code, 0, start.output().slice(-2000));
     assert.deepEqual(await nothingLeft({ groups: [start.pid], appDir }), []);
+  });
+
+  it('a declaration the sandbox cannot serve: exit 1 with the entry and field, nothing left running', async () => {
+    const ownDir = appMirror(); // its own: nothing of the first test's run may count here
+    after(() => rmSync(ownDir, { recursive: true, force: true }));
+    const file = join(ownDir, 'literal-vault.json');
+    const d = JSON.parse(readFileSync(join(REPO_ROOT, FILE), 'utf8')) as {
+      resources: Record<string, Record<string, string>>;
+    };
+    d.resources['orders-secret'].vaultUrl = 'https://kv-orders.vault.azure.net/';
+    writeFileSync(file, JSON.stringify(d));
+    const bad = startProc(
+      process.execPath,
+      [join(REPO_ROOT, 'scripts', 'start.ts'), '--app-dir', ownDir, '--port', '0', '--declaration', file],
+      { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    );
+    const code = await Promise.race([
+      bad.exited,
+      new Promise((r) => setTimeout(() => r('timeout'), 90_000).unref()),
+    ]);
+    assert.equal(code, 1, bad.output());
+    assert.match(
+      bad.output(),
+      /the sandbox did not start: sandbox: declaration .*literal-vault\.json: resources\.orders-secret\.vaultUrl: .*cannot serve locally; write a %SETTING% reference/,
+    );
+    assert.deepEqual(await nothingLeft({ groups: [bad.pid], appDir: ownDir }), []);
   });
 });
