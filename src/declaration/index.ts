@@ -18,6 +18,11 @@ export interface PlanOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** A declaration given directly (tests, `new App({ declaration })`) instead of read from its source. */
   declaration?: unknown;
+  /**
+   * The plan in use: when the blob answers 304 for its ETag and nothing went wrong, it is returned as it is, so a
+   * timer run of an unchanged declaration compiles nothing.
+   */
+  current?: Plan;
 }
 
 /** Reads, loads and compiles the declaration. */
@@ -27,6 +32,15 @@ export async function loadPlan(config: Config, options: PlanOptions = {}): Promi
     options.declaration !== undefined
       ? { raw: options.declaration, source: 'given', readAt: new Date().toISOString() }
       : await readDeclaration(config);
+  const current = options.current;
+  if (
+    read.unchanged &&
+    !read.problem &&
+    current !== undefined &&
+    current.declaration.etag === read.etag &&
+    current.declaration.source === read.source
+  )
+    return current;
   return planOf(read, config, env);
 }
 

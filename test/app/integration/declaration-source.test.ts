@@ -175,15 +175,30 @@ describe('declaration source: a blob read on each timer run', { timeout: 180_000
     const v1 = { ...defaultDeclaration(), name: 'team-orders', version: '1' };
     const v2 = { ...v1, version: '2', probes: v1.probes.filter((p) => p.resource !== 'arm') };
     const plan: SourceStep = { op: 'app-plan', settings: { PROBES_DECLARATION_URL: url } };
-    const run = await runMarkedChild<Array<{ op: string; declaration?: DeclarationInfo; probes?: string[] }>>(
+    const run = await runMarkedChild<
+      Array<{
+        op: string;
+        declaration?: DeclarationInfo;
+        probes?: string[];
+        samePlan?: boolean;
+        distinct?: number;
+        body?: unknown;
+      }>
+    >(
       fixture,
       JSON.stringify([
         { op: 'upload', blob, body: JSON.stringify(v1) },
-        plan,
+        plan, // 1
         { op: 'upload', blob, body: JSON.stringify(v2) },
-        plan,
+        plan, // 3
         { op: 'delete', blob },
-        plan,
+        plan, // 5
+        { op: 'upload', blob, body: JSON.stringify({ ...v2, version: '3' }) },
+        plan, // 7: version 3
+        plan, // 8: a 304: the same plan object, nothing compiled
+        { op: 'admin', method: 'POST', path: '/_sandbox/counters/reset' },
+        { op: 'app-plans', n: 6, settings: { PROBES_DECLARATION_URL: url } }, // 10: six timers at once
+        { op: 'admin', method: 'GET', path: '/_sandbox/counters' }, // 11
       ] satisfies SourceStep[]),
       childEnv(s, { SANDBOX_ADMIN: sb.connection.endpoints.admin }),
       SOURCE_MARKER,
@@ -208,5 +223,13 @@ describe('declaration source: a blob read on each timer run', { timeout: 180_000
       third.declaration!.problems[0].message,
       /HTTP 404 BlobNotFound: no such blob; still running/,
     );
+
+    // An unchanged declaration keeps the plan in use; timers firing together share one reload and one request.
+    assert.equal(run.value[7].declaration!.version, '3');
+    assert.equal(run.value[7].samePlan, false);
+    assert.equal(run.value[8].samePlan, true, 'a 304 compiles nothing');
+    assert.equal(run.value[10].distinct, 1, 'six timers, one plan');
+    const counters = run.value[11].body as { requestsByEndpoint: Record<string, number> };
+    assert.equal(counters.requestsByEndpoint.blob, 1, 'six timers, one conditional GET');
   });
 });
