@@ -20,7 +20,7 @@ import {
   type StatusView,
   type StoreState,
 } from './model.ts';
-import { toPathDocument } from './cells.ts';
+import { toPathDocument, type IdentityDocument } from './document.ts';
 import { staleAfterMs } from './schedule.ts';
 import { openStatusStore, StatusContainerMissingError, type StatusStore } from './store.ts';
 import { CoalescingWriter } from './writer.ts';
@@ -34,6 +34,11 @@ export interface RecordOutcome {
    *  transitions from it. */
   doc?: PathDocument;
 }
+
+/** The identities and each one's resources that a status read covers: the catalog's, until the declaration's. */
+const CATALOG_LAYOUT: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  PATH_IDS.map((p) => [p, TARGET_IDS]),
+);
 
 /** A write that outlives a probe's answer goes on in the background for at most this many probe deadlines. */
 export const WRITE_DEADLINE_FACTOR = 3;
@@ -75,14 +80,9 @@ export class StatusService {
   constructor(config: Config, now: () => number = Date.now) {
     this.#config = config;
     this.#now = now;
-    this.#writer = new CoalescingWriter(async (path, target, results) => {
+    this.#writer = new CoalescingWriter(async (path, results) => {
       const store = await this.store();
-      const doc = await store.recordCell(
-        path,
-        target,
-        results,
-        WRITE_DEADLINE_FACTOR * config.probeTimeoutMs,
-      );
+      const doc = await store.recordResults(path, results, WRITE_DEADLINE_FACTOR * config.probeTimeoutMs);
       this.#cached = undefined; // this instance's next status read shows its own write
       return doc;
     }, describe);
@@ -121,9 +121,13 @@ export class StatusService {
     // `results` come from the probe runner, which sanitizes everything that leaves a probe.
     this.#wrote = true;
     const write = this.#writer.record(stamped(results.filter((r) => r.path === path))).then(
-      (cells): RecordOutcome => {
-        const doc = toPathDocument(path, cells);
-        return { recorded: true, ...(doc ? { doc } : {}) };
+      (docs): RecordOutcome => {
+        // Every result of one identity is in one write; several writes: the last one landed holds them all.
+        const newest = docs.reduce<IdentityDocument | undefined>(
+          (a, d) => (!a || Date.parse(d.updatedAt) >= Date.parse(a.updatedAt) ? d : a),
+          undefined,
+        );
+        return { recorded: true, ...(newest ? { doc: toPathDocument(newest) } : {}) };
       },
       (err: unknown): RecordOutcome => ({ recorded: false, error: describe(err) }),
     );
@@ -189,7 +193,7 @@ export class StatusService {
   async #load(readBy: number): Promise<StatusView> {
     try {
       const store = await this.store();
-      const docs = await store.readAll(PATH_IDS, TARGET_IDS, readBy - Date.now());
+      const docs = await store.readAll(CATALOG_LAYOUT, readBy - Date.now());
       this.#lastSeen = { at: this.#now(), docs };
       return this.#view(docs, { reachable: true, lastSeenAgeMs: 0 });
     } catch (err) {
