@@ -31,14 +31,16 @@ describe('status store requests per status read', { timeout: 300_000 }, () => {
         // Warm: the store's token and connection, so that only the read itself is counted.
         { op: 'status' },
         ...counted(sb, [{ op: 'status' }]),
+        { op: 'raw-status-blobs', paths: [...PATH_IDS] },
       ],
       { STATUS_CACHE_MS: '0' },
     );
-    const [, view, counters] = run.steps.slice(PATH_IDS.length + 1).map((s) => s.value);
+    const [, view, counters, raw] = run.steps.slice(PATH_IDS.length + 1).map((s) => s.value);
     assert.deepEqual(view.counts, { ok: cells, failing: 0, unknown: 0, total: cells });
     const requests = blobRequests(counters);
+    const sizes = PATH_IDS.map((p) => Buffer.byteLength(raw[p]));
     console.log(
-      `[store-requests] ${PATH_IDS.length} identities x ${TARGET_IDS.length} resources = ${cells} cells: ${requests} Blob requests per status read`,
+      `[store-requests] ${PATH_IDS.length} identities x ${TARGET_IDS.length} resources = ${cells} cells: ${requests} Blob requests per status read; identity documents of ${Math.min(...sizes)} to ${Math.max(...sizes)} bytes after one timer run`,
     );
     assert.equal(requests, PATH_IDS.length);
   });
@@ -51,16 +53,22 @@ describe('status store requests per status read', { timeout: 300_000 }, () => {
       { op: 'store-fill', identities, resources },
       { op: 'store-read', layout },
       ...counted(sb, [{ op: 'store-read', layout }]),
+      // Recording a result for every cell, as a timer run of each identity does: one write per identity.
+      ...counted(sb, [{ op: 'store-fill', identities, resources }]),
+      { op: 'raw-status-blobs', paths: [identities[0]] },
     ]);
-    const [, warm, , read, counters] = run.steps.map((s) => s.value);
+    const [, warm, , read, counters, , , writeCounters, raw] = run.steps.map((s) => s.value);
     for (const id of identities) {
       assert.deepEqual(warm[id], [...resources].sort(), `${id}: every cell comes back`);
       assert.deepEqual(read[id], warm[id]);
     }
     const requests = blobRequests(counters);
+    const writes = blobRequests(writeCounters);
     console.log(
-      `[store-requests] ${identities.length} identities x ${resources.length} resources = ${identities.length * resources.length} cells: ${requests} Blob requests per status read`,
+      `[store-requests] ${identities.length} identities x ${resources.length} resources = ${identities.length * resources.length} cells: ${requests} Blob requests per status read; ${writes} to record a result for every cell (one write per identity); ${Buffer.byteLength(raw[identities[0]])} bytes per identity document`,
     );
+    // A write is a read and a conditional upload; nothing else writes to this sandbox's store meanwhile.
+    assert.equal(writes, 2 * identities.length);
     assert.equal(requests, identities.length);
   });
 });
@@ -82,7 +90,7 @@ describe('status store: the previous layout (a blob per cell)', { timeout: 300_0
       sb.connection.appSettings,
       [
         { op: 'legacy-write', path, targets: [...TARGET_IDS], results: 4, startAt, privileges: check },
-        { op: 'store-read', layout: { 'never-written': ['arm'] } },
+        ...counted(sb, [{ op: 'store-read', layout: { 'never-written': ['arm'] } }]),
         ...counted(sb, [{ op: 'store-read', layout }]),
         // The identity's first write in the new layout: one probe of one cell.
         { op: 'http', fn: 'probe', path, params: { target: 'arm' } },
@@ -92,9 +100,12 @@ describe('status store: the previous layout (a blob per cell)', { timeout: 300_0
       ],
       { STATUS_CACHE_MS: '0' },
     );
-    const [, , , legacyRead, legacyCount, probe, raw, , newRead, newCount, , , noneCount] = run.steps.map(
-      (s) => s.value,
-    );
+    const v = run.steps.map((s) => s.value);
+    const [firstNoneCount, legacyRead, legacyCount, probe, raw] = [v[3], v[5], v[6], v[7], v[8]];
+    const [newRead, newCount, noneCount] = [v[10], v[11], v[14]];
+    // An identity with neither a document nor old blobs: the missing document, the empty listing, the missing
+    // privileges blob; then it is remembered.
+    assert.equal(blobRequests(firstNoneCount), 3);
     assert.deepEqual(legacyRead[path], [...TARGET_IDS].sort(), 'the previous layout is read');
     // One listing of the identity's cell blobs, one read of each, its privileges blob: only until its first write.
     assert.equal(blobRequests(legacyCount), 2 + 1 + TARGET_IDS.length);
