@@ -1,14 +1,15 @@
 // The status service: record a path's results and privileges checks, and read the status view. One per app, built
-// by the composition root (orchestration/app.ts), which hands it the clock the status ages run on. Reads are cached for
-// STATUS_CACHE_MS with a single request in flight, so a flood of status requests costs at most one storage read
-// per path per interval (docs/pain-points.md design cautions). When the store fails, probes still answer and the
-// view reports the store as unreachable with the age of what this instance last saw; nothing here throws. Nothing
-// here waits long either: a status read ends by PROBE_TIMEOUT_MS (store.ts), and a probe waits for its write only
-// as long as its own budget allows (one PROBE_TIMEOUT_MS per answer, probe and write together); the write then goes
-// on in the background, bounded, and its outcome shows in the view's store.writes.
+// by the composition root (orchestration/app.ts), which hands it the clock the status ages run on. Reads are cached
+// for STATUS_CACHE_MS with a single request in flight, so a flood of status requests costs at most one storage read
+// (one request per declared identity, store.ts) per interval (docs/pain-points.md design cautions). When the store
+// fails, probes still answer and the view reports the store as unreachable with the age of what this instance last
+// saw; nothing here throws. Nothing here waits long either: a status read ends by PROBE_TIMEOUT_MS (store.ts), and a
+// probe waits for its write only as long as its own budget allows (one PROBE_TIMEOUT_MS per answer, probe and write
+// together); the write then goes on in the background, bounded, and its outcome shows in the view's store.writes.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
-import { PATH_IDS, TARGET_IDS, type PathId } from '../ids.ts';
+import type { Plan } from '../core/plan.ts';
+import type { IdentityName, ResourceName } from '../ids.ts';
 import { sanitizer } from '../core/sanitize.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import type { PrivilegesRecord } from './privileges.ts';
@@ -17,6 +18,8 @@ import {
   buildStatusView,
   type PathDocument,
   type RecordedResult,
+  CANARY_LAYOUT,
+  type StatusLayout,
   type StatusView,
   type StoreState,
 } from './model.ts';
@@ -34,11 +37,6 @@ export interface RecordOutcome {
    *  transitions from it. */
   doc?: PathDocument;
 }
-
-/** The identities and each one's resources that a status read covers: the catalog's, until the declaration's. */
-const CATALOG_LAYOUT: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
-  PATH_IDS.map((p) => [p, TARGET_IDS]),
-);
 
 /** A write that outlives a probe's answer goes on in the background for at most this many probe deadlines. */
 export const WRITE_DEADLINE_FACTOR = 3;
@@ -70,16 +68,20 @@ export class StatusService {
   readonly #now: () => number;
   /** The store, built on first use, and built again after a token request hung (store.ts). */
   #store: Promise<StatusStore> | undefined;
-  #lastSeen: { at: number; docs: Partial<Record<PathId, PathDocument | undefined>> } | undefined;
+  #lastSeen: { at: number; docs: Partial<Record<IdentityName, PathDocument | undefined>> } | undefined;
   #cached: { at: number; view: StatusView } | undefined;
   #inflight: Promise<StatusView> | undefined;
   readonly #writer: CoalescingWriter;
   /** Whether this instance has written results (the view shows its writes from then on). */
   #wrote = false;
 
-  constructor(config: Config, now: () => number = Date.now) {
+  /** The plan whose cells the status shows (absent: the canary demo's). */
+  readonly #plan: (() => Promise<Plan>) | undefined;
+
+  constructor(config: Config, now: () => number = Date.now, plan?: () => Promise<Plan>) {
     this.#config = config;
     this.#now = now;
+    this.#plan = plan;
     this.#writer = new CoalescingWriter(async (path, results) => {
       const store = await this.store();
       const doc = await store.recordResults(path, results, WRITE_DEADLINE_FACTOR * config.probeTimeoutMs);
@@ -113,7 +115,7 @@ export class StatusService {
    * after the budget (telemetry reads transitions from its `doc`).
    */
   async recordResults(
-    path: PathId,
+    path: IdentityName,
     results: ProbeResult[],
     budgetMs?: number,
     onSettled?: (outcome: RecordOutcome) => void,
@@ -144,7 +146,7 @@ export class StatusService {
 
   /** Persists a privileges check in the document of the path that ran it. Never throws. */
   async recordPrivileges(
-    path: PathId,
+    path: IdentityName,
     result: PrivilegesResult,
   ): Promise<RecordOutcome & { privileges?: PrivilegesRecord }> {
     try {
@@ -177,7 +179,11 @@ export class StatusService {
     return this.#inflight;
   }
 
-  #view(docs: Partial<Record<PathId, PathDocument | undefined>>, store: StoreState): StatusView {
+  #view(
+    docs: Partial<Record<IdentityName, PathDocument | undefined>>,
+    store: StoreState,
+    layout: StatusLayout,
+  ): StatusView {
     const withWrites: StoreState = {
       ...store,
       ...(this.#wrote ? { writes: { ...this.#writer.state } } : {}),
@@ -187,23 +193,47 @@ export class StatusService {
       withWrites,
       this.#now(),
       staleAfterMs(this.#config.probeSchedule, this.#config.probeTimeoutMs),
+      layout,
     );
   }
 
+  /** The declared cells and the declaration, from the plan (the canary demo's without one). */
+  async #layout(): Promise<StatusLayout> {
+    if (!this.#plan) return CANARY_LAYOUT;
+    const plan = await this.#plan();
+    return {
+      cells: plan.probes.map((p) => ({
+        identity: p.identity,
+        resource: p.resource,
+        probe: p.id,
+        expect: p.expect,
+      })),
+      declaration: plan.declaration,
+    };
+  }
+
   async #load(readBy: number): Promise<StatusView> {
+    const layout = await this.#layout();
+    // Each declared identity with its declared resources: one store request per identity.
+    const resourcesOf: Record<IdentityName, ResourceName[]> = {};
+    for (const c of layout.cells) (resourcesOf[c.identity] ??= []).push(c.resource);
     try {
       const store = await this.store();
-      const docs = await store.readAll(CATALOG_LAYOUT, readBy - Date.now());
+      const docs = await store.readAll(resourcesOf, readBy - Date.now());
       this.#lastSeen = { at: this.#now(), docs };
-      return this.#view(docs, { reachable: true, lastSeenAgeMs: 0 });
+      return this.#view(docs, { reachable: true, lastSeenAgeMs: 0 }, layout);
     } catch (err) {
       const now = this.#now();
-      return this.#view(this.#lastSeen?.docs ?? {}, {
-        reachable: false,
-        ...(err instanceof StatusContainerMissingError ? { containerMissing: err.container } : {}),
-        error: describe(err),
-        ...(this.#lastSeen ? { lastSeenAgeMs: now - this.#lastSeen.at } : {}),
-      });
+      return this.#view(
+        this.#lastSeen?.docs ?? {},
+        {
+          reachable: false,
+          ...(err instanceof StatusContainerMissingError ? { containerMissing: err.container } : {}),
+          error: describe(err),
+          ...(this.#lastSeen ? { lastSeenAgeMs: now - this.#lastSeen.at } : {}),
+        },
+        layout,
+      );
     }
   }
 }

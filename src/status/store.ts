@@ -11,8 +11,9 @@
 // the managed identity endpoint never answers (its token requests have no timeout and ignore abort signals:
 // docs/identity-wire.md §1.7).
 import type { ContainerClient } from '@azure/storage-blob';
+import type { IdentityName, ResourceName } from '../ids.ts';
 import { settingProblems, type Config } from '../config.ts';
-import { NAME } from '../../common/declaration/schema.ts';
+import { NAME } from '../../common/declaration/names.ts';
 import { newTokenRecord } from '../core/attestation.ts';
 import { attestedCall, attestedClient, type AttestedClient } from '../core/attestedCall.ts';
 import type { ProbeResult } from '../core/results.ts';
@@ -55,18 +56,18 @@ export class StatusStoreDeadlineError extends StatusStoreError {
 }
 
 /** An identity's document: all its cells, its federated token's state and its privileges check (document.ts). */
-export function documentBlobName(identity: string): string {
+export function documentBlobName(identity: IdentityName): string {
   return `identities/${identity}.json`;
 }
 
 /** The previous layout, read only to fold it into an identity's first document: one blob per cell... */
-export function legacyCellBlobName(identity: string, resource: string): string {
+export function legacyCellBlobName(identity: IdentityName, resource: ResourceName): string {
   return `${LEGACY_CELLS}${identity}/${resource}.json`;
 }
 const LEGACY_CELLS = 'cells/';
 
 /** ...and one per identity for its privileges check. */
-export function legacyPrivilegesBlobName(identity: string): string {
+export function legacyPrivilegesBlobName(identity: IdentityName): string {
   return `privileges/${identity}.json`;
 }
 
@@ -200,9 +201,9 @@ export class StatusStore {
    * identity with no document yet is read from the previous layout's blobs, if it has any (foldLegacy).
    */
   readAll(
-    layout: Readonly<Record<string, readonly string[]>>,
+    layout: Readonly<Record<IdentityName, readonly ResourceName[]>>,
     waitMs = this.#timeoutMs,
-  ): Promise<Record<string, PathDocument | undefined>> {
+  ): Promise<Record<IdentityName, PathDocument | undefined>> {
     const identities = Object.keys(layout);
     for (const identity of identities) checkName(identity);
     return this.#withinDeadline(
@@ -227,7 +228,7 @@ export class StatusStore {
    * returns the document written. All attempts share one deadline, `timeoutMs`.
    */
   recordResults(
-    identity: string,
+    identity: IdentityName,
     results: readonly ProbeResult[],
     timeoutMs: number,
   ): Promise<IdentityDocument> {
@@ -239,7 +240,7 @@ export class StatusStore {
   }
 
   /** Merges a privileges check into the identity's document; returns the record written. */
-  async recordPrivileges(identity: string, result: PrivilegesResult): Promise<PrivilegesRecord> {
+  async recordPrivileges(identity: IdentityName, result: PrivilegesResult): Promise<PrivilegesRecord> {
     checkName(identity);
     const doc = await this.#withinDeadline((signal) =>
       this.#update(identity, (d) => mergePrivilegesInto(d, identity, result), signal),

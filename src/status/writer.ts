@@ -4,11 +4,12 @@
 // instance has at most one writer per identity in flight (the store's ETag retries then only meet other instances).
 // Each result's write resolves when a write that contained it lands, or rejects with that write's error.
 import type { ProbeResult } from '../core/results.ts';
+import type { IdentityName } from '../ids.ts';
 import type { IdentityDocument } from './document.ts';
 import type { WriteState } from './model.ts';
 
 /** Writes one identity's batch of results (any of its cells); resolves with its document as stored. */
-export type IdentityWrite = (path: string, results: ProbeResult[]) => Promise<IdentityDocument>;
+export type IdentityWrite = (path: IdentityName, results: ProbeResult[]) => Promise<IdentityDocument>;
 
 interface Waiting {
   result: ProbeResult;

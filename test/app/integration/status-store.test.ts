@@ -44,6 +44,7 @@ describe('status store', { timeout: 300_000 }, () => {
     assert.ok(view.paths.federated.federatedToken?.refreshAt, 'federated token schedule is in the status');
     assert.equal(health.status, 200);
     assert.deepEqual(Object.keys(health.body).sort(), [
+      'configured',
       'newestResultAgeMs',
       'reasons',
       'staleAfterMs',
@@ -52,6 +53,7 @@ describe('status store', { timeout: 300_000 }, () => {
       'timestamp',
     ]);
     assert.equal(health.body.status, 'ok');
+    assert.equal(health.body.configured, true, 'the default declaration loads whole');
     assert.ok(health.body.newestResultAgeMs >= 0 && health.body.newestResultAgeMs < 120_000);
     assert.doesNotMatch(JSON.stringify(health.body), GUID, 'health names no ids');
     assert.match(html.headers['content-type'], /text\/html/);
@@ -216,6 +218,9 @@ describe('status store', { timeout: 300_000 }, () => {
       run = await runChild(
         sb.connection.appSettings,
         [
+          // As the host does (functions/warmup.ts): modules, the plan and the clients are ready before the first
+          // request, so the 1.5 s budget is the probe's own (no token request is made: the hang waits for the probe).
+          { op: 'warmup' },
           { op: 'http', fn: 'probe', path: 'federated', params: { target: 'blob' } },
           // The first write waits for its token up to its background deadline (3 x PROBE_TIMEOUT_MS), then fails:
           // wait for that end (bounded), not for a fixed time.
@@ -230,7 +235,7 @@ describe('status store', { timeout: 300_000 }, () => {
     } finally {
       await clearFaults(sb.connection);
     }
-    const [hung, idle, failed, next, status] = run.steps.map((s) => s.value);
+    const [, hung, idle, failed, next, status] = run.steps.map((s) => s.value);
     assert.equal(idle, true, 'the hung background write ended by its own deadline');
     assert.equal(hung.body.outcome, 'ok');
     assert.equal(hung.body.statusStore.recorded, false);
