@@ -4,6 +4,7 @@
 // the fold of the previous layout's documents (one per cell, and one per identity for the privileges check) into
 // one, so that a redeploy keeps every history. Pure: no store.
 import type { FederatedTokenStatus, ProbeResult } from '../core/results.ts';
+import type { IdentityName, ResourceName } from '../ids.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import { inOrder, mergeRecord, type PathDocument, type TargetRecord } from './model.ts';
 import { mergePrivileges, type PrivilegesRecord } from './privileges.ts';
@@ -11,10 +12,10 @@ import { mergePrivileges, type PrivilegesRecord } from './privileges.ts';
 export interface IdentityDocument {
   schema: 3;
   /** The identity's declared name (results call it `path`). */
-  path: string;
+  path: IdentityName;
   updatedAt: string;
   /** Per resource name: the cell's latest result, its streak and its history (model.ts mergeRecord). */
-  targets: Record<string, TargetRecord>;
+  targets: Record<ResourceName, TargetRecord>;
   /** The federated token's state as the newest result that carried one saw it, and that result's time. */
   federatedToken?: FederatedTokenStatus;
   federatedTokenAt?: string;
@@ -27,8 +28,8 @@ export interface IdentityDocument {
 /** A cell's document in the previous layout (`cells/<identity>/<resource>.json`), read only to fold it in. */
 export interface LegacyCellDocument {
   schema: 2;
-  path: string;
-  target: string;
+  path: IdentityName;
+  target: ResourceName;
   updatedAt: string;
   record: TargetRecord;
   federatedToken?: FederatedTokenStatus;
@@ -36,7 +37,7 @@ export interface LegacyCellDocument {
 
 const time = (iso: string) => Date.parse(iso);
 
-function empty(path: string, now: Date): IdentityDocument {
+function empty(path: IdentityName, now: Date): IdentityDocument {
   return { schema: 3, path, updatedAt: now.toISOString(), targets: {} };
 }
 
@@ -46,7 +47,7 @@ function empty(path: string, now: Date): IdentityDocument {
  */
 export function mergeResultsInto(
   doc: IdentityDocument | undefined,
-  path: string,
+  path: IdentityName,
   results: readonly ProbeResult[],
   now = new Date(),
 ): IdentityDocument {
@@ -78,7 +79,7 @@ export function mergeResultsInto(
 /** Folds a privileges check into the identity's document (privileges.ts mergePrivileges); `doc` is not modified. */
 export function mergePrivilegesInto(
   doc: IdentityDocument | undefined,
-  path: string,
+  path: IdentityName,
   result: PrivilegesResult,
   now = new Date(),
 ): IdentityDocument {
@@ -94,7 +95,7 @@ export function mergePrivilegesInto(
  * cell's federated token state wins, as the previous read did). Undefined when there is nothing to fold.
  */
 export function foldLegacy(
-  path: string,
+  path: IdentityName,
   cells: readonly (LegacyCellDocument | undefined)[],
   privileges: PrivilegesRecord | undefined,
   now = new Date(),
@@ -120,7 +121,7 @@ export function foldLegacy(
  * The path document the status view and telemetry read (model.ts), with only the cells of `resources` when given
  * (a resource no longer declared keeps its cell in the store, but not in the view).
  */
-export function toPathDocument(doc: IdentityDocument, resources?: readonly string[]): PathDocument {
+export function toPathDocument(doc: IdentityDocument, resources?: readonly ResourceName[]): PathDocument {
   const targets = resources
     ? Object.fromEntries(resources.flatMap((t) => (doc.targets[t] ? [[t, doc.targets[t]]] : [])))
     : doc.targets;
@@ -131,5 +132,5 @@ export function toPathDocument(doc: IdentityDocument, resources?: readonly strin
     targets,
     ...(doc.federatedToken ? { federatedToken: doc.federatedToken } : {}),
     ...(doc.privileges ? { privileges: doc.privileges } : {}),
-  } as PathDocument;
+  };
 }
