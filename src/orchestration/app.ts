@@ -32,6 +32,7 @@ export class App {
   #status: Promise<StatusService> | undefined;
   #plan: Promise<Plan> | undefined;
   #unexpectedAccess: Promise<UnexpectedAccessHook> | undefined;
+  #reload: Promise<Plan> | undefined;
   readonly #planOptions: Pick<AppOptions, 'declaration' | 'env'>;
 
   constructor(options: AppOptions = {}) {
@@ -55,15 +56,23 @@ export class App {
    */
   async planForTimer(): Promise<Plan> {
     const plan = await this.plan();
-    return /^https?:/i.test(plan.declaration.source) ? this.reloadPlan() : plan;
+    // PROBES_DECLARATION_URL, not the plan's source: a blob never read yet runs the package's file meanwhile.
+    return this.config.declaration.url ? this.reloadPlan() : plan;
   }
 
-  /** Reads the declaration again; the plan in use stays until the new one is ready. */
-  async reloadPlan(): Promise<Plan> {
-    const next = import('../declaration/index.ts').then((m) => m.loadPlan(this.config, this.#planOptions));
-    const plan = await next;
-    this.#plan = next;
-    return plan;
+  /**
+   * Reads the declaration again; the plan in use stays until the new one is ready. The timers of every declared
+   * identity fire together: they share one reload, and an unchanged declaration (a 304) keeps the plan in use.
+   */
+  reloadPlan(): Promise<Plan> {
+    this.#reload ??= (async () => {
+      const current = await this.#plan?.catch(() => undefined);
+      const m = await import('../declaration/index.ts');
+      const next = await m.loadPlan(this.config, { ...this.#planOptions, ...(current ? { current } : {}) });
+      this.#plan = Promise.resolve(next);
+      return next;
+    })().finally(() => (this.#reload = undefined));
+    return this.#reload;
   }
 
   /** The paths' credentials, shared by the probes and the privileges check (one token cache per path). */

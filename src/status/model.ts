@@ -95,7 +95,7 @@ export function mergeResults(
 
 /**
  * Folds one result into its cell's record (a new object; `prev` is not modified): the one cell merge, used for a
- * path's document (mergeResults) and for the store's per-cell documents (cells.ts).
+ * path's document (mergeResults) and for the store's identity documents (document.ts).
  */
 export function mergeRecord(prev: TargetRecord | undefined, r: RecordedResult): TargetRecord {
   const entry = entryOf(r);
