@@ -116,8 +116,10 @@ export function amendWorld(plan: DeclarationPlan, raw: Json): void {
       if (!v) vaults.push((v = { name: r.vault!, secrets: [] }));
       if (!v.secrets.some((s) => s.name === r.secret)) v.secrets.push({ name: r.secret! });
     }
+    // With a canary blob, as the canary container has one: the blob target reads the first blob of its container
+    // (src/targets/blob.ts), so an empty one would be `not-found` where access is all the probe is about.
     if (r.kind === 'blob-container' && !account.containers.some((c) => c.name === r.container))
-      account.containers.push({ name: r.container, blobs: [] });
+      account.containers.push({ name: r.container, blobs: ['canary.txt'] });
   }
   const principalOf = (key: string) => {
     const id = plan.identities[key];
