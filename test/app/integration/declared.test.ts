@@ -38,8 +38,14 @@ describe("a team's declaration: 3 identities x 4 resource kinds, two denied", { 
   after(() => sb?.close());
 
   it('a healthy world is all ok: allowed cells get in, denied ones are refused as the attested identity', async () => {
-    const run = await runChild(sb.connection.appSettings, sweepSteps, { PROBES_DECLARATION: TEAM });
-    const [, sweep, status, health] = run.steps.map((s) => s.value);
+    // The sweep's results, then each identity's timer run records its cells for the status to judge.
+    const timers = ['app', 'api', 'batch'].map((path) => ({ op: 'timer' as const, path: path as PathId }));
+    const [warm, sweepStep, ...rest] = sweepSteps;
+    const run = await runChild(sb.connection.appSettings, [warm, sweepStep, ...timers, ...rest], {
+      PROBES_DECLARATION: TEAM,
+    });
+    const values = run.steps.map((s) => s.value);
+    const [sweep, status, health] = [values[1], values.at(-2), values.at(-1)];
     const results = sweep.results as ProbeResult[];
     assert.equal(results.length, 12);
     for (const r of results) {
