@@ -1,5 +1,5 @@
 // (h) Declaration scale (issue 23, "Probe what you declare"): the default declaration (6 identities x 3 resources =
-// 18 probes), 5 x 20 = 100 and 25 x 20 = 500 (bench/scale-declaration.ts: every identity kind, all four resource
+// 18 probes), 5 x 20 = 100 and 25 x 20 = 500 (support/scale-declaration.ts: every identity kind, all four resource
 // kinds, a few `denied`), each in a sandbox world built from it (startSandbox({ declaration })), side by side:
 //   - the sandbox's start with that world;
 //   - one timer run (every identity's timer handler at once, as the host fires them on one schedule) against
@@ -22,7 +22,7 @@ import type { Declaration } from '../common/declaration/schema.ts';
 import { childEnv } from '../support/child.ts';
 import { startQuietSandbox } from '../support/sandbox.ts';
 import { MARKER, type WorkerInput, type WorkerOutput } from './declaration-protocol.ts';
-import { benchDeclarations } from './scale-declaration.ts';
+import { benchDeclarations } from '../support/scale-declaration.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
