@@ -1,6 +1,9 @@
 // Runs in a child process whose environment is the app's settings (managed-identity source, token caches and
 // NODE_EXTRA_CA_CERTS are per process). Uses the built app (dist/, `prebench` builds it), prints one JSON line.
+import type * as Config from '../src/config.ts';
+import type * as Declaration from '../src/declaration/index.ts';
 import type * as Ids from '../src/ids.ts';
+import type * as Plans from '../src/core/plan.ts';
 import type * as Runner from '../src/probes/runner.ts';
 import type * as TimerRun from '../src/probes/timerRun.ts';
 
@@ -8,11 +11,16 @@ import type * as TimerRun from '../src/probes/timerRun.ts';
 const dist = (p: string) => new URL(`../dist/src/${p}`, import.meta.url).href;
 const { PATH_IDS, TARGET_IDS } = (await import(dist('ids.js'))) as typeof Ids;
 const { ProbeRunner } = (await import(dist('probes/runner.js'))) as typeof Runner;
-const { runTimerPath } = (await import(dist('probes/timerRun.js'))) as typeof TimerRun;
+const { runTimerIdentity } = (await import(dist('probes/timerRun.js'))) as typeof TimerRun;
+const { loadPlan } = (await import(dist('declaration/index.js'))) as typeof Declaration;
+const { probeOf } = (await import(dist('core/plan.js'))) as typeof Plans;
+const { loadConfig } = (await import(dist('config.js'))) as typeof Config;
 // One runner for the process, as the app has (its credentials, clients and tokens stay warm between runs).
 const runner = new ProbeRunner();
-const runProbe: typeof runner.runProbe = (...args) => runner.runProbe(...args);
-const runSweep: typeof runner.runSweep = (...args) => runner.runSweep(...args);
+// The default declaration (the canary demo), as the app runs it.
+const plan = await loadPlan(loadConfig());
+const runProbe = (path: string, target: string) => runner.runProbe(plan, probeOf(plan, path, target)!);
+const runSweep = () => runner.runSweep(plan);
 
 type Mode = 'sweep-vs-single' | 'sweeps' | 'timer-runs';
 const mode = process.argv[2] as Mode;
@@ -57,7 +65,7 @@ if (mode === 'sweep-vs-single') {
   // Every path's timer run once to warm up, then the counters are reset (by the caller's admin URL) and `repeat`
   // more runs of every path are counted: token requests per timer run in steady state.
   const adminUrl = process.argv[4];
-  const all = () => Promise.all(PATH_IDS.map((p) => runTimerPath(runner, p)));
+  const all = () => Promise.all(PATH_IDS.map((p) => runTimerIdentity(runner, plan, p)));
   await all();
   await fetch(`${adminUrl}/_sandbox/counters/reset`, { method: 'POST' });
   let notOk = 0;

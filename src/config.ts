@@ -259,8 +259,76 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issues,
     switchesOn: LOCAL_SWITCHES.filter((n) => truthy(valid[n])),
   };
+  // What the config was read from (catalog settings and the presence-only variables, never a secret), so that a
+  // declared identity or resource can have the same config with its own fields in place (deriveConfig). Not
+  // enumerable: it never shows in a log or a JSON body.
+  Object.defineProperty(config, SOURCE, { value: sourceOf(env), enumerable: false });
   return deepFreeze(config);
 }
+
+const SOURCE = Symbol('config source');
+
+/** The variables loadConfig reads, without secrets: identity variables by presence only. */
+function sourceOf(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const name of [
+    ...SETTING_NAMES,
+    ...TELEMETRY_SETTINGS,
+    'REGION_NAME',
+    'WEBSITE_SITE_NAME',
+    'WEBSITE_RESOURCE_GROUP',
+  ]) {
+    const v = trimmed(env, name);
+    if (v !== undefined) out[name] = v;
+  }
+  for (const name of IDENTITY_ENV) if (trimmed(env, name) !== undefined) out[name] = 'set';
+  return Object.freeze(out);
+}
+
+/**
+ * The same config with some settings replaced (undefined: unset): how a declared identity or resource
+ * (src/declaration/compile.ts) runs the path or target module that reads those settings. Validated as loadConfig
+ * validates, so a problem still names the setting.
+ */
+export function deriveConfig(base: Config, overlay: Readonly<Record<string, string | undefined>>): Config {
+  // A config built by hand (a test's `{ ...config, probeTimeoutMs }`) has no source: its valid values stand in.
+  const env: Record<string, string> = { ...configSettings(base) };
+  for (const [name, value] of Object.entries(overlay)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  const derived = loadConfig(env);
+  // Only what settings of identities and resources decide comes from the overlay; the rest (timeouts, the status
+  // store, telemetry, the platform's identity variables) stays the base's, as a caller may have set it.
+  const out = { ...derived } as Record<string, unknown>;
+  for (const key of KEPT) out[key] = base[key];
+  Object.defineProperty(out, SOURCE, { value: Object.freeze(env), enumerable: false });
+  return deepFreeze(out as unknown as Config);
+}
+
+/**
+ * The catalog settings the config was read from (the values as set, valid or not; no secrets): what the default
+ * declaration's `%SETTING%` references resolve from when a caller gives a config but no environment.
+ */
+export function configSettings(config: Config): Readonly<Record<string, string>> {
+  return (
+    (config as unknown as Record<symbol, Record<string, string> | undefined>)[SOURCE] ?? {
+      ...(config.values as Record<string, string>),
+    }
+  );
+}
+
+/** Config fields no declared identity or resource changes. */
+const KEPT = [
+  'probeTimeoutMs',
+  'probeSchedule',
+  'status',
+  'app',
+  'telemetry',
+  'identityEnvironment',
+  'managedIdentitySource',
+  'switchesOn',
+] as const satisfies readonly (keyof Config)[];
 
 /**
  * Problems that stop something from running: each `required` setting that is missing or invalid, and each
@@ -296,6 +364,14 @@ export function describeConfig(config: Config): string {
   parts.push(`managed identity source: ${config.managedIdentitySource}`);
   if (config.switchesOn.length) parts.push(`LOCAL-ONLY switches ON: ${config.switchesOn.join(', ')}`);
   return parts.join(' | ');
+}
+
+/**
+ * PROBES_DECLARATION: the declaration file the app runs (src/declaration/source.ts), unset for the built-in default.
+ * Read at start-up, before any config, to name the functions (orchestration/names.ts).
+ */
+export function declarationFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return trimmed(env, 'PROBES_DECLARATION');
 }
 
 let cached: Config | undefined;

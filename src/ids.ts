@@ -34,3 +34,11 @@ export function isPathId(value: string): value is PathId {
 export function isTargetId(value: string): value is TargetId {
   return (TARGET_IDS as readonly string[]).includes(value);
 }
+
+/**
+ * A declared identity's name (core/plan.ts): what results, routes, status documents and telemetry call a `path`. The
+ * default declaration's are the catalog's path ids.
+ */
+export type IdentityName = string;
+/** A declared resource's name: what they call a `target`. The default declaration's are the catalog's target ids. */
+export type ResourceName = string;

@@ -41,6 +41,11 @@ export interface ResolvedProbe {
 export interface LoadedDeclaration {
   name: string;
   version: string;
+  /** Each identity's and resource's fields as written (with their `%SETTING%` references), by name. */
+  written?: {
+    identities: Record<string, Record<string, string>>;
+    resources: Record<string, Record<string, string>>;
+  };
   probes: ResolvedProbe[];
   problems: DeclarationProblem[];
   /** False when any entry was left out. */
@@ -52,6 +57,12 @@ export interface LoadOptions {
   settings: Readonly<Record<string, string | undefined>>;
   /** Checks a resolved value by its format; returns the problem in words, or undefined. */
   check?: (format: SettingFormat, value: string) => string | undefined;
+  /**
+   * Keep an entry whose only problems are its values (a `%SETTING%` not set, a value of the wrong format): the app
+   * runs its probes anyway, and they answer `misconfigured` naming the setting, as a path whose own setting is
+   * missing does. The problems are still reported. Entries the schema refuses are left out either way.
+   */
+  keepValueProblems?: boolean;
 }
 
 /** `%NAME%` references, as in Functions binding expressions. */
@@ -127,7 +138,9 @@ function checkEntry<T extends { kind: string }>(
     resolved[field] = text;
   }
   problems.push(...kindRules(resolved));
-  return problems.length ? { problems } : { value: resolved as unknown as T, problems };
+  return problems.length && !options.keepValueProblems
+    ? { problems }
+    : { value: resolved as unknown as T, problems };
 }
 
 /** Rules that span fields of one entry. */
@@ -242,9 +255,21 @@ export function loadDeclaration(raw: unknown, options: LoadOptions): LoadedDecla
       expect,
     });
   });
+  const written = (group: 'identities' | 'resources') =>
+    Object.fromEntries(
+      Object.entries(raw[group] as Record<string, unknown>)
+        .filter((e): e is [string, Record<string, unknown>] => isRecord(e[1]))
+        .map(([k, v]) => [
+          k,
+          Object.fromEntries(
+            Object.entries(v).filter((f): f is [string, string] => typeof f[1] === 'string'),
+          ),
+        ]),
+    );
   return {
     name: typeof raw.name === 'string' ? raw.name : '(unnamed)',
     version: typeof raw.version === 'string' ? raw.version : '(none)',
+    written: { identities: written('identities'), resources: written('resources') },
     probes,
     problems,
     complete: problems.length === 0,

@@ -14,10 +14,9 @@ import type { SettingFormat } from '../setting-facts.ts';
 /** Declaration format version this code reads. */
 export const DECLARATION_SCHEMA_VERSION = 1;
 
-/** Names of identities, resources and probes: what routes, status blobs and telemetry test names are built from. */
-export const NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-/** A probe id: a name, or `<identity>/<resource>` (the default). */
-export const PROBE_ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\/[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)?$/;
+import { NAME, PROBE_ID } from './names.ts';
+
+export { NAME, PROBE_ID } from './names.ts';
 const name = z
   .string()
   .regex(

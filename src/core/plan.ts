@@ -65,6 +65,12 @@ export interface PlannedProbe {
   expect: Expectation;
   /** The settings the probe runs with: the identity's and the resource's fields over the app's settings. */
   config: Config;
+  /**
+   * The modules' own setting names this probe's fields stand in for, and what the declaration calls them (the
+   * `%SETTING%` a field refers to, else `identities.<name>.<field>`): a `misconfigured` result and a remediation name
+   * what the user wrote. Only names that differ; empty for the default declaration.
+   */
+  settingNames: Readonly<Record<string, string>>;
 }
 
 export interface Plan {

@@ -151,8 +151,12 @@ export interface ErrorKnowledge {
 
 /** Everything remediation needs, gathered by the runner from settings, the attested token and the error. */
 export interface RemediationFacts {
-  path: PathId;
-  target: TargetId;
+  /** The declared identity's name (core/plan.ts; a catalog path id in the default declaration). */
+  path: string;
+  /** The declared resource's name. */
+  target: string;
+  /** The modules that ran the probe: their remediation hooks are asked first (probes/remediation.ts). */
+  modules: { path: IdentityPath; target: Target };
   expected: ExpectedIdentity;
   /** The oid that called the service: attested from the token, else the expected one. */
   principalId?: string;
@@ -197,10 +201,11 @@ export interface ResourceKindPlugin {
   kind: string;
   target: Target;
   /**
-   * The config.ts settings that carry the resource's fields, from its resolved fields (no `%SETTING%` left). A
-   * setting the resource does not give is undefined: the app's own value of it does not leak into the resource.
+   * The config.ts settings that carry the resource's fields, from its resolved fields (no `%SETTING%` left) and the
+   * app's config. A setting mapped to undefined is unset for the resource (the app's own value must not leak into
+   * it); a setting left out keeps the app's value (e.g. the ARM endpoint of the app's cloud).
    */
-  settings(fields: Readonly<Record<string, string>>): Record<string, string | undefined>;
+  settings(fields: Readonly<Record<string, string>>, base: Config): Record<string, string | undefined>;
 }
 
 /** A declared identity kind: the path module that runs it and the settings its fields become (as ResourceKindPlugin). */
@@ -208,5 +213,5 @@ export interface IdentityKindPlugin {
   kind: string;
   /** The path module for this identity (user-assigned: by its `selectBy`). */
   path(fields: Readonly<Record<string, string>>): IdentityPath;
-  settings(fields: Readonly<Record<string, string>>): Record<string, string | undefined>;
+  settings(fields: Readonly<Record<string, string>>, base: Config): Record<string, string | undefined>;
 }

@@ -1,6 +1,6 @@
 // The shape of what a probe produces: its result, the attested claims, the sanitized error detail, the remediation.
 // Types only; imports nothing of the app but the ids.
-import type { OutcomeKind, PathId, TargetId } from '../ids.ts';
+import type { OutcomeKind } from '../ids.ts';
 
 /** What a successful target call may report: names, versions, counts; never a secret value or blob content. */
 export type TargetData = Record<string, string | number | boolean | null>;
@@ -94,8 +94,14 @@ export interface ProbeTimings {
 }
 
 export interface ProbeResult {
-  path: PathId;
-  target: TargetId;
+  /** The declared identity's name (core/plan.ts): a catalog path id in the default declaration. */
+  path: string;
+  /** The declared resource's name: a catalog target id in the default declaration. */
+  target: string;
+  /** The probe's id, when the declaration names it (else it is `<path>/<target>`). */
+  probe?: string;
+  /** Present when the declaration says the identity must be refused here (core/plan.ts Expectation). */
+  expect?: 'denied';
   outcome: OutcomeKind;
   /** ISO time the probe started. */
   at: string;

@@ -17,6 +17,10 @@ export function methodNotAllowed(method: string): HttpResponseInit {
   );
 }
 
-export function notFound(message: string): HttpResponseInit {
-  return json(404, { error: 'not-found', message, paths: PATH_IDS, targets: TARGET_IDS });
+/** 404 naming what exists: the declared identities and resources (default: the canary demo's paths and targets). */
+export function notFound(
+  message: string,
+  names: { paths: readonly string[]; targets: readonly string[] } = { paths: PATH_IDS, targets: TARGET_IDS },
+): HttpResponseInit {
+  return json(404, { error: 'not-found', message, ...names });
 }

@@ -10,22 +10,44 @@
 // A hook that throws would stop the app, so nothing here throws: a failure is kept by what failed (a credential,
 // the store, the sender) and reported by the probe or /api/status that uses it.
 import { app } from '@azure/functions';
+import type { Plan } from '../core/plan.ts';
 import { currentApp, type App } from '../orchestration/app.ts';
 
 /** The latest the deferred work starts after the first invocation ended, when invocations keep overlapping. */
 export const AFTER_FIRST_MS = 2000;
 
+/**
+ * The start-up log's line about the declaration: which one, how many probes, and every problem by entry and field
+ * (never a value: a problem names the setting a value came from).
+ */
+export function describeDeclaration(plan: Plan): string {
+  const d = plan.declaration;
+  const head = `declaration ${d.name} version ${d.version} from ${d.source}: ${plan.probes.length} probes, ${plan.identities.size} identities, ${plan.resources.size} resources`;
+  if (d.complete) return head;
+  const problems = d.problems.map(
+    (p) => `${p.entry}${p.probe ? ` (probe ${p.probe})` : ''}${p.field ? ` ${p.field}` : ''}: ${p.message}`,
+  );
+  return `${head}; NOT FULLY LOADED, ${problems.length} problem(s): ${problems.join('; ')}`;
+}
+
+function logDeclaration(plan: Plan): void {
+  const line = `[identity-probes] ${describeDeclaration(plan)}`;
+  if (plan.declaration.complete) console.info(line);
+  else console.warn(line);
+}
+
 /** `root`: the app to warm up (the process's; the fault matrix warms each fresh one, as a new process would). */
 export async function warmUp(root: App = currentApp()): Promise<void> {
-  const config = root.config;
-  const [runner, status, telemetry] = await Promise.all([
+  const [runner, status, telemetry, plan] = await Promise.all([
     root.probes(),
     root.status(),
     root.telemetry(),
+    root.plan(),
     import('../probes/timerRun.ts'),
   ]);
   telemetry.deferStart();
-  await Promise.allSettled([runner.prepareClients(config), status.store()]);
+  logDeclaration(plan);
+  await Promise.allSettled([runner.prepareClients(plan), status.store()]);
 }
 
 /** What the first answer does not need: the telemetry sender (then it sends what was queued), the privileges check. */

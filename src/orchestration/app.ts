@@ -5,6 +5,7 @@
 // importing the app stays cheap (bench figure (c)) and a part that a run does not need is never loaded. A test builds
 // its own App (with its own clock) instead of resetting module state.
 import { getConfig, type Config } from '../config.ts';
+import type { Plan } from '../core/plan.ts';
 import type { Credentials } from '../identities/index.ts';
 import type { PrivilegesChecker } from '../privileges/check.ts';
 import type { ProbeRunner } from '../probes/runner.ts';
@@ -15,6 +16,10 @@ export interface AppOptions {
   config?: Config;
   /** The clock the status cache and "last seen" ages run on (a test holds it still or moves it). */
   now?: () => number;
+  /** A declaration to run instead of the one the settings name (tests, benchmarks). */
+  declaration?: unknown;
+  /** The app settings its `%SETTING%` references resolve from (default: the process's, over the config's). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export class App {
@@ -24,10 +29,39 @@ export class App {
   #probes: Promise<ProbeRunner> | undefined;
   #privileges: Promise<PrivilegesChecker> | undefined;
   #status: Promise<StatusService> | undefined;
+  #plan: Promise<Plan> | undefined;
+  readonly #planOptions: Pick<AppOptions, 'declaration' | 'env'>;
 
   constructor(options: AppOptions = {}) {
     this.config = options.config ?? getConfig();
     this.now = options.now ?? Date.now;
+    this.#planOptions = { declaration: options.declaration, env: options.env };
+  }
+
+  /**
+   * The plan: the declaration (src/declaration/) compiled against the settings. Read once; `reloadPlan` reads it
+   * again (a timer run, for a declaration that can change without a redeploy).
+   */
+  plan(): Promise<Plan> {
+    this.#plan ??= import('../declaration/index.ts').then((m) => m.loadPlan(this.config, this.#planOptions));
+    return this.#plan;
+  }
+
+  /**
+   * The plan for a timer run: read again when the declaration can change without a redeploy (a blob, read with a
+   * conditional request), else the one in use.
+   */
+  async planForTimer(): Promise<Plan> {
+    const plan = await this.plan();
+    return /^https?:/i.test(plan.declaration.source) ? this.reloadPlan() : plan;
+  }
+
+  /** Reads the declaration again; the plan in use stays until the new one is ready. */
+  async reloadPlan(): Promise<Plan> {
+    const next = import('../declaration/index.ts').then((m) => m.loadPlan(this.config, this.#planOptions));
+    const plan = await next;
+    this.#plan = next;
+    return plan;
   }
 
   /** The paths' credentials, shared by the probes and the privileges check (one token cache per path). */
@@ -54,7 +88,9 @@ export class App {
 
   /** The status service: records results and checks, reads the status view. */
   status(): Promise<StatusService> {
-    this.#status ??= import('../status/service.ts').then((m) => new m.StatusService(this.config, this.now));
+    this.#status ??= import('../status/service.ts').then(
+      (m) => new m.StatusService(this.config, this.now, () => this.plan()),
+    );
     return this.#status;
   }
 

@@ -3,7 +3,7 @@
 // check. The parts are loaded on first use, so that importing the app stays as cheap as importing @azure/functions
 // (bench figure (c)).
 import { answerMarginMs } from '../core/deadline.ts';
-import { isTargetId, type PathId } from '../ids.ts';
+import { isPathId, type PathId } from '../ids.ts';
 import { currentApp, type App } from './app.ts';
 
 export interface ProbeRun {
@@ -20,15 +20,16 @@ export interface ProbeRun {
  * when the write ends, whenever that is, and never awaited.
  */
 export async function probeAndRecord(
-  path: PathId,
+  path: string,
   { target, answerBy, timer = false }: ProbeRun = {},
   root: App = currentApp(),
 ) {
-  const [runner, { runTimerPath }, status, telemetry] = await Promise.all([
+  const [runner, { runTimerIdentity }, status, telemetry, plan] = await Promise.all([
     root.probes(),
     import('../probes/timerRun.ts'),
     root.status(),
     root.telemetry(),
+    root.plan(),
   ]);
   const config = root.config;
   // Timer runs acquire fresh tokens; HTTP probes use the cached ones (docs/usage.md "Fresh tokens on every timer run").
@@ -37,10 +38,8 @@ export async function probeAndRecord(
   const sendBy = answerBy === undefined ? undefined : answerBy - answerMarginMs(config.probeTimeoutMs);
   const options = { deadlineAt: sendBy };
   const results = timer
-    ? await runTimerPath(runner, path, config)
-    : target && isTargetId(target)
-      ? [await runner.runProbe(path, target, config, options)]
-      : await runner.runPath(path, config, options);
+    ? await runTimerIdentity(runner, plan, path)
+    : await runner.runIdentity(plan, path, options, target);
   // The write is awaited until the same point: the last slice stays for sending (a write still under way then is
   // reported pending and goes on in the background).
   const budget = sendBy === undefined ? undefined : sendBy - Date.now();
@@ -71,9 +70,13 @@ export async function checkAndRecord(path: PathId) {
  * not once per path. Undefined when another path owns it.
  */
 export async function privilegesOnTimer(
-  path: PathId,
+  path: string,
 ): Promise<Awaited<ReturnType<typeof checkAndRecord>> | undefined> {
+  // privileges: declared identities beyond the catalog's paths are checked once the check follows the plan.
+  if (!isPathId(path)) return undefined;
   const { identityOfPath, PATHS_OF_IDENTITY } = await import('../privileges/catalog.ts');
   if (PATHS_OF_IDENTITY[identityOfPath(path)][0] !== path) return undefined;
   return checkAndRecord(path);
 }
+
+export { declaredIdentityNames } from '../declaration/names.ts';

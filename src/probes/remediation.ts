@@ -3,9 +3,7 @@
 // Pure: the runner gathers the facts from settings, the attested token and the error. Generic: the path's and
 // the target's own remediation hooks (IdentityPath.remediate, Target.remediate) are asked first; what is said
 // here holds for any path and target.
-import { IDENTITY_PATHS } from '../identities/index.ts';
 import type { OutcomeKind } from '../ids.ts';
-import { TARGETS } from '../targets/index.ts';
 import {
   appArgs,
   appSettingsCommand,
@@ -183,6 +181,18 @@ function unexpected(c: Classification, f: RemediationFacts): Remediation {
   };
 }
 
+/**
+ * A `denied` probe that got in, before its grants are looked up: the role that would let it in and where. The
+ * grants and the exact removal command come from the privileges check (ProbeRunner options.explainAccess).
+ */
+export function unexpectedAccessRemediation(f: RemediationFacts): Remediation {
+  const oid = f.principalId ?? 'the identity';
+  return exactOrMissing({
+    summary: `The declaration says ${f.service} must refuse ${oid} (${f.path}) on ${f.scope}, but it let it in: some role assignment at that scope or above grants it (e.g. '${f.role}'). List them and remove the one that should not be there.`,
+    command: `az role assignment list --assignee ${oid} --scope ${f.scope} --include-inherited -o table`,
+  });
+}
+
 const BY_KIND: Record<OutcomeKind, KindRemediation> = {
   ok: () => ({ summary: 'Nothing to do.' }),
   'wrong-identity': (_c, f) => wrongIdentityRemediation(f),
@@ -225,6 +235,6 @@ export function exactOrMissing(r: Remediation): Remediation {
 /** The remediation for a classified failure: the target's own, else the path's own, else the generic one. */
 export function remediate(c: Classification, f: RemediationFacts): Remediation {
   return exactOrMissing(
-    TARGETS[f.target].remediate?.(c, f) ?? IDENTITY_PATHS[f.path].remediate?.(c, f) ?? BY_KIND[c.kind](c, f),
+    f.modules.target.remediate?.(c, f) ?? f.modules.path.remediate?.(c, f) ?? BY_KIND[c.kind](c, f),
   );
 }

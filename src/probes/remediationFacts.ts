@@ -2,26 +2,29 @@
 // target and the path add what only they know (Target.facts, IdentityPath.facts).
 import type { Config, SettingIssue } from '../config.ts';
 import type { ExpectedIdentity } from '../core/plugins.ts';
-import { IDENTITY_PATHS } from '../identities/index.ts';
-import type { PathId, TargetId } from '../ids.ts';
-import { TARGETS } from '../targets/index.ts';
-import type { RemediationFacts } from '../core/plugins.ts';
+import type { IdentityPath, RemediationFacts, Target } from '../core/plugins.ts';
 import type { Attestation } from '../core/results.ts';
 
+/** The cell a probe ran: the declared names and the modules that ran them. */
+export interface Cell {
+  path: string;
+  target: string;
+  pathModule: IdentityPath;
+  targetModule: Target;
+}
+
 export function remediationFacts(
-  path: PathId,
-  target: TargetId,
+  { path, target, pathModule: p, targetModule: t }: Cell,
   config: Config,
   expected: ExpectedIdentity,
   identity: Attestation | undefined,
   scope?: string,
   problems?: SettingIssue[],
 ): RemediationFacts {
-  const t = TARGETS[target];
-  const p = IDENTITY_PATHS[path];
   return {
     path,
     target,
+    modules: { path: p, target: t },
     expected,
     principalId: identity?.oid ?? expected.oid?.value,
     attested: identity && {

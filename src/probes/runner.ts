@@ -1,13 +1,13 @@
 // Runs one identity path against one target (or every target, in parallel): deadline, attestation, classification,
 // remediation, sanitizing. A probe never throws and never outlives its deadline; its result is data.
 import type { TokenCredential } from '@azure/identity';
-import { getConfig, type Config, type SettingIssue } from '../config.ts';
-import { PATH_IDS, TARGET_IDS, type PathId, type TargetId } from '../ids.ts';
-import { Credentials, IDENTITY_PATHS } from '../identities/index.ts';
+import type { Config, SettingIssue } from '../config.ts';
+import { Credentials } from '../identities/index.ts';
+import type { Plan, PlannedProbe } from '../core/plan.ts';
+import { probesOf } from '../core/plan.ts';
 import { withAnswerLog, type AnswerLog } from '../core/answerLog.ts';
 import type { TargetCall } from '../core/plugins.ts';
 import type { TargetData } from '../core/results.ts';
-import { TARGETS } from '../targets/index.ts';
 import { acquisitionOf } from './acquisition.ts';
 import { attest, newTokenRecord, type TokenRecord } from '../core/attestation.ts';
 import {
@@ -20,15 +20,37 @@ import {
 import { classify, type Classification } from './classify.ts';
 import { ProbeDeadlineError } from '../core/deadline.ts';
 import { ReplayMemory } from './replay.ts';
-import { remediationFacts } from './remediationFacts.ts';
-import { remediate, wrongIdentityRemediation } from './remediation.ts';
+import { remediationFacts, type Cell } from './remediationFacts.ts';
+import { remediate, unexpectedAccessRemediation, wrongIdentityRemediation } from './remediation.ts';
 import { sanitizer } from '../core/sanitize.ts';
-import type { Attestation, ProbeResult } from '../core/results.ts';
+import type { Attestation, ProbeResult, Remediation } from '../core/results.ts';
 
 type Client = AttestedClient<TargetCall>;
 
-function newClient(credential: TokenCredential, target: TargetId, config: Config): Promise<Client> {
-  return attestedClient(credential, (wrapper) => TARGETS[target].createCall(wrapper, config));
+function newClient(credential: TokenCredential, cell: Probe): Promise<Client> {
+  return attestedClient(credential, (wrapper) => cell.targetModule.createCall(wrapper, cell.config));
+}
+
+/** A probe with what runs it: the declared names, the path and target modules, its settings, its expectation. */
+interface Probe extends Cell {
+  planned: PlannedProbe;
+  config: Config;
+  /** The declared identity, for its credential (one per identity, shared by its probes). */
+  owner: { name: string; path: Cell['pathModule']; config: Config };
+}
+
+function probeOfPlan(plan: Plan, planned: PlannedProbe): Probe {
+  const identity = plan.identities.get(planned.identity)!;
+  const resource = plan.resources.get(planned.resource)!;
+  return {
+    path: planned.identity,
+    target: planned.resource,
+    pathModule: identity.path,
+    targetModule: resource.target,
+    planned,
+    config: planned.config,
+    owner: identity,
+  };
 }
 
 /** The runner's state: the paths' credentials, one SDK client per (path, target) around them, replayed errors. */
@@ -38,10 +60,10 @@ interface Clients {
   replays: ReplayMemory;
 }
 
-function clientFor({ credentials, clients }: Clients, path: PathId, target: TargetId, config: Config) {
-  return clients.get(`${path}/${target}`, async () =>
-    newClient(await credentials.for(path, config), target, config),
-  );
+const clientKey = (p: Probe) => `${p.path}/${p.target}`;
+
+function clientFor({ credentials, clients }: Clients, p: Probe) {
+  return clients.get(clientKey(p), async () => newClient(await credentials.for(p.owner), p));
 }
 
 const round = (ms: number) => Math.round(ms);
@@ -60,13 +82,13 @@ export interface ProbeOptions {
 }
 
 /** What a probe found: everything in a result but its identity, time and timings. */
-type Findings = Omit<ProbeResult, 'path' | 'target' | 'at' | 'timings'>;
+export type Findings = Omit<ProbeResult, 'path' | 'target' | 'probe' | 'expect' | 'at' | 'timings'>;
 
 /**
  * Builds the result: timings from the probe's clock and token record, how the token was obtained (fresh or the
  * cached one), the path's own report, sanitized.
  */
-function resultBuilder(path: PathId, target: TargetId, options: ProbeOptions) {
+function resultBuilder(p: Probe, options: ProbeOptions) {
   const at = new Date().toISOString();
   const started = performance.now();
   let setupMs = 0;
@@ -80,9 +102,12 @@ function resultBuilder(path: PathId, target: TargetId, options: ProbeOptions) {
         tokenMs += performance.now() - record.pendingSince;
       const setup = round(setupMs);
       const { outcome, ...rest } = partial;
+      const { id, expect } = p.planned;
       const result: ProbeResult = {
-        path,
-        target,
+        path: p.path,
+        target: p.target,
+        ...(id !== `${p.path}/${p.target}` ? { probe: id } : {}),
+        ...(expect === 'denied' ? { expect } : {}),
         outcome,
         at,
         timings: {
@@ -93,16 +118,55 @@ function resultBuilder(path: PathId, target: TargetId, options: ProbeOptions) {
         },
         ...rest,
         acquisition: acquisitionOf(options.freshCredential ? 'fresh' : 'cached', rest.identity),
-        ...IDENTITY_PATHS[path].report?.(),
+        ...p.pathModule.report?.(),
       };
       // The one sanitizer, applied to everything that leaves a probe.
-      return sanitizer().deep(result);
+      return sanitizer().deep(declaredNames(result, p.planned.settingNames));
     },
   };
 }
 
+/**
+ * A result in the declaration's words: the modules name their own settings (UAMI_CLIENT_ID), the declaration may
+ * call them otherwise (API_CLIENT_ID, or a field of an entry). Commands are renamed only to setting names.
+ */
+function declaredNames(result: ProbeResult, names: Readonly<Record<string, string>>): ProbeResult {
+  const entries = Object.entries(names);
+  if (!entries.length) return result;
+  const rename = (text: string, settingsOnly = false) =>
+    entries.reduce(
+      (t, [from, to]) =>
+        settingsOnly && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(to)
+          ? t
+          : t.replace(new RegExp(`\\b${from}\\b`, 'g'), to),
+      text,
+    );
+  const { detail, remediation } = result;
+  return {
+    ...result,
+    ...(detail
+      ? {
+          detail: {
+            ...detail,
+            ...(detail.setting ? { setting: rename(detail.setting) } : {}),
+            ...(detail.message ? { message: rename(detail.message) } : {}),
+          },
+        }
+      : {}),
+    ...(remediation
+      ? {
+          remediation: {
+            ...remediation,
+            summary: rename(remediation.summary),
+            ...(remediation.command ? { command: rename(remediation.command, true) } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 /** `misconfigured` before anything runs: the settings the path or the target needs are missing or invalid. */
-function misconfigured(path: PathId, target: TargetId, config: Config, problems: SettingIssue[]): Findings {
+function misconfigured(p: Probe, problems: SettingIssue[]): Findings {
   const c: Classification = {
     kind: 'misconfigured',
     reason: 'setting',
@@ -112,8 +176,8 @@ function misconfigured(path: PathId, target: TargetId, config: Config, problems:
       message: problems.map((p) => `${p.setting} ${p.problem}`).join('; '),
     },
   };
-  const expected = IDENTITY_PATHS[path].expected(config);
-  const facts = remediationFacts(path, target, config, expected, undefined, undefined, problems);
+  const expected = p.pathModule.expected(p.config);
+  const facts = remediationFacts(p, p.config, expected, undefined, undefined, problems);
   return { outcome: 'misconfigured', detail: c.detail, remediation: remediate(c, facts) };
 }
 
@@ -134,25 +198,22 @@ export function remainingMs(timeoutMs: number, deadlineAt?: number, now = Date.n
 /** Builds (first use) and calls the client within the deadline, recording what the credential does. */
 async function execute(
   state: Clients,
-  path: PathId,
-  target: TargetId,
-  config: Config,
+  p: Probe,
   record: TokenRecord,
   setupDone: () => void,
   options: ProbeOptions,
 ): Promise<Run> {
   const run: Run = { credentialReady: false, answers: { answers: [] } };
+  const config = p.config;
   try {
     // First use in this process: load the SDK modules and build the credential and client. No I/O, nothing that
     // can hang, but seconds of CPU on a cold start: it is timed (setupMs). The app does it at start
     // (functions/warmup.ts); an HTTP probe with `deadlineAt` counts it in its deadline, other callers do not. A
     // timer run brings a fresh credential instead, and gets a new client around it (no cache answers).
     const fresh = await options.freshCredential;
-    if (!fresh) await state.credentials.for(path, config);
+    if (!fresh) await state.credentials.for(p.owner);
     run.credentialReady = true;
-    run.client = fresh
-      ? await newClient(fresh, target, config)
-      : await clientFor(state, path, target, config);
+    run.client = fresh ? await newClient(fresh, p) : await clientFor(state, p);
   } catch (err) {
     run.error = err;
   }
@@ -175,17 +236,19 @@ async function execute(
   return run;
 }
 
+/** 403 reasons that say the identity lacks a permission (probes/classify.ts, targets' `forbidden` rules). */
+const REFUSALS = new Set(['rbac', 'access-policy']);
+
 /** What the run shows: ok, the wrong identity, or the classified failure with its remediation. */
 function findingsOf(
   state: Clients,
-  path: PathId,
-  target: TargetId,
-  config: Config,
+  p: Probe,
   record: TokenRecord,
   run: Run,
   options: ProbeOptions,
 ): Findings {
-  const expected = IDENTITY_PATHS[path].expected(config);
+  const config = p.config;
+  const expected = p.pathModule.expected(config);
   // Claims of this probe's token; when the SDK client reused its cached token, the claims it was issued with.
   // After a failed getToken the old claims say nothing about this probe.
   const claims = claimsOf(record, run.client?.wrapper);
@@ -194,11 +257,23 @@ function findingsOf(
     outcome: 'wrong-identity',
     identity: who,
     ...extra,
-    remediation: wrongIdentityRemediation(remediationFacts(path, target, config, expected, who)),
+    remediation: wrongIdentityRemediation(remediationFacts(p, config, expected, who)),
   });
 
+  const denied = p.planned.expect === 'denied';
   if (run.error === undefined) {
-    if (identity?.matches) return { outcome: 'ok', identity, data: run.data };
+    if (identity?.matches) {
+      if (!denied) return { outcome: 'ok', identity, data: run.data };
+      // unexpectedly-allowed: grants. The generic remediation names the role and scope; the runner's explainer
+      // (ProbeRunner options.explainAccess) replaces it with the grants that let the identity in.
+      const facts = remediationFacts(p, config, expected, identity);
+      return {
+        outcome: 'unexpectedly-allowed',
+        identity,
+        data: run.data,
+        remediation: unexpectedAccessRemediation(facts),
+      };
+    }
     const unattested: Attestation = identity ?? {
       tokenFrom: 'client-cache',
       expected: {},
@@ -212,7 +287,7 @@ function findingsOf(
     tokenFailed: record.error !== undefined || !run.credentialReady,
     tokenPending: record.pending > 0,
     managedIdentitySource: config.managedIdentitySource,
-    usesManagedIdentity: IDENTITY_PATHS[path].usesManagedIdentity,
+    usesManagedIdentity: p.pathModule.usesManagedIdentity,
     answers: run.answers.answers,
   });
   const c = {
@@ -222,12 +297,36 @@ function findingsOf(
   if (c.kind === 'timeout' && c.reason === 'token' && !options.freshCredential) {
     // A token request that never answers leaves the client's token cycler waiting on it forever (managed
     // identity requests have no timeout: docs/identity-wire.md §1.7); start the next probe with a fresh client.
-    state.clients.forget(`${path}/${target}`);
+    state.clients.forget(clientKey(p));
   }
   // A token for the wrong identity is the root cause even when the call then failed (e.g. 403 for that principal).
   if (identity && !identity.matches) return wrongIdentity(identity, { detail: c.detail });
-  const facts = remediationFacts(path, target, config, expected, identity, c.scope);
+  // A denied probe refused by the service for want of a permission (Key Vault ForbiddenByRbac or an access policy,
+  // Storage AuthorizationPermissionMismatch, ARM AuthorizationFailed), as the attested identity: what was declared.
+  // Any other failure (no token, a firewall, a timeout) proves nothing about the identity's access and stays one.
+  if (denied && identity?.matches && c.kind === 'forbidden' && REFUSALS.has(c.reason))
+    return {
+      outcome: 'ok',
+      identity,
+      data: { refused: true, statusCode: c.detail.statusCode ?? 403, code: c.detail.code ?? null },
+    };
+  const facts = remediationFacts(p, config, expected, identity, c.scope);
   return { outcome: c.kind, identity, detail: c.detail, remediation: remediate(c, facts) };
+}
+
+/**
+ * Explains an `unexpectedly-allowed` result: the grants that let the identity in and the command that removes them
+ * (the privileges check does it; the composition root, orchestration/app.ts, hands it in). Undefined: keep the
+ * generic remediation.
+ */
+export type ExplainAccess = (
+  probe: Cell & { config: Config },
+  findings: Findings,
+  budgetMs: number,
+) => Promise<Remediation | undefined>;
+
+export interface RunnerOptions {
+  explainAccess?: ExplainAccess;
 }
 
 /**
@@ -238,8 +337,11 @@ function findingsOf(
 export class ProbeRunner {
   readonly #state: Clients;
 
-  constructor(credentials: Credentials = new Credentials()) {
+  readonly #explainAccess: ExplainAccess | undefined;
+
+  constructor(credentials: Credentials = new Credentials(), options: RunnerOptions = {}) {
     this.#state = { credentials, clients: new ClientMemo(), replays: new ReplayMemory() };
+    this.#explainAccess = options.explainAccess;
   }
 
   /** The `path/target` keys of the clients built so far. */
@@ -247,43 +349,55 @@ export class ProbeRunner {
     return this.#state.clients.keys().sort();
   }
 
-  /** Probes one identity path against one target. Never throws; resolves by the deadline (PROBE_TIMEOUT_MS). */
-  async runProbe(
-    path: PathId,
-    target: TargetId,
-    config: Config = getConfig(),
-    options: ProbeOptions = {},
-  ): Promise<ProbeResult> {
-    const { finish, setupDone } = resultBuilder(path, target, options);
-    const problems = [...IDENTITY_PATHS[path].problems(config), ...TARGETS[target].problems(config)];
-    if (problems.length) return finish(misconfigured(path, target, config, problems));
+  /**
+   * Probes one declared probe (an identity against a resource). Never throws; resolves by the deadline
+   * (PROBE_TIMEOUT_MS).
+   */
+  async runProbe(plan: Plan, planned: PlannedProbe, options: ProbeOptions = {}): Promise<ProbeResult> {
+    const p = probeOfPlan(plan, planned);
+    const { finish, setupDone } = resultBuilder(p, options);
+    const problems = [...p.pathModule.problems(p.config), ...p.targetModule.problems(p.config)];
+    if (problems.length) return finish(misconfigured(p, problems));
     const record = newTokenRecord();
-    const run = await execute(this.#state, path, target, config, record, setupDone, options);
-    return finish(findingsOf(this.#state, path, target, config, record, run, options), record);
+    const run = await execute(this.#state, p, record, setupDone, options);
+    const findings = findingsOf(this.#state, p, record, run, options);
+    if (findings.outcome === 'unexpectedly-allowed' && this.#explainAccess) {
+      // The grants that let it in, looked up with what is left of the probe's deadline.
+      const explained = await this.#explainAccess(
+        p,
+        findings,
+        remainingMs(p.config.probeTimeoutMs, options.deadlineAt),
+      ).catch(() => undefined);
+      if (explained) findings.remediation = explained;
+    }
+    return finish(findings, record);
   }
 
-  /** One path against every target, in parallel. */
-  runPath(path: PathId, config: Config = getConfig(), options: ProbeOptions = {}): Promise<ProbeResult[]> {
-    return Promise.all(TARGET_IDS.map((t) => this.runProbe(path, t, config, options)));
+  /** One declared identity against its resources (or one of them), in parallel. */
+  runIdentity(
+    plan: Plan,
+    identity: string,
+    options: ProbeOptions = {},
+    resource?: string,
+  ): Promise<ProbeResult[]> {
+    const probes = probesOf(plan, identity).filter((p) => resource === undefined || p.resource === resource);
+    return Promise.all(probes.map((planned) => this.runProbe(plan, planned, options)));
   }
 
   /**
    * Builds every probe's credential and SDK client ahead of the first request (app start: functions/warmup.ts).
-   * No I/O; a path or target whose settings are missing is skipped, and a failure is kept for the probe to report.
+   * No I/O; a probe whose settings are missing is skipped, and a failure is kept for the probe to report.
    */
-  async prepareClients(config: Config = getConfig()): Promise<void> {
-    const ready = PATH_IDS.flatMap((path) =>
-      IDENTITY_PATHS[path].problems(config).length
-        ? []
-        : TARGET_IDS.filter((t) => !TARGETS[t].problems(config).length).map((t) =>
-            clientFor(this.#state, path, t, config),
-          ),
-    );
+  async prepareClients(plan: Plan): Promise<void> {
+    const ready = plan.probes
+      .map((planned) => probeOfPlan(plan, planned))
+      .filter((p) => !p.pathModule.problems(p.config).length && !p.targetModule.problems(p.config).length)
+      .map((p) => clientFor(this.#state, p));
     await Promise.allSettled(ready);
   }
 
-  /** Every path against every target, all in parallel (the sweep). */
-  async runSweep(config: Config = getConfig()): Promise<ProbeResult[]> {
-    return (await Promise.all(PATH_IDS.map((p) => this.runPath(p, config)))).flat();
+  /** Every declared probe, all in parallel (the sweep). */
+  async runSweep(plan: Plan): Promise<ProbeResult[]> {
+    return Promise.all(plan.probes.map((planned) => this.runProbe(plan, planned)));
   }
 }

@@ -2,15 +2,15 @@
 // path document the status view is built from (pure). The merge rules (history, streaks, out-of-order results)
 // are model.ts's mergeRecord, the same as for a path's document.
 import type { FederatedTokenStatus } from '../core/results.ts';
-import type { PathId, TargetId } from '../ids.ts';
+import type { IdentityName, ResourceName } from '../ids.ts';
 import type { ProbeResult } from '../core/results.ts';
 import { inOrder, mergeRecord, type PathDocument, type TargetRecord } from './model.ts';
 import type { PrivilegesRecord } from './privileges.ts';
 
 export interface CellDocument {
   schema: 2;
-  path: PathId;
-  target: TargetId;
+  path: IdentityName;
+  target: ResourceName;
   updatedAt: string;
   record: TargetRecord;
   federatedToken?: FederatedTokenStatus;
@@ -19,8 +19,8 @@ export interface CellDocument {
 /** Folds `results` (those of this cell; others are ignored) into the cell's document; `doc` is not modified. */
 export function mergeCell(
   doc: CellDocument | undefined,
-  path: PathId,
-  target: TargetId,
+  path: IdentityName,
+  target: ResourceName,
   results: ProbeResult[],
   now = new Date(),
 ): CellDocument {
@@ -47,7 +47,7 @@ export function mergeCell(
  * privileges check run with its credential. Undefined when there is neither.
  */
 export function toPathDocument(
-  path: PathId,
+  path: IdentityName,
   cells: (CellDocument | undefined)[],
   privileges?: PrivilegesRecord,
 ): PathDocument | undefined {

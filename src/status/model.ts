@@ -1,7 +1,8 @@
 // The status model (pure): one document per identity path holding the latest result per target plus a bounded
 // history (transitions, time to green: streak.ts), and the status view with its verdict.
 import type { FederatedTokenStatus } from '../core/results.ts';
-import { PATH_IDS, TARGET_IDS, type OutcomeKind, type PathId, type TargetId } from '../ids.ts';
+import type { DeclarationInfo, Expectation } from '../core/plan.ts';
+import { PATH_IDS, TARGET_IDS, type OutcomeKind, type IdentityName, type ResourceName } from '../ids.ts';
 import type { ProbeResult } from '../core/results.ts';
 import { DEFAULT_STALE_AFTER_MS } from './schedule.ts';
 import { HISTORY_LIMIT, nextStreak, type Streak } from './streak.ts';
@@ -35,9 +36,9 @@ export interface TargetRecord extends Streak {
 
 export interface PathDocument {
   schema: 1;
-  path: PathId;
+  path: IdentityName;
   updatedAt: string;
-  targets: Partial<Record<TargetId, TargetRecord>>;
+  targets: Partial<Record<ResourceName, TargetRecord>>;
   federatedToken?: FederatedTokenStatus;
   /** The latest privileges check run with this path's credential (status/privileges.ts). */
   privileges?: PrivilegesRecord;
@@ -70,7 +71,7 @@ export function inOrder<R extends RecordedResult>(results: readonly R[]): R[] {
 /** Folds new results into a path's document (a new object; `doc` is not modified). */
 export function mergeResults(
   doc: PathDocument | undefined,
-  path: PathId,
+  path: IdentityName,
   results: RecordedResult[],
   now = new Date(),
 ): PathDocument {
@@ -144,7 +145,7 @@ export interface WriteState {
   recorded: number;
   failed: number;
   lastRecordedAt?: string;
-  lastFailure?: { at: string; path: PathId; target: TargetId; error: string };
+  lastFailure?: { at: string; path: IdentityName; target: ResourceName; error: string };
 }
 
 export interface StoreState {
@@ -172,14 +173,44 @@ export interface StatusView {
   staleAfterMs: number;
   store: StoreState;
   counts: { ok: number; failing: number; unknown: number; total: number };
+  /** Which declaration runs (its name, version, source and problems). */
+  declaration?: DeclarationInfo;
+  /** Every declared cell, in declaration order (a cell without a result is unknown). */
+  cells: DeclaredCell[];
   paths: Record<
-    PathId,
-    { targets: Partial<Record<TargetId, CellView>>; federatedToken?: FederatedTokenStatus }
+    IdentityName,
+    { targets: Record<ResourceName, CellView>; federatedToken?: FederatedTokenStatus }
   >;
   /** Per identity, beside the cells: its latest privileges check (least privilege, not availability). */
   identities: Record<string, IdentityView>;
   leastPrivilege: LeastPrivilegeVerdict;
 }
+
+/** One declared probe as the status lists it. */
+export interface DeclaredCell {
+  identity: IdentityName;
+  resource: ResourceName;
+  probe: string;
+  expect: Expectation;
+}
+
+/** What the status shows: the declared cells and the declaration they come from. */
+export interface StatusLayout {
+  cells: DeclaredCell[];
+  declaration?: DeclarationInfo;
+}
+
+/** The canary demo's cells (every catalog path x target), for callers that have no plan. */
+export const CANARY_LAYOUT: StatusLayout = {
+  cells: PATH_IDS.flatMap((identity) =>
+    TARGET_IDS.map((resource) => ({
+      identity,
+      resource,
+      probe: `${identity}/${resource}`,
+      expect: 'allowed' as const,
+    })),
+  ),
+};
 
 /**
  * ok: every path x target has a fresh ok result. failing: results exist and none is ok. unknown: no fresh result
@@ -220,33 +251,32 @@ export function honestVerdict(
 }
 
 export function buildStatusView(
-  docs: Partial<Record<PathId, PathDocument | undefined>>,
+  docs: Partial<Record<IdentityName, PathDocument | undefined>>,
   store: StoreState,
   now = Date.now(),
   staleAfterMs = DEFAULT_STALE_AFTER_MS,
+  layout: StatusLayout = CANARY_LAYOUT,
 ): StatusView {
   let newest: number | undefined;
-  const counts = { ok: 0, failing: 0, unknown: 0, total: PATH_IDS.length * TARGET_IDS.length };
+  const counts = { ok: 0, failing: 0, unknown: 0, total: layout.cells.length };
   const paths = {} as StatusView['paths'];
-  for (const path of PATH_IDS) {
+  for (const cell of layout.cells) {
+    const { identity: path, resource: target } = cell;
     const doc = docs[path];
-    const targets: Partial<Record<TargetId, CellView>> = {};
-    for (const target of TARGET_IDS) {
-      const rec = doc?.targets?.[target];
-      if (!rec) {
-        counts.unknown++;
-        continue;
-      }
-      const { latest, ...streak } = rec;
-      const ageMs = Math.max(0, now - time(latest.at));
-      newest = newest === undefined ? ageMs : Math.min(newest, ageMs);
-      const stale = ageMs > staleAfterMs;
-      if (stale) counts.unknown++;
-      else if (latest.outcome === 'ok') counts.ok++;
-      else counts.failing++;
-      targets[target] = { ...latest, ageMs, stale, ...streak };
+    paths[path] ??= { targets: {}, ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}) };
+    const rec = doc?.targets?.[target];
+    if (!rec) {
+      counts.unknown++;
+      continue;
     }
-    paths[path] = { targets, ...(doc?.federatedToken ? { federatedToken: doc.federatedToken } : {}) };
+    const { latest, ...streak } = rec;
+    const ageMs = Math.max(0, now - time(latest.at));
+    newest = newest === undefined ? ageMs : Math.min(newest, ageMs);
+    const stale = ageMs > staleAfterMs;
+    if (stale) counts.unknown++;
+    else if (latest.outcome === 'ok') counts.ok++;
+    else counts.failing++;
+    paths[path].targets[target] = { ...latest, ageMs, stale, ...streak };
   }
   const { status, reasons } = honestVerdict(verdict(counts), store, newest, staleAfterMs);
   return {
@@ -257,6 +287,8 @@ export function buildStatusView(
     staleAfterMs,
     store,
     counts,
+    ...(layout.declaration ? { declaration: layout.declaration } : {}),
+    cells: layout.cells,
     paths,
     ...identityViews(docs, now, staleAfterMs),
   };

@@ -2,7 +2,7 @@
 // document of the path whose credential ran it (no extra blob, no extra read), with its streak and a short history
 // (streak.ts), stale by the same rule as the cells (schedule.ts: the checks run on the probes' timers);
 // the view shows one entry per identity, the newest among its paths, beside the path x target cells.
-import type { PathId } from '../ids.ts';
+import type { IdentityName } from '../ids.ts';
 import { IDENTITY_KEYS, PATHS_OF_IDENTITY, type IdentityKey } from '../privileges/catalog.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import { DEFAULT_STALE_AFTER_MS } from './schedule.ts';
@@ -16,7 +16,7 @@ export interface PrivilegesRecord {
 }
 
 export interface IdentityView {
-  paths: readonly PathId[];
+  paths: readonly IdentityName[];
   privileges?: PrivilegesRecord & { ageMs: number; stale: boolean };
 }
 
@@ -36,7 +36,7 @@ export function mergePrivileges(prev: PrivilegesRecord | undefined, r: Privilege
 }
 
 export function identityViews(
-  docs: Partial<Record<PathId, { privileges?: PrivilegesRecord } | undefined>>,
+  docs: Partial<Record<IdentityName, { privileges?: PrivilegesRecord } | undefined>>,
   now: number,
   staleAfterMs = DEFAULT_STALE_AFTER_MS,
 ): { identities: Record<IdentityKey, IdentityView>; leastPrivilege: LeastPrivilegeVerdict } {

@@ -8,7 +8,8 @@
 // on in the background, bounded, and its outcome shows in the view's store.writes.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
-import { PATH_IDS, TARGET_IDS, type PathId } from '../ids.ts';
+import type { Plan } from '../core/plan.ts';
+import type { IdentityName } from '../ids.ts';
 import { sanitizer } from '../core/sanitize.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import type { PrivilegesRecord } from './privileges.ts';
@@ -17,6 +18,8 @@ import {
   buildStatusView,
   type PathDocument,
   type RecordedResult,
+  CANARY_LAYOUT,
+  type StatusLayout,
   type StatusView,
   type StoreState,
 } from './model.ts';
@@ -65,16 +68,20 @@ export class StatusService {
   readonly #now: () => number;
   /** The store, built on first use, and built again after a token request hung (store.ts). */
   #store: Promise<StatusStore> | undefined;
-  #lastSeen: { at: number; docs: Partial<Record<PathId, PathDocument | undefined>> } | undefined;
+  #lastSeen: { at: number; docs: Partial<Record<IdentityName, PathDocument | undefined>> } | undefined;
   #cached: { at: number; view: StatusView } | undefined;
   #inflight: Promise<StatusView> | undefined;
   readonly #writer: CoalescingWriter;
   /** Whether this instance has written results (the view shows its writes from then on). */
   #wrote = false;
 
-  constructor(config: Config, now: () => number = Date.now) {
+  /** The plan whose cells the status shows (absent: the canary demo's). */
+  readonly #plan: (() => Promise<Plan>) | undefined;
+
+  constructor(config: Config, now: () => number = Date.now, plan?: () => Promise<Plan>) {
     this.#config = config;
     this.#now = now;
+    this.#plan = plan;
     this.#writer = new CoalescingWriter(async (path, target, results) => {
       const store = await this.store();
       const doc = await store.recordCell(
@@ -113,7 +120,7 @@ export class StatusService {
    * after the budget (telemetry reads transitions from its `doc`).
    */
   async recordResults(
-    path: PathId,
+    path: IdentityName,
     results: ProbeResult[],
     budgetMs?: number,
     onSettled?: (outcome: RecordOutcome) => void,
@@ -140,7 +147,7 @@ export class StatusService {
 
   /** Persists a privileges check in the document of the path that ran it. Never throws. */
   async recordPrivileges(
-    path: PathId,
+    path: IdentityName,
     result: PrivilegesResult,
   ): Promise<RecordOutcome & { privileges?: PrivilegesRecord }> {
     try {
@@ -173,7 +180,11 @@ export class StatusService {
     return this.#inflight;
   }
 
-  #view(docs: Partial<Record<PathId, PathDocument | undefined>>, store: StoreState): StatusView {
+  #view(
+    docs: Partial<Record<IdentityName, PathDocument | undefined>>,
+    store: StoreState,
+    layout: StatusLayout,
+  ): StatusView {
     const withWrites: StoreState = {
       ...store,
       ...(this.#wrote ? { writes: { ...this.#writer.state } } : {}),
@@ -183,23 +194,46 @@ export class StatusService {
       withWrites,
       this.#now(),
       staleAfterMs(this.#config.probeSchedule, this.#config.probeTimeoutMs),
+      layout,
     );
   }
 
+  /** The declared cells and the declaration, from the plan (the canary demo's without one). */
+  async #layout(): Promise<StatusLayout> {
+    if (!this.#plan) return CANARY_LAYOUT;
+    const plan = await this.#plan();
+    return {
+      cells: plan.probes.map((p) => ({
+        identity: p.identity,
+        resource: p.resource,
+        probe: p.id,
+        expect: p.expect,
+      })),
+      declaration: plan.declaration,
+    };
+  }
+
   async #load(readBy: number): Promise<StatusView> {
+    const layout = await this.#layout();
+    const identities = [...new Set(layout.cells.map((c) => c.identity))];
+    const resources = [...new Set(layout.cells.map((c) => c.resource))];
     try {
       const store = await this.store();
-      const docs = await store.readAll(PATH_IDS, TARGET_IDS, readBy - Date.now());
+      const docs = await store.readAll(identities, resources, readBy - Date.now());
       this.#lastSeen = { at: this.#now(), docs };
-      return this.#view(docs, { reachable: true, lastSeenAgeMs: 0 });
+      return this.#view(docs, { reachable: true, lastSeenAgeMs: 0 }, layout);
     } catch (err) {
       const now = this.#now();
-      return this.#view(this.#lastSeen?.docs ?? {}, {
-        reachable: false,
-        ...(err instanceof StatusContainerMissingError ? { containerMissing: err.container } : {}),
-        error: describe(err),
-        ...(this.#lastSeen ? { lastSeenAgeMs: now - this.#lastSeen.at } : {}),
-      });
+      return this.#view(
+        this.#lastSeen?.docs ?? {},
+        {
+          reachable: false,
+          ...(err instanceof StatusContainerMissingError ? { containerMissing: err.container } : {}),
+          error: describe(err),
+          ...(this.#lastSeen ? { lastSeenAgeMs: now - this.#lastSeen.at } : {}),
+        },
+        layout,
+      );
     }
   }
 }

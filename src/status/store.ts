@@ -9,7 +9,7 @@
 // docs/identity-wire.md §1.7).
 import type { ContainerClient } from '@azure/storage-blob';
 import { settingProblems, type Config } from '../config.ts';
-import type { PathId, TargetId } from '../ids.ts';
+import type { IdentityName, ResourceName } from '../ids.ts';
 import { newTokenRecord } from '../core/attestation.ts';
 import { attestedCall, attestedClient, type AttestedClient } from '../core/attestedCall.ts';
 import type { ProbeResult } from '../core/results.ts';
@@ -44,12 +44,12 @@ export class StatusStoreDeadlineError extends StatusStoreError {
   }
 }
 
-export function blobName(path: PathId, target: TargetId): string {
+export function blobName(path: IdentityName, target: ResourceName): string {
   return `cells/${path}/${target}.json`;
 }
 
 /** The latest privileges check run with a path's credential: a document of its own, beside the path's cells. */
-export function privilegesBlobName(path: PathId): string {
+export function privilegesBlobName(path: IdentityName): string {
   return `privileges/${path}.json`;
 }
 
@@ -164,10 +164,10 @@ export class StatusStore {
    * is `waitMs` (what is left of the answer's budget) or else PROBE_TIMEOUT_MS.
    */
   readAll(
-    paths: readonly PathId[],
-    targets: readonly TargetId[],
+    paths: readonly IdentityName[],
+    targets: readonly ResourceName[],
     waitMs = this.#timeoutMs,
-  ): Promise<Record<PathId, PathDocument | undefined>> {
+  ): Promise<Record<IdentityName, PathDocument | undefined>> {
     return this.#withinDeadline(
       async (signal) => {
         const docs = await Promise.all(
@@ -181,7 +181,7 @@ export class StatusStore {
             return [p, toPathDocument(p, cells, privileges?.doc)] as const;
           }),
         );
-        return Object.fromEntries(docs) as Record<PathId, PathDocument | undefined>;
+        return Object.fromEntries(docs) as Record<IdentityName, PathDocument | undefined>;
       },
       waitMs,
       this.#timeoutMs,
@@ -193,8 +193,8 @@ export class StatusStore {
    * one deadline, `timeoutMs`.
    */
   recordCell(
-    path: PathId,
-    target: TargetId,
+    path: IdentityName,
+    target: ResourceName,
     results: ProbeResult[],
     timeoutMs: number,
   ): Promise<CellDocument> {
@@ -210,7 +210,7 @@ export class StatusStore {
   }
 
   /** Merges a privileges check into the path's privileges document; returns the record written. */
-  recordPrivileges(path: PathId, result: PrivilegesResult): Promise<PrivilegesRecord> {
+  recordPrivileges(path: IdentityName, result: PrivilegesResult): Promise<PrivilegesRecord> {
     return this.#withinDeadline((signal) =>
       this.#update<PrivilegesRecord>(privilegesBlobName(path), (c) => mergePrivileges(c, result), signal),
     );

@@ -2,13 +2,17 @@
 // every result for that cell that arrives joins the next write, so however many probes and timers run at once, an
 // instance has at most one writer per cell in flight (the store's ETag retries then only meet other instances).
 // Each result's write resolves when a write that contained it lands, or rejects with that write's error.
-import type { PathId, TargetId } from '../ids.ts';
+import type { IdentityName, ResourceName } from '../ids.ts';
 import type { ProbeResult } from '../core/results.ts';
 import type { CellDocument } from './cells.ts';
 import type { WriteState } from './model.ts';
 
 /** Writes one cell's batch of results; resolves with the cell's document as stored. */
-export type CellWrite = (path: PathId, target: TargetId, results: ProbeResult[]) => Promise<CellDocument>;
+export type CellWrite = (
+  path: IdentityName,
+  target: ResourceName,
+  results: ProbeResult[],
+) => Promise<CellDocument>;
 
 interface Waiting {
   result: ProbeResult;
@@ -48,7 +52,7 @@ export class CoalescingWriter {
     return done;
   }
 
-  async #drain(key: string, path: PathId, target: TargetId): Promise<void> {
+  async #drain(key: string, path: IdentityName, target: ResourceName): Promise<void> {
     this.#running.add(key);
     try {
       for (let batch = this.#take(key); batch.length; batch = this.#take(key)) {

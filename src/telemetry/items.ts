@@ -1,6 +1,6 @@
 // What a probe result becomes in Application Insights (pure): one availability result per path x target (test name
 // "<path>/<target>"), and an event per transition of a cell (ok -> failing, failing -> ok with time to green).
-import type { PathId, TargetId } from '../ids.ts';
+import type { IdentityName, ResourceName } from '../ids.ts';
 import type { ProbeResult } from '../core/results.ts';
 import type { PathDocument } from '../status/model.ts';
 
@@ -21,7 +21,7 @@ export interface TransitionItem {
   properties: Record<string, string>;
 }
 
-export const testName = (path: PathId, target: TargetId) => `${path}/${target}`;
+export const testName = (path: IdentityName, target: ResourceName) => `${path}/${target}`;
 
 /** Facts about a cell's streak, from the status document when it was written (undefined when the store failed). */
 export interface Streak {

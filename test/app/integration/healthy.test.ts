@@ -3,7 +3,7 @@
 // reuse of credentials (token requests per identity x audience).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PATH_IDS, TARGET_IDS } from '../../../src/ids.ts';
+import { PATH_IDS, TARGET_IDS, type PathId } from '../../../src/ids.ts';
 import { TARGETS } from '../../../common/catalog.ts';
 import type { ProbeResult } from '../../../src/core/results.ts';
 import { runChild } from '../helpers/child.ts';
@@ -20,7 +20,11 @@ describe('healthy sandbox', { timeout: 180_000 }, () => {
       for (const r of results) {
         const where = `${r.path}/${r.target}`;
         assert.equal(r.outcome, 'ok', `${where}: ${JSON.stringify(r.detail ?? r.identity)}`);
-        assert.equal(r.identity?.oid, expectedPrincipal(sb.connection, r.path), `${where} attested oid`);
+        assert.equal(
+          r.identity?.oid,
+          expectedPrincipal(sb.connection, r.path as PathId),
+          `${where} attested oid`,
+        );
         assert.equal(r.identity?.matches, true, where);
         assert.equal(r.identity?.tid, sb.connection.tenantId, where);
         assert.ok(r.timings.totalMs >= r.timings.tokenMs, where);

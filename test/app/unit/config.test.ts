@@ -11,6 +11,8 @@ import {
 } from '../../../src/config.ts';
 import { IDENTITY_PATHS } from '../../../src/identities/index.ts';
 import { PATH_IDS } from '../../../src/ids.ts';
+import { probeOf } from '../../../src/core/plan.ts';
+import { defaultPlan } from '../../../src/declaration/index.ts';
 import { ProbeRunner } from '../../../src/probes/runner.ts';
 import { TARGETS } from '../../../src/targets/index.ts';
 import { TARGETS as CATALOG_TARGETS, type SettingFormat } from '../../../common/catalog.ts';
@@ -200,7 +202,8 @@ describe('config', () => {
     }
     // What a probe of the federated path then answers (settings are checked before any I/O).
     const config = loadConfig({ ...none, FEDERATED_TOKEN_URL: 'http://token.example/x' });
-    const r = await new ProbeRunner().runProbe('federated', 'arm', config);
+    const plan = defaultPlan(config);
+    const r = await new ProbeRunner().runProbe(plan, probeOf(plan, 'federated', 'arm')!);
     assert.equal(r.outcome, 'misconfigured');
     assert.equal(r.detail?.setting, 'FEDERATED_TOKEN_URL');
     assert.match(r.detail!.message!, /^FEDERATED_TOKEN_URL must be an https:\/\/ URL/);

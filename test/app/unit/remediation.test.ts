@@ -6,6 +6,7 @@ import { IDENTITY_PATHS } from '../../../src/identities/index.ts';
 import type { PathId, TargetId } from '../../../src/ids.ts';
 import type { Classification } from '../../../src/probes/classify.ts';
 import { remediationFacts } from '../../../src/probes/remediationFacts.ts';
+import { TARGETS } from '../../../src/targets/index.ts';
 import {
   remediate,
   wrongIdentityRemediation,
@@ -36,9 +37,16 @@ const RAW = {
 };
 const config = loadConfig(RAW);
 
+const cell = (path: PathId, target: TargetId) => ({
+  path,
+  target,
+  pathModule: IDENTITY_PATHS[path],
+  targetModule: TARGETS[target],
+});
+
 function facts(path: PathId, target: TargetId, extra: Partial<RemediationFacts> = {}): RemediationFacts {
   return {
-    ...remediationFacts(path, target, config, IDENTITY_PATHS[path].expected(config), undefined),
+    ...remediationFacts(cell(path, target), config, IDENTITY_PATHS[path].expected(config), undefined),
     identityEnvironment: { IDENTITY_ENDPOINT: true, IDENTITY_HEADER: true },
     ...extra,
   };
@@ -213,8 +221,7 @@ describe('remediation', () => {
     const local = loadConfig({ ...RAW, KEY_VAULT_URL: 'https://127.0.0.1:8443/' });
     const f = {
       ...remediationFacts(
-        'uami-client-id',
-        'keyvault',
+        cell('uami-client-id', 'keyvault'),
         local,
         IDENTITY_PATHS['uami-client-id'].expected(local),
         undefined,

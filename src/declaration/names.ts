@@ -1,0 +1,30 @@
+// The declared identities' names, known at start-up without loading the declaration machinery (no zod, no SDK):
+// the Functions host needs every function registered when the app's entry module loads, and each declared identity
+// has an HTTP function and a timer of its own (functions/probes.ts). The default declaration's identities are the
+// catalog's paths; a declaration file's are the identities its probes use, read with JSON.parse alone (the full load,
+// with its checks, comes later: an identity whose entry is invalid then has no probes and its timer does nothing).
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { NAME } from '../../common/declaration/names.ts';
+import { declarationFile } from '../config.ts';
+import { PATH_IDS } from '../ids.ts';
+
+export function declaredIdentityNames(
+  env: NodeJS.ProcessEnv = process.env,
+  appRoot = process.cwd(),
+): string[] {
+  const file = declarationFile(env);
+  if (!file) return [...PATH_IDS];
+  try {
+    const raw = JSON.parse(readFileSync(isAbsolute(file) ? file : resolve(appRoot, file), 'utf8')) as {
+      probes?: Array<{ identity?: unknown }>;
+    };
+    const names = (Array.isArray(raw.probes) ? raw.probes : [])
+      .map((p) => p?.identity)
+      .filter((n): n is string => typeof n === 'string' && NAME.test(n));
+    return [...new Set(names)];
+  } catch {
+    // Unreadable: no functions of its own; the load reports why (the status and the start-up log).
+    return [];
+  }
+}
