@@ -19,11 +19,25 @@ export interface Counted {
   blob: number;
 }
 
+export interface TimerRun {
+  ms: number;
+  counted: Counted;
+  notOk: number;
+  /** Cells by `<resource kind> <outcome>`, and the first remediation summary of each not ok. */
+  outcomes: Record<string, number>;
+  why: Record<string, string>;
+}
+
 export interface WorkerOutput {
+  /** Identities and probes of the plan the app runs: an entry with a problem is left out, and named in `problems`. */
   identities: number;
+  probes: number;
+  /** Declared identity x token audience pairs of those probes: one timer run's floor of token requests. */
+  pairs: number;
+  problems: string[];
   probeTimeoutMs: number;
-  cold: { ms: number; counted: Counted; notOk: number };
-  warm: Array<{ ms: number; counted: Counted; notOk: number; outcomes: Record<string, number> }>;
+  cold: TimerRun;
+  warm: TimerRun[];
   status: Array<{ ms: number; bytes: number; blob: number; cells: number }>;
   html: { bytes: number };
   page: { skipped: string } | { toMatrixMs: number[]; loadMs: number[]; cells: number };

@@ -9,7 +9,6 @@ import type * as Functions from '@azure/functions';
 import type { HttpResponseInit, Timer } from '@azure/functions';
 import type * as ProbesFunctions from '../src/functions/probes.ts';
 import type * as StatusFunctions from '../src/functions/status.ts';
-import type * as Ids from '../src/ids.ts';
 import type * as AppModule from '../src/orchestration/app.ts';
 import type * as Browser from '../scripts/lib/browser.ts';
 import { MARKER, type Counted, type WorkerInput, type WorkerOutput } from './declaration-protocol.ts';
@@ -21,11 +20,19 @@ const { timerHandler } = (await import(dist('functions/probes.js'))) as typeof P
 const { statusHandler, statusAssetHandler } = (await import(
   dist('functions/status.js')
 )) as typeof StatusFunctions;
-const { PATH_IDS } = (await import(dist('ids.js'))) as typeof Ids;
 const { currentApp } = (await import(dist('orchestration/app.js'))) as typeof AppModule;
 
-/** The declared identities the app runs, one timer each. */
-const identities: string[] = [...PATH_IDS];
+// The declaration the settings name (PROBES_DECLARATION), compiled as the app does: one timer per declared identity.
+const plan = await currentApp().plan();
+const identities = [...plan.identities.keys()];
+// What one timer run must ask tokens for, once each: every declared identity with the audience of each of its
+// resources (the target module's own audience, as the SDK requests it).
+const pairs = new Set(
+  plan.probes.map((p) => {
+    const r = plan.resources.get(p.resource)!;
+    return `${p.identity} ${r.target.audience(r.config)}`;
+  }),
+).size;
 
 async function counters(reset = false): Promise<Counted> {
   const res = await fetch(`${input.adminUrl}/_sandbox/counters${reset ? '/reset' : ''}`, {
@@ -59,14 +66,20 @@ function bodyOf(r: HttpResponseInit): string | Buffer {
 }
 
 /** The results the status store holds after a run, by outcome (what the timer handlers recorded). */
-async function statusView(): Promise<{ cells: Array<{ outcome: string }>; body: string }> {
+interface Cell {
+  outcome: string;
+  target: string;
+  remediation?: { summary?: string };
+}
+
+async function statusView(): Promise<{ cells: Cell[]; body: string }> {
   const res = (await statusHandler(
     new HttpRequest({ method: 'GET', url: 'http://127.0.0.1/api/status?format=json' }),
     quiet(),
   )) as HttpResponseInit;
   const body = String(bodyOf(res));
   const view = JSON.parse(body) as {
-    paths?: Record<string, { targets: Record<string, { outcome: string }> }>;
+    paths?: Record<string, { targets: Record<string, Cell> }>;
   };
   const cells = Object.values(view.paths ?? {}).flatMap((p) => Object.values(p.targets));
   return { cells, body };
@@ -76,13 +89,19 @@ async function statusView(): Promise<{ cells: Array<{ outcome: string }>; body: 
 async function timerRun() {
   await counters(true);
   const started = performance.now();
-  await Promise.all(identities.map((name) => timerHandler(name as Ids.PathId)(timer, quiet())));
+  await Promise.all(identities.map((name) => timerHandler(name)(timer, quiet())));
   const ms = performance.now() - started;
   const counted = await counters();
   const { cells } = await statusView();
+  // By resource kind and outcome, with the first remediation of each: what a cell not ok needs.
   const outcomes: Record<string, number> = {};
-  for (const c of cells) outcomes[c.outcome] = (outcomes[c.outcome] ?? 0) + 1;
-  return { ms, counted, notOk: cells.filter((c) => c.outcome !== 'ok').length, outcomes };
+  const why: Record<string, string> = {};
+  for (const c of cells) {
+    const key = `${plan.resources.get(c.target)?.kind ?? c.target} ${c.outcome}`;
+    outcomes[key] = (outcomes[key] ?? 0) + 1;
+    if (c.outcome !== 'ok') why[key] ??= c.remediation?.summary ?? '';
+  }
+  return { ms, counted, notOk: cells.filter((c) => c.outcome !== 'ok').length, outcomes, why };
 }
 
 const cold = await timerRun();
@@ -178,6 +197,11 @@ server.close();
 
 const out: WorkerOutput = {
   identities: identities.length,
+  probes: plan.probes.length,
+  pairs,
+  problems: plan.declaration.problems.map(
+    (p) => `${p.probe ?? p.entry}${p.field ? ` ${p.field}` : ''}: ${p.message}`,
+  ),
   probeTimeoutMs: currentApp().config.probeTimeoutMs,
   cold,
   warm,
