@@ -127,15 +127,6 @@ var deploymentContainerName = 'app-package'
 var canaryContainerName = 'canary'
 var statusContainerName = 'probe-status'
 
-// The availability tests the app reports (src/telemetry: "<path>/<target>"): every path the wiring's identities
-// serve, against each of the wiring's targets (the catalog's TARGET_IDS).
-var probeTargets = wiring.targets
-var probePaths = flatten(map(items(wiring.identities), i => i.value.paths))
-var cellTests = flatten(map(probePaths, p => map(probeTargets, t => '${p}/${t}')))
-// The privileges check of every identity the probes use (src/telemetry/privilegeItems.ts: "privileges/<identity>").
-var privilegesTests = map(filter(items(wiring.identities), i => length(i.value.paths) > 0), i => 'privileges/${i.key}')
-var availabilityTests = concat(cellTests, privilegesTests)
-
 // The status writer is whichever identity the declaration gives Storage Blob Data Contributor on the status
 // container: 'system' means STATUS_CLIENT_ID stays unset (src/status uses the system identity then).
 // first() is typed `null | T` (BCP318); `!` says it is never null here: the drift check requires the declaration to
@@ -163,7 +154,6 @@ module alerts 'modules/alerts.bicep' = {
   params: {
     tags: tags
     appInsightsName: monitoring.outputs.appInsightsName
-    testNames: availabilityTests
     alertEmail: alertEmail
     actionGroupName: 'ag-${envName}-${resourceToken}'
     alertRuleName: 'alert-probes-${envName}-${resourceToken}'

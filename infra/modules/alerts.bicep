@@ -1,16 +1,16 @@
 // Alerts on the probes' availability results (src/telemetry): one metric alert rule that fires for each path x
 // target whose availability result fails, and resolves by itself when that cell's results are successful again
 // (autoMitigate). Each cell is its own alert instance, because the rule splits by the test name dimension
-// (availabilityResult/name = "<path>/<target>"), listed from the identity wiring in main.bicep. Notifications go to
-// one action group, with an e-mail receiver when an address is given. How to test it: infra/README.md "Alerts".
+// (availabilityResult/name = "<identity>/<resource>", and "privileges/<identity>"). The dimension selects every value
+// ('*'), current and future, so the alert follows the probe declaration (docs/declaration.md), including one read from
+// a blob that changes without a redeploy: a cell the declaration adds is alerted on from its first result
+// (https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-metric-multiple-time-series-single-rule). Notifications
+// go to one action group, with an e-mail receiver when an address is given. How to test it: infra/README.md "Alerts".
 
 param tags object
 
 @description('Resource name of the Application Insights component the app sends availability results to.')
 param appInsightsName string
-
-@description('Availability test names, "<path>/<target>", one per identity path x target (from the wiring).')
-param testNames array
 
 @description('Address that receives the alert e-mails; empty: the action group has no receiver (add one later).')
 param alertEmail string = ''
@@ -55,7 +55,7 @@ resource availabilityAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   location: 'global'
   tags: tags
   properties: {
-    description: 'An identity path x target of identity-probes failed its health check (availability result success = false). The alert names the test "<path>/<target>"; its message carries the outcome kind and the remediation. Resolves when that cell is ok again.'
+    description: 'An identity path x target of identity-probes failed its health check (availability result success = false). The alert names the test "<identity>/<resource>"; its message carries the outcome kind and the remediation. Resolves when that cell is ok again.'
     severity: 1
     enabled: enabled
     scopes: [
@@ -76,7 +76,9 @@ resource availabilityAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
             {
               name: 'availabilityResult/name'
               operator: 'Include'
-              values: testNames
+              values: [
+                '*'
+              ]
             }
           ]
           operator: 'LessThan'

@@ -67,9 +67,9 @@ export function compilePlan(
     // build cannot run is a problem of that probe, not a crash.
     if (!idKind || !resKind) {
       problems.push({
-        entry: `probes`,
+        entry: !idKind ? `identities.${p.identityName}` : `resources.${p.resourceName}`,
         probe: p.id,
-        field: !idKind ? 'identity' : 'resource',
+        field: 'kind',
         message: `kind '${!idKind ? p.identity.kind : p.resource.kind}' cannot be probed by this version of identity-probes`,
       });
       continue;

@@ -87,15 +87,23 @@ export function timerHandler(path: string): TimerHandler {
   return async (_timer, context) => {
     // A declaration that can change without a redeploy (a blob) is read again first (orchestration/app.ts).
     const plan = await currentApp().planForTimer();
-    if (!plan.identities.has(path)) {
+    // Identities declared after start-up (a blob changed) have no timer of their own: the first timer runs them.
+    const unregistered = [...plan.identities.keys()].filter((name) => !REGISTERED.has(name));
+    const mine = [
+      ...(plan.identities.has(path) ? [path] : []),
+      ...(path === [...REGISTERED][0] ? unregistered : []),
+    ];
+    if (!plan.identities.has(path))
       context.warn(`probe ${path}: not in declaration ${plan.declaration.name} any more; nothing to probe`);
-      return;
-    }
-    const { results, record } = await probeAndRecord(path, { timer: true });
-    log(context, path, results, record.error);
-    // The identity's privileges check, on its first path's timer only.
-    const checked = await privilegesOnTimer(path);
-    if (checked) logPrivileges(context, checked.result, checked.record.error);
+    await Promise.all(
+      mine.map(async (identity) => {
+        const { results, record } = await probeAndRecord(identity, { timer: true });
+        log(context, identity, results, record.error);
+        // The identity's privileges check, on its first path's timer only.
+        const checked = await privilegesOnTimer(identity);
+        if (checked) logPrivileges(context, checked.result, checked.record.error);
+      }),
+    );
   };
 }
 

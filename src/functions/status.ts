@@ -69,6 +69,8 @@ export const healthHandler: HttpHandler = async (request) => {
     newestResultAgeMs: view.newestResultAgeMs ?? null,
     staleAfterMs: view.staleAfterMs,
     storeReachable: view.store.reachable,
+    // False when the declaration has entries it could not load (which: /api/status declaration.problems).
+    configured: view.declaration?.complete ?? true,
     reasons: view.reasons.map((r) => r.replace(/:.*$/, '')),
   });
 };

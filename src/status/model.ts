@@ -278,7 +278,17 @@ export function buildStatusView(
     else counts.failing++;
     paths[path].targets[target] = { ...latest, ageMs, stale, ...streak };
   }
-  const { status, reasons } = honestVerdict(verdict(counts), store, newest, staleAfterMs);
+  const honest = honestVerdict(verdict(counts), store, newest, staleAfterMs);
+  let { status } = honest;
+  const reasons = [...honest.reasons];
+  // A declaration with entries left out: the cells may all be fine, but not everything declared is probed.
+  const d = layout.declaration;
+  if (d && !d.complete) {
+    reasons.push(
+      `declaration ${d.name} is not fully configured: ${d.problems.length} problem(s), listed in /api/status declaration.problems`,
+    );
+    if (status === 'ok') status = 'degraded';
+  }
   return {
     status,
     reasons,

@@ -44,6 +44,7 @@ describe('status store', { timeout: 300_000 }, () => {
     assert.ok(view.paths.federated.federatedToken?.refreshAt, 'federated token schedule is in the status');
     assert.equal(health.status, 200);
     assert.deepEqual(Object.keys(health.body).sort(), [
+      'configured',
       'newestResultAgeMs',
       'reasons',
       'staleAfterMs',
@@ -52,6 +53,7 @@ describe('status store', { timeout: 300_000 }, () => {
       'timestamp',
     ]);
     assert.equal(health.body.status, 'ok');
+    assert.equal(health.body.configured, true, 'the default declaration loads whole');
     assert.ok(health.body.newestResultAgeMs >= 0 && health.body.newestResultAgeMs < 120_000);
     assert.doesNotMatch(JSON.stringify(health.body), GUID, 'health names no ids');
     assert.match(html.headers['content-type'], /text\/html/);
