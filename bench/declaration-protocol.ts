@@ -17,6 +17,8 @@ export interface Counted {
   /** Distinct principal x audience pairs the sandbox issued tokens for. */
   pairs: number;
   blob: number;
+  /** TLS handshakes the sandbox's servers completed: new connections the app opened. */
+  tls: number;
 }
 
 export interface TimerRun {

@@ -41,11 +41,13 @@ async function counters(reset = false): Promise<Counted> {
   const c = (await res.json()) as {
     tokenRequests: { total: number; byIdentityAudience: Record<string, number> };
     requestsByEndpoint: Record<string, number>;
+    tlsHandshakes: Record<string, number>;
   };
   return {
     tokens: c.tokenRequests.total,
     pairs: Object.keys(c.tokenRequests.byIdentityAudience).length,
     blob: c.requestsByEndpoint.blob ?? 0,
+    tls: Object.values(c.tlsHandshakes).reduce((a, b) => a + b, 0),
   };
 }
 

@@ -14,7 +14,7 @@
 // Options: --decl-runs N (default 3), --decl-reads N (default 3), --decl-sizes 18,100,500 (which declarations).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -31,6 +31,8 @@ interface Column {
   probes: number;
   identities: number;
   startMs: number;
+  /** The machine's 1-minute load average when this declaration's measurement began. */
+  load: number;
   app: WorkerOutput;
 }
 
@@ -65,6 +67,7 @@ async function measure(
   const dir = mkdtempSync(join(tmpdir(), 'probes-decl-bench-'));
   const file = join(dir, 'declaration.json');
   writeFileSync(file, JSON.stringify(declaration, null, 2));
+  const load = loadavg()[0];
   const started = performance.now();
   const sb = await startQuietSandbox('healthy', { declaration: file, stateDir: dir });
   const startMs = performance.now() - started;
@@ -81,6 +84,7 @@ async function measure(
       probes: declaration.probes.length,
       identities: Object.keys(declaration.identities).length,
       startMs,
+      load,
       app,
     };
   } finally {
@@ -104,7 +108,7 @@ export async function declarationBench(runs = 3, reads = 3, sizes = [18, 100, 50
   console.log(
     `(h) declaration scale: sandbox worlds built from declarations of 18, 100 and 500 probes; every identity's timer ` +
       `at once (1 cold run, median of ${runs} warm), ${reads} status reads (STATUS_CACHE_MS=0), ${reads} page loads ` +
-      `in Chromium; no injected latency`,
+      `in Chromium; no injected latency; ${availableParallelism()} CPUs shared by the app, the sandbox, Azurite and Chromium`,
   );
   const width = 24;
   const row = (name: string, f: (c: Column) => number | string | undefined, growth?: 'ratio') => {
@@ -130,6 +134,7 @@ export async function declarationBench(runs = 3, reads = 3, sizes = [18, 100, 50
   );
   row('declared probes (identities)', (c) => `${c.probes} (${c.identities})`);
   row('probes the app runs (identities)', (c) => `${c.app.probes} (${c.app.identities})`);
+  row('machine load average (1 min) at the start', (c) => c.load.toFixed(1));
   row('sandbox start with the world, ms', (c) => Number(f0(c.startMs)), 'ratio');
   row(
     'timer run (all identities) cold, ms',
@@ -158,6 +163,11 @@ export async function declarationBench(runs = 3, reads = 3, sizes = [18, 100, 50
   row(
     'principal x audience pairs issued per run',
     m((w) => Number(f0(median(w.warm.map((r) => r.counted.pairs))))),
+  );
+  row(
+    'TLS handshakes per warm timer run',
+    m((w) => Number(f0(median(w.warm.map((r) => r.counted.tls))))),
+    'ratio',
   );
   row(
     'Blob requests per warm timer run',
