@@ -42,5 +42,14 @@ export interface WorkerOutput {
   warm: TimerRun[];
   status: Array<{ ms: number; bytes: number; blob: number; cells: number }>;
   html: { bytes: number };
-  page: { skipped: string } | { toMatrixMs: number[]; loadMs: number[]; cells: number };
+  page:
+    | { skipped: string }
+    | {
+        toMatrixMs: number[];
+        loadMs: number[];
+        /** The page's own `matrix-rendered` mark (ms from navigation start), where the page sets it. */
+        markMs: number[];
+        /** Cells drawn (`[data-key]`): healthy groups may start collapsed. */
+        cells: number;
+      };
 }

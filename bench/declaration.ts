@@ -1,4 +1,4 @@
-// (h) Declaration scale (issue 23, "Probe what you declare"): the default declaration (6 identities x 3 resources =
+// (i) Declaration scale (issue 23, "Probe what you declare"): the default declaration (6 identities x 3 resources =
 // 18 probes), 5 x 20 = 100 and 25 x 20 = 500 (support/scale-declaration.ts: every identity kind, all four resource
 // kinds, a few `denied`), each in a sandbox world built from it (startSandbox({ declaration })), side by side:
 //   - the sandbox's start with that world;
@@ -10,7 +10,7 @@
 //     sandbox's Blob gateway in front of Azurite, with STATUS_CACHE_MS=0 so every read goes to the store;
 //   - the status page that function serves, in Chromium: ms from navigation start to the first frame with the matrix;
 //   - how each grows from 18 to 100 to 500 (the last column: 500 / 18).
-// `npm run bench -- declaration` (after the build: prebench), or as part (h) of the full `npm run bench`.
+// `npm run bench -- declaration` (after the build: prebench), or as part (i) of the full `npm run bench`.
 // Options: --decl-runs N (default 3), --decl-reads N (default 3), --decl-sizes 18,100,500 (which declarations).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -106,7 +106,7 @@ export async function declarationBench(runs = 3, reads = 3, sizes = [18, 100, 50
       columns.push(await measure(label, declaration, runs, reads));
 
   console.log(
-    `(h) declaration scale: sandbox worlds built from declarations of 18, 100 and 500 probes; every identity's timer ` +
+    `(i) declaration scale: sandbox worlds built from declarations of 18, 100 and 500 probes; every identity's timer ` +
       `at once (1 cold run, median of ${runs} warm), ${reads} status reads (STATUS_CACHE_MS=0), ${reads} page loads ` +
       `in Chromium; no injected latency; ${availableParallelism()} CPUs shared by the app, the sandbox, Azurite and Chromium`,
   );
@@ -209,12 +209,19 @@ export async function declarationBench(runs = 3, reads = 3, sizes = [18, 100, 50
     'ratio',
   );
   row(
+    "page: its own 'matrix-rendered' mark, ms (median)",
+    m((w) =>
+      'skipped' in w.page ? 'skipped' : w.page.markMs.length ? Number(f0(median(w.page.markMs))) : 'no mark',
+    ),
+    'ratio',
+  );
+  row(
     'page: load event, ms (median)',
     m((w) => ('skipped' in w.page ? `skipped` : Number(f0(median(w.page.loadMs))))),
     'ratio',
   );
   row(
-    'page: cells in the DOM',
+    'page: cells drawn',
     m((w) => ('skipped' in w.page ? `skipped` : w.page.cells)),
   );
   for (const c of columns) {
@@ -226,7 +233,7 @@ export async function declarationBench(runs = 3, reads = 3, sizes = [18, 100, 50
     if (problems.length)
       console.log(`    ${c.label}: ${c.app.problems.length} declaration problem(s): ${problems.join('; ')}`);
   }
-  console.log(`    (h) took ${f0((performance.now() - started) / 1000)} s\n`);
+  console.log(`    (i) took ${f0((performance.now() - started) / 1000)} s\n`);
 }
 
 /** `npm run bench -- declaration [--decl-runs N] [--decl-reads N]` (bench/run.ts hands the part over to this). */

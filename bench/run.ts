@@ -23,7 +23,7 @@ import { childEnv } from '../support/child.ts';
 import { printDetection } from './detection-report.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-if (process.argv.slice(2).includes('declaration')) await (await import('./declaration.ts')).runPart(); // (h) alone
+if (process.argv.slice(2).includes('declaration')) await (await import('./declaration.ts')).runPart(); // (i) alone
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -197,5 +197,5 @@ console.log('');
 await (await import('./blackhole.ts')).blackholeBench();
 console.log('');
 await (await import('./coldstart.ts')).coldStartBench(Number(opts['cold-runs']), opts.baseline);
-console.log(''); // (h) declaration scale (bench/declaration.ts); alone: `npm run bench -- declaration`
+console.log(''); // (i) declaration scale (bench/declaration.ts); alone: `npm run bench -- declaration`
 await (await import('./declaration.ts')).declarationBench();
