@@ -116,8 +116,8 @@ export function amendWorld(plan: DeclarationPlan, raw: Json): void {
       if (!v) vaults.push((v = { name: r.vault!, secrets: [] }));
       if (!v.secrets.some((s) => s.name === r.secret)) v.secrets.push({ name: r.secret! });
     }
-    // With a blob in it: the app's probe lists the container and reads its first blob (src/targets/blob.ts), and an
-    // empty one answers not-found ("holds no canary blob"), which a healthy world must not.
+    // With a canary blob, as the canary container has one: the blob target reads the first blob of its container
+    // (src/targets/blob.ts), so an empty one would be `not-found` where access is all the probe is about.
     if (r.kind === 'blob-container' && !account.containers.some((c) => c.name === r.container))
       account.containers.push({ name: r.container, blobs: ['canary.txt'] });
   }
