@@ -191,11 +191,10 @@ try {
   await sb.close();
 }
 
+await (await import('./declaration.ts')).declarationBench(); // (i) declaration scale: bench/declaration.ts
 const { benchStatusPage } = await import('./status-page.ts');
 await benchStatusPage(Number(opts['page-seconds']));
 console.log('');
 await (await import('./blackhole.ts')).blackholeBench();
 console.log('');
 await (await import('./coldstart.ts')).coldStartBench(Number(opts['cold-runs']), opts.baseline);
-console.log(''); // (i) declaration scale (bench/declaration.ts); alone: `npm run bench -- declaration`
-await (await import('./declaration.ts')).declarationBench();
