@@ -8,11 +8,14 @@
 //  (f) every HTTP answer with each endpoint the app uses blackholed in turn, as a ratio of PROBE_TIMEOUT_MS
 //      (target <= 1.0; bench/blackhole.ts);
 //  (g) cold start, bundled and unbundled side by side: spawn -> first sweep answered against a warm sweep (target
-//      <= 4), first sweep against warm, and the deployment package's size and file count (bench/coldstart.ts).
+//      <= 4), first sweep against warm, and the deployment package's size and file count (bench/coldstart.ts);
+//  (h) the status page's render in Chromium with 18, 100 and 500 declared cells: time to first render of the
+//      matrix, render time, HTML and JSON size, side by side (bench/page-render.ts).
 // `npm run bench` (prebench builds dist/). Options: --latency-ms N (default 100), --repeat N (default 5),
 // --sweeps N (default 100), --imports N (default 15), --period-s N (default 5), --trials N (default 3),
-// --propagation-s N (default 3), --page-seconds N (default 60), --cold-runs N (default 5).
+// --propagation-s N (default 3), --page-seconds N (default 60), --cold-runs N (default 5), --page-loads N (default 5).
 // `npm run bench -- cold` runs only (g); --baseline DIR adds to it the app as another checkout (built) has it.
+// `npm run bench -- page` runs only (h).
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,10 +39,11 @@ const { values: opts, positionals } = parseArgs({
     'propagation-s': { type: 'string', default: '3' },
     'page-seconds': { type: 'string', default: '60' },
     'cold-runs': { type: 'string', default: '5' },
+    'page-loads': { type: 'string', default: '5' },
     baseline: { type: 'string' },
   },
 });
-const PARTS = ['cold'];
+const PARTS = ['cold', 'page'];
 const unknown = positionals.filter((p) => !PARTS.includes(p));
 if (unknown.length) {
   console.error(`unknown part ${unknown.join(', ')}: give none (every part) or one of ${PARTS.join(', ')}`);
@@ -47,6 +51,10 @@ if (unknown.length) {
 }
 if (positionals.includes('cold')) {
   await (await import('./coldstart.ts')).coldStartBench(Number(opts['cold-runs']), opts.baseline);
+  process.exit(0);
+}
+if (positionals.includes('page')) {
+  await (await import('./page-render.ts')).benchPageRender(Number(opts['page-loads']));
   process.exit(0);
 }
 const LATENCY_MS = Number(opts['latency-ms']);
@@ -198,3 +206,5 @@ console.log('');
 await (await import('./blackhole.ts')).blackholeBench();
 console.log('');
 await (await import('./coldstart.ts')).coldStartBench(Number(opts['cold-runs']), opts.baseline);
+console.log('');
+await (await import('./page-render.ts')).benchPageRender(Number(opts['page-loads']));

@@ -145,6 +145,12 @@ export const HOST_ASSIGNMENTS: ReadonlyArray<{
   },
   {
     identity: 'host',
+    role: 'Storage Blob Data Reader',
+    scope: 'declarationContainer',
+    why: 'declaration: the app reads its probe declaration from a blob in this container on each timer run (PROBES_DECLARATION_URL, when the deployment names one) with the host identity (PROBES_DECLARATION_CLIENT_ID); read only, this container only',
+  },
+  {
+    identity: 'host',
     role: 'Monitoring Metrics Publisher',
     scope: 'appInsights',
     sandbox: true,

@@ -23,6 +23,11 @@ export const SCOPES = {
     description: 'The status container in the probe storage account (where probe results are stored).',
     resourceType: 'Microsoft.Storage/storageAccounts/blobServices/containers',
   },
+  declarationContainer: {
+    description:
+      'The declarations container in the probe storage account: a probe declaration the app reads on each timer run (PROBES_DECLARATION_URL).',
+    resourceType: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+  },
   hostStorage: {
     description: 'The host storage account (AzureWebJobsStorage), separate from the probe storage account.',
     resourceType: 'Microsoft.Storage/storageAccounts',

@@ -15,6 +15,7 @@ export type SettingFormat =
   | 'uami-resource-id'
   | 'token-credentials'
   | 'absolute-path'
+  | 'json-path'
   | 'probe-timeout-ms'
   | 'ncrontab'
   | 'cache-ms'

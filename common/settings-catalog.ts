@@ -184,6 +184,38 @@ const OTHER_SETTINGS = {
       'How long the status endpoint caches its answer, so it cannot be used to hammer Key Vault or IMDS',
     sample: '5000',
   },
+  PROBES_DECLARATION: {
+    format: 'json-path',
+    group: 'app',
+    usedBy: 'declaration (optional)',
+    inAzure: '`declarations/default.json` (in the deployment package)',
+    inSandbox: 'default',
+    meaning:
+      'The probe declaration in the package: a path relative to the app root (the folder holding host.json) or absolute; read once per process. Default `declarations/default.json`',
+    sample: 'declarations/default.json',
+  },
+  PROBES_DECLARATION_URL: {
+    format: 'https-url',
+    group: 'app',
+    usedBy: 'declaration (optional)',
+    inAzure:
+      'parameter `declarationBlobName`, set only if given: that blob in the `declarations` container of the probe storage account',
+    inSandbox: 'not set',
+    meaning:
+      "A blob holding the declaration, read again on each timer run (conditional GET), so it changes without a redeploy; wins over `PROBES_DECLARATION`. Only a Storage blob endpoint of an Azure cloud, or the status or Blob service URL's own account, is sent a token",
+    sample: '',
+  },
+  PROBES_DECLARATION_CLIENT_ID: {
+    format: 'guid',
+    group: 'app',
+    usedBy: 'declaration blob (optional)',
+    inAzure:
+      "with `declarationBlobName`: the host identity's client ID (its Storage Blob Data Reader on the `declarations` container); else not set",
+    inSandbox: 'not set',
+    meaning:
+      "Client ID of the identity that reads `PROBES_DECLARATION_URL`; unset: the host identity's `AzureWebJobsStorage__clientId`, else the system-assigned identity",
+    sample: '',
+  },
   AzureWebJobsStorage__credential: {
     group: 'host',
     inAzure: '`managedidentity`',

@@ -76,6 +76,12 @@ param alertWindowSize string = 'PT5M'
 @description('Whether the availability alert is enabled. `npm run deploy` deploys a new environment with it off and turns it on after the first all-green sweep, so the minutes of `forbidden` while a fresh deployment\'s role assignments propagate send no e-mail (docs/deploy.md). A direct deployment keeps it on.')
 param alertsEnabled bool = true
 
+@description('Path of the probe declaration in the app package (PROBES_DECLARATION), relative to the app root: the shipped default is the canary demo, generated from the catalog.')
+param declarationFile string = 'declarations/default.json'
+
+@description('Name of a blob in the probe storage account\'s `declarations` container holding the probe declaration (PROBES_DECLARATION_URL): the app reads it on each timer run with the host identity, so what is probed changes by uploading a new version, without a redeploy. Empty: the app reads declarationFile from its package.')
+param declarationBlobName string = ''
+
 @description('Route of the status function (see src/functions) and of the anonymous health function, under host.json routePrefix "api".')
 param statusRoute string = 'status'
 param healthRoute string = 'health'
@@ -126,6 +132,7 @@ var probeStorageAccountName = 'stprobe${take(resourceToken, 13)}'
 var deploymentContainerName = 'app-package'
 var canaryContainerName = 'canary'
 var statusContainerName = 'probe-status'
+var declarationContainerName = 'declarations'
 
 // The status writer is whichever identity the declaration gives Storage Blob Data Contributor on the status
 // container: 'system' means STATUS_CLIENT_ID stays unset (src/status uses the system identity then).
@@ -136,6 +143,10 @@ var statusWriter = first(filter(wiring.roleAssignments, a => a.scope == 'statusC
 // The identity the platform writes the app package with (functionAppConfig.deployment.storage) and its role on the
 // deployment container. `npm run deploy` reads the deploymentStorage output and waits until that role assignment
 // is visible before it publishes (docs/deploy.md).
+// The identity that reads the declaration blob: whichever the declaration gives its role on the declarations container
+// (the host identity; 'system' would leave PROBES_DECLARATION_CLIENT_ID unset).
+var declarationReader = first(filter(wiring.roleAssignments, a => a.scope == 'declarationContainer'))!.identity
+
 var deploymentStorageAssignment = first(filter(wiring.roleAssignments, a => a.scope == 'deploymentContainer'))!
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -190,6 +201,7 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     canaryContainerName: canaryContainerName
     statusContainerName: statusContainerName
+    declarationContainerName: declarationContainerName
   }
 }
 
@@ -218,6 +230,7 @@ module hostPlaneRoleAssignments 'modules/role-assignments.bicep' = {
     probeStorageAccountName: storage.outputs.probeStorageAccountName
     canaryContainerName: canaryContainerName
     statusContainerName: statusContainerName
+    declarationContainerName: declarationContainerName
     hostStorageAccountName: storage.outputs.hostStorageAccountName
     deploymentContainerName: deploymentContainerName
     appInsightsName: monitoring.outputs.appInsightsName
@@ -244,6 +257,9 @@ module functionApp 'modules/function-app.bicep' = {
     canaryContainerName: canaryContainerName
     statusContainerName: statusContainerName
     statusWriter: statusWriter
+    declarationFile: declarationFile
+    declarationBlobUrl: empty(declarationBlobName) ? '' : '${storage.outputs.probeEndpoints.blob}${declarationContainerName}/${declarationBlobName}'
+    declarationReader: declarationReader
     federatedTokenUrl: federatedTokenSource.url
     federatedTokenFile: federatedTokenSource.file
     tokenCredentials: tokenCredentials
@@ -274,6 +290,7 @@ module appPlaneRoleAssignments 'modules/role-assignments.bicep' = {
     probeStorageAccountName: storage.outputs.probeStorageAccountName
     canaryContainerName: canaryContainerName
     statusContainerName: statusContainerName
+    declarationContainerName: declarationContainerName
     hostStorageAccountName: storage.outputs.hostStorageAccountName
     deploymentContainerName: deploymentContainerName
     appInsightsName: monitoring.outputs.appInsightsName

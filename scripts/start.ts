@@ -1,9 +1,12 @@
-// `npm start [-- --scenario NAME] [--port 7071] [--enable-auth]`
+// `npm start [-- --scenario NAME] [--declaration FILE] [--port 7071] [--enable-auth]`
 // The whole product on one machine: the local Azure (sandbox), the app on a Functions host (Core Tools when
 // installed, else the dev host), one sweep of every identity path printed as a matrix, then it keeps serving.
+// With --declaration, a team's own probe declaration: the sandbox builds its world from the file, the app reads it
+// (PROBES_DECLARATION) with the sandbox's values for its %SETTING% references, and the matrix is its identities x
+// its resources (docs/declaration.md "Trying a declaration locally").
 // Ctrl-C stops the host and the sandbox (each in its own process group, so nothing is left behind).
 // npm's `prestart` has already installed dependencies and built the app.
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultKeysFile } from '../devhost/keys.ts';
@@ -11,6 +14,10 @@ import { renderPrivileges, sweepPrivileges } from './lib/privileges.ts';
 import type { Proc } from './lib/proc.ts';
 import {
   apiUrl,
+  CANARY_LAYOUT,
+  declarationEnv,
+  declarationLayout,
+  declarationPath,
   ensureLocalSettings,
   hostEnv,
   readHostKey,
@@ -21,10 +28,13 @@ import {
   startSandboxProcess,
   sweep,
 } from './lib/stack.ts';
-import type { HostProcess, SandboxProcess } from './lib/stack.ts';
+import type { HostProcess, MatrixLayout, SandboxProcess } from './lib/stack.ts';
 
-const usage = `Usage: npm start [-- --scenario NAME] [--port N] [--enable-auth]
+const usage = `Usage: npm start [-- --scenario NAME] [--declaration FILE] [--port N] [--enable-auth]
   --scenario NAME   sandbox scenario (default healthy; see sandbox/worlds/)
+  --declaration FILE
+                    probe this declaration instead of the canary demo: the sandbox builds its world from it
+                    (docs/declaration.md)
   --port N          Functions host port (default 7071)
   --enable-auth     enforce function keys, as func start --enableAuth
   --app-dir DIR     the function app folder (default: this repository)
@@ -35,6 +45,7 @@ function parseCli() {
     return parseArgs({
       options: {
         scenario: { type: 'string', default: 'healthy' },
+        declaration: { type: 'string' },
         port: { type: 'string', default: '7071' },
         'enable-auth': { type: 'boolean', default: false },
         'app-dir': { type: 'string', default: REPO_ROOT },
@@ -57,6 +68,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`--port must be 0-65535, got "${args.port}"`);
   process.exit(2);
 }
+const declarationFile = args.declaration === undefined ? undefined : declarationPath(args.declaration);
+if (declarationFile !== undefined && !(existsSync(declarationFile) && statSync(declarationFile).isFile())) {
+  console.error(`--declaration: no such file: ${declarationFile}`);
+  process.exit(2);
+}
 const appDir = resolve(args['app-dir']);
 const stateDir = resolve(args['state-dir'] ?? join(appDir, '.sandbox'));
 const hostLogDir = join(appDir, '.devhost');
@@ -75,6 +91,8 @@ let liveHostLog = false;
 
 let sandbox: SandboxProcess | undefined;
 let host: HostProcess | undefined;
+/** What the matrix shows: the canary demo, or the declaration's identities x resources. */
+let layout: MatrixLayout = CANARY_LAYOUT;
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
@@ -116,16 +134,30 @@ function tail(p: Proc | undefined, lines = 30): string {
 async function sweepAndShow(h: NonNullable<typeof host>): Promise<void> {
   const prefix = routePrefix(appDir);
   const key = args['enable-auth'] && h.kind === 'devhost' ? readHostKey(appDir) : undefined;
-  say('sweeping every identity path against every target...');
-  const cells = await sweep(h.baseUrl, prefix, key);
+  say(
+    layout.title
+      ? `sweeping every declared identity against its resources (${layout.cells.size} probes)...`
+      : 'sweeping every identity path against every target...',
+  );
+  const cells = await sweep(h.baseUrl, prefix, key, layout);
 
   console.log('');
-  console.log(bold(`  identity-probes: paths x targets (scenario '${args.scenario}', ${h.kind})`));
+  console.log(
+    bold(
+      layout.title
+        ? `  identity-probes: identities x resources of declaration '${layout.title}' (scenario '${args.scenario}', ${h.kind})`
+        : `  identity-probes: paths x targets (scenario '${args.scenario}', ${h.kind})`,
+    ),
+  );
   console.log('');
-  console.log(renderMatrix(cells, { color }));
+  console.log(renderMatrix(cells, { color, layout }));
   console.log('');
-  console.log(renderPrivileges(await sweepPrivileges(h.baseUrl, prefix, key), { color }));
-  console.log('');
+  // The privileges check of the canary wiring's identities (system, app, federated); a declaration's own identities
+  // are checked through its routes (/api/privileges/{identity}).
+  if (!declarationFile) {
+    console.log(renderPrivileges(await sweepPrivileges(h.baseUrl, prefix, key), { color }));
+    console.log('');
+  }
   console.log(`  Status: ${apiUrl(h.baseUrl, prefix, 'status')}`);
   console.log(`  Health: ${apiUrl(h.baseUrl, prefix, 'health')}`);
   console.log(`  Probe:  ${apiUrl(h.baseUrl, prefix, 'probes/{path}/{target?}')}`);
@@ -139,15 +171,22 @@ async function sweepAndShow(h: NonNullable<typeof host>): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  say(`starting the sandbox (scenario '${args.scenario}'); log: ${sandboxLogPath}`);
+  say(
+    `starting the sandbox (scenario '${args.scenario}'${declarationFile ? `, declaration ${declarationFile}` : ''}); log: ${sandboxLogPath}`,
+  );
   try {
     sandbox = await startSandboxProcess({
       scenario: args.scenario,
       stateDir,
+      ...(declarationFile ? { declaration: declarationFile } : {}),
       procOptions: { onData: (d) => sandboxLog.write(d) },
     });
   } catch (err) {
-    console.error(`[start] the sandbox did not start: ${(err as Error).message.split('\n')[0]}`);
+    // The sandbox's own reason (a declaration it cannot serve names the entry and field) is its `sandbox: ` line.
+    const lines = (err as Error).message.split('\n');
+    console.error(
+      `[start] the sandbox did not start: ${lines.find((l) => l.startsWith('sandbox: ')) ?? lines[0]}`,
+    );
     console.error(`[start] see ${sandboxLogPath}`);
     return stopAll(1);
   }
@@ -165,6 +204,14 @@ async function main(): Promise<void> {
   const { env, overridden } = hostEnv(process.env, settings, stateDir);
   if (overridden.length)
     say(`sandbox settings take precedence over your shell for: ${overridden.join(', ')}`);
+  if (declarationFile) {
+    const declared = declarationEnv(declarationFile, sandbox.connection);
+    Object.assign(env, declared);
+    layout = declarationLayout(declarationFile, { ...settings.values, ...declared });
+    say(
+      `declaration '${layout.title}': ${layout.rows.length} identities x ${layout.columns.length} resources, ${layout.cells.size} probes; the app reads it (PROBES_DECLARATION) with the sandbox's values for ${Object.keys(declared).length - 1} setting(s)`,
+    );
+  }
 
   try {
     host = await startHostProcess({

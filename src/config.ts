@@ -54,6 +54,8 @@ export interface Config {
     readonly clientId?: string;
     readonly cacheMs: number;
   };
+  /** Where the probe declaration comes from (src/declaration/source.ts, docs/declaration.md). */
+  readonly declaration: DeclarationSettings;
   /** Platform-provided facts about the app itself (App Service sets these), used to fill in `az` commands. */
   readonly app: { readonly siteName?: string; readonly resourceGroup?: string };
   /** Availability results to Application Insights (host settings the app reads too; common/settings-catalog.ts). */
@@ -73,6 +75,23 @@ export interface Config {
   readonly issues: readonly SettingIssue[];
   readonly switchesOn: readonly string[];
 }
+
+export interface DeclarationSettings {
+  /** PROBES_DECLARATION, else the default declaration in the package. Relative to the app root, or absolute. */
+  readonly file: string;
+  /** PROBES_DECLARATION_URL: a blob read on each timer run instead of the file, when set and valid. */
+  readonly url?: string;
+  /**
+   * Client ID of the identity that reads the blob: PROBES_DECLARATION_CLIENT_ID, else the host identity's
+   * AzureWebJobsStorage__clientId (when it is a GUID), else none: the system-assigned identity.
+   */
+  readonly clientId?: string;
+  /** Which setting named the reader (for messages), or 'system'. */
+  readonly reader: 'PROBES_DECLARATION_CLIENT_ID' | 'AzureWebJobsStorage__clientId' | 'system';
+}
+
+/** The declaration shipped in the package (generated from the catalog: common/declaration/default.ts). */
+export const DEFAULT_DECLARATION_FILE = 'declarations/default.json';
 
 export interface Telemetry {
   /** APPLICATIONINSIGHTS_CONNECTION_STRING; absent: nothing is sent. */
@@ -247,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       clientId: valid.STATUS_CLIENT_ID,
       cacheMs: valid.STATUS_CACHE_MS ? Number(valid.STATUS_CACHE_MS) : DEFAULT_STATUS_CACHE_MS,
     },
+    declaration: declarationSettings(valid, env),
     app: {
       siteName: trimmed(env, 'WEBSITE_SITE_NAME'),
       resourceGroup: trimmed(env, 'WEBSITE_RESOURCE_GROUP'),
@@ -264,6 +284,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // enumerable: it never shows in a log or a JSON body.
   Object.defineProperty(config, SOURCE, { value: sourceOf(env), enumerable: false });
   return deepFreeze(config);
+}
+
+/** Where the declaration comes from: the settings above, and the host identity's client ID (a host setting). */
+function declarationSettings(
+  valid: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv,
+): DeclarationSettings {
+  const file = valid.PROBES_DECLARATION ?? DEFAULT_DECLARATION_FILE;
+  const url = valid.PROBES_DECLARATION_URL;
+  if (valid.PROBES_DECLARATION_CLIENT_ID)
+    return {
+      file,
+      url,
+      clientId: valid.PROBES_DECLARATION_CLIENT_ID,
+      reader: 'PROBES_DECLARATION_CLIENT_ID',
+    };
+  // The host identity already reads the host's storage; an invalid value there is the host's problem to report.
+  const host = trimmed(env, 'AzureWebJobsStorage__clientId');
+  if (host && GUID.test(host)) return { file, url, clientId: host, reader: 'AzureWebJobsStorage__clientId' };
+  return { file, url, reader: 'system' };
 }
 
 const SOURCE = Symbol('config source');
@@ -321,6 +361,7 @@ export function configSettings(config: Config): Readonly<Record<string, string>>
 /** Config fields no declared identity or resource changes. */
 const KEPT = [
   'probeTimeoutMs',
+  'declaration',
   'probeSchedule',
   'status',
   'app',
@@ -367,7 +408,8 @@ export function describeConfig(config: Config): string {
 }
 
 /**
- * PROBES_DECLARATION: the declaration file the app runs (src/declaration/source.ts), unset for the built-in default.
+ * PROBES_DECLARATION: the declaration file the app runs (src/declaration/source.ts); unset: declarations/default.json,
+ * whose identities are the catalog's paths.
  * Read at start-up, before any config, to name the functions (orchestration/names.ts).
  */
 export function declarationFile(env: NodeJS.ProcessEnv = process.env): string | undefined {

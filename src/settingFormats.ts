@@ -57,6 +57,9 @@ const httpsOrLoopbackUrl: Check = (v) => {
 };
 const absolutePath: Check = (v) =>
   v.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(v) ? undefined : 'must be an absolute path';
+// A declaration file: relative (to the app root) or absolute, naming a .json file; no NUL, which no file system takes.
+const jsonPath: Check = (v) =>
+  /\.json$/i.test(v) && !v.includes('\0') ? undefined : 'must be the path of a .json file';
 const intRange =
   (min: number, max: number): Check =>
   (v) =>
@@ -90,6 +93,7 @@ export const FORMATS: Record<SettingFormat, Check> = {
   'uami-resource-id': pattern(UAMI_RESOURCE_ID, 'must be a user-assigned identity resource ID'),
   'token-credentials': tokenCredentials,
   'absolute-path': absolutePath,
+  'json-path': jsonPath,
   'probe-timeout-ms': intRange(100, 300_000),
   ncrontab,
   'cache-ms': intRange(0, 600_000),

@@ -24,6 +24,13 @@ param statusContainerName string
 @description('Declaration key of the identity that writes status; \'system\' leaves STATUS_CLIENT_ID unset.')
 param statusWriter string
 
+@description('PROBES_DECLARATION: the declaration file in the package, relative to the app root.')
+param declarationFile string
+@description('PROBES_DECLARATION_URL: the declaration blob\'s URL; empty: not set (the app reads declarationFile).')
+param declarationBlobUrl string
+@description('Declaration key of the identity that reads the declaration blob; \'system\' leaves PROBES_DECLARATION_CLIENT_ID unset.')
+param declarationReader string
+
 param federatedTokenUrl string
 param federatedTokenFile string
 param tokenCredentials string
@@ -154,6 +161,8 @@ var probeSettings = {
   STATUS_BLOB_SERVICE_URL: probeEndpoints.blob
   STATUS_CONTAINER_NAME: statusContainerName
   STATUS_CACHE_MS: string(statusCacheMs)
+  // the probe declaration shipped in the package (src/declaration/source.ts)
+  PROBES_DECLARATION: declarationFile
 }
 
 // Where the federated path gets its external OIDC token: one of a URL or a file (src/config.ts rejects both).
@@ -165,6 +174,11 @@ var federatedTokenSettings = union(
 // The status writer is the system identity unless the declaration gives the status role to another identity.
 var statusWriterSettings = statusWriter == 'system' ? {} : { STATUS_CLIENT_ID: identities[statusWriter].clientId }
 
+// The declaration blob, when the deployment names one: read on each timer run by the identity holding Storage Blob
+// Data Reader on the declarations container (identity-wiring.json), named explicitly so nothing depends on fallbacks.
+var declarationUrlSettings = empty(declarationBlobUrl) ? {} : { PROBES_DECLARATION_URL: declarationBlobUrl }
+var declarationReaderSettings = empty(declarationBlobUrl) || declarationReader == 'system' ? {} : { PROBES_DECLARATION_CLIENT_ID: identities[declarationReader].clientId }
+
 // SYSTEM_PRINCIPAL_ID needs the site's own principal ID, known only after the site exists. A child
 // `sites/config` resource named 'appsettings' is deployed after the site and may read it; it REPLACES the whole
 // app-settings collection, so it carries every setting (a second writer would silently drop the first's).
@@ -174,7 +188,7 @@ var statusWriterSettings = statusWriter == 'system' ? {} : { STATUS_CLIENT_ID: i
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'appsettings'
-  properties: union(hostSettings, probeSettings, federatedTokenSettings, statusWriterSettings)
+  properties: union(hostSettings, probeSettings, federatedTokenSettings, statusWriterSettings, declarationUrlSettings, declarationReaderSettings)
 }
 
 output name string = functionApp.name

@@ -26,6 +26,7 @@ param keyVaultName string
 param probeStorageAccountName string
 param canaryContainerName string
 param statusContainerName string
+param declarationContainerName string
 param hostStorageAccountName string
 param deploymentContainerName string
 param appInsightsName string
@@ -52,6 +53,11 @@ resource canaryContainer 'Microsoft.Storage/storageAccounts/blobServices/contain
 resource statusContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
   parent: probeBlobService
   name: statusContainerName
+}
+
+resource declarationContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: probeBlobService
+  name: declarationContainerName
 }
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -130,6 +136,20 @@ resource statusContainerAssignments 'Microsoft.Authorization/roleAssignments@202
   for assignment in filter(assignments, a => a.scope == 'statusContainer'): {
     name: guid(statusContainer.id, principalIds[assignment.identity], roles[assignment.role])
     scope: statusContainer
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[assignment.role])
+      principalId: principalIds[assignment.identity]
+      principalType: 'ServicePrincipal'
+      description: assignment.why
+    }
+  }
+]
+
+// Scope key 'declarationContainer': the reader of the probe declaration blob (read only, this container only).
+resource declarationContainerAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for assignment in filter(assignments, a => a.scope == 'declarationContainer'): {
+    name: guid(declarationContainer.id, principalIds[assignment.identity], roles[assignment.role])
+    scope: declarationContainer
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles[assignment.role])
       principalId: principalIds[assignment.identity]

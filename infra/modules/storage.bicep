@@ -11,6 +11,7 @@ param probeStorageAccountName string
 param deploymentContainerName string
 param canaryContainerName string
 param statusContainerName string
+param declarationContainerName string
 
 var accountProperties = {
   allowSharedKeyAccess: false // identity only; `func` and the host use Entra tokens (docs/pain-points.md P10)
@@ -79,6 +80,16 @@ resource canaryContainer 'Microsoft.Storage/storageAccounts/blobServices/contain
 resource statusContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: probeBlobService
   name: statusContainerName
+  properties: {
+    publicAccess: 'None'
+  }
+}
+
+// Probe declarations the app may read on each timer run (PROBES_DECLARATION_URL), so what is probed changes without
+// a redeploy. Always created, empty until someone uploads a declaration: the host identity may only read it.
+resource declarationContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: probeBlobService
+  name: declarationContainerName
   properties: {
     publicAccess: 'None'
   }

@@ -1,5 +1,6 @@
 // Builds the deployment package in a staging folder: the bundled app (dist/app/: esbuild chunks, the maps of our own
-// sources, the status page script; scripts/bundle.ts), host.json and a package.json whose "main" is the bundle's
+// sources, the status page script; scripts/bundle.ts), host.json, the default probe declaration
+// (declarations/default.json) and a package.json whose "main" is the bundle's
 // entry. No node_modules: the bundle holds every library it loads, and its one import from outside,
 // @azure/functions-core, is provided by the Functions worker (scripts/bundle.ts checks both). What `npm start`, the
 // dev host and the end-to-end tests load is this same dist/app/ (docs/cold-start.md). No sandbox, dev host, tests,
@@ -17,14 +18,14 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { APP_DIR, bundleApp, PROVIDED } from '../bundle.ts';
 
 export interface StageResult {
   dir: string;
   files: number;
   bytes: number;
-  /** Bytes by top-level entry: dist, host.json, package.json. */
+  /** Bytes by top-level entry: declarations, dist, host.json, package.json. */
   byEntry: Record<string, number>;
   /** Biggest files (path in the package, bytes), largest first. */
   largest: Array<{ name: string; bytes: number }>;
@@ -40,7 +41,19 @@ interface LockEntry {
 }
 
 /** Top-level entries a package may contain; anything else is a packaging bug. */
-export const ALLOWED_TOP_LEVEL = ['dist', 'host.json', 'package.json'];
+export const ALLOWED_TOP_LEVEL = ['declarations', 'dist', 'host.json', 'package.json'];
+
+/**
+ * The probe declarations shipped in the package: every JSON file directly in the repository's declarations/ (the
+ * default one the app reads unless PROBES_DECLARATION names another, its JSON Schema, and any a team adds there and
+ * names with the Bicep parameter declarationFile), at the same path under the app root, the package's root.
+ */
+export function packagedDeclarations(root: string): string[] {
+  return readdirSync(join(root, 'declarations'), { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.json'))
+    .map((e) => `declarations/${e.name}`)
+    .sort();
+}
 
 type Log = (line: string) => void;
 
@@ -107,9 +120,16 @@ async function buildApp(root: string, dir: string, opts: { reuseDist: boolean; l
   }
 }
 
-/** 2. host.json and a package.json that declares only what runs: no dependencies, they are in the bundle. */
+/**
+ * 2. host.json, the default declaration and a package.json that declares only what runs: no dependencies, they are
+ * in the bundle.
+ */
 function writeManifest(root: string, dir: string): void {
   cpSync(join(root, 'host.json'), join(dir, 'host.json'));
+  for (const f of packagedDeclarations(root)) {
+    mkdirSync(join(dir, dirname(f)), { recursive: true });
+    cpSync(join(root, f), join(dir, f));
+  }
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
   const slim = {
     name: pkg.name,
@@ -125,10 +145,17 @@ function writeManifest(root: string, dir: string): void {
     throw new Error(`package.json main ${String(pkg.main)} is not in the package`);
 }
 
-/** 3. Verify: only allowed entries, and under dist/ only the bundle (scripts, their maps, the page script). */
+/**
+ * 3. Verify: only allowed entries, under declarations/ only the shipped ones, and under dist/ only the bundle
+ * (scripts, their maps, the page script).
+ */
 function verifyPackage(dir: string): void {
   for (const name of readdirSync(dir)) {
     if (!ALLOWED_TOP_LEVEL.includes(name)) throw new Error(`unexpected ${name} in the package`);
+  }
+  for (const f of walk(join(dir, 'declarations'))) {
+    const rel = relative(dir, f).split(sep).join('/');
+    if (!/^declarations\/[^/]+\.json$/.test(rel)) throw new Error(`unexpected ${rel} in the package`);
   }
   for (const f of walk(join(dir, 'dist'))) {
     const rel = relative(dir, f).split(sep).join('/');

@@ -1,6 +1,7 @@
-// `npm start`'s least-privilege block, printed under the paths x targets matrix: each identity's privileges check
-// (GET /api/privileges/{its first path}), one line per identity, then for anything over-privileged the scopes, the
-// extra actions, the granting assignment and the command that removes it (docs/privileges.md).
+// `npm start`'s least-privilege block, printed under the paths x targets matrix: each principal's privileges check
+// (GET /api/privileges/{its first declared name}), one line per principal, then for anything over-privileged the
+// scopes, the extra actions, the granting assignment and the command that removes it (docs/privileges.md). The
+// principals are the ones /api/status lists (they follow the declaration); the catalog's when it answers none.
 import { IDENTITY_KEYS, PATHS_OF_IDENTITY } from '../../src/privileges/catalog.ts';
 import type { PrivilegesResult } from '../../src/privileges/types.ts';
 import { getJson } from './proc.ts';
@@ -19,11 +20,24 @@ export async function sweepPrivileges(
   key?: string,
 ): Promise<IdentityLine[]> {
   const lines: IdentityLine[] = [];
-  for (const identity of IDENTITY_KEYS) {
-    const path = PATHS_OF_IDENTITY[identity][0];
+  const headers: Record<string, string> = key ? { 'x-functions-key': key } : {};
+  let principals: Array<[string, string]> = IDENTITY_KEYS.map((k) => [k, PATHS_OF_IDENTITY[k][0]]);
+  try {
+    const { status, body } = await getJson(apiUrl(baseUrl, prefix, 'status'), {
+      headers,
+      signal: AbortSignal.timeout(60_000),
+    });
+    const listed = Object.entries(
+      (body as { identities?: Record<string, { paths?: string[] }> } | undefined)?.identities ?? {},
+    ).flatMap(([k, v]): Array<[string, string]> => (v.paths?.[0] ? [[k, v.paths[0]]] : []));
+    if (status === 200 && listed.length) principals = listed;
+  } catch {
+    // no status: the catalog's identities
+  }
+  for (const [identity, path] of principals) {
     try {
       const { status, body, text } = await getJson(apiUrl(baseUrl, prefix, `privileges/${path}`), {
-        headers: key ? { 'x-functions-key': key } : {},
+        headers,
         signal: AbortSignal.timeout(60_000),
       });
       const r = body as PrivilegesResult | undefined;
@@ -40,7 +54,7 @@ export async function sweepPrivileges(
 export function renderPrivileges(lines: IdentityLine[], opts: { color?: boolean } = {}): string {
   const paint = (ok: boolean, s: string) => (opts.color ? `\x1b[${ok ? 32 : 31}m${s}\x1b[0m` : s);
   const width = Math.max(...lines.map((l) => l.identity.length)) + 2;
-  const out = ['  least privilege (per identity, every scope the wiring names)'];
+  const out = ['  least privilege (per identity, every scope its declared probes name)'];
   for (const l of lines) {
     const r = l.result;
     const text = r

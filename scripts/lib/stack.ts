@@ -4,10 +4,11 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultKeysFile } from '../../devhost/keys.ts';
 import { readHostJson } from '../../devhost/settings.ts';
+import { loadDeclaration, referencesIn } from '../../common/declaration/parse.ts';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
 import { PATH_IDS, TARGET_IDS } from '../../src/ids.ts';
 import { getJson, startProc } from './proc.ts';
@@ -31,12 +32,21 @@ export interface SandboxProcess {
 export async function startSandboxProcess(opts: {
   scenario: string;
   stateDir: string;
+  /** A probe declaration (absolute path) the sandbox builds its world from (`--declaration`). */
+  declaration?: string;
   procOptions?: ProcOptions;
   timeoutMs?: number;
 }): Promise<SandboxProcess> {
   const proc = startProc(
     process.execPath,
-    [join(REPO_ROOT, 'sandbox', 'cli.ts'), '--scenario', opts.scenario, '--state-dir', opts.stateDir],
+    [
+      join(REPO_ROOT, 'sandbox', 'cli.ts'),
+      '--scenario',
+      opts.scenario,
+      '--state-dir',
+      opts.stateDir,
+      ...(opts.declaration ? ['--declaration', opts.declaration] : []),
+    ],
     { cwd: REPO_ROOT, ...opts.procOptions },
   );
   try {
@@ -258,7 +268,68 @@ export function readHostKey(appDir: string): string | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// A declaration tried locally (`npm start -- --declaration FILE`)
+
+/** A declaration file as given on the command line: relative to where the user ran npm (INIT_CWD), else absolute. */
+export function declarationPath(file: string, env: NodeJS.ProcessEnv = process.env): string {
+  return isAbsolute(file) ? file : resolve(env.INIT_CWD ?? process.cwd(), file);
+}
+
+/**
+ * What the app needs to run a declaration against the sandbox: PROBES_DECLARATION (the file's absolute path, so the
+ * app reads it instead of the default in its package), and the sandbox's value of every %SETTING% the file refers to
+ * (sandbox/declaration settings.ts put them in the connection's appSettings). Passed as the host's environment, so
+ * they hold even with a local.settings.json of the user's own.
+ */
+export function declarationEnv(file: string, connection: SandboxConnection): Record<string, string> {
+  const env: Record<string, string> = { PROBES_DECLARATION: file };
+  for (const name of new Set(referencesIn(readFileSync(file, 'utf8')))) {
+    const v = connection.appSettings[name];
+    if (v !== undefined) env[name] = v;
+  }
+  return env;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // The sweep and the matrix
+
+/** What the matrix shows: rows (identities), columns (resources) and the cells probed, with what each must do. */
+export interface MatrixLayout {
+  /** The declaration's name and version, when the layout is one's. */
+  title?: string;
+  rows: readonly string[];
+  columns: readonly string[];
+  /** `row column` -> expectation, for every probed cell. */
+  cells: ReadonlyMap<string, 'allowed' | 'denied'>;
+}
+
+const cellKey = (row: string, column: string) => `${row} ${column}`;
+
+/** The canary demo: every path against every target, all allowed (what the default declaration declares). */
+export const CANARY_LAYOUT: MatrixLayout = {
+  rows: PATH_IDS,
+  columns: TARGET_IDS,
+  cells: new Map(PATH_IDS.flatMap((p) => TARGET_IDS.map((t) => [cellKey(p, t), 'allowed' as const]))),
+};
+
+/**
+ * A declaration's matrix: its identities x its resources, in declaration order, and its probes, loaded with the same
+ * loader as the app's against the settings the app gets (the sandbox's). Throws when a probe does not load: the
+ * sandbox has already refused such a declaration.
+ */
+export function declarationLayout(file: string, settings: Record<string, string>): MatrixLayout {
+  const loaded = loadDeclaration(JSON.parse(readFileSync(file, 'utf8')) as unknown, { settings });
+  const p = loaded.problems[0];
+  if (p) throw new Error(`declaration ${file}: ${p.entry}${p.field ? `.${p.field}` : ''}: ${p.message}`);
+  const rows = [...new Set(loaded.probes.map((q) => q.identityName))];
+  const columns = [...new Set(loaded.probes.map((q) => q.resourceName))];
+  return {
+    title: `${loaded.name} version ${loaded.version}`,
+    rows,
+    columns,
+    cells: new Map(loaded.probes.map((q) => [cellKey(q.identityName, q.resourceName), q.expect])),
+  };
+}
 
 export interface Cell {
   path: string;
@@ -297,10 +368,18 @@ export function toCell(r: Record<string, unknown>, fallbackPath: string): Cell {
   };
 }
 
-/** Calls GET /{prefix}/probes/{path} for every path, one after the other (clean latency figures). */
-export async function sweep(baseUrl: string, prefix: string, key?: string): Promise<Cell[]> {
+/**
+ * Calls GET /{prefix}/probes/{identity} for every row of the layout (every path of the canary demo, or every
+ * declared identity), one after the other (clean latency figures).
+ */
+export async function sweep(
+  baseUrl: string,
+  prefix: string,
+  key?: string,
+  layout: MatrixLayout = CANARY_LAYOUT,
+): Promise<Cell[]> {
   const cells: Cell[] = [];
-  for (const path of PATH_IDS) {
+  for (const path of layout.rows) {
     try {
       const { status, body, text } = await getJson(apiUrl(baseUrl, prefix, `probes/${path}`), {
         headers: key ? { 'x-functions-key': key } : {},
@@ -319,46 +398,73 @@ export async function sweep(baseUrl: string, prefix: string, key?: string): Prom
       if (list.length === 0) throw new Error(`HTTP ${status}${text ? `: ${text.slice(0, 120)}` : ''}`);
       for (const r of list) cells.push(toCell(r, path));
     } catch (err) {
-      for (const target of TARGET_IDS) {
-        cells.push({ path, target, outcome: 'no-answer', detail: (err as Error).message });
+      for (const target of layout.columns) {
+        if (layout.cells.has(cellKey(path, target)))
+          cells.push({ path, target, outcome: 'no-answer', detail: (err as Error).message });
       }
     }
   }
   return cells;
 }
 
-export function renderMatrix(cells: Cell[], opts: { color?: boolean } = {}): string {
+/**
+ * The matrix: a row per identity, a column per resource, each probed cell's outcome and latency (`-` where nothing
+ * is probed; a `denied` cell says so: its `ok` means the service refused the identity), the count of ok cells, and
+ * the remediation of every failure.
+ */
+export function renderMatrix(cells: Cell[], opts: { color?: boolean; layout?: MatrixLayout } = {}): string {
+  const layout = opts.layout ?? CANARY_LAYOUT;
   const paint = (ok: boolean, s: string) => (opts.color ? `\x1b[${ok ? 32 : 31}m${s}\x1b[0m` : s);
-  const text = (c: Cell | undefined) =>
-    c ? `${c.outcome}${c.totalMs !== undefined ? ` ${Math.round(c.totalMs)}ms` : ''}` : '-';
   const find = (p: string, t: string) => cells.find((c) => c.path === p && c.target === t);
-  const pathWidth = Math.max(...PATH_IDS.map((p) => p.length)) + 2;
-  const widths = TARGET_IDS.map(
-    (t) => Math.max(t.length, ...PATH_IDS.map((p) => text(find(p, t)).length)) + 3,
+  const text = (p: string, t: string) => {
+    const expect = layout.cells.get(cellKey(p, t));
+    const c = find(p, t);
+    if (!expect && !c) return '-';
+    if (!c) return 'no-answer';
+    const ms = c.totalMs !== undefined ? ` ${Math.round(c.totalMs)}ms` : '';
+    return `${c.outcome}${expect === 'denied' ? ' (denied)' : ''}${ms}`;
+  };
+  const pathWidth = Math.max(...layout.rows.map((p) => p.length)) + 2;
+  const widths = layout.columns.map(
+    (t) => Math.max(t.length, ...layout.rows.map((p) => text(p, t).length)) + 3,
   );
   const lines = [
     '  ' +
       ''.padEnd(pathWidth) +
-      TARGET_IDS.map((t, i) => t.padEnd(widths[i]))
+      layout.columns
+        .map((t, i) => t.padEnd(widths[i]))
         .join('')
         .trimEnd(),
   ];
-  for (const p of PATH_IDS) {
-    const row = TARGET_IDS.map((t, i) => {
-      const c = find(p, t);
-      const s = text(c).padEnd(widths[i]);
-      return paint(c?.outcome === 'ok', s);
+  for (const p of layout.rows) {
+    const row = layout.columns.map((t, i) => {
+      const s = text(p, t);
+      return s === '-' ? s.padEnd(widths[i]) : paint(find(p, t)?.outcome === 'ok', s.padEnd(widths[i]));
     });
     lines.push('  ' + p.padEnd(pathWidth) + row.join('').trimEnd());
   }
-  const ok = cells.filter((c) => c.outcome === 'ok').length;
-  const total = PATH_IDS.length * TARGET_IDS.length;
+  const probed = cells.filter((c) => layout.cells.has(cellKey(c.path, c.target)));
+  const ok = probed.filter((c) => c.outcome === 'ok').length;
   lines.push('');
-  lines.push(`  ${ok}/${total} ok`);
-  const bad = cells.filter((c) => c.outcome !== 'ok');
+  lines.push(`  ${ok}/${layout.cells.size} ok`);
+  const bad = [
+    ...probed.filter((c) => c.outcome !== 'ok'),
+    ...[...layout.cells.keys()]
+      .filter((k) => !probed.some((c) => cellKey(c.path, c.target) === k))
+      .map((k): Cell => {
+        const [path, target] = k.split(' ');
+        return { path, target, outcome: 'no-answer', detail: 'the app returned no result for this probe' };
+      }),
+  ];
+  // One entry per identity and failure: a row that failed as a whole (its route did not answer) says so once.
+  const groups = new Map<string, Cell[]>();
   for (const c of bad) {
+    const k = JSON.stringify([c.path, c.outcome, c.remediationSummary, c.remediationCommand, c.detail]);
+    groups.set(k, [...(groups.get(k) ?? []), c]);
+  }
+  for (const [c, ...more] of groups.values()) {
     lines.push('');
-    lines.push(`  ${c.path} -> ${c.target}: ${c.outcome}`);
+    lines.push(`  ${c.path} -> ${[c, ...more].map((x) => x.target).join(', ')}: ${c.outcome}`);
     if (c.remediationSummary) lines.push(`      ${c.remediationSummary}`);
     if (c.remediationCommand) lines.push(`      $ ${c.remediationCommand}`);
     if (!c.remediationSummary && !c.remediationCommand && c.detail) lines.push(`      ${c.detail}`);

@@ -77,6 +77,18 @@ export interface ErrorDetail {
   firstSeenAt?: string;
 }
 
+/** A role assignment that lets an identity in where its probe expects `denied` (docs/privileges.md). */
+export interface AccessGrant {
+  /** Full ARM id: what `az role assignment delete --ids` takes. */
+  assignmentId: string;
+  roleDefinitionId: string;
+  roleName?: string;
+  /** Where the assignment is: the resource's scope or a wider one. */
+  scope: string;
+  /** True when the assignment is at a wider scope than the resource's (the resource inherits it). */
+  inherited: boolean;
+}
+
 export interface Remediation {
   /** One sentence. */
   summary: string;
@@ -110,6 +122,8 @@ export interface ProbeResult {
   data?: TargetData;
   detail?: ErrorDetail;
   remediation?: Remediation;
+  /** `unexpectedly-allowed` only: the role assignments that let the identity in (privileges/unexpected.ts). */
+  grants?: AccessGrant[];
   /** federated path only: where the external token comes from, when it expires and will be refreshed. */
   federatedToken?: FederatedTokenStatus;
   /** How this probe's token was obtained (docs/usage.md "Fresh tokens on every timer run"). */

@@ -18,6 +18,11 @@ export interface PlanOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** A declaration given directly (tests, `new App({ declaration })`) instead of read from its source. */
   declaration?: unknown;
+  /**
+   * The plan in use: when the blob answers 304 for its ETag and nothing went wrong, it is returned as it is, so a
+   * timer run of an unchanged declaration compiles nothing.
+   */
+  current?: Plan;
 }
 
 /** Reads, loads and compiles the declaration. */
@@ -26,7 +31,16 @@ export async function loadPlan(config: Config, options: PlanOptions = {}): Promi
   const read: DeclarationRead =
     options.declaration !== undefined
       ? { raw: options.declaration, source: 'given', readAt: new Date().toISOString() }
-      : await readDeclaration(env);
+      : await readDeclaration(config);
+  const current = options.current;
+  if (
+    read.unchanged &&
+    !read.problem &&
+    current !== undefined &&
+    current.declaration.etag === read.etag &&
+    current.declaration.source === read.source
+  )
+    return current;
   return planOf(read, config, env);
 }
 
@@ -46,7 +60,7 @@ export function planOf(
   env: Readonly<Record<string, string | undefined>>,
 ): Plan {
   const { source, readAt, etag } = read;
-  const loaded =
+  const parsed =
     read.raw === undefined
       ? {
           name: '(unread)',
@@ -60,5 +74,11 @@ export function planOf(
           check: (format, value) => FORMATS[format](value),
           keepValueProblems: true,
         });
+  // A read that failed but kept the last good declaration (or fell back to the package's file) still runs it; its
+  // problem says what went wrong, and the declaration is not complete (/api/health: not fully configured).
+  const loaded =
+    read.raw !== undefined && read.problem
+      ? { ...parsed, problems: [read.problem, ...parsed.problems], complete: false }
+      : parsed;
   return compilePlan(loaded, config, { source, readAt, ...(etag ? { etag } : {}) });
 }

@@ -8,15 +8,13 @@ import { isAbsolute, resolve } from 'node:path';
 import { NAME } from '../../common/declaration/names.ts';
 import { declarationFile } from '../config.ts';
 import { PATH_IDS } from '../ids.ts';
+import { appRoot } from './appRoot.ts';
 
-export function declaredIdentityNames(
-  env: NodeJS.ProcessEnv = process.env,
-  appRoot = process.cwd(),
-): string[] {
+export function declaredIdentityNames(env: NodeJS.ProcessEnv = process.env, root = appRoot()): string[] {
   const file = declarationFile(env);
   if (!file) return [...PATH_IDS];
   try {
-    const raw = JSON.parse(readFileSync(isAbsolute(file) ? file : resolve(appRoot, file), 'utf8')) as {
+    const raw = JSON.parse(readFileSync(isAbsolute(file) ? file : resolve(root, file), 'utf8')) as {
       probes?: Array<{ identity?: unknown }>;
     };
     const names = (Array.isArray(raw.probes) ? raw.probes : [])

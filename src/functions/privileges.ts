@@ -1,10 +1,10 @@
-// GET /api/privileges/{path}: the privileges check of the path's identity, run now with that path's credential and
-// recorded (docs/privileges.md; the run is orchestration/'s). On the timers, each identity's check runs after the
-// probes of its first path (orchestration/index.ts privilegesOnTimer).
+// GET /api/privileges/{identity}: the privileges check of a declared identity, run now with the credential of its
+// principal's first declared name and recorded (docs/privileges.md "Declared access"; the run is orchestration/'s). On
+// the timers, each principal's check runs after the probes of its first name (orchestration/index.ts
+// privilegesOnTimer).
 import { app, type HttpHandler, type InvocationContext } from '@azure/functions';
-import { isPathId, PATH_IDS } from '../ids.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
-import { checkAndRecord } from '../orchestration/index.ts';
+import { checkAndRecord, planNames } from '../orchestration/index.ts';
 import { ALL_METHODS, json, methodNotAllowed, notFound } from './http.ts';
 
 export function logPrivileges(context: InvocationContext, r: PrivilegesResult, recordError?: string): void {
@@ -17,12 +17,18 @@ export function logPrivileges(context: InvocationContext, r: PrivilegesResult, r
 
 export const privilegesHandler: HttpHandler = async (request, context) => {
   if (request.method !== 'GET') return methodNotAllowed(request.method);
-  const [path, ...extra] = (request.params.rest ?? '').split('/');
-  if (!path) return notFound(`Name an identity path: /api/privileges/{path} (${PATH_IDS.join(', ')}).`);
-  if (!isPathId(path)) return notFound(`Unknown identity path '${path}'.`);
+  const [name, ...extra] = (request.params.rest ?? '').split('/');
+  const names = await planNames();
+  const known = names.paths.join(', ') || 'none';
+  if (!name) return notFound(`Name a declared identity: /api/privileges/{identity} (${known}).`, names);
   if (extra.length)
-    return notFound(`The route has an extra segment ('${extra.join('/')}'): use /api/privileges/{path}.`);
-  const { result, record } = await checkAndRecord(path);
+    return notFound(
+      `The route has an extra segment ('${extra.join('/')}'): use /api/privileges/{identity}.`,
+      names,
+    );
+  const checked = await checkAndRecord(name);
+  if (!checked) return notFound(`Unknown identity '${name}': the declaration names ${known}.`, names);
+  const { result, record } = checked;
   logPrivileges(context, result, record.error);
   const statusStore = { recorded: record.recorded, ...(record.error ? { error: record.error } : {}) };
   return json(200, { ...result, statusStore });

@@ -8,7 +8,8 @@ import { getConfig, type Config } from '../config.ts';
 import type { Plan } from '../core/plan.ts';
 import type { Credentials } from '../identities/index.ts';
 import type { PrivilegesChecker } from '../privileges/check.ts';
-import type { ProbeRunner } from '../probes/runner.ts';
+import type { ExplainAccess, ProbeRunner } from '../probes/runner.ts';
+import type { UnexpectedAccessHook } from '../privileges/unexpected.ts';
 import type { StatusService } from '../status/service.ts';
 import type * as Telemetry from '../telemetry/index.ts';
 
@@ -30,6 +31,8 @@ export class App {
   #privileges: Promise<PrivilegesChecker> | undefined;
   #status: Promise<StatusService> | undefined;
   #plan: Promise<Plan> | undefined;
+  #unexpectedAccess: Promise<UnexpectedAccessHook> | undefined;
+  #reload: Promise<Plan> | undefined;
   readonly #planOptions: Pick<AppOptions, 'declaration' | 'env'>;
 
   constructor(options: AppOptions = {}) {
@@ -53,15 +56,23 @@ export class App {
    */
   async planForTimer(): Promise<Plan> {
     const plan = await this.plan();
-    return /^https?:/i.test(plan.declaration.source) ? this.reloadPlan() : plan;
+    // PROBES_DECLARATION_URL, not the plan's source: a blob never read yet runs the package's file meanwhile.
+    return this.config.declaration.url ? this.reloadPlan() : plan;
   }
 
-  /** Reads the declaration again; the plan in use stays until the new one is ready. */
-  async reloadPlan(): Promise<Plan> {
-    const next = import('../declaration/index.ts').then((m) => m.loadPlan(this.config, this.#planOptions));
-    const plan = await next;
-    this.#plan = next;
-    return plan;
+  /**
+   * Reads the declaration again; the plan in use stays until the new one is ready. The timers of every declared
+   * identity fire together: they share one reload, and an unchanged declaration (a 304) keeps the plan in use.
+   */
+  reloadPlan(): Promise<Plan> {
+    this.#reload ??= (async () => {
+      const current = await this.#plan?.catch(() => undefined);
+      const m = await import('../declaration/index.ts');
+      const next = await m.loadPlan(this.config, { ...this.#planOptions, ...(current ? { current } : {}) });
+      this.#plan = Promise.resolve(next);
+      return next;
+    })().finally(() => (this.#reload = undefined));
+    return this.#reload;
   }
 
   /** The paths' credentials, shared by the probes and the privileges check (one token cache per path). */
@@ -73,10 +84,39 @@ export class App {
   /** The probe runner and its SDK clients. */
   probes(): Promise<ProbeRunner> {
     this.#probes ??= Promise.all([import('../probes/runner.ts'), this.credentials()]).then(
-      ([m, credentials]) => new m.ProbeRunner(credentials),
+      ([m, credentials]) => new m.ProbeRunner(credentials, { explainAccess: this.#explainAccess }),
     );
     return this.#probes;
   }
+
+  /**
+   * Why a `denied` probe got in: the privileges part names the grants (privileges/unexpected.ts), with the probed
+   * identity's own credential (the probes' one). Handed to the runner as a function: probes/ may not import
+   * privileges/.
+   */
+  readonly #explainAccess: ExplainAccess = async (cell, findings, budgetMs) => {
+    const principalId = findings.identity?.oid;
+    if (!principalId) return undefined;
+    this.#unexpectedAccess ??= import('../privileges/unexpected.ts').then((m) => m.unexpectedAccessHook());
+    const [plan, hook, credentials] = await Promise.all([
+      this.plan(),
+      this.#unexpectedAccess,
+      this.credentials(),
+    ]);
+    const identity = plan.identities.get(cell.path);
+    const resource = plan.resources.get(cell.target);
+    if (!identity || !resource) return undefined;
+    const credential = await credentials.for(identity);
+    const { remediation, grants } = await hook({
+      identity,
+      resource,
+      principalId,
+      credential,
+      app: this.config,
+      budgetMs,
+    });
+    return { remediation, grants };
+  };
 
   /** The privileges check, its ARM clients and its last lookups. */
   privileges(): Promise<PrivilegesChecker> {

@@ -3,7 +3,6 @@
 // check. The parts are loaded on first use, so that importing the app stays as cheap as importing @azure/functions
 // (bench figure (c)).
 import { answerMarginMs } from '../core/deadline.ts';
-import { isPathId, type PathId } from '../ids.ts';
 import { currentApp, type App } from './app.ts';
 
 export interface ProbeRun {
@@ -50,33 +49,43 @@ export async function probeAndRecord(
   return { results, record };
 }
 
-/** Runs the privileges check of the path's identity with that path's credential, and records it. */
-export async function checkAndRecord(path: PathId) {
-  const root = currentApp();
-  const [privileges, status, telemetry] = await Promise.all([
+/**
+ * Runs the privileges check of a declared identity (any of its principal's names: docs/privileges.md "Declared
+ * access") with the credential of its principal's first name, and records it in that name's status document.
+ * Undefined when the declaration has no identity of that name.
+ */
+export async function checkAndRecord(name: string, root: App = currentApp()) {
+  const [privileges, status, telemetry, plan] = await Promise.all([
     root.privileges(),
     root.status(),
     root.telemetry(),
+    root.plan(),
   ]);
-  const result = await privileges.check(path, root.config);
-  const record = await status.recordPrivileges(path, result);
+  const result = await privileges.checkDeclared(plan, name, root.config);
+  if (!result) return undefined;
+  const record = await status.recordPrivileges(result.path, result);
   telemetry.reportPrivileges(result, record.privileges, root.config); // returns at once; sending never delays or fails the check
   return { result, record };
 }
 
+/** The declared identities and resources, in declaration order (what a 404 lists). */
+export async function planNames(root: App = currentApp()): Promise<{ paths: string[]; targets: string[] }> {
+  const plan = await root.plan();
+  return { paths: [...plan.identities.keys()], targets: [...plan.resources.keys()] };
+}
+
 /**
- * After a path's timer run: the identity's privileges check, when this path is the one that owns it (the first of
- * the identity's paths, privileges/catalog.ts PATHS_OF_IDENTITY), so a timer run reads each scope once per identity,
- * not once per path. Undefined when another path owns it.
+ * After an identity's timer run: its principal's privileges check, when this name is the principal's first
+ * (privileges/declared.ts runsCheck), so a timer run reads each scope once per principal, not once per declared name.
+ * Undefined when another name runs it.
  */
 export async function privilegesOnTimer(
-  path: string,
+  name: string,
+  root: App = currentApp(),
 ): Promise<Awaited<ReturnType<typeof checkAndRecord>> | undefined> {
-  // privileges: declared identities beyond the catalog's paths are checked once the check follows the plan.
-  if (!isPathId(path)) return undefined;
-  const { identityOfPath, PATHS_OF_IDENTITY } = await import('../privileges/catalog.ts');
-  if (PATHS_OF_IDENTITY[identityOfPath(path)][0] !== path) return undefined;
-  return checkAndRecord(path);
+  const [{ runsCheck }, plan] = await Promise.all([import('../privileges/declared.ts'), root.plan()]);
+  if (!runsCheck(plan, root.config, name)) return undefined;
+  return checkAndRecord(name, root);
 }
 
 export { declaredIdentityNames } from '../declaration/names.ts';

@@ -10,6 +10,11 @@ import { RESOURCE_RETRY } from '../targets/shared.ts';
 import type { PermissionBlock } from './catalog.ts';
 
 export const AUTHORIZATION_API_VERSION = '2022-04-01';
+/** Resources - List By Resource Group, and Vaults - Get (Microsoft.KeyVault). */
+const RESOURCES_API_VERSION = '2021-04-01';
+const VAULTS_API_VERSION = '2023-07-01';
+/** Vaults read at most when looking one up by URI (a group rarely holds more). */
+const MAX_VAULTS = 20;
 /** Pages followed at most per list (ARM answers these lists in one page in practice). */
 const MAX_PAGES = 5;
 
@@ -28,6 +33,11 @@ export interface PrivilegesArm {
    * needs Microsoft.Authorization/roleAssignments/read at that scope.
    */
   assignments(scope: string, principalId: string, signal: AbortSignal): Promise<AssignmentRecord[]>;
+  /**
+   * The ARM id of the vault in `resourceGroup` whose URI is `vaultUri`, if the caller may read it: the list of the
+   * group's vaults (which shows no properties), then each vault's GET until one shows that URI.
+   */
+  vaultIdByUri(resourceGroup: string, vaultUri: string, signal: AbortSignal): Promise<string | undefined>;
   /** Permission blocks of a role definition, by its full id. */
   roleDefinition(
     id: string,
@@ -110,6 +120,24 @@ export async function createPrivilegesArm(
         principalId: a.properties.principalId,
         scope: a.properties.scope,
       }));
+    },
+    async vaultIdByUri(resourceGroup, vaultUri, signal) {
+      const norm = (u: string) => u.replace(/\/+$/, '').toLowerCase();
+      const vaults = await getAll<{ id: string }>(
+        client,
+        `${resourceGroup}/resources`,
+        { 'api-version': RESOURCES_API_VERSION, $filter: "resourceType eq 'Microsoft.KeyVault/vaults'" },
+        signal,
+      );
+      for (const v of vaults.slice(0, MAX_VAULTS)) {
+        const res = await client
+          .pathUnchecked(v.id)
+          .get({ abortSignal: signal, queryParameters: { 'api-version': VAULTS_API_VERSION } });
+        if (!/^2/.test(res.status)) continue;
+        const uri = (res.body as { properties?: { vaultUri?: string } }).properties?.vaultUri;
+        if (uri && norm(uri) === norm(vaultUri)) return v.id;
+      }
+      return undefined;
     },
     async roleDefinition(id, signal) {
       const res = await client.pathUnchecked(id).get({ abortSignal: signal, queryParameters: api });

@@ -5,22 +5,21 @@
 // (Reader has it); without it the finding names no assignment and tells the operator how to list them.
 import type { Finding, GrantingAssignment, ScopeCheck } from './types.ts';
 import type { AssignmentRecord, PrivilegesArm } from './arm.ts';
-import {
-  DECLARED_ASSIGNMENTS,
-  DECLARED_ROLES,
-  declaredRole,
-  type IdentityKey,
-  type PermissionBlock,
-  type ScopeKey,
-} from './catalog.ts';
+import { BUILT_IN_ROLES } from '../../common/built-in-roles.ts';
+import type { PermissionBlock } from './catalog.ts';
 import { grantsPattern } from './compare.ts';
 import { roleAssignmentCreateCommand } from '../core/azCommands.ts';
-import { scopeCovers, type ScopeIds } from './scopes.ts';
+import { scopeCovers } from './scopes.ts';
 
 export interface LookupInput {
-  identity: IdentityKey;
   principalId: string;
-  scopeIds: ScopeIds;
+  /** The identity's declared roles and where (declared.ts, or the catalog's DECLARED_ASSIGNMENTS). */
+  declared: ReadonlyArray<{ role: string; scope: string }>;
+  /**
+   * Where to list the identity's role assignments: each list holds those at, above and below its scope, so one per
+   * resource group covers every checked scope in it (and the subscription above); the declared Reader there allows it.
+   */
+  listAt: readonly string[];
   checks: ScopeCheck[];
   signal: AbortSignal;
   /** Definitions of roles that are not declared, by GUID, read earlier (they rarely change): the checker's. */
@@ -45,23 +44,25 @@ interface Declared {
   scope: string;
 }
 
-function declaredFor(identity: IdentityKey, scopeIds: ScopeIds): Declared[] {
-  return DECLARED_ASSIGNMENTS.filter((d) => d.identity === identity && scopeIds[d.scope]).map((d) => ({
-    role: d.role,
-    guid: declaredRole(d.role).id,
-    scope: scopeIds[d.scope]!,
-  }));
+function declaredFor(declared: LookupInput['declared']): Declared[] {
+  return declared.map((d) => {
+    const role = BUILT_IN_ROLES.find((r) => r.roleName === d.role);
+    return { role: d.role, guid: role?.id ?? d.role.toLowerCase(), scope: d.scope };
+  });
 }
 
 async function definitionOf(
   arm: PrivilegesArm,
+  declared: readonly Declared[],
   definitions: RoleDefinitions,
   a: AssignmentRecord,
   at: string,
   signal: AbortSignal,
 ) {
   const guid = guidOf(a.roleDefinitionId);
-  const known = DECLARED_ROLES.find((r) => r.id === guid) ?? definitions.get(guid);
+  // A declared role's definition ships with the app (catalog.ts says why); any other is read from ARM once.
+  const isDeclared = declared.some((d) => d.guid === guid);
+  const known = (isDeclared && BUILT_IN_ROLES.find((r) => r.id === guid)) || definitions.get(guid);
   if (known) return known;
   // Read at the scope the assignments were listed at, where the identity's Reader allows it (the subscription
   // form of the id that assignments carry would need a read right on the whole subscription).
@@ -104,20 +105,25 @@ function unattributed(principalId: string, why: string): Finding['remediation'] 
 
 /** Attributes each scope's excess to the undeclared assignments whose roles grant it. */
 export async function findGrants(arm: PrivilegesArm, input: LookupInput): Promise<Lookup> {
-  const { identity, principalId, scopeIds, checks, signal, definitions } = input;
+  const { principalId, checks, signal, definitions } = input;
   let assignments: AssignmentRecord[];
-  // Listed at the resource group: the declared Reader there allows it, and the list holds the assignments at,
-  // above (subscription, management groups) and below it, which covers every checked scope.
-  const at = scopeIds.resourceGroup ?? scopeIds.subscription!;
+  const at = input.listAt[0];
   try {
-    assignments = await arm.assignments(at, principalId, signal);
+    const seen = new Set<string>();
+    assignments = [];
+    for (const scope of input.listAt)
+      for (const a of await arm.assignments(scope, principalId, signal))
+        if (!seen.has(a.id.toLowerCase())) {
+          seen.add(a.id.toLowerCase());
+          assignments.push(a);
+        }
   } catch (err) {
     if (statusOf(err) !== 403) return failedLookup(checks, principalId);
     const why =
       'The identity may not read role assignments (Microsoft.Authorization/roleAssignments/read), so the grant is not named.';
     return { findings: [wholeExcess(checks, unattributed(principalId, why))], lookup: 'not-permitted' };
   }
-  const declared = declaredFor(identity, scopeIds);
+  const declared = declaredFor(input.declared);
   const isDeclared = (a: AssignmentRecord) =>
     declared.some((d) => d.guid === guidOf(a.roleDefinitionId) && same(d.scope, a.scope));
   const missing = declared.filter(
@@ -126,7 +132,7 @@ export async function findGrants(arm: PrivilegesArm, input: LookupInput): Promis
   const extra = assignments.filter((a) => !isDeclared(a));
   const roles = new Map<string, { roleName?: string; permissions: PermissionBlock[] }>();
   try {
-    for (const a of extra) roles.set(a.id, await definitionOf(arm, definitions, a, at, signal));
+    for (const a of extra) roles.set(a.id, await definitionOf(arm, declared, definitions, a, at, signal));
   } catch {
     // Without a definition the assignment can still be named when it is the only undeclared one in scope.
   }
@@ -181,7 +187,7 @@ function emptyFinding(r: Finding['remediation']): Finding {
   return { scopes: [], actions: [], dataActions: [], remediation: r };
 }
 
-function addTo(f: Finding, scope: ScopeKey, pattern: string, k: 'action' | 'dataAction'): void {
+function addTo(f: Finding, scope: string, pattern: string, k: 'action' | 'dataAction'): void {
   if (!f.scopes.includes(scope)) f.scopes.push(scope);
   const list = k === 'action' ? f.actions : f.dataActions;
   if (!list.includes(pattern)) list.push(pattern);

@@ -3,8 +3,11 @@
 // probe deadline), compares them with its declared roles (inherited ones included) and, when something is beyond
 // them, names the granting assignment and the command that removes it. Missing rights are not its business: the
 // probes report them as `forbidden`. Never throws; the result is sanitized like a probe's.
+import type { TokenCredential } from '@azure/identity';
 import { getConfig, type Config } from '../config.ts';
 import type { PathId } from '../ids.ts';
+import type { IdentityPath } from '../core/plugins.ts';
+import type { Plan } from '../core/plan.ts';
 import { Credentials, IDENTITY_PATHS } from '../identities/index.ts';
 import { attest, newTokenRecord } from '../core/attestation.ts';
 import {
@@ -18,55 +21,76 @@ import { classify } from '../probes/classify.ts';
 import { raceDeadline } from '../core/deadline.ts';
 import { sanitizer } from '../core/sanitize.ts';
 import type { ErrorDetail } from '../core/results.ts';
+import { BUILT_IN_ROLES } from '../../common/built-in-roles.ts';
 import { countingRequests, createPrivilegesArm, type PrivilegesArm } from './arm.ts';
 import { failedLookup, findGrants, type RoleDefinitions } from './attribute.ts';
-import {
-  DECLARED_ASSIGNMENTS,
-  declaredRole,
-  identityOfPath,
-  SCOPE_KEYS,
-  type IdentityKey,
-  type PermissionBlock,
-} from './catalog.ts';
+import { DECLARED_ASSIGNMENTS, identityOfPath, SCOPE_KEYS, type PermissionBlock } from './catalog.ts';
 import { excessOf } from './compare.ts';
-import { resolveScopes, SCOPE_SETTINGS, scopeCovers, type ScopeIds } from './scopes.ts';
+import {
+  checkedIdentities,
+  checkedIdentityOf,
+  checkName,
+  unnamedVaults,
+  vaultKey,
+  type CheckedScope,
+  type DeclaredGrant,
+  type VaultIds,
+} from './declared.ts';
+import { resolveScopes, SCOPE_SETTINGS, scopeCovers } from './scopes.ts';
 import type { Finding, PrivilegesResult, ScopeCheck } from './types.ts';
 
 type Client = AttestedClient<PrivilegesArm>;
 
 /** The last lookup per identity: reused while the excess stays the same, so a steady state costs no extra request. */
-type LastLookups = Map<IdentityKey, { fingerprint: string; findings: Finding[] }>;
+type LastLookups = Map<string, { fingerprint: string; findings: Finding[] }>;
 
-function declaredBlocks(identity: IdentityKey, scopeIds: ScopeIds, scope: string) {
-  const here = DECLARED_ASSIGNMENTS.filter(
-    (d) => d.identity === identity && scopeIds[d.scope] && scopeCovers(scopeIds[d.scope]!, scope),
-  );
+/** What one check reads and compares: who, with which credential, where, and what it may hold there. */
+export interface CheckSubject {
+  /** The identity's name in the result. */
+  identity: string;
+  /** The declared identity (or path) whose credential runs the check. */
+  path: string;
+  /** Every declared name of this principal (plan checks). */
+  names?: string[];
+  module: IdentityPath;
+  config: Config;
+  scopes: readonly CheckedScope[];
+  grants: readonly Pick<DeclaredGrant, 'role' | 'scope'>[];
+}
+
+const permissionsOf = (role: string): PermissionBlock[] => {
+  const def = BUILT_IN_ROLES.find((r) => r.roleName === role);
+  if (!def)
+    throw new Error(`role '${role}' is declared but common/built-in-roles.ts has no definition of it`);
+  return def.permissions;
+};
+
+function declaredBlocks(grants: CheckSubject['grants'], scope: string) {
+  const here = grants.filter((d) => scopeCovers(d.scope, scope));
   return {
     roles: [...new Set(here.map((d) => d.role))],
-    blocks: here.flatMap((d) => declaredRole(d.role).permissions),
+    blocks: here.flatMap((d) => permissionsOf(d.role)),
   };
 }
 
 type Read = { blocks: PermissionBlock[] } | { error: unknown };
 
 function scopeChecks(
-  identity: IdentityKey,
-  scopeIds: ScopeIds,
+  subject: CheckSubject,
   reads: Map<string, Read>,
   detailOf: (e: unknown) => { kind: ScopeCheck['outcome']; detail: ErrorDetail },
 ): ScopeCheck[] {
-  return SCOPE_KEYS.map((scope): ScopeCheck => {
-    const id = scopeIds[scope];
+  return subject.scopes.map(({ name: scope, id, problem }): ScopeCheck => {
     if (!id)
       return {
         scope,
         outcome: 'misconfigured',
         entries: 0,
         declaredRoles: [],
-        detail: { phase: 'config', message: `not named by the settings (${SCOPE_SETTINGS[scope]})` },
+        detail: { phase: 'config', message: problem ?? 'not named by the settings' },
       };
-    const { roles, blocks } = declaredBlocks(identity, scopeIds, id);
-    const read = reads.get(scope)!;
+    const { roles, blocks } = declaredBlocks(subject.grants, id);
+    const read = reads.get(id)!;
     if ('error' in read) {
       const { kind, detail } = detailOf(read.error);
       return { scope, id, outcome: kind, entries: 0, declaredRoles: roles, detail };
@@ -83,37 +107,138 @@ function scopeChecks(
   });
 }
 
-/** Checks the identity of `path` with that path's credential. Never throws; bounded by PROBE_TIMEOUT_MS. */
+/** The canary's check of a path's identity, from the catalog (privileges/catalog.ts): what infra/ deploys. */
+export function catalogSubject(path: PathId, config: Config): CheckSubject {
+  const identity = identityOfPath(path);
+  const ids = resolveScopes(config);
+  return {
+    identity,
+    path,
+    module: IDENTITY_PATHS[path],
+    config,
+    scopes: SCOPE_KEYS.map((k) =>
+      ids[k]
+        ? { name: k, id: ids[k] }
+        : { name: k, problem: `not named by the settings (${SCOPE_SETTINGS[k]})` },
+    ),
+    grants: DECLARED_ASSIGNMENTS.filter((d) => d.identity === identity && ids[d.scope]).map((d) => ({
+      role: d.role,
+      scope: ids[d.scope]!,
+    })),
+  };
+}
+
+/**
+ * The check of a declared identity (docs/privileges.md "Declared access"): its principal's declared access from the
+ * plan (declared.ts). Undefined when the plan has no identity of that name.
+ */
+export function planSubject(
+  plan: Plan,
+  name: string,
+  app: Config,
+  vaults?: VaultIds,
+): CheckSubject | undefined {
+  const g = checkedIdentityOf(plan, app, name, vaults);
+  if (!g) return undefined;
+  return {
+    identity: checkName(g),
+    path: g.name,
+    names: g.names,
+    module: g.identity.path,
+    config: g.identity.config,
+    scopes: g.scopes,
+    grants: g.grants,
+  };
+}
+
+/** Checks an identity with its credential. Never throws; bounded by PROBE_TIMEOUT_MS. */
 export class PrivilegesChecker {
   readonly #credentials: Credentials;
-  /** One ARM client per path, around an attesting wrapper of the path's credential (core/attestedCall.ts). */
-  readonly #clients = new ClientMemo<PathId, PrivilegesArm>();
+  /** One ARM client per checking identity, around an attesting wrapper of its credential (core/attestedCall.ts). */
+  readonly #clients = new ClientMemo<string, PrivilegesArm>();
   readonly #lastLookup: LastLookups = new Map();
   /** Definitions of undeclared roles read from ARM, by GUID: read once (they rarely change). */
   readonly #definitions: RoleDefinitions = new Map();
+  /** Vault ids found by URI (declared.ts VaultIds): a vault does not move. */
+  readonly #vaults = new Map<string, string>();
+  /** Plans whose unnamed vaults were looked up (once per plan, found or not). */
+  readonly #vaultsLooked = new WeakSet<Plan>();
 
   /** `credentials`: the paths' credentials, shared with the probes (one set per app: orchestration/app.ts). */
   constructor(credentials: Credentials = new Credentials()) {
     this.#credentials = credentials;
   }
 
-  #clientFor(path: PathId, config: Config): Promise<Client> {
-    return this.#clients.get(path, async () =>
-      attestedClient(await this.#credentials.for(path, config), (wrapper) =>
-        createPrivilegesArm(wrapper, config),
-      ),
+  /** The subject's credential: the probes' own, by declared name (one token cache per identity). */
+  #credentialOf(s: CheckSubject): Promise<TokenCredential> {
+    return this.#credentials.for({ name: s.path, path: s.module, config: s.config });
+  }
+
+  #clientFor(s: CheckSubject): Promise<Client> {
+    return this.#clients.get(s.path, async () =>
+      attestedClient(await this.#credentialOf(s), (wrapper) => createPrivilegesArm(wrapper, s.config)),
     );
   }
 
-  async check(path: PathId, config: Config = getConfig()): Promise<PrivilegesResult> {
+  /** The canary's check of the path's identity (the catalog's declared roles). */
+  check(path: PathId, config: Config = getConfig()): Promise<PrivilegesResult> {
+    return this.checkSubject(catalogSubject(path, config));
+  }
+
+  /**
+   * The check of the declared identity `name` (any of its principal's names), from the plan; undefined when the plan
+   * declares no such identity.
+   */
+  async checkDeclared(
+    plan: Plan,
+    name: string,
+    app: Config = getConfig(),
+  ): Promise<PrivilegesResult | undefined> {
+    await this.#lookUpVaults(plan, app);
+    const subject = planSubject(plan, name, app, this.#vaults);
+    return subject && this.checkSubject(subject);
+  }
+
+  /**
+   * The vault ids a vault URL does not tell (the sandbox's loopback URL, a private endpoint's custom host), looked up by
+   * URI in the resource group the settings name, once per plan: with each principal's credential in turn until one may
+   * read the group's vaults (the metadata lookup is not the checked identity's access; its check still reads only its
+   * own permissions). Bounded by PROBE_TIMEOUT_MS; what is not found stays `misconfigured`.
+   */
+  async #lookUpVaults(plan: Plan, app: Config): Promise<void> {
+    if (this.#vaultsLooked.has(plan)) return;
+    this.#vaultsLooked.add(plan);
+    const wanted = unnamedVaults(plan, app, this.#vaults);
+    if (!wanted.length) return;
+    const work = (async () => {
+      for (const g of checkedIdentities(plan, app)) {
+        const left = wanted.filter((v) => !this.#vaults.has(vaultKey(v.url)));
+        if (!left.length) return;
+        const owner = { name: g.name, path: g.identity.path, config: g.identity.config };
+        try {
+          const arm = await createPrivilegesArm(await this.#credentials.for(owner), g.identity.config);
+          const signal = AbortSignal.timeout(app.probeTimeoutMs);
+          for (const v of left) {
+            const id = await arm.vaultIdByUri(v.resourceGroup, v.url, signal);
+            if (id) this.#vaults.set(vaultKey(v.url), id);
+          }
+        } catch {
+          // this identity may not read the group's vaults: the next one may
+        }
+      }
+    })();
+    await raceDeadline(work, app.probeTimeoutMs).catch(() => {});
+  }
+
+  async checkSubject(subject: CheckSubject): Promise<PrivilegesResult> {
     const at = new Date().toISOString();
     const started = performance.now();
-    const identity = identityOfPath(path);
-    const expected = IDENTITY_PATHS[path].expected(config);
-    const scopeIds = resolveScopes(config);
+    const { identity, path, config, module } = subject;
+    const expected = module.expected(config);
     const base = {
       identity,
       path,
+      ...(subject.names ? { names: subject.names } : {}),
       at,
       scopes: [] as ScopeCheck[],
       findings: [] as Finding[],
@@ -125,7 +250,7 @@ export class PrivilegesChecker {
         ...r,
         totalMs: Math.round(performance.now() - started),
       }) as PrivilegesResult;
-    const problems = IDENTITY_PATHS[path].problems(config);
+    const problems = module.problems(config);
     if (problems.length || !config.arm.subscriptionId) {
       const setting = problems[0]?.setting ?? 'AZURE_SUBSCRIPTION_ID';
       const message = problems.length
@@ -136,15 +261,15 @@ export class PrivilegesChecker {
     const record = newTokenRecord();
     let client: Client;
     try {
-      client = await this.#clientFor(path, config);
+      client = await this.#clientFor(subject);
     } catch (err) {
-      const c = classify(err, classifyContext(path, config, true, false));
+      const c = classify(err, classifyContext(module, config, true, false));
       return done({ outcome: c.kind, detail: c.detail });
     }
     const signal = AbortSignal.timeout(config.probeTimeoutMs);
     // Each scope's read has its own deadline (readAll), so the call as a whole needs none.
     const { value: reads, requests } = await countingRequests(() =>
-      attestedCall(record, () => readAll(client.client, scopeIds, config, signal)),
+      attestedCall(record, () => readAll(client.client, subject.scopes, config, signal)),
     );
     // A token request that never answered leaves the client's token cycler waiting on it (as in the runner): the next
     // check starts with a fresh client.
@@ -152,10 +277,10 @@ export class PrivilegesChecker {
     const claims = claimsOf(record, client.wrapper);
     const attestation = attest(expected, claims, record.claims.length ? 'credential' : 'client-cache');
     const detailOf = (e: unknown) => {
-      const c = classify(e, classifyContext(path, config, record.error !== undefined, record.pending > 0));
+      const c = classify(e, classifyContext(module, config, record.error !== undefined, record.pending > 0));
       return { kind: c.kind, detail: c.detail };
     };
-    const scopes = scopeChecks(identity, scopeIds, reads, detailOf);
+    const scopes = scopeChecks(subject, reads, detailOf);
     const principalId = attestation?.oid;
     if (attestation && !attestation.matches)
       return done({
@@ -170,7 +295,7 @@ export class PrivilegesChecker {
         identity,
         principalId,
         scopes,
-        scopeIds,
+        grants: subject.grants,
         config,
         signal,
         requests,
@@ -179,36 +304,42 @@ export class PrivilegesChecker {
   }
 }
 
-function classifyContext(path: PathId, config: Config, tokenFailed: boolean, tokenPending: boolean) {
+function classifyContext(module: IdentityPath, config: Config, tokenFailed: boolean, tokenPending: boolean) {
   return {
     tokenFailed,
     tokenPending,
     managedIdentitySource: config.managedIdentitySource,
-    usesManagedIdentity: IDENTITY_PATHS[path].usesManagedIdentity,
+    usesManagedIdentity: module.usesManagedIdentity,
   };
 }
 
-async function readAll(arm: PrivilegesArm, scopeIds: ScopeIds, config: Config, signal: AbortSignal) {
+/** Reads each named scope's permissions, in parallel, each under the deadline; keyed by the scope's ARM id. */
+async function readAll(
+  arm: PrivilegesArm,
+  scopes: readonly CheckedScope[],
+  config: Config,
+  signal: AbortSignal,
+) {
   const reads = new Map<string, Read>();
   await Promise.all(
-    SCOPE_KEYS.filter((k) => scopeIds[k]).map(async (k) => {
-      try {
-        reads.set(k, {
-          blocks: await raceDeadline(arm.permissions(scopeIds[k]!, signal), config.probeTimeoutMs),
-        });
-      } catch (error) {
-        reads.set(k, { error });
-      }
-    }),
+    scopes
+      .filter((s) => s.id)
+      .map(async ({ id }) => {
+        try {
+          reads.set(id!, { blocks: await raceDeadline(arm.permissions(id!, signal), config.probeTimeoutMs) });
+        } catch (error) {
+          reads.set(id!, { error });
+        }
+      }),
   );
   return reads;
 }
 
 interface FindingsInput {
-  identity: IdentityKey;
+  identity: string;
   principalId?: string;
   scopes: ScopeCheck[];
-  scopeIds: ScopeIds;
+  grants: CheckSubject['grants'];
   config: Config;
   signal: AbortSignal;
   requests: number;
@@ -241,7 +372,14 @@ async function withFindings(
     // Bounded like the reads: a lookup that misses the deadline is a failed lookup, not a hung check.
     const counted = await countingRequests(() =>
       raceDeadline(
-        findGrants(arm, { ...x, principalId: x.principalId ?? '', checks: x.scopes, definitions }),
+        findGrants(arm, {
+          principalId: x.principalId ?? '',
+          declared: x.grants,
+          listAt: listScopes(x.scopes),
+          checks: x.scopes,
+          signal: x.signal,
+          definitions,
+        }),
         x.config.probeTimeoutMs,
       ).catch(() => failedLookup(x.scopes, x.principalId ?? '')),
     );
@@ -263,4 +401,20 @@ async function withFindings(
     armRequests: requests,
     remediation,
   };
+}
+
+/**
+ * Where to list the identity's role assignments: the resource group of each checked scope (the subscription for a
+ * scope above every group), so each list holds the assignments at, above and below the scopes in it.
+ */
+function listScopes(scopes: readonly ScopeCheck[]): string[] {
+  const out = new Map<string, string>();
+  for (const s of scopes) {
+    if (!s.id) continue;
+    const at = s.id.split('/').slice(0, 5).join('/');
+    out.set(at.toLowerCase(), at);
+  }
+  // A subscription is covered by any group's list (it holds the assignments above the group).
+  const groups = [...out.values()].filter((a) => a.split('/').length === 5);
+  return groups.length ? groups : [...out.values()];
 }

@@ -1,8 +1,7 @@
 // What a privileges check reports (docs/privileges.md): per identity, the permissions it holds at each scope the
 // wiring names, what is beyond its declared roles, the assignment that grants it and the command that removes it.
-import type { OutcomeKind, PathId } from '../ids.ts';
+import type { OutcomeKind } from '../ids.ts';
 import type { ErrorDetail, Remediation } from '../core/results.ts';
-import type { IdentityKey, ScopeKey } from './catalog.ts';
 
 /** What a scope grants beyond the declared roles: allow patterns as ARM listed them, with their own exclusions. */
 export interface Excess {
@@ -14,7 +13,11 @@ export interface Excess {
 }
 
 export interface ScopeCheck {
-  scope: ScopeKey;
+  /**
+   * The scope's name: the canary's scope keys (catalog.ts SCOPE_KEYS: keyVault, canaryContainer, ...) where the scope
+   * is the app's own, else the declared resource whose scope it is, else the subscription or resource group by id.
+   */
+  scope: string;
   /** ARM id of the scope (absent when the settings do not say it). */
   id?: string;
   outcome: OutcomeKind;
@@ -38,16 +41,19 @@ export interface GrantingAssignment {
 export interface Finding {
   /** The assignment that grants the excess; absent when it could not be found (see `lookup`). */
   assignment?: GrantingAssignment;
-  scopes: ScopeKey[];
+  scopes: string[];
   actions: string[];
   dataActions: string[];
   remediation: Remediation;
 }
 
 export interface PrivilegesResult {
-  identity: IdentityKey;
-  /** The path whose credential read the permissions. */
-  path: PathId;
+  /** The identity checked: the catalog's key (system, app, federated) for the canary's, else its first declared name. */
+  identity: string;
+  /** The declared identity (the identity path, for the canary's) whose credential read the permissions. */
+  path: string;
+  /** Every declared identity name that is this principal, when the check ran from a declaration. */
+  names?: string[];
   /** The caller ARM saw (the token's oid). */
   principalId?: string;
   outcome: OutcomeKind;

@@ -23,7 +23,7 @@ import { ReplayMemory } from './replay.ts';
 import { remediationFacts, type Cell } from './remediationFacts.ts';
 import { remediate, unexpectedAccessRemediation, wrongIdentityRemediation } from './remediation.ts';
 import { sanitizer } from '../core/sanitize.ts';
-import type { Attestation, ProbeResult, Remediation } from '../core/results.ts';
+import type { AccessGrant, Attestation, ProbeResult, Remediation } from '../core/results.ts';
 
 type Client = AttestedClient<TargetCall>;
 
@@ -316,14 +316,14 @@ function findingsOf(
 
 /**
  * Explains an `unexpectedly-allowed` result: the grants that let the identity in and the command that removes them
- * (the privileges check does it; the composition root, orchestration/app.ts, hands it in). Undefined: keep the
- * generic remediation.
+ * (the privileges check does it: privileges/unexpected.ts; the composition root, orchestration/app.ts, hands it in).
+ * Undefined: keep the generic remediation.
  */
 export type ExplainAccess = (
   probe: Cell & { config: Config },
   findings: Findings,
   budgetMs: number,
-) => Promise<Remediation | undefined>;
+) => Promise<{ remediation: Remediation; grants: AccessGrant[] } | undefined>;
 
 export interface RunnerOptions {
   explainAccess?: ExplainAccess;
@@ -368,7 +368,7 @@ export class ProbeRunner {
         findings,
         remainingMs(p.config.probeTimeoutMs, options.deadlineAt),
       ).catch(() => undefined);
-      if (explained) findings.remediation = explained;
+      if (explained) Object.assign(findings, explained);
     }
     return finish(findings, record);
   }

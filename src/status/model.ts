@@ -10,6 +10,7 @@ import {
   identityViews,
   type IdentityView,
   type LeastPrivilegeVerdict,
+  type Principals,
   type PrivilegesRecord,
 } from './privileges.ts';
 
@@ -94,7 +95,7 @@ export function mergeResults(
 
 /**
  * Folds one result into its cell's record (a new object; `prev` is not modified): the one cell merge, used for a
- * path's document (mergeResults) and for the store's per-cell documents (cells.ts).
+ * path's document (mergeResults) and for the store's identity documents (document.ts).
  */
 export function mergeRecord(prev: TargetRecord | undefined, r: RecordedResult): TargetRecord {
   const entry = entryOf(r);
@@ -198,6 +199,8 @@ export interface DeclaredCell {
 export interface StatusLayout {
   cells: DeclaredCell[];
   declaration?: DeclarationInfo;
+  /** The principals whose privileges checks are shown (privileges/declared.ts principalsOf; the catalog's without). */
+  principals?: Principals;
 }
 
 /** The canary demo's cells (every catalog path x target), for callers that have no plan. */
@@ -300,6 +303,6 @@ export function buildStatusView(
     ...(layout.declaration ? { declaration: layout.declaration } : {}),
     cells: layout.cells,
     paths,
-    ...identityViews(docs, now, staleAfterMs),
+    ...identityViews(docs, now, staleAfterMs, layout.principals),
   };
 }

@@ -3,7 +3,7 @@
 // (streak.ts), stale by the same rule as the cells (schedule.ts: the checks run on the probes' timers);
 // the view shows one entry per identity, the newest among its paths, beside the path x target cells.
 import type { IdentityName } from '../ids.ts';
-import { IDENTITY_KEYS, PATHS_OF_IDENTITY, type IdentityKey } from '../privileges/catalog.ts';
+import { IDENTITY_KEYS, PATHS_OF_IDENTITY } from '../privileges/catalog.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import { DEFAULT_STALE_AFTER_MS } from './schedule.ts';
 import { appendHistory, nextStreak } from './streak.ts';
@@ -35,15 +35,20 @@ export function mergePrivileges(prev: PrivilegesRecord | undefined, r: Privilege
   };
 }
 
+/** The principals whose checks the view shows, each with its declared names (the catalog's without a plan). */
+export type Principals = ReadonlyArray<{ key: string; paths: readonly IdentityName[] }>;
+
+const CATALOG_PRINCIPALS: Principals = IDENTITY_KEYS.map((key) => ({ key, paths: PATHS_OF_IDENTITY[key] }));
+
 export function identityViews(
   docs: Partial<Record<IdentityName, { privileges?: PrivilegesRecord } | undefined>>,
   now: number,
   staleAfterMs = DEFAULT_STALE_AFTER_MS,
-): { identities: Record<IdentityKey, IdentityView>; leastPrivilege: LeastPrivilegeVerdict } {
-  const identities = {} as Record<IdentityKey, IdentityView>;
+  principals: Principals = CATALOG_PRINCIPALS,
+): { identities: Record<string, IdentityView>; leastPrivilege: LeastPrivilegeVerdict } {
+  const identities = {} as Record<string, IdentityView>;
   const outcomes: Array<string | undefined> = [];
-  for (const key of IDENTITY_KEYS) {
-    const paths = PATHS_OF_IDENTITY[key];
+  for (const { key, paths } of principals) {
     const newest = paths
       .map((p) => docs[p]?.privileges)
       .filter((x): x is PrivilegesRecord => x !== undefined)

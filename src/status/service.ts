@@ -1,15 +1,15 @@
 // The status service: record a path's results and privileges checks, and read the status view. One per app, built
-// by the composition root (orchestration/app.ts), which hands it the clock the status ages run on. Reads are cached for
-// STATUS_CACHE_MS with a single request in flight, so a flood of status requests costs at most one storage read
-// per path per interval (docs/pain-points.md design cautions). When the store fails, probes still answer and the
-// view reports the store as unreachable with the age of what this instance last saw; nothing here throws. Nothing
-// here waits long either: a status read ends by PROBE_TIMEOUT_MS (store.ts), and a probe waits for its write only
-// as long as its own budget allows (one PROBE_TIMEOUT_MS per answer, probe and write together); the write then goes
-// on in the background, bounded, and its outcome shows in the view's store.writes.
+// by the composition root (orchestration/app.ts), which hands it the clock the status ages run on. Reads are cached
+// for STATUS_CACHE_MS with a single request in flight, so a flood of status requests costs at most one storage read
+// (one request per declared identity, store.ts) per interval (docs/pain-points.md design cautions). When the store
+// fails, probes still answer and the view reports the store as unreachable with the age of what this instance last
+// saw; nothing here throws. Nothing here waits long either: a status read ends by PROBE_TIMEOUT_MS (store.ts), and a
+// probe waits for its write only as long as its own budget allows (one PROBE_TIMEOUT_MS per answer, probe and write
+// together); the write then goes on in the background, bounded, and its outcome shows in the view's store.writes.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Plan } from '../core/plan.ts';
-import type { IdentityName } from '../ids.ts';
+import type { IdentityName, ResourceName } from '../ids.ts';
 import { sanitizer } from '../core/sanitize.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
 import type { PrivilegesRecord } from './privileges.ts';
@@ -23,7 +23,7 @@ import {
   type StatusView,
   type StoreState,
 } from './model.ts';
-import { toPathDocument } from './cells.ts';
+import { toPathDocument, type IdentityDocument } from './document.ts';
 import { staleAfterMs } from './schedule.ts';
 import { openStatusStore, StatusContainerMissingError, type StatusStore } from './store.ts';
 import { CoalescingWriter } from './writer.ts';
@@ -82,14 +82,9 @@ export class StatusService {
     this.#config = config;
     this.#now = now;
     this.#plan = plan;
-    this.#writer = new CoalescingWriter(async (path, target, results) => {
+    this.#writer = new CoalescingWriter(async (path, results) => {
       const store = await this.store();
-      const doc = await store.recordCell(
-        path,
-        target,
-        results,
-        WRITE_DEADLINE_FACTOR * config.probeTimeoutMs,
-      );
+      const doc = await store.recordResults(path, results, WRITE_DEADLINE_FACTOR * config.probeTimeoutMs);
       this.#cached = undefined; // this instance's next status read shows its own write
       return doc;
     }, describe);
@@ -128,9 +123,13 @@ export class StatusService {
     // `results` come from the probe runner, which sanitizes everything that leaves a probe.
     this.#wrote = true;
     const write = this.#writer.record(stamped(results.filter((r) => r.path === path))).then(
-      (cells): RecordOutcome => {
-        const doc = toPathDocument(path, cells);
-        return { recorded: true, ...(doc ? { doc } : {}) };
+      (docs): RecordOutcome => {
+        // Every result of one identity is in one write; several writes: the last one landed holds them all.
+        const newest = docs.reduce<IdentityDocument | undefined>(
+          (a, d) => (!a || Date.parse(d.updatedAt) >= Date.parse(a.updatedAt) ? d : a),
+          undefined,
+        );
+        return { recorded: true, ...(newest ? { doc: toPathDocument(newest) } : {}) };
       },
       (err: unknown): RecordOutcome => ({ recorded: false, error: describe(err) }),
     );
@@ -201,7 +200,7 @@ export class StatusService {
   /** The declared cells and the declaration, from the plan (the canary demo's without one). */
   async #layout(): Promise<StatusLayout> {
     if (!this.#plan) return CANARY_LAYOUT;
-    const plan = await this.#plan();
+    const [plan, { principalsOf }] = await Promise.all([this.#plan(), import('../privileges/declared.ts')]);
     return {
       cells: plan.probes.map((p) => ({
         identity: p.identity,
@@ -210,16 +209,19 @@ export class StatusService {
         expect: p.expect,
       })),
       declaration: plan.declaration,
+      // Each principal's check, under its declared names (the user-assigned identity's four, checked once).
+      principals: principalsOf(plan, this.#config),
     };
   }
 
   async #load(readBy: number): Promise<StatusView> {
     const layout = await this.#layout();
-    const identities = [...new Set(layout.cells.map((c) => c.identity))];
-    const resources = [...new Set(layout.cells.map((c) => c.resource))];
+    // Each declared identity with its declared resources: one store request per identity.
+    const resourcesOf: Record<IdentityName, ResourceName[]> = {};
+    for (const c of layout.cells) (resourcesOf[c.identity] ??= []).push(c.resource);
     try {
       const store = await this.store();
-      const docs = await store.readAll(identities, resources, readBy - Date.now());
+      const docs = await store.readAll(resourcesOf, readBy - Date.now());
       this.#lastSeen = { at: this.#now(), docs };
       return this.#view(docs, { reachable: true, lastSeenAgeMs: 0 }, layout);
     } catch (err) {

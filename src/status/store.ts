@@ -1,22 +1,33 @@
-// Status store: one blob per cell (`cells/<path-id>/<target-id>.json`) in STATUS_CONTAINER_NAME, so every instance
-// and the status endpoint see the same results and writers of different cells never touch the same document.
-// Writes of one cell are read-modify-write with ETag conditions (If-Match, or If-None-Match: * on create) and retry
-// on 412/409 until their deadline (no attempt cap: a busy cell only slows a write down); inside one process the
-// writes of a cell are coalesced (service.ts), so at most one writer per cell per instance contends.
-// Reads (all cells, in parallel) have one deadline, PROBE_TIMEOUT_MS; a write has its own, longer one, because it
-// may go on after the probe has answered (service.ts). Either way the store waits at most that long, even when the
-// managed identity endpoint never answers (its token requests have no timeout and ignore abort signals:
+// Status store: one blob per declared identity (`identities/<name>.json`) in STATUS_CONTAINER_NAME, holding all its
+// cells, its federated token's state and its privileges check (document.ts), so that a status read costs one
+// request per identity, not one per cell (docs/design.md "Status store"). Writes are read-modify-write with ETag
+// conditions (If-Match, or If-None-Match: * on create) and retry on 412/409 until their deadline (no attempt cap: a
+// busy document only slows a write down); inside one process the writes of an identity are coalesced (writer.ts),
+// so one write carries all of a timer run's cells and at most one writer per identity per instance contends.
+// An identity with no document yet is read from the previous layout (a blob per cell, and one per identity for
+// its privileges check), and its first write folds those in, so a redeploy loses no history.
+// Reads (every identity, in parallel) have one deadline, PROBE_TIMEOUT_MS; a write has its own, longer one, because
+// it may go on after the probe has answered (service.ts). Either way the store waits at most that long, even when
+// the managed identity endpoint never answers (its token requests have no timeout and ignore abort signals:
 // docs/identity-wire.md §1.7).
 import type { ContainerClient } from '@azure/storage-blob';
-import { settingProblems, type Config } from '../config.ts';
 import type { IdentityName, ResourceName } from '../ids.ts';
+import { settingProblems, type Config } from '../config.ts';
+import { NAME } from '../../common/declaration/names.ts';
 import { newTokenRecord } from '../core/attestation.ts';
 import { attestedCall, attestedClient, type AttestedClient } from '../core/attestedCall.ts';
 import type { ProbeResult } from '../core/results.ts';
 import type { PrivilegesResult } from '../privileges/types.ts';
-import { mergeCell, toPathDocument, type CellDocument } from './cells.ts';
+import {
+  foldLegacy,
+  mergePrivilegesInto,
+  mergeResultsInto,
+  toPathDocument,
+  type IdentityDocument,
+  type LegacyCellDocument,
+} from './document.ts';
 import type { PathDocument } from './model.ts';
-import { mergePrivileges, type PrivilegesRecord } from './privileges.ts';
+import type { PrivilegesRecord } from './privileges.ts';
 
 /** Short retries: a status write must not hold a probe's answer for long (the probe answers regardless). */
 const RETRY = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } as const;
@@ -44,13 +55,20 @@ export class StatusStoreDeadlineError extends StatusStoreError {
   }
 }
 
-export function blobName(path: IdentityName, target: ResourceName): string {
-  return `cells/${path}/${target}.json`;
+/** An identity's document: all its cells, its federated token's state and its privileges check (document.ts). */
+export function documentBlobName(identity: IdentityName): string {
+  return `identities/${identity}.json`;
 }
 
-/** The latest privileges check run with a path's credential: a document of its own, beside the path's cells. */
-export function privilegesBlobName(path: IdentityName): string {
-  return `privileges/${path}.json`;
+/** The previous layout, read only to fold it into an identity's first document: one blob per cell... */
+export function legacyCellBlobName(identity: IdentityName, resource: ResourceName): string {
+  return `${LEGACY_CELLS}${identity}/${resource}.json`;
+}
+const LEGACY_CELLS = 'cells/';
+
+/** ...and one per identity for its privileges check. */
+export function legacyPrivilegesBlobName(identity: IdentityName): string {
+  return `privileges/${identity}.json`;
 }
 
 /**
@@ -93,6 +111,8 @@ export class StatusStore {
   readonly #timeoutMs: number;
   readonly #credential: { readonly pending: number };
   readonly #onTokenHang: () => void;
+  /** Identities found to have no document of the previous layout (#legacy). */
+  readonly #noLegacy = new Set<string>();
 
   /**
    * `credential` is the one the container's client uses (for its count of outstanding token requests);
@@ -159,29 +179,44 @@ export class StatusStore {
     }
   }
 
+  /** The names of the blobs under `prefix` (every page). */
+  async #list(prefix: string, signal: AbortSignal): Promise<string[]> {
+    const names: string[] = [];
+    try {
+      for await (const page of this.#container
+        .listBlobsFlat({ prefix, abortSignal: signal })
+        .byPage({ maxPageSize: 5000 }))
+        for (const item of page.segment.blobItems) names.push(item.name);
+    } catch (err) {
+      if (statusCode(err) === 404)
+        throw new StatusContainerMissingError(this.#container.containerName, errorCode(err), { cause: err });
+      throw err;
+    }
+    return names;
+  }
+
   /**
-   * Every path's cells, read in parallel within one deadline and folded into one document per path. The deadline
-   * is `waitMs` (what is left of the answer's budget) or else PROBE_TIMEOUT_MS.
+   * The documents of `layout`'s identities (each with the cells of its resources only), one request per identity,
+   * in parallel within one deadline: `waitMs` (what is left of the answer's budget) or else PROBE_TIMEOUT_MS. An
+   * identity with no document yet is read from the previous layout's blobs, if it has any (foldLegacy).
    */
   readAll(
-    paths: readonly IdentityName[],
-    targets: readonly ResourceName[],
+    layout: Readonly<Record<IdentityName, readonly ResourceName[]>>,
     waitMs = this.#timeoutMs,
   ): Promise<Record<IdentityName, PathDocument | undefined>> {
+    const identities = Object.keys(layout);
+    for (const identity of identities) checkName(identity);
     return this.#withinDeadline(
       async (signal) => {
         const docs = await Promise.all(
-          paths.map(async (p) => {
-            const [cells, privileges] = await Promise.all([
-              Promise.all(
-                targets.map(async (t) => (await this.#read<CellDocument>(blobName(p, t), signal))?.doc),
-              ),
-              this.#read<PrivilegesRecord>(privilegesBlobName(p), signal),
-            ]);
-            return [p, toPathDocument(p, cells, privileges?.doc)] as const;
+          identities.map(async (identity) => {
+            const doc =
+              (await this.#read<IdentityDocument>(documentBlobName(identity), signal))?.doc ??
+              (await this.#legacy(identity, signal));
+            return [identity, doc && toPathDocument(doc, layout[identity])] as const;
           }),
         );
-        return Object.fromEntries(docs) as Record<IdentityName, PathDocument | undefined>;
+        return Object.fromEntries(docs);
       },
       waitMs,
       this.#timeoutMs,
@@ -189,39 +224,68 @@ export class StatusStore {
   }
 
   /**
-   * Merges `results` (all of one cell) into the cell's document; returns the document written. All attempts share
-   * one deadline, `timeoutMs`.
+   * Merges `results` (of one identity, any of its resources) into the identity's document in ONE conditional write;
+   * returns the document written. All attempts share one deadline, `timeoutMs`.
    */
-  recordCell(
-    path: IdentityName,
-    target: ResourceName,
-    results: ProbeResult[],
+  recordResults(
+    identity: IdentityName,
+    results: readonly ProbeResult[],
     timeoutMs: number,
-  ): Promise<CellDocument> {
+  ): Promise<IdentityDocument> {
+    checkName(identity);
     return this.#withinDeadline(
-      (signal) =>
-        this.#update<CellDocument>(
-          blobName(path, target),
-          (c) => mergeCell(c, path, target, results),
-          signal,
-        ),
+      (signal) => this.#update(identity, (d) => mergeResultsInto(d, identity, results), signal),
       timeoutMs,
     );
   }
 
-  /** Merges a privileges check into the path's privileges document; returns the record written. */
-  recordPrivileges(path: IdentityName, result: PrivilegesResult): Promise<PrivilegesRecord> {
-    return this.#withinDeadline((signal) =>
-      this.#update<PrivilegesRecord>(privilegesBlobName(path), (c) => mergePrivileges(c, result), signal),
+  /** Merges a privileges check into the identity's document; returns the record written. */
+  async recordPrivileges(identity: IdentityName, result: PrivilegesResult): Promise<PrivilegesRecord> {
+    checkName(identity);
+    const doc = await this.#withinDeadline((signal) =>
+      this.#update(identity, (d) => mergePrivilegesInto(d, identity, result), signal),
     );
+    return doc.privileges!;
   }
 
-  /** Read, merge, conditional write; again on a concurrent write, until the deadline (`signal`). */
-  async #update<T>(name: string, merge: (current: T | undefined) => T, signal: AbortSignal): Promise<T> {
+  /**
+   * The identity's document folded from the previous layout, or undefined when it has none: one listing of its cell
+   * blobs, a read of each, and a read of its privileges blob. After one answer that it has none, the identity is not
+   * asked again by this process (a status read stays one request per identity before the first write); its first
+   * write still folds in whatever is there by then.
+   */
+  async #legacy(
+    identity: string,
+    signal: AbortSignal,
+    remember = true,
+  ): Promise<IdentityDocument | undefined> {
+    if (remember && this.#noLegacy.has(identity)) return undefined;
+    const names = (await this.#list(`${LEGACY_CELLS}${identity}/`, signal)).filter((n) =>
+      n.endsWith('.json'),
+    );
+    const [cells, privileges] = await Promise.all([
+      Promise.all(names.map(async (n) => (await this.#read<LegacyCellDocument>(n, signal))?.doc)),
+      this.#read<PrivilegesRecord>(legacyPrivilegesBlobName(identity), signal),
+    ]);
+    const doc = foldLegacy(identity, cells, privileges?.doc);
+    if (!doc) this.#noLegacy.add(identity);
+    return doc;
+  }
+
+  /**
+   * Read, merge, conditional write (If-Match, or If-None-Match: * on create, then from the previous layout's
+   * documents); again on a concurrent write, until the deadline (`signal`).
+   */
+  async #update(
+    identity: string,
+    merge: (current: IdentityDocument | undefined) => IdentityDocument,
+    signal: AbortSignal,
+  ): Promise<IdentityDocument> {
+    const name = documentBlobName(identity);
     const blob = this.#container.getBlockBlobClient(name);
     for (let attempt = 1; ; attempt++) {
-      const current = await this.#read<T>(name, signal);
-      const doc = merge(current?.doc);
+      const current = await this.#read<IdentityDocument>(name, signal);
+      const doc = merge(current ? current.doc : await this.#legacy(identity, signal, false));
       const body = JSON.stringify(doc);
       try {
         await blob.upload(body, Buffer.byteLength(body), {
@@ -242,6 +306,11 @@ export class StatusStore {
       }
     }
   }
+}
+
+/** Identity names go into blob names: only what a declaration may name (common/declaration/schema.ts NAME). */
+function checkName(identity: string): void {
+  if (!NAME.test(identity)) throw new StatusStoreError(`not an identity name: ${JSON.stringify(identity)}`);
 }
 
 /**

@@ -1,65 +1,62 @@
-// Status writes inside one process: coalesced per cell, and accounted for. While one write of a cell is under way,
-// every result for that cell that arrives joins the next write, so however many probes and timers run at once, an
-// instance has at most one writer per cell in flight (the store's ETag retries then only meet other instances).
+// Status writes inside one process: coalesced per identity, and accounted for. While one write of an identity's
+// document is under way, every result for any of its cells that arrives joins the next write, and the results
+// recorded together (a timer run's cells) go in one write; so however many probes and timers run at once, an
+// instance has at most one writer per identity in flight (the store's ETag retries then only meet other instances).
 // Each result's write resolves when a write that contained it lands, or rejects with that write's error.
-import type { IdentityName, ResourceName } from '../ids.ts';
 import type { ProbeResult } from '../core/results.ts';
-import type { CellDocument } from './cells.ts';
+import type { IdentityName } from '../ids.ts';
+import type { IdentityDocument } from './document.ts';
 import type { WriteState } from './model.ts';
 
-/** Writes one cell's batch of results; resolves with the cell's document as stored. */
-export type CellWrite = (
-  path: IdentityName,
-  target: ResourceName,
-  results: ProbeResult[],
-) => Promise<CellDocument>;
+/** Writes one identity's batch of results (any of its cells); resolves with its document as stored. */
+export type IdentityWrite = (path: IdentityName, results: ProbeResult[]) => Promise<IdentityDocument>;
 
 interface Waiting {
   result: ProbeResult;
-  resolve: (doc: CellDocument) => void;
+  resolve: (doc: IdentityDocument) => void;
   reject: (err: unknown) => void;
 }
 
 export class CoalescingWriter {
-  readonly #write: CellWrite;
+  readonly #write: IdentityWrite;
   readonly #describe: (err: unknown) => string;
   readonly #queues = new Map<string, Waiting[]>();
   readonly #running = new Set<string>();
   readonly state: WriteState = { pending: 0, recorded: 0, failed: 0 };
 
-  constructor(write: CellWrite, describe: (err: unknown) => string) {
+  constructor(write: IdentityWrite, describe: (err: unknown) => string) {
     this.#write = write;
     this.#describe = describe;
   }
 
   /**
-   * Queues each result for its cell's next write; resolves with the cells' documents as stored (one per result)
-   * when all are stored, rejects with the first error.
+   * Queues each result for its identity's next write (all of them before any write starts, so results given
+   * together share one); resolves with the documents as stored (one per result) when all are stored, rejects with
+   * the first error.
    */
-  record(results: ProbeResult[]): Promise<CellDocument[]> {
-    return Promise.all(results.map((r) => this.#enqueue(r)));
-  }
-
-  #enqueue(result: ProbeResult): Promise<CellDocument> {
-    const key = `${result.path}/${result.target}`;
-    this.state.pending++;
-    const done = new Promise<CellDocument>((resolve, reject) => {
-      const queue = this.#queues.get(key) ?? [];
-      queue.push({ result, resolve, reject });
-      this.#queues.set(key, queue);
-    });
-    if (!this.#running.has(key)) void this.#drain(key, result.path, result.target);
+  record(results: ProbeResult[]): Promise<IdentityDocument[]> {
+    const done = Promise.all(results.map((r) => this.#enqueue(r)));
+    for (const path of new Set(results.map((r) => r.path)))
+      if (!this.#running.has(path)) void this.#drain(path);
     return done;
   }
 
-  async #drain(key: string, path: IdentityName, target: ResourceName): Promise<void> {
-    this.#running.add(key);
+  #enqueue(result: ProbeResult): Promise<IdentityDocument> {
+    this.state.pending++;
+    return new Promise<IdentityDocument>((resolve, reject) => {
+      const queue = this.#queues.get(result.path) ?? [];
+      queue.push({ result, resolve, reject });
+      this.#queues.set(result.path, queue);
+    });
+  }
+
+  async #drain(path: string): Promise<void> {
+    this.#running.add(path);
     try {
-      for (let batch = this.#take(key); batch.length; batch = this.#take(key)) {
+      for (let batch = this.#take(path); batch.length; batch = this.#take(path)) {
         try {
           const doc = await this.#write(
             path,
-            target,
             batch.map((w) => w.result),
           );
           this.#settled(batch.length);
@@ -68,18 +65,25 @@ export class CoalescingWriter {
         } catch (err) {
           const error = this.#describe(err);
           this.#settled(0, batch.length);
-          this.state.lastFailure = { at: new Date().toISOString(), path, target, error };
+          // One of the batch's cells names the failure (the write was the identity's, all its cells at once).
+          const { target } = batch[0].result;
+          this.state.lastFailure = {
+            at: new Date().toISOString(),
+            path: batch[0].result.path,
+            target,
+            error,
+          };
           for (const w of batch) w.reject(err);
         }
       }
     } finally {
-      this.#running.delete(key);
+      this.#running.delete(path);
     }
   }
 
-  #take(key: string): Waiting[] {
-    const batch = this.#queues.get(key) ?? [];
-    this.#queues.delete(key);
+  #take(path: string): Waiting[] {
+    const batch = this.#queues.get(path) ?? [];
+    this.#queues.delete(path);
     return batch;
   }
 

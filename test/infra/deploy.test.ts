@@ -119,12 +119,26 @@ describe('npm run deploy', () => {
     // The bundle is the whole app: well under the 8 MiB the package was allowed (docs/cold-start.md).
     assert.ok(Number(m[2]) <= 8 * 1024 * 1024, `package ${m[3]} MiB`);
 
-    // Only the bundled app, host.json and package.json: no node_modules, every library is in the bundle.
-    assert.deepEqual(readdirSync(staging).sort(), ['dist', 'host.json', 'package.json']);
+    // Only the bundled app, the default declaration, host.json and package.json: no node_modules, every library is
+    // in the bundle.
+    assert.deepEqual(readdirSync(staging).sort(), ['declarations', 'dist', 'host.json', 'package.json']);
     const rel = files.map((f) => relative(staging, f).split(sep).join('/'));
     assert.ok(rel.includes('dist/app/index.js'));
     assert.ok(rel.includes('dist/app/main.js'));
     assert.ok(rel.includes('dist/app/client/main.js'), 'the status page script');
+    // The declaration the app reads by default (PROBES_DECLARATION) and every other one in declarations/, byte for
+    // byte the repository's, at the same path.
+    const declared = rel.filter((f) => f.startsWith('declarations/'));
+    assert.ok(declared.includes('declarations/default.json'), 'the default declaration');
+    assert.deepEqual(
+      declared,
+      readdirSync(join(ROOT, 'declarations'))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => `declarations/${f}`)
+        .sort(),
+    );
+    for (const f of declared)
+      assert.equal(readFileSync(join(staging, f), 'utf8'), readFileSync(join(ROOT, f), 'utf8'), f);
     for (const f of rel) {
       assert.doesNotMatch(f, /^(src|sandbox|devhost|test|bench|scripts|infra|docs|\.sandbox|\.devhost)\//, f);
       if (f.startsWith('dist/')) assert.match(f, /^dist\/app\/.*\.js(\.map)?$/, f);

@@ -524,7 +524,7 @@ const BICEP_MUTATIONS: Array<[string, string, string, string, RegExp]> = [
   [
     'the app settings not one union of vars',
     'modules/function-app.bicep',
-    'properties: union(hostSettings, probeSettings, federatedTokenSettings, statusWriterSettings)',
+    'properties: union(hostSettings, probeSettings, federatedTokenSettings, statusWriterSettings, declarationUrlSettings, declarationReaderSettings)',
     'properties: probeSettings',
     /app settings must be one resource 'appsettings' with properties: union/,
   ],

@@ -6,14 +6,18 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { SandboxConnection } from '../../sandbox/connection.ts';
 import {
+  declarationEnv,
+  declarationLayout,
+  declarationPath,
   ensureLocalSettings,
   hostEnv,
   PATH_IDS,
   renderMatrix,
+  REPO_ROOT,
   TARGET_IDS,
   toCell,
 } from '../../scripts/lib/stack.ts';
-import type { Cell } from '../../scripts/lib/stack.ts';
+import type { Cell, MatrixLayout } from '../../scripts/lib/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'stack-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -145,6 +149,84 @@ describe('matrix', () => {
     assert.match(
       text,
       /^ {2}federated -> blob: forbidden\n {6}Grant it\.\n {6}\$ az role assignment create \.\.\.$/m,
+    );
+  });
+});
+
+describe('a declaration tried locally (npm start -- --declaration FILE)', () => {
+  const FILE = join(REPO_ROOT, 'test', 'sandbox', 'fixtures', 'team-declaration.json');
+  const guid = (n: number) => `${String(n).repeat(8)}-1111-4111-8111-111111111111`;
+  // What the sandbox puts in its connection's appSettings for the file's references (and a canary setting).
+  const appSettings: Record<string, string> = {
+    SYSTEM_PRINCIPAL_ID: guid(1),
+    API_CLIENT_ID: guid(2),
+    API_OBJECT_ID: guid(3),
+    AZURE_TENANT_ID: guid(4),
+    BATCH_CLIENT_ID: guid(5),
+    BATCH_OBJECT_ID: guid(6),
+    BATCH_TOKEN_FILE: '/tmp/sandbox/token',
+    ORDERS_VAULT_URL: 'https://127.0.0.1:1001/',
+    ORDERS_BLOB_URL: 'https://127.0.0.1:1002/stidentityprobes',
+    ORDERS_SUBSCRIPTION: 'fede0978-e421-4650-9304-746eefba010e',
+    ORDERS_GROUP: 'rg-identity-probes',
+    ARM_ENDPOINT: 'https://127.0.0.1:1003',
+    ORDERS_QUEUE_URL: 'https://127.0.0.1:1004/queue/stidentityprobes',
+    KEY_VAULT_URL: 'https://127.0.0.1:1005/',
+  };
+  const connection = { appSettings } as unknown as SandboxConnection;
+
+  it('the app gets PROBES_DECLARATION and the sandbox values of exactly the settings the file refers to', () => {
+    const env = declarationEnv(FILE, connection);
+    assert.equal(env.PROBES_DECLARATION, FILE);
+    assert.equal(env.ORDERS_QUEUE_URL, appSettings.ORDERS_QUEUE_URL);
+    assert.equal(env.KEY_VAULT_URL, undefined, 'not referred to by the file');
+    assert.deepEqual(
+      Object.keys(env).sort(),
+      ['PROBES_DECLARATION', ...Object.keys(appSettings).filter((k) => k !== 'KEY_VAULT_URL')].sort(),
+    );
+  });
+
+  it('a relative --declaration is relative to where npm was run (INIT_CWD)', () => {
+    assert.equal(
+      declarationPath('my-probes.json', { INIT_CWD: '/home/me/team' }),
+      '/home/me/team/my-probes.json',
+    );
+    assert.equal(declarationPath('/abs/my-probes.json', { INIT_CWD: '/home/me' }), '/abs/my-probes.json');
+  });
+
+  it('the matrix is its identities x its resources, denied cells marked, counted over its probes', () => {
+    const layout = declarationLayout(FILE, appSettings);
+    assert.equal(layout.title, 'team-orders version 2026-12-05');
+    assert.deepEqual(layout.rows, ['app', 'api', 'batch']);
+    assert.deepEqual(layout.columns, ['orders-secret', 'orders-blobs', 'orders-rg', 'orders-queue']);
+    assert.equal(layout.cells.size, 12);
+    assert.equal(layout.cells.get('app orders-secret'), 'denied');
+    assert.equal(layout.cells.get('batch orders-rg'), 'denied');
+    const cells: Cell[] = layout.rows.flatMap((path) =>
+      layout.columns.map((target) =>
+        toCell(
+          path === 'api' && target === 'orders-queue'
+            ? { path, target, outcome: 'no-answer', timings: { totalMs: 5 } }
+            : { path, target, outcome: 'ok', timings: { totalMs: 20 } },
+          path,
+        ),
+      ),
+    );
+    const text = renderMatrix(cells, { layout });
+    assert.match(text, /^\s+orders-secret\s+orders-blobs\s+orders-rg\s+orders-queue$/m);
+    assert.match(text, /^ {2}app\s+ok \(denied\) 20ms\s+ok 20ms\s+ok 20ms\s+ok 20ms$/m);
+    assert.match(text, /^ {2}batch\s+ok 20ms\s+ok 20ms\s+ok \(denied\) 20ms\s+ok 20ms$/m);
+    assert.match(text, /^ {2}11\/12 ok$/m);
+    assert.match(text, /^ {2}api -> orders-queue: no-answer$/m);
+
+    // A cell the declaration does not probe shows '-'; a probed cell with no result is a failure.
+    const partial: MatrixLayout = { ...layout, cells: new Map([...layout.cells].slice(0, 11)) };
+    const shown = renderMatrix(cells.slice(0, 10), { layout: partial });
+    assert.match(shown, /^ {2}batch\s+ok 20ms\s+ok 20ms\s+no-answer\s+-$/m);
+    assert.match(shown, /^ {2}9\/11 ok$/m);
+    assert.match(
+      shown,
+      /^ {2}batch -> orders-rg: no-answer\n {6}the app returned no result for this probe$/m,
     );
   });
 });

@@ -1,7 +1,6 @@
 // HTTP answers of the status page: the page itself (for GET /api/status from a browser) and its assets
 // (GET /api/status/assets/{name}, anonymous: they hold no status data). Both with a strict CSP.
 import type { HttpResponseInit } from '@azure/functions';
-import { PATH_IDS, TARGET_IDS } from '../../ids.ts';
 import type { Config } from '../../config.ts';
 import type { StatusView } from '../model.ts';
 import { pageAssets } from './assets.ts';
@@ -26,12 +25,14 @@ export function statusPage(
   config: Config,
   assetBase: string,
 ): HttpResponseInit {
+  // The order the page lays cells out in: the declaration's (the client reads view.cells again on each refresh).
+  const { cells } = view;
   const data = {
     view,
     etag,
     identities: wiredIdentities(config),
-    paths: [...PATH_IDS],
-    targets: [...TARGET_IDS],
+    paths: [...new Set(cells.map((c) => c.identity))],
+    targets: [...new Set(cells.map((c) => c.resource))],
     refreshMs: Math.max(MIN_REFRESH_MS, config.status.cacheMs),
   };
   return {

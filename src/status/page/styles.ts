@@ -58,8 +58,8 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monosp
 .c-stale { border-left-color: var(--stale); background: var(--stale-bg); } .c-none { border-left-color: var(--none); }
 .badge { font-weight: 700; font-size: .95rem; }
 .b-ok { color: var(--ok); } .b-fail { color: var(--fail); } .b-stale { color: var(--stale); } .b-none { color: var(--none); }
-.cell .age { position: absolute; right: 12px; top: 11px; font-size: .75rem; color: var(--muted); }
-.cell { position: relative; }
+.cell-top { display: flex; justify-content: space-between; align-items: baseline; flex-wrap: wrap; gap: 0 8px; }
+.cell .age { font-size: .75rem; color: var(--muted); margin-left: auto; }
 .who { color: var(--text); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .who-name { font-weight: 600; }
 .who.none, .streak { color: var(--muted); }
@@ -84,6 +84,32 @@ code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monosp
 .history-box summary { cursor: pointer; color: var(--muted); font-size: .85rem; }
 .history { margin: 6px 0 0; padding-left: 1.6em; font-size: .85rem; columns: 2 260px; }
 .h-ok { color: var(--ok); } .h-fail { color: var(--fail); } .muted { color: var(--muted); }
+.matrix tbody th .group-name { display: block; overflow-wrap: anywhere; }
+.group-counts { display: block; font-size: .75rem; font-weight: 500; color: var(--muted); }
+.gc-fail { color: var(--fail); font-weight: 600; }
+.group-toggle, .tool { font: inherit; font-size: .75rem; padding: 2px 8px; margin-top: 4px; border-radius: 6px; cursor: pointer;
+  border: 1px solid var(--line); background: var(--panel); color: var(--text); }
+.tool { font-size: .85rem; padding: 4px 10px; margin: 0; }
+.toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; margin: 0 0 4px; font-size: .9rem; }
+.toolbar .filter { display: inline-flex; align-items: center; gap: 4px; cursor: pointer; font-weight: 600; }
+.toolbar-note { color: var(--muted); font-size: .8rem; margin-left: auto; }
+.collapsed { vertical-align: middle; }
+.collapsed-note { display: block; padding: 8px 12px; border: 1px dashed var(--line); border-radius: 10px; color: var(--muted); font-size: .85rem; }
+.undeclared { display: block; padding: 10px 12px; color: var(--muted); font-size: .8rem; }
+.cell-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 8px; }
+.m-wrap .cell { min-height: 0; }
+.m-wrap tbody th, .matrix tbody th:has(+ .collapsed) { vertical-align: top; padding-top: 10px; }
+.cell .res { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.cell .expect { font-size: .75rem; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+.cell .expect::before { content: "⊘ "; }
+.filtered-note, .no-failing { margin: 6px 0 0; color: var(--muted); font-size: .85rem; }
+.no-failing { padding: 12px; background: var(--panel); border: 1px solid var(--line); border-radius: 10px; }
+.problems { background: var(--fail-bg); border: 1px solid var(--fail); border-radius: 12px; padding: 12px 16px; margin-bottom: 16px; }
+.problems h2 { color: var(--fail); }
+.problems p { margin: 0 0 8px; }
+.problem-list { width: 100%; border-collapse: collapse; font-size: .85rem; }
+.problem-list th { text-align: left; font-size: .7rem; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); }
+.problem-list th, .problem-list td { padding: 4px 8px 4px 0; vertical-align: top; overflow-wrap: anywhere; }
 noscript p { background: var(--panel); padding: 12px; border-radius: 8px; }
 @media (max-width: 760px) {
   #app { padding: 12px 10px 28px; }
@@ -97,7 +123,8 @@ noscript p { background: var(--panel); padding: 12px; border-radius: 8px; }
   .matrix td::before { content: attr(data-label); display: block; font-size: .7rem; text-transform: uppercase;
     letter-spacing: .05em; color: var(--muted); margin: 0 0 2px 2px; }
   .cell { min-height: 0; }
-  .detail-row td::before { content: none; }
+  .detail-row td::before, .matrix td.cells::before, .matrix td.collapsed::before { content: none; }
+  .toolbar-note { margin-left: 0; }
   .detail-row[hidden] { display: none; }
 }
 `;

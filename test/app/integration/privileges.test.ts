@@ -227,7 +227,7 @@ describe('privileges check against the sandbox', { timeout: 900_000 }, () => {
     });
   }
 
-  it('GET /api/privileges/{path}: runs and records the check; 404 names the paths; 405 for other methods', async () => {
+  it('GET /api/privileges/{identity}: any declared name runs its principal check; 404 names the identities; 405', async () => {
     const c = sb.connection;
     const http = (rest: string, method = 'GET') => ({
       op: 'http' as const,
@@ -248,18 +248,26 @@ describe('privileges check against the sandbox', { timeout: 900_000 }, () => {
     const [okRes, unknown, none, post, extra] = run.steps.map((x) => x.value);
     assert.equal(okRes.status, 200);
     assert.equal(okRes.body.identity, 'app');
-    assert.equal(okRes.body.path, 'uami-object-id');
+    // One principal, four declared names: checked with the first one's credential, whichever name asks.
+    assert.equal(okRes.body.path, 'uami-client-id');
+    assert.deepEqual(okRes.body.names, [
+      'uami-client-id',
+      'uami-object-id',
+      'uami-resource-id',
+      'default-chain',
+    ]);
     assert.equal(okRes.body.outcome, 'ok');
     assert.equal(okRes.body.statusStore.recorded, true);
     assert.equal(unknown.status, 404);
-    assert.match(unknown.body.message, /Unknown identity path 'nope'/);
+    assert.match(unknown.body.message, /Unknown identity 'nope': the declaration names system-assigned, /);
     assert.ok(unknown.body.paths.includes('federated'));
     assert.equal(none.status, 404);
     assert.equal(post.status, 405);
     assert.equal(extra.status, 404);
     assert.match(extra.body.message, /extra segment \('extra'\)/);
     const view = run.steps.at(-1)!.value as StatusView;
-    assert.equal(view.identities.app.privileges?.latest.path, 'uami-object-id', 'shown beside the cells');
+    assert.equal(view.identities.app.privileges?.latest.path, 'uami-client-id', 'shown beside the cells');
+    assert.deepEqual(view.identities.app.paths, okRes.body.names);
   });
 
   it('an identity that may not list role assignments: excess reported, no assignment named, the operator told how', async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PATH_IDS, TARGET_IDS } from '../../../src/ids.ts';
-import type { CellDocument } from '../../../src/status/cells.ts';
+import type { IdentityDocument } from '../../../src/status/document.ts';
 import type { StatusView } from '../../../src/status/model.ts';
 import { runChild } from '../helpers/child.ts';
 import { addFault, clearFaults, useSandbox } from '../helpers/sandbox.ts';
@@ -14,7 +14,7 @@ const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 describe('status store', { timeout: 300_000 }, () => {
   const sb = useSandbox();
 
-  it('timers record each path in its own blob; /api/status shows every cell with its age; /api/health only the verdict', async () => {
+  it('timers record each identity in its own blob; /api/status shows every cell with its age; /api/health only the verdict', async () => {
     const run = await runChild(sb.connection.appSettings, [
       ...PATH_IDS.map((path) => ({ op: 'timer' as const, path })),
       { op: 'http', fn: 'status' },
@@ -58,15 +58,20 @@ describe('status store', { timeout: 300_000 }, () => {
     assert.doesNotMatch(JSON.stringify(health.body), GUID, 'health names no ids');
     assert.match(html.headers['content-type'], /text\/html/);
     assert.match(html.body, /identity-probes: ok/);
-    for (const path of PATH_IDS)
+    for (const path of PATH_IDS) {
+      const doc = JSON.parse(raw[path]) as IdentityDocument;
+      assert.equal(doc.path, path, 'each identity writes only its own blob');
+      assert.deepEqual(Object.keys(doc.targets).sort(), [...TARGET_IDS].sort());
       for (const target of TARGET_IDS) {
-        const doc = JSON.parse(raw[`${path}/${target}`]) as CellDocument;
-        assert.deepEqual([doc.path, doc.target], [path, target], 'each cell writes only its own blob');
-        assert.deepEqual(doc.record.latest, view.paths[path].targets[target] && doc.record.latest);
+        const { ageMs: _a, stale: _s, since: _i, history, ...latest } = view.paths[path].targets[target]!;
+        assert.deepEqual(history, doc.targets[target].history);
+        assert.equal(latest.at, doc.targets[target].latest.at);
+        assert.equal(latest.outcome, doc.targets[target].latest.outcome);
       }
+    }
   });
 
-  it('concurrent writers lose nothing (coalesced per cell, ETag conditions, retry on 412/409)', async () => {
+  it('concurrent writers lose nothing (coalesced per identity, ETag conditions, retry on 412/409)', async () => {
     const run = await runChild(sb.connection.appSettings, [
       { op: 'record-concurrent', path: 'uami-object-id', n: 10 },
     ]);
@@ -75,10 +80,10 @@ describe('status store', { timeout: 300_000 }, () => {
       outcomes.every((o: { recorded: boolean }) => o.recorded),
       JSON.stringify(outcomes),
     );
-    const doc = JSON.parse(raw['uami-object-id/arm']) as CellDocument;
-    const mine = doc.record.history.filter((h) => h.totalMs < 10 && h.totalMs >= 0);
+    const record = (JSON.parse(raw['uami-object-id']) as IdentityDocument).targets.arm;
+    const mine = record.history.filter((h) => h.totalMs < 10 && h.totalMs >= 0);
     assert.ok(mine.length >= 10, `history kept ${mine.length} of 10 concurrent writes`);
-    assert.equal(doc.record.latest.timings.totalMs, 9, 'latest is the newest result');
+    assert.equal(record.latest.timings.totalMs, 9, 'latest is the newest result');
   });
 
   it('a flood of status requests is served from one read (single-flight + cache)', async () => {
@@ -248,7 +253,8 @@ describe('status store', { timeout: 300_000 }, () => {
   it('two processes racing one cell, equal milliseconds included: every result in the history (issue 24)', async () => {
     // Two app processes record the same cell, one write after another, starting at the same wall-clock time; both
     // use the same ten `at` values, so every millisecond holds two results (forced: the step gives the times).
-    // Each write is a read-modify-write of one blob: only the ETag condition keeps one from overwriting the other.
+    // Each write is a read-modify-write of the identity's blob: only the ETag condition keeps one from overwriting
+    // the other.
     const base = Date.now();
     const ats = Array.from({ length: 10 }, (_, i) => new Date(base + i).toISOString());
     const step = {
@@ -267,8 +273,8 @@ describe('status store', { timeout: 300_000 }, () => {
     const raw = (
       await runChild(sb.connection.appSettings, [{ op: 'raw-status-blobs', paths: ['default-chain'] }])
     ).steps[0].value as Record<string, string>;
-    const doc = JSON.parse(raw['default-chain/blob']) as CellDocument;
-    const mine = doc.record.history.filter((h) => Date.parse(h.at) >= base);
+    const record = (JSON.parse(raw['default-chain']) as IdentityDocument).targets.blob;
+    const mine = record.history.filter((h) => Date.parse(h.at) >= base);
     assert.equal(mine.length, 20, `history kept ${mine.length} of 20: ${JSON.stringify(mine)}`);
     for (const at of ats)
       assert.equal(mine.filter((h) => h.at === at).length, 2, `both results of ${at} are kept`);

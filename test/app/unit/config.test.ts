@@ -33,6 +33,7 @@ const EXAMPLES: Record<SettingFormat, string> = {
     '/subscriptions/fede0978-e421-4650-9304-746eefba010e/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id',
   'token-credentials': 'prod',
   'absolute-path': '/var/run/secrets/token',
+  'json-path': 'declarations/default.json',
   'probe-timeout-ms': '10000',
   ncrontab: '0 */5 * * * *',
   'cache-ms': '5000',

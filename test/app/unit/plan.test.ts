@@ -119,7 +119,11 @@ describe('plan', () => {
     assert.equal(r.outcome, 'misconfigured');
     assert.equal(r.detail?.setting, 'BATCH_CLIENT_ID');
     assert.match(r.remediation!.summary, /BATCH_CLIENT_ID/);
-    assert.doesNotMatch(JSON.stringify(r), /FEDERATED_CLIENT_ID/, 'the module’s own setting name is not shown');
+    assert.doesNotMatch(
+      JSON.stringify(r),
+      /FEDERATED_CLIENT_ID/,
+      'the module’s own setting name is not shown',
+    );
   });
 
   test('a kind this build cannot probe is a problem of its probes, not a crash', () => {

@@ -1,9 +1,18 @@
-// The per-cell status documents, the coalescing writer, the honest verdict and the schedule's staleness bound
+// The identity documents of the status store (all of an identity's cells in one), the coalescing writer, the honest verdict and the schedule's staleness bound
 // (pure logic: no store).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProbeResult } from '../../../src/core/results.ts';
-import { mergeCell, toPathDocument } from '../../../src/status/cells.ts';
+import {
+  foldLegacy,
+  mergePrivilegesInto,
+  mergeResultsInto,
+  toPathDocument,
+  type IdentityDocument,
+  type LegacyCellDocument,
+} from '../../../src/status/document.ts';
+import { mergeRecord } from '../../../src/status/model.ts';
+import type { PrivilegesResult } from '../../../src/privileges/types.ts';
 import { buildStatusView, honestVerdict } from '../../../src/status/model.ts';
 import { HISTORY_LIMIT } from '../../../src/status/streak.ts';
 import { schedulePeriodMs, staleAfterMs } from '../../../src/status/schedule.ts';
@@ -18,54 +27,116 @@ const result = (i: number, outcome: ProbeResult['outcome'] = 'ok'): ProbeResult 
   timings: { tokenMs: 0, callMs: i, totalMs: i },
 });
 
-describe('status cells', () => {
-  it('folds results in any order into the same cell document, bounded', () => {
+const cell = (doc: IdentityDocument | undefined) => doc!.targets.blob;
+
+describe('identity documents', () => {
+  it('fold results in any order into the same document, each cell bounded', () => {
     const results = Array.from({ length: 30 }, (_, i) => result(i, i % 3 ? 'ok' : 'forbidden'));
-    const inOrder = results.reduce(
-      (doc, r) => mergeCell(doc, 'uami-client-id', 'blob', [r]),
-      undefined as ReturnType<typeof mergeCell> | undefined,
-    )!;
+    const fold = (rs: ProbeResult[]) =>
+      rs.reduce(
+        (doc, r) => mergeResultsInto(doc, 'uami-client-id', [r]),
+        undefined as IdentityDocument | undefined,
+      );
+    const inOrder = fold(results);
     const shuffled = [...results].sort(
       (a, b) => ((a.timings.totalMs * 7919) % 31) - ((b.timings.totalMs * 7919) % 31),
     );
-    const outOfOrder = shuffled.reduce(
-      (doc, r) => mergeCell(doc, 'uami-client-id', 'blob', [r]),
-      undefined as ReturnType<typeof mergeCell> | undefined,
-    )!;
-    assert.equal(outOfOrder.record.latest.at, results[29].at, 'an older result never replaces a newer one');
-    assert.deepEqual(outOfOrder.record.history, inOrder.record.history);
-    assert.equal(inOrder.record.history.length, HISTORY_LIMIT);
-    assert.equal(mergeCell(undefined, 'uami-client-id', 'blob', results).record.latest.at, results[29].at);
+    const outOfOrder = fold(shuffled);
+    assert.equal(cell(outOfOrder).latest.at, results[29].at, 'an older result never replaces a newer one');
+    assert.deepEqual(cell(outOfOrder).history, cell(inOrder).history);
+    assert.equal(cell(inOrder).history.length, HISTORY_LIMIT);
+    assert.equal(cell(mergeResultsInto(undefined, 'uami-client-id', results)).latest.at, results[29].at);
   });
 
-  it('ignores results of other cells; folds cells into a path document', () => {
-    const other = { ...result(5), target: 'arm' as const };
-    assert.throws(() => mergeCell(undefined, 'uami-client-id', 'blob', [other]), /no result/);
-    const blob = mergeCell(undefined, 'uami-client-id', 'blob', [result(1)]);
-    const arm = mergeCell(undefined, 'uami-client-id', 'arm', [other]);
-    const doc = toPathDocument('uami-client-id', [blob, undefined, arm])!;
-    assert.deepEqual(Object.keys(doc.targets).sort(), ['arm', 'blob']);
-    assert.equal(toPathDocument('uami-client-id', [undefined]), undefined);
+  it('one write holds every cell of the identity; results of other identities are ignored', () => {
+    const mine = (['blob', 'arm', 'keyvault'] as const).map((target, i) => ({ ...result(i), target }));
+    const other = { ...result(5), path: 'federated' as const };
+    assert.throws(() => mergeResultsInto(undefined, 'uami-client-id', [other]), /no result/);
+    const doc = mergeResultsInto(undefined, 'uami-client-id', [...mine, other]);
+    assert.deepEqual(Object.keys(doc.targets).sort(), ['arm', 'blob', 'keyvault']);
+    assert.deepEqual(
+      Object.keys(toPathDocument(doc, ['arm', 'blob', 'queue']).targets).sort(),
+      ['arm', 'blob'],
+      'the view gets the declared resources only',
+    );
+    // A privileges check keeps the cells, and cells keep the check.
+    const check = {
+      path: 'uami-client-id',
+      outcome: 'ok',
+      at: result(9).at,
+      armRequests: 2,
+    } as PrivilegesResult;
+    const both = mergeResultsInto(mergePrivilegesInto(doc, 'uami-client-id', check), 'uami-client-id', [
+      result(10),
+    ]);
+    assert.equal(both.privileges?.latest, check);
+    assert.equal(both.targets.blob.latest.at, result(10).at);
+    assert.equal(both.targets.arm, doc.targets.arm);
+  });
+
+  it("the federated token state is the newest result's, whichever cell and whatever the write order", () => {
+    const withToken = (i: number, target: 'blob' | 'arm') => ({
+      ...result(i),
+      target,
+      federatedToken: { source: 'file' as const, location: `/t${i}` },
+    });
+    const a = mergeResultsInto(undefined, 'uami-client-id', [withToken(2, 'arm')]);
+    const b = mergeResultsInto(a, 'uami-client-id', [withToken(1, 'blob')]); // older, landed later
+    assert.equal(b.federatedToken?.location, '/t2');
+    assert.equal(
+      mergeResultsInto(b, 'uami-client-id', [withToken(3, 'blob')]).federatedToken?.location,
+      '/t3',
+    );
+  });
+
+  it("folds the previous layout's documents (a blob per cell, the privileges blob) with their histories", () => {
+    const legacy = (target: 'blob' | 'arm', n: number): LegacyCellDocument => {
+      let record;
+      for (let i = 0; i < n; i++)
+        record = mergeRecord(record, { ...result(i, i ? 'ok' : 'forbidden'), target });
+      return { schema: 2, path: 'uami-client-id', target, updatedAt: result(n - 1).at, record: record! };
+    };
+    const check = {
+      path: 'uami-client-id',
+      outcome: 'ok',
+      at: result(3).at,
+      armRequests: 1,
+    } as PrivilegesResult;
+    const privileges = mergePrivilegesInto(undefined, 'uami-client-id', check).privileges!;
+    assert.equal(foldLegacy('uami-client-id', [undefined], undefined), undefined, 'nothing to fold');
+    const folded = foldLegacy(
+      'uami-client-id',
+      [legacy('blob', 4), legacy('arm', 2), { ...legacy('arm', 1), path: 'federated' }],
+      privileges,
+    )!;
+    assert.deepEqual(folded.targets.blob, legacy('blob', 4).record, 'history and streak kept as they were');
+    assert.deepEqual(folded.targets.arm, legacy('arm', 2).record);
+    assert.equal(folded.privileges, privileges);
+    assert.deepEqual([folded.folded?.cells, folded.folded?.privileges], [2, true]);
+    // The next result joins the folded history.
+    const next = mergeResultsInto(folded, 'uami-client-id', [result(4)]);
+    assert.equal(next.targets.blob.history.length, 5);
+    assert.equal(next.targets.blob.timeToGreenMs, 1000, 'the streak goes on from the folded record');
   });
 });
 
 describe('coalescing writer', () => {
-  it('one write per cell in flight; results arriving meanwhile join the next write; nothing lost', async () => {
+  it('one write per identity in flight; results arriving meanwhile join the next write; nothing lost', async () => {
     const writes: number[] = [];
     let inFlight = 0;
     let maxInFlight = 0;
-    const w = new CoalescingWriter(async (p, t, batch) => {
+    const w = new CoalescingWriter(async (p, batch) => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       await new Promise((r) => setImmediate(r)); // a write takes a turn: results arriving meanwhile queue
       writes.push(batch.length);
       inFlight--;
-      return mergeCell(undefined, p, t, batch);
+      return mergeResultsInto(undefined, p, batch);
     }, String);
     const docs = await Promise.all(Array.from({ length: 50 }, (_, i) => w.record([result(i)])));
     // Each result resolves with the document of the write that contained it (its latest is that result or newer).
     for (const [i, [doc]] of docs.entries())
-      assert.ok(doc.record.latest.at >= result(i).at, `result ${i} resolved with its write's document`);
+      assert.ok(cell(doc).latest.at >= result(i).at, `result ${i} resolved with its write's document`);
     assert.equal(maxInFlight, 1);
     assert.equal(
       writes.reduce((a, b) => a + b, 0),
@@ -81,6 +152,18 @@ describe('coalescing writer', () => {
         lastRecordedAt: undefined,
       },
     );
+  });
+
+  it("results given together (a timer run's cells) go in one write", async () => {
+    const writes: string[][] = [];
+    const w = new CoalescingWriter(async (p, batch) => {
+      writes.push(batch.map((r) => r.target));
+      return mergeResultsInto(undefined, p, batch);
+    }, String);
+    const run = (['keyvault', 'blob', 'arm'] as const).map((target) => ({ ...result(1), target }));
+    const [a, b, c] = await w.record(run);
+    assert.deepEqual(writes, [['keyvault', 'blob', 'arm']]);
+    assert.ok(a === b && b === c, 'one document for the three');
   });
 
   it('a failed write rejects its results and is counted with its error', async () => {
@@ -110,9 +193,7 @@ describe('honest verdict', () => {
   });
 
   it('the view carries the newest result age and degrades when the store is unreachable', () => {
-    const doc = toPathDocument('uami-client-id', [
-      mergeCell(undefined, 'uami-client-id', 'blob', [result(0)]),
-    ]);
+    const doc = toPathDocument(mergeResultsInto(undefined, 'uami-client-id', [result(0)]));
     const v = buildStatusView({ 'uami-client-id': doc }, { reachable: false, error: 'x' }, T0 + 5000, 60_000);
     assert.equal(v.newestResultAgeMs, 5000);
     assert.equal(v.staleAfterMs, 60_000);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProbeResult } from '../../../src/core/results.ts';
-import { mergeCell, toPathDocument } from '../../../src/status/cells.ts';
+import { mergePrivilegesInto, mergeResultsInto, toPathDocument } from '../../../src/status/document.ts';
 import { mergeResults } from '../../../src/status/model.ts';
 import { mergePrivileges } from '../../../src/status/privileges.ts';
 import type { PrivilegesResult } from '../../../src/privileges/types.ts';
@@ -39,7 +39,7 @@ describe('streaks', () => {
 });
 
 describe('one cell merge', () => {
-  it('a cell document and a path document fold the same results into the same record', () => {
+  it('an identity document and a path document fold the same results into the same record', () => {
     const results: ProbeResult[] = [0, 2, 1, 3].map((s, i) => ({
       path: 'uami-client-id',
       target: 'arm',
@@ -48,12 +48,16 @@ describe('one cell merge', () => {
       timings: { tokenMs: 0, callMs: s, totalMs: s },
       ...(s === 3 ? { federatedToken: { source: 'file' as const, location: '/t' } } : {}),
     }));
-    const cell = mergeCell(undefined, 'uami-client-id', 'arm', results);
+    const stored = mergeResultsInto(undefined, 'uami-client-id', results);
     const doc = mergeResults(undefined, 'uami-client-id', results);
-    assert.deepEqual(cell.record, doc.targets.arm);
-    assert.deepEqual(cell.federatedToken, doc.federatedToken);
-    assert.equal(cell.record.latest.at, at(180));
-    assert.equal(cell.record.since, at(120), 'folded in time order: forbidden at 0 and 1 min, ok from 2 min');
+    assert.deepEqual(stored.targets.arm, doc.targets.arm);
+    assert.deepEqual(stored.federatedToken, doc.federatedToken);
+    assert.equal(stored.targets.arm.latest.at, at(180));
+    assert.equal(
+      stored.targets.arm.since,
+      at(120),
+      'folded in time order: forbidden at 0 and 1 min, ok from 2 min',
+    );
   });
 });
 
@@ -69,16 +73,16 @@ describe('path documents', () => {
       findings: [],
       armRequests: 3,
     } as PrivilegesResult;
+    const alone = mergePrivilegesInto(undefined, 'uami-client-id', check, new Date(at(31)));
     const privileges = mergePrivileges(undefined, check);
-    assert.equal(toPathDocument('uami-client-id', [undefined]), undefined);
-    assert.deepEqual(toPathDocument('uami-client-id', [undefined], privileges), {
+    assert.deepEqual(toPathDocument(alone), {
       schema: 1,
       path: 'uami-client-id',
-      updatedAt: at(30),
+      updatedAt: at(31),
       targets: {},
       privileges,
     });
-    const cell = mergeCell(undefined, 'uami-client-id', 'arm', [
+    const stored = mergeResultsInto(alone, 'uami-client-id', [
       {
         path: 'uami-client-id',
         target: 'arm',
@@ -87,9 +91,9 @@ describe('path documents', () => {
         timings: { tokenMs: 0, callMs: 1, totalMs: 1 },
       },
     ]);
-    const doc = toPathDocument('uami-client-id', [cell], privileges)!;
-    assert.equal(doc.updatedAt, cell.updatedAt);
-    assert.deepEqual(doc.targets.arm, cell.record);
-    assert.equal(doc.privileges, privileges);
+    const doc = toPathDocument(stored);
+    assert.equal(doc.updatedAt, stored.updatedAt);
+    assert.deepEqual(doc.targets.arm, stored.targets.arm);
+    assert.deepEqual(doc.privileges, privileges);
   });
 });

@@ -1,7 +1,18 @@
 // A cell's detail: what failed and how to fix it (service error code, HTTP status, request ids, the remediation
 // sentence, the command with a copy button), who answered, and its last results.
 import { append, facts, h, type Child } from './dom.ts';
-import { clock, duration, identityName, relative, SYMBOL, TARGET_LABELS, tone } from './format.ts';
+import {
+  clock,
+  DENIED_LABEL,
+  duration,
+  answeredBy,
+  outcomeWord,
+  relative,
+  SYMBOL,
+  TARGET_LABELS,
+  tone,
+} from './format.ts';
+import type { Slot } from './layout.ts';
 import type { Cell, PageData } from './types.ts';
 
 type FactRow = Parameters<typeof facts>[0][number];
@@ -58,10 +69,15 @@ function history(cell: Cell, open: boolean, now: number): Child {
 }
 
 /** The detail's facts: what the service said, who answered, when, and how long it took. */
-function factRows(cell: Cell, name: string | undefined, now: number): FactRow[] {
+function factRows(slot: Slot, cell: Cell, name: string | undefined, now: number): FactRow[] {
   const d = cell.detail ?? {};
   const id = cell.identity;
   return [
+    [
+      'Expected',
+      slot.expect === 'denied' ? `${DENIED_LABEL}: the service must refuse this identity` : undefined,
+    ],
+    ['Probe', slot.probe !== `${slot.identity}/${slot.resource}` ? slot.probe : undefined],
     ['Service error code', errorCode(cell)],
     ['HTTP status', d.statusCode],
     ['Request id', d.requestId ? h('code', {}, d.requestId) : undefined],
@@ -117,14 +133,8 @@ function factRows(cell: Cell, name: string | undefined, now: number): FactRow[] 
   ];
 }
 
-export function renderDetail(
-  data: PageData,
-  path: string,
-  target: string,
-  cell: Cell | undefined,
-  historyOpen: boolean,
-  now: number,
-): HTMLElement {
+export function renderDetail(data: PageData, slot: Slot, historyOpen: boolean, now: number): HTMLElement {
+  const { identity: path, resource: target, cell } = slot;
   const title = `${path} → ${TARGET_LABELS[target] ?? target}`;
   if (!cell)
     return h(
@@ -134,7 +144,7 @@ export function renderDetail(
       h('p', {}, 'No result yet: the probe has not run since the status store was created.'),
     );
   const t = tone(cell.outcome, cell.stale);
-  const name = identityName(data.identities, cell.identity?.oid);
+  const name = answeredBy(data.identities, path, cell.identity);
   return h(
     'div',
     { class: `detail d-${t}`, 'data-detail': `${path}/${target}` },
@@ -143,11 +153,17 @@ export function renderDetail(
       {},
       title,
       ': ',
-      h('span', { class: `badge b-${t}` }, SYMBOL[t], ' ', cell.outcome ?? 'no result'),
+      h(
+        'span',
+        { class: `badge b-${t}` },
+        SYMBOL[t],
+        ' ',
+        outcomeWord(cell.outcome, slot.expect, cell.stale),
+      ),
     ),
     cell.remediation?.summary ? h('p', { class: 'remedy' }, cell.remediation.summary) : undefined,
     cell.remediation?.command ? commandBlock(cell.remediation.command) : undefined,
-    facts(factRows(cell, name, now)),
+    facts(factRows(slot, cell, name, now)),
     history(cell, historyOpen, now),
   );
 }

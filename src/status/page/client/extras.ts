@@ -14,6 +14,8 @@ const SHOWN_ELSEWHERE = new Set([
   'paths',
   'staleAfterMs',
   'reasons',
+  'cells',
+  'declaration',
 ]);
 
 type Obj = Record<string, unknown>;

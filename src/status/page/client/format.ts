@@ -46,6 +46,24 @@ export const TARGET_LABELS: Record<string, string> = {
   arm: 'Resource Manager',
 };
 
+/**
+ * What a cell's outcome means, in words: a probe that must be refused reads `ok` as "refused, as declared", and
+ * the outcome of one that got in has its own words.
+ */
+export function outcomeWord(outcome: string | undefined, expect?: string, stale?: boolean): string {
+  if (!outcome) return 'no result';
+  const word =
+    outcome === 'ok' && expect === 'denied'
+      ? 'refused, as declared'
+      : outcome === 'unexpectedly-allowed'
+        ? 'unexpectedly allowed'
+        : outcome;
+  return stale ? `stale (${word})` : word;
+}
+
+/** The line a cell that must be refused carries. */
+export const DENIED_LABEL = 'must be refused';
+
 export const VERDICT_LABELS: Record<string, string> = {
   ok: 'All identity paths healthy',
   degraded: 'Degraded',
@@ -63,4 +81,19 @@ export function shortId(id: string | undefined): string {
 export function identityName(identities: WiredIdentity[], oid: string | undefined): string | undefined {
   if (!oid) return undefined;
   return identities.find((i) => i.oid === oid.toLowerCase())?.name;
+}
+
+/**
+ * Who answered a cell: the wiring's name for its oid, else the declared identity's name when the attestation
+ * matched what the declaration expects of it (a declared identity is not in the wiring).
+ */
+export function answeredBy(
+  identities: WiredIdentity[],
+  declared: string,
+  attestation: { oid?: string; matches?: boolean } | undefined,
+): string | undefined {
+  return (
+    identityName(identities, attestation?.oid) ??
+    (attestation?.oid && attestation.matches === true ? declared : undefined)
+  );
 }

@@ -3,7 +3,71 @@
 import { facts, h, type Child } from './dom.ts';
 import { clock, duration, relative, VERDICT_LABELS } from './format.ts';
 import { extraFacts, reasons, writesNote } from './extras.ts';
-import type { FederatedToken, RefreshState, View } from './types.ts';
+import type { Declaration, FederatedToken, RefreshState, View } from './types.ts';
+
+/** Which declaration runs: name and version, where it was read from, and when. */
+function declarationFact(d: Declaration | undefined, now: number): Child {
+  if (!d || typeof d !== 'object') return undefined;
+  const title = [d.name ?? 'unnamed', d.version ? `version ${d.version}` : undefined]
+    .filter(Boolean)
+    .join(', ');
+  const note = [
+    d.source ? `from ${d.source}` : undefined,
+    d.readAt ? `read ${relative(d.readAt, now)}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const problems = Array.isArray(d.problems) ? d.problems.length : 0;
+  return h(
+    'span',
+    { id: 'declaration', 'data-complete': String(d.complete !== false) },
+    h(
+      'span',
+      { class: d.complete === false ? 'warn' : undefined },
+      title,
+      d.complete === false ? ` · not fully loaded (${problems} problem${problems === 1 ? '' : 's'})` : '',
+    ),
+    note ? h('span', { class: 'fact-note' }, note) : undefined,
+  );
+}
+
+/**
+ * When the declaration was not fully loaded: each problem (entry, probe, field, message), in sight above the
+ * matrix, since the probes it names are not running.
+ */
+export function declarationProblems(view: View): Child {
+  const d = view.declaration;
+  if (!d || typeof d !== 'object' || d.complete !== false) return undefined;
+  const problems = Array.isArray(d.problems) ? d.problems.filter((p) => p && typeof p === 'object') : [];
+  const cell = (v: unknown) => h('td', {}, typeof v === 'string' && v ? v : '–');
+  return h(
+    'section',
+    { class: 'problems', id: 'declaration-problems', role: 'alert', 'aria-labelledby': 'problems-title' },
+    h('h2', { id: 'problems-title' }, 'Declaration not fully loaded'),
+    h(
+      'p',
+      {},
+      `${d.name ?? 'The declaration'}${d.version ? ` (version ${d.version})` : ''} has ${problems.length} ` +
+        `problem${problems.length === 1 ? '' : 's'}: the entries below are left out and do not run; the valid probes do.`,
+    ),
+    problems.length
+      ? h(
+          'table',
+          { class: 'problem-list' },
+          h(
+            'thead',
+            {},
+            h('tr', {}, ...['Entry', 'Probe', 'Field', 'Message'].map((t) => h('th', { scope: 'col' }, t))),
+          ),
+          h(
+            'tbody',
+            {},
+            ...problems.map((p) => h('tr', {}, cell(p.entry), cell(p.probe), cell(p.field), cell(p.message))),
+          ),
+        )
+      : undefined,
+  );
+}
 
 function storeFact(view: View, state: RefreshState, now: number): Child {
   const store = view.store;
@@ -69,6 +133,7 @@ export function renderHeader(view: View, state: RefreshState, now: number): HTML
     ),
     facts(
       [
+        ['Declaration', declarationFact(view.declaration, now)],
         ['Status store', storeFact(view, state, now)],
         ['Federated token', tokenFact(view.paths?.federated?.federatedToken, now)],
         ...extraFacts(view, state, now),

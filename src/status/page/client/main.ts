@@ -2,8 +2,9 @@
 // with If-None-Match (an unchanged status is a 304: no body, no storage read). The function key the page was
 // opened with (`?code=`) goes with each poll as the x-functions-key header and is never put into the page.
 import { h } from './dom.ts';
-import { renderHeader } from './header.ts';
-import { renderMatrix } from './matrix.ts';
+import { declarationProblems, renderHeader } from './header.ts';
+import { hashFor, layout, onlyFailingFromHash } from './layout.ts';
+import { nothingFailing, renderMatrix, renderToolbar, type OpenState } from './matrix.ts';
 import type { PageData, RefreshState, View } from './types.ts';
 
 const POLL_TIMEOUT_MS = 10_000;
@@ -16,33 +17,83 @@ let view: View = data.view;
 let etag = data.etag;
 let openKey: string | undefined;
 let historyOpen = false;
+/** Groups the user opened or collapsed; the others follow the default (layout.ts isOpen). */
+const groups = new Map<string, boolean>();
+let onlyFailing = onlyFailingFromHash(location.hash);
 const state: RefreshState = { lastOkAt: Date.now(), viewAt: Date.now() };
+let rendered = false;
+
+/** The element with focus, by what identifies it across re-renders. */
+const FOCUS_KEYS = ['key', 'group', 'control', 'copy'] as const;
 
 function render(): void {
+  // Marks for the benchmark (bench/page-render.ts): how long each render takes, and when the first one ended.
+  performance.clearMarks('render-start');
+  performance.clearMeasures('render');
+  performance.mark('render-start');
   const now = Date.now();
   const focused = (document.activeElement as HTMLElement | null)?.dataset ?? {};
+  const l = layout(data, view);
+  const ui: OpenState = { openKey, historyOpen, groups, onlyFailing };
   const next = h(
     'div',
     { id: 'app' },
     renderHeader(view, state, now),
-    h('main', {}, renderMatrix(data, view, { openKey, historyOpen }, now)),
+    declarationProblems(view),
+    h('main', {}, renderToolbar(l, ui), nothingFailing(l, ui), renderMatrix(data, l, ui, now)),
   );
   root.replaceChildren(...next.childNodes);
   document.title = `identity-probes: ${view.status ?? 'unknown'}`;
   // Re-rendering replaces the buttons: give focus back to the one that had it.
-  const again = focused.key
-    ? root.querySelector<HTMLElement>(`[data-key="${CSS.escape(focused.key)}"]`)
-    : focused.copy
-      ? root.querySelector<HTMLElement>('[data-copy]')
-      : null;
-  again?.focus();
+  const k = FOCUS_KEYS.find((name) => focused[name] !== undefined);
+  if (k) {
+    const attr = `data-${k}`;
+    root.querySelector<HTMLElement>(`[${attr}="${CSS.escape(focused[k] ?? '')}"]`)?.focus();
+  }
+  performance.measure('render', 'render-start');
+  if (!rendered) {
+    rendered = true;
+    performance.mark('matrix-rendered');
+  }
+}
+
+function setOnlyFailing(on: boolean): void {
+  onlyFailing = on;
+  const hash = hashFor(on, location.hash);
+  // The fragment keeps the filter across reloads and in a shared link; replaceState: no history entry per toggle.
+  history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
+  render();
 }
 
 root.addEventListener('click', (e) => {
-  const cell = (e.target as HTMLElement).closest<HTMLElement>('button.cell');
+  const target = e.target as HTMLElement;
+  const control = target.closest<HTMLElement>('[data-control]')?.dataset.control;
+  if (control === 'expand-all' || control === 'collapse-all') {
+    for (const g of layout(data, view).groups) groups.set(g.identity, control === 'expand-all');
+    return render();
+  }
+  const toggle = target.closest<HTMLElement>('button[data-group]');
+  if (toggle?.dataset.group !== undefined) {
+    groups.set(toggle.dataset.group, toggle.getAttribute('aria-expanded') !== 'true');
+    return render();
+  }
+  const cell = target.closest<HTMLElement>('button.cell');
   if (!cell?.dataset.key) return;
   openKey = openKey === cell.dataset.key ? undefined : cell.dataset.key;
   render();
+});
+
+root.addEventListener('change', (e) => {
+  const box = e.target as HTMLInputElement;
+  if (box.dataset?.control === 'only-failing') setOnlyFailing(box.checked);
+});
+
+window.addEventListener('hashchange', () => {
+  const on = onlyFailingFromHash(location.hash);
+  if (on !== onlyFailing) {
+    onlyFailing = on;
+    render();
+  }
 });
 
 // <details> state survives re-renders (toggle does not bubble: listen in the capture phase).
@@ -100,4 +151,6 @@ function schedule(): void {
 
 schedule();
 render();
-setInterval(render, TICK_MS);
+// The tick only moves relative times ("1 min ago"): not worth a render of hundreds of cells in a hidden tab.
+setInterval(() => document.hidden || render(), TICK_MS);
+document.addEventListener('visibilitychange', () => document.hidden || render());

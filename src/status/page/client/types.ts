@@ -43,6 +43,36 @@ export interface Cell {
   remediation?: { summary?: string; command?: string };
   /** How the token was obtained: fresh (timer run) or cached (HTTP probe), and when a fresh one fails. */
   acquisition?: { mode?: string; acquiredAt?: string; expiresOn?: string; failsAt?: string };
+  /** The declared probe's id. */
+  probe?: string;
+  /** `denied`: the probe must be refused (ok means the service refused the identity). */
+  expect?: string;
+}
+
+/** A declared cell (identity x resource), in declaration order. */
+export interface DeclaredCell {
+  identity: string;
+  resource: string;
+  probe?: string;
+  expect?: string;
+}
+
+export interface DeclarationProblem {
+  entry?: string;
+  probe?: string;
+  field?: string;
+  message?: string;
+}
+
+/** Which declaration the app runs. */
+export interface Declaration {
+  name?: string;
+  version?: string;
+  source?: string;
+  complete?: boolean;
+  problems?: DeclarationProblem[];
+  readAt?: string;
+  etag?: string;
 }
 
 export interface FederatedToken {
@@ -62,6 +92,9 @@ export interface View {
   store?: Record<string, unknown>;
   counts?: { ok?: number; failing?: number; unknown?: number; total?: number };
   paths?: Record<string, { targets?: Record<string, Cell>; federatedToken?: FederatedToken } | undefined>;
+  /** Every declared cell in declaration order (older servers: absent, the page's paths x targets instead). */
+  cells?: DeclaredCell[];
+  declaration?: Declaration;
   [extra: string]: unknown;
 }
 
@@ -76,6 +109,7 @@ export interface PageData {
   view: View;
   etag?: string;
   identities: WiredIdentity[];
+  /** The identities and resources in declaration order, for a view without `cells`. */
   paths: string[];
   targets: string[];
   refreshMs: number;
