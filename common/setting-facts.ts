@@ -38,4 +38,10 @@ export interface SettingFacts {
   meaning: string;
   /** The value in local.settings.sample.json; absent: not in the sample. */
   sample?: string;
+  /**
+   * 'declaration': an app setting infra/ never sets (so not in the wiring's settings): only a probe declaration's
+   * resource fills it, as the settings of the target that probes that resource (src/core/plugins.ts
+   * ResourceKindPlugin.settings).
+   */
+  setBy?: 'declaration';
 }

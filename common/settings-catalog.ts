@@ -128,6 +128,28 @@ const OTHER_SETTINGS = {
     meaning: 'Entra authority; default `https://login.microsoftonline.com`',
     sample: 'https://login.microsoftonline.com',
   },
+  // The queue target's settings: no canary queue exists (the default declaration stays 6 x 3), so infra/ sets
+  // neither; a declaration's storage-queue resource fills them (src/targets/queue.ts queueKind).
+  QUEUE_SERVICE_URL: {
+    format: 'https-url',
+    group: 'app',
+    setBy: 'declaration',
+    usedBy: 'queue target (a declared `storage-queue`)',
+    inAzure: "not set: a declaration's `storage-queue` resource gives it (`serviceUrl`)",
+    inSandbox: 'not set',
+    meaning: 'Queue service the queue target peeks',
+    sample: '',
+  },
+  QUEUE_NAME: {
+    format: 'queue-name',
+    group: 'app',
+    setBy: 'declaration',
+    usedBy: 'queue target (a declared `storage-queue`)',
+    inAzure: "not set: a declaration's `storage-queue` resource gives it (`queue`)",
+    inSandbox: 'not set',
+    meaning: 'Queue whose first message the queue target peeks (an empty queue is fine)',
+    sample: '',
+  },
   PROBE_TIMEOUT_MS: {
     format: 'probe-timeout-ms',
     group: 'app',

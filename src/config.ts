@@ -21,6 +21,8 @@ export interface Config {
     readonly disableChallengeResourceVerification: boolean;
   };
   readonly blob: { readonly serviceUrl?: string; readonly containerName?: string };
+  /** QUEUE_SERVICE_URL and QUEUE_NAME: only a declared storage-queue resource sets them (src/targets/queue.ts). */
+  readonly queue: { readonly serviceUrl?: string; readonly name?: string };
   readonly arm: {
     readonly endpoint: string;
     /**
@@ -234,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       disableChallengeResourceVerification: truthy(valid.KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION),
     },
     blob: { serviceUrl: valid.BLOB_SERVICE_URL, containerName: valid.BLOB_CONTAINER_NAME },
+    queue: { serviceUrl: valid.QUEUE_SERVICE_URL, name: valid.QUEUE_NAME },
     arm: {
       // An invalid ARM_ENDPOINT is an issue for the arm target, not a silent fallback to the public cloud.
       endpoint: stripSlash(valid.ARM_ENDPOINT) ?? DEFAULT_ARM_ENDPOINT,

@@ -26,14 +26,14 @@ export const ARM_AUDIENCES = [
   'https://management.core.windows.net/',
   'https://management.core.windows.net',
 ];
-/** Storage: the resource, its first-party app id, and the account-specific audience (§3.4). */
-export function storageAudiences(account: string): string[] {
+/** Storage: the resource, its first-party app id, and the account's own service audience (§3.4). */
+export function storageAudiences(account: string, service: 'blob' | 'queue' = 'blob'): string[] {
   return [
     'https://storage.azure.com',
     'https://storage.azure.com/',
     'e406a681-f3d4-42a8-90b6-c2b029497af1',
-    `https://${account}.blob.core.windows.net`,
-    `https://${account}.blob.core.windows.net/`,
+    `https://${account}.${service}.core.windows.net`,
+    `https://${account}.${service}.core.windows.net/`,
   ];
 }
 

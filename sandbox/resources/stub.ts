@@ -5,7 +5,9 @@
 // binding of the target's scope key (scopeBindings), through the same role-assignment store as every other service.
 // It answers 200 with a small JSON document; refusals are `{"error":{"code","message"}}` with the code also in
 // `x-ms-error-code`, as Storage and most Azure data planes send it. It emulates nothing else of the service: a
-// target that needs its real wire format gets an emulator of its own (and joins EMULATED_TARGETS).
+// target that needs its real wire format gets an emulator of its own (and joins EMULATED_TARGETS). A declaration's
+// Storage queues are the exception: under /queue/... the stub answers Peek Messages in Storage's own wire format
+// (./queue.ts), since the app calls them with the real Queue client.
 import { TARGET_IDS, TARGETS, type TargetFacts, type TargetId } from '../../common/catalog.ts';
 import type { SandboxContext } from '../core/context.ts';
 import { SandboxError } from '../core/errors.ts';
@@ -14,6 +16,7 @@ import type { Handler } from '../core/server.ts';
 import { authenticateBearer, BearerError } from './auth.ts';
 import type { RoleAssignmentStore } from './rbac/store.ts';
 import { QUEUE_STUB_PREFIX } from '../declaration/index.ts';
+import { serveQueue } from './queue.ts';
 
 /** Targets with an emulator of their own (Key Vault, the Blob gateway over Azurite, Resource Manager). */
 export const EMULATED_TARGETS: readonly TargetId[] = ['keyvault', 'blob', 'arm'];
@@ -31,23 +34,8 @@ export function stubTargets(): Readonly<Record<string, StubTarget>> {
 const stubError = (status: number, code: string, message: string) =>
   SandboxError.json(status, { error: { code, message } }, { 'x-ms-error-code': code });
 
-// A probe declaration's Storage queues (sandbox/declaration/) are served under
-// `/queue/<account>/<queue>/messages?peekonly=true`, authorized as Storage authorizes a peek (Storage Queue Data
-// Reader's data action at the queue or above). Only the peek's answer is emulated, as an empty message list.
-const QUEUE_PEEK = 'Microsoft.Storage/storageAccounts/queueServices/queues/messages/read';
-const STORAGE_AUDIENCE = 'https://storage.azure.com';
-
-/** Declared queues: `<account>/<queue>` -> the queue's ARM scope. */
+/** Declared queues: `<account>/<queue>` -> the queue's ARM scope (sandbox/declaration/ declaredQueues). */
 export type DeclaredQueues = () => ReadonlyMap<string, string>;
-
-async function oidFor(ctx: SandboxContext, req: Parameters<Handler>[0], audience: string): Promise<string> {
-  try {
-    return (await authenticateBearer(ctx, req, [audience, `${audience}/`])).oid;
-  } catch (err) {
-    if (!(err instanceof BearerError)) throw err;
-    throw stubError(401, 'InvalidAuthenticationToken', err.message);
-  }
-}
 
 export function stubHandler(
   ctx: SandboxContext,
@@ -58,24 +46,9 @@ export function stubHandler(
   return async (req, res) => {
     const url = requestUrl(req);
     const id = url.pathname.split('/').find(Boolean);
-    if (id === QUEUE_STUB_PREFIX && !Object.hasOwn(targets, id)) {
-      const [, , account, queue] = url.pathname.split('/');
-      const scope = queues().get(`${account}/${queue}`);
-      if (scope === undefined)
-        throw stubError(404, 'QueueNotFound', `The specified queue does not exist: '${account}/${queue}'.`);
-      if (req.method !== 'GET')
-        throw stubError(405, 'UnsupportedHttpVerb', 'The stub queue answers a peek (GET) only.');
-      const oid = await oidFor(ctx, req, STORAGE_AUDIENCE);
-      if (!rbac.authorize({ principalId: oid, action: QUEUE_PEEK, kind: 'dataAction', scope }).allowed)
-        throw stubError(
-          403,
-          'AuthorizationPermissionMismatch',
-          `This request is not authorized to perform this operation using this permission. (object id '${oid}', action '${QUEUE_PEEK}', scope '${scope}')`,
-        );
-      res.writeHead(200, { 'content-type': 'application/xml' });
-      res.end('<?xml version="1.0" encoding="utf-8"?><QueueMessagesList></QueueMessagesList>');
-      return;
-    }
+    // A declaration's Storage queues: Peek Messages as Storage answers it (./queue.ts).
+    if (id === QUEUE_STUB_PREFIX && !Object.hasOwn(targets, id))
+      return serveQueue(ctx, rbac, queues, req, res);
     const facts = id !== undefined && Object.hasOwn(targets, id) ? targets[id] : undefined;
     if (!id || !facts) throw stubError(404, 'ResourceNotFound', `No stub target serves '${url.pathname}'.`);
     if (req.method !== 'GET')

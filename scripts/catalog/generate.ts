@@ -67,7 +67,8 @@ export function wiring() {
     ),
     scopes: Object.fromEntries(Object.entries(SCOPES).map(([k, s]) => [k, s.description])),
     roleAssignments: roleAssignments(),
-    settings: describeAll(settingsOf('app')),
+    // Settings infra/ sets: a setting only a declaration's resource fills (setBy) is not part of the wiring.
+    settings: describeAll(settingsOf('app').filter((n) => !('setBy' in SETTINGS[n]))),
     scopeResourceTypes: Object.fromEntries(Object.entries(SCOPES).map(([k, s]) => [k, s.resourceType])),
     hostSettings: describeAll(settingsOf('host')),
     localOnlySettings: describeAll(settingsOf('local')),

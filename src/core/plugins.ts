@@ -75,7 +75,8 @@ export interface PathReport {
 export type TargetCall = (abortSignal: AbortSignal) => Promise<TargetData>;
 
 export interface Target {
-  id: TargetId;
+  /** A catalog target's id, or the id of a target only a declaration probes (e.g. `queue`). */
+  id: TargetId | (string & {});
   /** The least built-in role that allows the call (docs/design.md "Targets"; common/catalog.ts TARGETS). */
   role: string;
   /** The token audience the SDK requests for this target (for attestation notes). */

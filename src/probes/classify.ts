@@ -4,7 +4,7 @@
 // network failures; rows for one path's or one target's own errors come from that path or target
 // (IdentityPath.errors, Target.errors), slotted in at fixed stages. Pure: no I/O, no SDK imports.
 import { IDENTITY_PATHS } from '../identities/index.ts';
-import { TARGETS } from '../targets/index.ts';
+import { RESOURCE_KINDS, TARGETS } from '../targets/index.ts';
 import { lastErrorAnswer, type Answer } from '../core/answerLog.ts';
 import {
   CLIENT_CREDENTIAL_AADSTS,
@@ -25,7 +25,10 @@ export { ProbeDeadlineError } from '../core/deadline.ts';
 /** Every path's and target's error knowledge, paths first, in registry order. */
 const KNOWLEDGE: ErrorKnowledge[] = [
   ...Object.values(IDENTITY_PATHS).map((p) => p.errors ?? {}),
-  ...Object.values(TARGETS).map((t) => t.errors ?? {}),
+  // The catalog's targets and every declared kind's (a kind only a declaration probes, e.g. the queue), once each.
+  ...[...new Set([...Object.values(TARGETS), ...RESOURCE_KINDS.map((k) => k.target)])].map(
+    (t) => t.errors ?? {},
+  ),
 ];
 const stage = (name: 'typed' | 'settings' | 'forbidden'): ClassifyRule[] =>
   KNOWLEDGE.flatMap((k) => k[name] ?? []);

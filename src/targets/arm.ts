@@ -1,7 +1,7 @@
 import { CALL_ANSWER_POLICIES } from '../core/answerLog.ts';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { TARGETS as CATALOG } from '../../common/catalog.ts';
-import { settingProblems } from '../config.ts';
+import { settingProblems, type Config } from '../config.ts';
 import type { RemediationHook } from '../core/plugins.ts';
 import type { Target } from '../core/plugins.ts';
 import { RESOURCE_RETRY, resourceGroupScope } from './shared.ts';
@@ -64,6 +64,14 @@ const remediate: RemediationHook = (c, f) => {
   return undefined;
 };
 
+/**
+ * Whether the scope is the whole subscription: AZURE_RESOURCE_GROUP not set at all (a declared subscription scope
+ * leaves it out). Set but invalid is not that: it stays a problem to name.
+ */
+function subscriptionWide(config: Config): boolean {
+  return !config.present.includes('AZURE_RESOURCE_GROUP');
+}
+
 export const arm: Target = {
   id: 'arm',
   role: CATALOG.arm.role,
@@ -77,13 +85,18 @@ export const arm: Target = {
   errors: { scope: (text) => /over scope '([^']+)'/.exec(text)?.[1] },
   remediate,
   audience: (config) => config.arm.audience,
+  // A declared arm-scope may be a whole subscription (common/declaration/schema.ts): with no AZURE_RESOURCE_GROUP
+  // the target lists the subscription's resources instead of the group's. A group set but invalid is still named.
   problems: (config) =>
     settingProblems(
       config,
-      ['AZURE_SUBSCRIPTION_ID', 'AZURE_RESOURCE_GROUP'],
+      ['AZURE_SUBSCRIPTION_ID', ...(subscriptionWide(config) ? [] : ['AZURE_RESOURCE_GROUP'])],
       ['ARM_ENDPOINT', 'ARM_AUDIENCE'],
     ),
-  scope: resourceGroupScope,
+  scope: (config) =>
+    subscriptionWide(config)
+      ? `/subscriptions/${config.arm.subscriptionId ?? '<subscription-id>'}`
+      : resourceGroupScope(config),
   async createCall(credential, config) {
     const { ResourceManagementClient } = await import('@azure/arm-resources');
     const { endpoint, audience, resourceGroup } = config.arm;
@@ -96,15 +109,16 @@ export const arm: Target = {
       retryOptions: RESOURCE_RETRY,
       additionalPolicies: [...CALL_ANSWER_POLICIES, { policy: keeper.policy, position: 'perCall' }],
     });
+    const wide = subscriptionWide(config);
     return async (abortSignal) => {
       try {
-        // First page only, bounded: the question is "may this identity read the group", not its inventory.
-        const first = await client.resources
-          .listByResourceGroup(resourceGroup!, { top: 10, abortSignal })
-          .byPage()
-          .next();
+        // First page only, bounded: the question is "may this identity read the scope", not its inventory.
+        const pages = wide
+          ? client.resources.list({ top: 10, abortSignal })
+          : client.resources.listByResourceGroup(resourceGroup!, { top: 10, abortSignal });
+        const first = await pages.byPage().next();
         return {
-          resourceGroup: resourceGroup!,
+          ...(wide ? { subscription: config.arm.subscriptionId! } : { resourceGroup: resourceGroup! }),
           resourcesOnFirstPage: first.done ? 0 : first.value.length,
           morePages: Boolean(!first.done && first.value.continuationToken),
         };

@@ -1,40 +1,18 @@
-import { lastAnswerPolicy, lastErrorAnswer } from '../core/answerLog.ts';
 import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
-import type { ClassifyRule, RemediationHook } from '../core/plugins.ts';
+import type { RemediationHook } from '../core/plugins.ts';
 import type { Target } from '../core/plugins.ts';
-import { RESOURCE_RETRY, resourceGroupScope, TargetCheckError } from './shared.ts';
-
-interface StorageInternals {
-  storageClientContext?: {
-    pipeline?: { addPolicy(policy: typeof lastAnswerPolicy, options: { afterPhase: 'Retry' }): void };
-  };
-}
-
-/**
- * Storage says why it refused a token only in the error body's AuthenticationErrorDetail ("Lifetime validation
- * failed. The token is expired."; https://learn.microsoft.com/rest/api/storageservices/status-and-error-codes2),
- * which the SDK's error does not carry: it is read from the answer itself (core/answerLog.ts).
- */
-const storageAuthenticationDetail: ClassifyRule = (e) => {
-  if (e.detail.statusCode !== 401 && e.detail.statusCode !== 403) return undefined;
-  const body = lastErrorAnswer(e.ctx.answers ?? [], 'call')?.body ?? '';
-  const detail = /<AuthenticationErrorDetail>([^<]*)<\/AuthenticationErrorDetail>/.exec(body)?.[1];
-  if (!detail) return undefined;
-  const message = `${e.detail.message ?? ''} AuthenticationErrorDetail: ${detail}`.trim();
-  if (/expired|Lifetime validation failed/i.test(detail))
-    return e.is('unauthenticated', 'expired-token', { message });
-  if (/audience/i.test(detail)) return e.is('unauthenticated', 'wrong-audience', { message });
-  if (/issuer|tenant|signature/i.test(detail)) return e.is('unauthenticated', 'invalid-token', { message });
-  return undefined;
-};
+import { resourceGroupScope, TargetCheckError } from './shared.ts';
+import {
+  STORAGE_ERRORS,
+  storageRetryOptions,
+  storageAccountName as accountOf,
+  addAnswerLog,
+} from './storage.ts';
 
 /** Account name from `https://<account>.blob.core.windows.net` or a path-style `https://host:port/<account>`. */
 export function storageAccountName(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  const u = new URL(url);
-  if (/\.blob\./i.test(u.hostname)) return u.hostname.split('.')[0];
-  return u.pathname.split('/').find(Boolean);
+  return accountOf(url, 'blob');
 }
 
 /** Bytes read from the canary blob: enough to prove read access, bounded so a big blob cannot slow a probe. */
@@ -65,13 +43,7 @@ export const blob: Target = {
     account: storageAccountName(config.blob.serviceUrl),
     container: config.blob.containerName,
   }),
-  // Storage's 403 AuthorizationFailure: the account's network rules refused the caller (docs/data-plane.md §3.6).
-  errors: {
-    typed: [storageAuthenticationDetail],
-    forbidden: [
-      (e) => (e.detail.code === 'AuthorizationFailure' ? e.is('forbidden', 'firewall') : undefined),
-    ],
-  },
+  errors: STORAGE_ERRORS,
   remediate,
   audience: () => CATALOG.blob.audience,
   problems: (config) => settingProblems(config, ['BLOB_SERVICE_URL', 'BLOB_CONTAINER_NAME']),
@@ -83,19 +55,12 @@ export const blob: Target = {
   async createCall(credential, config) {
     const { BlobServiceClient } = await import('@azure/storage-blob');
     const containerName = config.blob.containerName!;
-    const container = new BlobServiceClient(config.blob.serviceUrl!, credential, {
-      // Storage has its own retry policy (docs/data-plane.md §0); bounded for the same reason as RESOURCE_RETRY.
-      retryOptions: {
-        maxTries: RESOURCE_RETRY.maxRetries + 1,
-        retryDelayInMs: RESOURCE_RETRY.retryDelayInMs,
-        maxRetryDelayInMs: RESOURCE_RETRY.maxRetryDelayInMs,
-      },
-    }).getContainerClient(containerName);
-    // Storage's client options take no additional policies (StoragePipelineOptions), but the core pipeline the
-    // client builds does; the policy goes after the retry phase, so it sees every attempt's answer.
-    (container as unknown as StorageInternals).storageClientContext?.pipeline?.addPolicy(lastAnswerPolicy, {
-      afterPhase: 'Retry',
-    });
+    // The answer log (core/answerLog.ts) on the client's pipeline, as on every target's.
+    const container = addAnswerLog(
+      new BlobServiceClient(config.blob.serviceUrl!, credential, {
+        retryOptions: storageRetryOptions(),
+      }).getContainerClient(containerName),
+    );
     return async (abortSignal) => {
       const [props, page] = await Promise.all([
         container.getProperties({ abortSignal }),

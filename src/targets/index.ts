@@ -2,6 +2,7 @@ import type { TargetId } from '../ids.ts';
 import { arm } from './arm.ts';
 import { blob } from './blob.ts';
 import { keyvault } from './keyvault.ts';
+import { queueKind } from './queue.ts';
 import type { ResourceKindPlugin, Target } from '../core/plugins.ts';
 
 export { TargetCheckError } from './shared.ts';
@@ -55,4 +56,5 @@ export const RESOURCE_KINDS: readonly ResourceKindPlugin[] = [
       };
     },
   },
+  queueKind,
 ];
