@@ -26,6 +26,7 @@ import { childEnv } from '../support/child.ts';
 import { printDetection } from './detection-report.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+if (process.argv.slice(2).includes('declaration')) await (await import('./declaration.ts')).runPart(); // (i) alone
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -198,6 +199,7 @@ try {
   await sb.close();
 }
 
+await (await import('./declaration.ts')).declarationBench(); // (i) declaration scale: bench/declaration.ts
 const { benchStatusPage } = await import('./status-page.ts');
 await benchStatusPage(Number(opts['page-seconds']));
 console.log('');

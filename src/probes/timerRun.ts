@@ -5,6 +5,7 @@
 // failing (acquisition.failsAt).
 import { probesOf, type Plan, type PlannedProbe } from '../core/plan.ts';
 import { freshCredentialFor } from '../identities/index.ts';
+import { OncePerScopeCredential } from '../identities/fresh.ts';
 import { failsAtNote } from './acquisition.ts';
 import type { ProbeRunner } from './runner.ts';
 import type { ProbeResult } from '../core/results.ts';
@@ -39,7 +40,7 @@ async function timerProbe(
 export function runTimerIdentity(runner: ProbeRunner, plan: Plan, identity: string): Promise<ProbeResult[]> {
   const owner = plan.identities.get(identity);
   if (!owner) return Promise.resolve([]);
-  const fresh = freshCredentialFor(owner);
+  const fresh = freshCredentialFor(owner).then((c) => new OncePerScopeCredential(c));
   fresh.catch(() => {}); // each probe awaits it and reports a construction error as its result
   return Promise.all(probesOf(plan, identity).map((p) => timerProbe(runner, plan, p, fresh)));
 }
