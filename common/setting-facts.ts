@@ -19,7 +19,8 @@ export type SettingFormat =
   | 'probe-timeout-ms'
   | 'ncrontab'
   | 'cache-ms'
-  | 'bool';
+  | 'bool'
+  | 'host-list';
 
 export interface SettingFacts {
   /**

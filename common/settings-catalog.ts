@@ -280,6 +280,14 @@ const OTHER_SETTINGS = {
       'Lets the Key Vault client accept a challenge from a loopback host (docs/identity-wire.md \u00a713.2)',
     sample: 'false',
   },
+  LOCAL_ENDPOINT_HOSTS: {
+    format: 'host-list',
+    group: 'local',
+    inSandbox: 'sandbox only, never in Azure (`127.0.0.1,localhost` in the sandbox and the sample)',
+    meaning:
+      "Hosts besides the Azure clouds' service domains that may receive a token (src/core/endpoints.ts): the sandbox's loopback host",
+    sample: '127.0.0.1,localhost',
+  },
   AZURE_DISABLE_INSTANCE_DISCOVERY: {
     format: 'bool',
     group: 'local',

@@ -428,6 +428,8 @@ function appSettingsOf(
     // and MSAL's instance discovery would go to the public cloud.
     KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
     AZURE_DISABLE_INSTANCE_DISCOVERY: 'true',
+    // Every service here is on the loopback host: the app sends tokens only to the clouds' domains and these.
+    LOCAL_ENDPOINT_HOSTS: '127.0.0.1,localhost',
     // Host settings for telemetry, pointing at the monitor plane's ingestion endpoint (sandbox/monitor).
     ...telemetrySettings(w, endpoints.monitor),
     // The targets the sandbox has no emulator for point at the stub data plane (sandbox/resources/stub.ts).

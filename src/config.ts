@@ -48,6 +48,8 @@ export interface Config {
     /** Sandbox-only switch AZURE_DISABLE_INSTANCE_DISCOVERY (docs/identity-wire.md §10.2). */
     readonly disableInstanceDiscovery: boolean;
   };
+  /** LOCAL_ENDPOINT_HOSTS: hosts besides the clouds' service domains that may receive a token (core/endpoints.ts). */
+  readonly localEndpointHosts: readonly string[];
   readonly probeTimeoutMs: number;
   readonly probeSchedule: string;
   readonly status: {
@@ -261,6 +263,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authorityHost: stripSlash(valid.AZURE_AUTHORITY_HOST),
       disableInstanceDiscovery: truthy(valid.AZURE_DISABLE_INSTANCE_DISCOVERY),
     },
+    localEndpointHosts: (valid.LOCAL_ENDPOINT_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
     probeTimeoutMs: valid.PROBE_TIMEOUT_MS ? Number(valid.PROBE_TIMEOUT_MS) : DEFAULT_PROBE_TIMEOUT_MS,
     probeSchedule: valid.PROBE_SCHEDULE ?? DEFAULT_PROBE_SCHEDULE,
     status: {

@@ -60,6 +60,17 @@ const absolutePath: Check = (v) =>
 // A declaration file: relative (to the app root) or absolute, naming a .json file; no NUL, which no file system takes.
 const jsonPath: Check = (v) =>
   /\.json$/i.test(v) && !v.includes('\0') ? undefined : 'must be the path of a .json file';
+// Host names (or bracketed IPv6 addresses), comma-separated: LOCAL_ENDPOINT_HOSTS.
+const hostList: Check = (v) =>
+  v
+    .split(',')
+    .every((h) =>
+      /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])$/i.test(
+        h.trim(),
+      ),
+    )
+    ? undefined
+    : 'must be host names separated by commas (no scheme, no port)';
 const intRange =
   (min: number, max: number): Check =>
   (v) =>
@@ -82,6 +93,7 @@ const tokenCredentials: Check = (v) =>
 /** How each format of the catalog (common/settings-catalog.ts SettingFormat) is validated. */
 export const FORMATS: Record<SettingFormat, Check> = {
   'https-url': httpsUrl,
+  'host-list': hostList,
   'https-or-loopback-url': httpsOrLoopbackUrl,
   guid,
   'secret-name': pattern(SECRET_NAME, 'must be a Key Vault secret name (letters, digits, hyphens)'),

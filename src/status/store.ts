@@ -13,6 +13,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { IdentityName, ResourceName } from '../ids.ts';
 import { settingProblems, type Config } from '../config.ts';
+import { endpointProblems } from '../core/endpoints.ts';
 import { NAME } from '../../common/declaration/names.ts';
 import { newTokenRecord } from '../core/attestation.ts';
 import { attestedCall, attestedClient, type AttestedClient } from '../core/attestedCall.ts';
@@ -323,11 +324,10 @@ export async function openStatusStore(config: Config, onTokenHang: () => void): 
 }
 
 async function buildStore(config: Config, onTokenHang: () => void): Promise<AttestedClient<StatusStore>> {
-  const problems = settingProblems(
-    config,
-    ['STATUS_BLOB_SERVICE_URL', 'STATUS_CONTAINER_NAME'],
-    ['STATUS_CLIENT_ID'],
-  );
+  const problems = [
+    ...settingProblems(config, ['STATUS_BLOB_SERVICE_URL', 'STATUS_CONTAINER_NAME'], ['STATUS_CLIENT_ID']),
+    ...endpointProblems(config, 'STATUS_BLOB_SERVICE_URL', 'blob'),
+  ];
   if (problems.length)
     throw new StatusStoreError(
       `status store not configured: ${problems.map((p) => `${p.setting} ${p.problem}`).join('; ')}`,

@@ -2,6 +2,7 @@ import { CALL_ANSWER_POLICIES } from '../core/answerLog.ts';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems, type Config } from '../config.ts';
+import { endpointProblems } from '../core/endpoints.ts';
 import type { RemediationHook } from '../core/plugins.ts';
 import type { Target } from '../core/plugins.ts';
 import { RESOURCE_RETRY, resourceGroupScope } from './shared.ts';
@@ -87,12 +88,14 @@ export const arm: Target = {
   audience: (config) => config.arm.audience,
   // A declared arm-scope may be a whole subscription (common/declaration/schema.ts): with no AZURE_RESOURCE_GROUP
   // the target lists the subscription's resources instead of the group's. A group set but invalid is still named.
-  problems: (config) =>
-    settingProblems(
+  problems: (config) => [
+    ...settingProblems(
       config,
       ['AZURE_SUBSCRIPTION_ID', ...(subscriptionWide(config) ? [] : ['AZURE_RESOURCE_GROUP'])],
       ['ARM_ENDPOINT', 'ARM_AUDIENCE'],
     ),
+    ...endpointProblems(config, 'ARM_ENDPOINT', 'arm'),
+  ],
   scope: (config) =>
     subscriptionWide(config)
       ? `/subscriptions/${config.arm.subscriptionId ?? '<subscription-id>'}`

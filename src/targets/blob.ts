@@ -1,5 +1,6 @@
 import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
+import { endpointProblems } from '../core/endpoints.ts';
 import type { RemediationHook } from '../core/plugins.ts';
 import type { Target } from '../core/plugins.ts';
 import { resourceGroupScope, TargetCheckError } from './shared.ts';
@@ -46,7 +47,10 @@ export const blob: Target = {
   errors: STORAGE_ERRORS,
   remediate,
   audience: () => CATALOG.blob.audience,
-  problems: (config) => settingProblems(config, ['BLOB_SERVICE_URL', 'BLOB_CONTAINER_NAME']),
+  problems: (config) => [
+    ...settingProblems(config, ['BLOB_SERVICE_URL', 'BLOB_CONTAINER_NAME']),
+    ...endpointProblems(config, 'BLOB_SERVICE_URL', 'blob'),
+  ],
   scope(config) {
     // Assumes the account lives in AZURE_RESOURCE_GROUP, as infra/ deploys it.
     const account = storageAccountName(config.blob.serviceUrl) ?? '<storage-account>';

@@ -1,6 +1,7 @@
 import { CALL_ANSWER_POLICIES } from '../core/answerLog.ts';
 import { TARGETS as CATALOG } from '../../common/catalog.ts';
 import { settingProblems } from '../config.ts';
+import { endpointProblems } from '../core/endpoints.ts';
 import { appSettingsCommand, settingNames } from '../core/azCommands.ts';
 import type { ErrorKnowledge, RemediationHook } from '../core/plugins.ts';
 import type { Target } from '../core/plugins.ts';
@@ -71,12 +72,14 @@ export const keyvault: Target = {
   errors,
   remediate,
   audience: () => CATALOG.keyvault.audience,
-  problems: (config) =>
-    settingProblems(
+  problems: (config) => [
+    ...settingProblems(
       config,
       ['KEY_VAULT_URL', 'KEY_VAULT_SECRET_NAME'],
       ['KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION'],
     ),
+    ...endpointProblems(config, 'KEY_VAULT_URL', 'keyvault'),
+  ],
   // The vault's name is in a real vault URL's host (https://<name>.vault.azure.net/); any other host (a private
   // endpoint's custom name, the local sandbox) does not say it. No lookup finds it by URI: `az keyvault list` shows
   // no properties. Then the scope keeps a <vault-name> placeholder and remediation says it is missing, unless Key

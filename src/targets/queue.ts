@@ -7,6 +7,7 @@
 // mean is shared with the blob target (./storage.ts). No canary queue exists, so the queue is not a catalog target:
 // its settings (QUEUE_SERVICE_URL, QUEUE_NAME) come only from a declared resource (queueKind below).
 import { settingProblems } from '../config.ts';
+import { endpointProblems } from '../core/endpoints.ts';
 import type { RemediationHook, ResourceKindPlugin, Target } from '../core/plugins.ts';
 import { resourceGroupScope } from './shared.ts';
 import { STORAGE_ERRORS, storageRetryOptions, storageAccountName, addAnswerLog } from './storage.ts';
@@ -35,7 +36,10 @@ export const queue: Target = {
   errors: STORAGE_ERRORS,
   remediate,
   audience: () => STORAGE_AUDIENCE,
-  problems: (config) => settingProblems(config, ['QUEUE_SERVICE_URL', 'QUEUE_NAME']),
+  problems: (config) => [
+    ...settingProblems(config, ['QUEUE_SERVICE_URL', 'QUEUE_NAME']),
+    ...endpointProblems(config, 'QUEUE_SERVICE_URL', 'queue'),
+  ],
   scope(config) {
     // The settings name the account, not its group: AZURE_RESOURCE_GROUP is assumed, as for the blob target.
     const account = storageAccountName(config.queue.serviceUrl, 'queue') ?? '<storage-account>';

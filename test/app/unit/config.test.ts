@@ -38,6 +38,7 @@ const EXAMPLES: Record<SettingFormat, string> = {
   ncrontab: '0 */5 * * * *',
   'cache-ms': '5000',
   bool: 'false',
+  'host-list': '127.0.0.1,localhost',
 };
 
 const BASE = {
