@@ -1,5 +1,6 @@
-// Runs one identity path against one target (or every target, in parallel): deadline, attestation, classification,
-// remediation, sanitizing. A probe never throws and never outlives its deadline; its result is data.
+// Runs a planned probe (core/plan.ts: a declared identity against a declared resource, or all of an identity's, in
+// parallel): deadline, attestation, classification, the declared expectation, remediation, sanitizing. A probe never
+// throws and never outlives its deadline; its result is data.
 import type { TokenCredential } from '@azure/identity';
 import type { Config, SettingIssue } from '../config.ts';
 import { Credentials } from '../identities/index.ts';
