@@ -416,15 +416,6 @@ export function describeConfig(config: Config): string {
   return parts.join(' | ');
 }
 
-/**
- * PROBES_DECLARATION: the declaration file the app runs (src/declaration/source.ts); unset: declarations/default.json,
- * whose identities are the catalog's paths.
- * Read at start-up, before any config, to name the functions (orchestration/names.ts).
- */
-export function declarationFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return trimmed(env, 'PROBES_DECLARATION');
-}
-
 let cached: Config | undefined;
 
 /** The process-wide Config, read once on first use (and logged once, names only). */

@@ -10,8 +10,6 @@ import { compilePlan } from './compile.ts';
 import { BUILT_IN_SOURCE, readDeclaration, type DeclarationRead } from './source.ts';
 import { defaultDeclaration } from '../../common/declaration/default.ts';
 
-export { BUILT_IN_SOURCE } from './source.ts';
-
 export interface PlanOptions {
   /** The app settings `%SETTING%` references resolve from (default: the process's environment, over which the
    * settings the config was read from). */

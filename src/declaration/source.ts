@@ -21,6 +21,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { BlobClient } from '@azure/storage-blob';
 import { settingProblems, type Config } from '../config.ts';
 import { newTokenRecord } from '../core/attestation.ts';
+import { untrustedEndpoint } from '../core/endpoints.ts';
 import { attestedCall, attestedClient, ClientMemo } from '../core/attestedCall.ts';
 import { appRoot, forgetAppRoot } from './appRoot.ts';
 
@@ -67,13 +68,6 @@ export const MAX_DECLARATION_BYTES = 4 * 1024 * 1024;
 const RETRY = { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } as const;
 
 /**
- * Blob endpoints of the Azure clouds (https://learn.microsoft.com/azure/storage/common/storage-account-overview#standard-endpoints,
- * and the Azure DNS zone endpoints `<account>.z<NN>.blob.storage.azure.net`): `<account>.blob.<suffix>`.
- */
-const CLOUD_BLOB_HOST =
-  /^[a-z0-9]{3,24}(?:-secondary)?\.(?:blob\.core\.windows\.net|blob\.core\.usgovcloudapi\.net|blob\.core\.chinacloudapi\.cn|z\d{2}\.blob\.storage\.azure\.net)$/;
-
-/**
  * Whether a token may be sent to `url`: undefined when it may, else why not. https only, no SAS or user info (the
  * identity reads it; a query would only leak into logs), and either an Azure cloud's blob endpoint on its standard
  * port or a blob under a Blob service URL the app already trusts with storage tokens (the status store's, the blob
@@ -87,7 +81,8 @@ export function untrustedBlobUrl(url: string, config: Config): string | undefine
   if (u.search || u.hash)
     return 'must not carry a query or fragment (no SAS: the identity reads the blob with its own token)';
   if (u.pathname.split('/').filter(Boolean).length < 2) return 'must name a container and a blob';
-  if (!u.port && CLOUD_BLOB_HOST.test(u.hostname)) return undefined;
+  // An Azure cloud's Blob endpoint (core/endpoints.ts, the rule every token recipient follows).
+  if (untrustedEndpoint('blob', url, []) === undefined) return undefined;
   for (const base of [config.status.serviceUrl, config.blob.serviceUrl]) {
     const b = base ? URL.parse(base) : null;
     if (!b) continue;
